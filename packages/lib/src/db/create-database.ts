@@ -1,0 +1,104 @@
+// Opens the database a URL names: SQLite (the default, one file) or PostgreSQL (for several servers).
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema';
+
+export type Db = Kysely<Schema>;
+
+export const DEFAULT_SQLITE_PATH = './data/latchkey.db';
+
+export type DatabaseLocation =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string };
+
+/**
+ * Reads `DATABASE_URL`: unset → `./data/latchkey.db`; `postgres://…` or `postgresql://…` →
+ * PostgreSQL; `file:/path/x.db`, `:memory:` or a plain path → SQLite. Anything else that looks
+ * like a URL is refused with a message that says what is accepted.
+ */
+export function parseDatabaseUrl(url: string | undefined, baseDir = process.cwd()): DatabaseLocation {
+  const value = url?.trim() ?? '';
+  if (value === '') return { kind: 'sqlite', path: path.resolve(baseDir, DEFAULT_SQLITE_PATH) };
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new Error('DATABASE_URL is not a valid PostgreSQL URL (postgres://user@host:5432/database)');
+    }
+    return { kind: 'postgres', url: value };
+  }
+  if (value === ':memory:') return { kind: 'sqlite', path: ':memory:' };
+  if (value.startsWith('file:')) {
+    const file = value.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new Error('DATABASE_URL "file:" needs a path, e.g. file:./data/latchkey.db');
+    return { kind: 'sqlite', path: path.resolve(baseDir, file) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new Error('DATABASE_URL must be postgres://…, postgresql://…, file:<path> or a path to a SQLite file');
+  }
+  if (value.includes('\0')) throw new Error('DATABASE_URL must not contain NUL characters');
+  return { kind: 'sqlite', path: path.resolve(baseDir, value) };
+}
+
+const sqliteReaders = new WeakMap<object, SqliteDatabase.Database>();
+
+export type CreateDatabaseOptions = {
+  /** Resolves relative SQLite paths; the current directory by default. */
+  baseDir?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+};
+
+export function createDatabase(url: string | undefined, options: CreateDatabaseOptions = {}): Db {
+  const location = parseDatabaseUrl(url, options.baseDir);
+  if (location.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: location.url,
+      max: options.poolSize ?? 10,
+      // Timestamps are bigint columns; read them as numbers (milliseconds fit in 2^53).
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client that loses its server must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  if (location.path !== ':memory:') fs.mkdirSync(path.dirname(location.path), { recursive: true });
+  const sqlite = new SqliteDatabase(location.path);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL with WAL keeps every committed transaction through a process crash; only a power
+  // loss can drop the last few, and it never corrupts the file.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  if (location.path !== ':memory:') {
+    // A second connection for the request check. It reads outside Kysely's (asynchronous)
+    // transactions on the main connection, so it only ever sees committed rows, and WAL lets it
+    // read while the main connection writes.
+    const reader = new SqliteDatabase(location.path);
+    reader.pragma('busy_timeout = 5000');
+    const closeMain = sqlite.close.bind(sqlite);
+    sqlite.close = () => {
+      reader.close();
+      return closeMain();
+    };
+    sqliteReaders.set(db, reader);
+  }
+  return db;
+}
+
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** The read connection of a SQLite file database from `createDatabase`, for the request check. */
+export function getSqliteReader(db: Kysely<any>): SqliteDatabase.Database | undefined {
+  return sqliteReaders.get(db);
+}

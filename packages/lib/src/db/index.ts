@@ -1,0 +1,3 @@
+export * from './schema';
+export * from './create-database';
+export * from './migrations';

@@ -1,0 +1,85 @@
+// Migrations in code, applied in order at start. Append new ones; never edit one that has shipped.
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { isPostgres } from './create-database';
+
+function migrations(postgres: boolean): Record<string, Migration> {
+  // `bigint` on PostgreSQL holds millisecond timestamps; SQLite's integer is 64-bit already.
+  const id = postgres ? 'bigserial' : 'integer';
+  const time = postgres ? 'bigint' : 'integer';
+  const ref = postgres ? 'bigint' : 'integer';
+
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('disabled_at', time as 'integer')
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', ref as 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('expires_at', time as 'integer', (c) => c.notNull())
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user_id_idx').on('sessions').column('user_id').execute();
+
+        await db.schema
+          .createTable('teams')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('slug', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('team_members')
+          .addColumn('team_id', ref as 'integer', (c) => c.notNull().references('teams.id').onDelete('cascade'))
+          .addColumn('user_id', ref as 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('ADMIN', 'MANAGER', 'MEMBER')`))
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('team_members_user_id_idx').on('team_members').column('user_id').execute();
+
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull())
+          .addColumn('algorithm', 'text', (c) => c.notNull())
+          .addColumn('start', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('expires_at', time as 'integer')
+          .addColumn('revoke_at', time as 'integer')
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .addColumn('last_used_at', time as 'integer')
+          .addColumn('user_id', ref as 'integer', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('team_id', ref as 'integer', (c) => c.references('teams.id').onDelete('cascade'))
+          .addColumn('created_by', ref as 'integer', (c) => c.references('users.id').onDelete('set null'))
+          // Exactly one owner: a user or a team.
+          .addCheckConstraint('api_tokens_one_owner', sql`(user_id is null) <> (team_id is null)`)
+          .execute();
+        await db.schema.createIndex('api_tokens_token_hash_idx').unique().on('api_tokens').column('token_hash').execute();
+        await db.schema.createIndex('api_tokens_user_id_idx').on('api_tokens').columns(['user_id', 'id']).execute();
+        await db.schema.createIndex('api_tokens_team_id_idx').on('api_tokens').columns(['team_id', 'id']).execute();
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const all = migrations(isPostgres(db));
+  const provider: MigrationProvider = { getMigrations: async () => all };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'latchkey_migrations', migrationLockTableName: 'latchkey_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,67 @@
+// Kysely table types. Timestamps are integer milliseconds since the epoch on both databases,
+// booleans are 0/1 and lists are JSON text, so one query set serves SQLite and PostgreSQL.
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  disabled_at: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  /** SHA-256 (hex) of the session id held in the cookie. */
+  token_hash: string;
+  user_id: number;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  slug: string;
+  created_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+  role: 'ADMIN' | 'MANAGER' | 'MEMBER';
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  /** Hex digest of the token under `algorithm`; the plain token is never stored. */
+  token_hash: string;
+  algorithm: string;
+  start: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  expires_at: number | null;
+  /** Set when the token was rotated with a grace period: it stops working at this time. */
+  revoke_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  user_id: number | null;
+  team_id: number | null;
+  created_by: number | null;
+}
+
+export interface Schema {
+  users: UsersTable;
+  sessions: SessionsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  api_tokens: ApiTokensTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type TeamRow = Selectable<TeamsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type NewApiTokenRow = Insertable<ApiTokensTable>;

@@ -1,0 +1,36 @@
+// Turns stored token rows into the metadata every adapter shows.
+import type { ApiTokenMetadata } from '../../types/schemas';
+
+export type ApiTokenMetadataRow = {
+  id: number;
+  name: string;
+  start: string;
+  scopes: string;
+  expires_at: number | null;
+  revoke_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  created_by: number | null;
+  created_by_name: string | null;
+};
+
+/** When the token stops working: its expiry, or earlier when a rotation's grace period ends first. */
+export function effectiveExpiry(row: { expires_at: number | null; revoke_at: number | null }): number | null {
+  if (row.revoke_at === null) return row.expires_at;
+  return row.expires_at === null ? row.revoke_at : Math.min(row.expires_at, row.revoke_at);
+}
+
+export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number): ApiTokenMetadata {
+  const expiresAt = effectiveExpiry(row);
+  return {
+    id: row.id,
+    name: row.name,
+    start: row.start,
+    scopes: JSON.parse(row.scopes) as string[],
+    status: expiresAt !== null && expiresAt <= now ? 'expired' : 'active',
+    createdAt: new Date(row.created_at),
+    expiresAt: expiresAt === null ? null : new Date(expiresAt),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+    createdBy: row.created_by === null || row.created_by_name === null ? null : { id: row.created_by, name: row.created_by_name },
+  };
+}

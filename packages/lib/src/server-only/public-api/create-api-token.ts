@@ -1,0 +1,86 @@
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas';
+import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in';
+import { BUILTIN_SCOPES } from '../../universal/scopes';
+import { generateApiToken, tokenStart } from '../../universal/token-format';
+import type { Clock } from '../clock';
+import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
+import { parseInput } from '../validate';
+import { toApiTokenMetadata } from './api-token-metadata';
+import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
+
+export type CreateApiTokenOptions = ApiTokenActor & {
+  db: Db;
+  clock: Clock;
+  name: string;
+  expiresIn?: ExpiresIn | string;
+  scopes?: readonly string[];
+  /** Every scope this deployment knows; a token may hold only these. Defaults to the built-in ones. */
+  allowedScopes?: readonly string[];
+};
+
+/** Creates a token and returns it with its metadata; the plain token is never seen again. */
+export async function createApiToken(options: CreateApiTokenOptions): Promise<CreatedApiToken> {
+  const { db, clock } = options;
+  // A token that creates another may not give it more scopes or a later expiry than it has.
+  const parent = options.viaToken;
+  const allowedScopes = options.allowedScopes ?? BUILTIN_SCOPES;
+  const input = parseInput(ZCreateApiTokenInput, { name: options.name, expiresIn: options.expiresIn, scopes: options.scopes });
+  const scopes = input.scopes ?? (parent ? [...parent.scopes] : [...allowedScopes]);
+  assertKnownScopes(scopes, allowedScopes);
+
+  const now = clock.now();
+  const lifetime = EXPIRES_IN_MS[input.expiresIn ?? 'NEVER'];
+  const expiresAt = lifetime === null ? null : now + lifetime;
+  if (parent) {
+    assertWithinParentScopes(scopes, parent);
+    if (parent.expiresAt !== null && (expiresAt === null || expiresAt > parent.expiresAt)) {
+      throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot create a token that outlives it; choose an earlier expiry' });
+    }
+  }
+
+  const { owner, createdBy } = await resolveTokenOwner(db, options);
+  const token = generateApiToken();
+  const row = await db
+    .insertInto('api_tokens')
+    .values({
+      name: input.name,
+      token_hash: hashSecret(token),
+      algorithm: TOKEN_HASH_ALGORITHM,
+      start: tokenStart(token),
+      scopes: JSON.stringify(scopes),
+      expires_at: expiresAt,
+      revoke_at: null,
+      created_at: now,
+      last_used_at: null,
+      ...ownerColumns(owner),
+      created_by: createdBy,
+    })
+    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+    .executeTakeFirstOrThrow();
+  return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+}
+
+export function assertKnownScopes(scopes: readonly string[], allowedScopes: readonly string[]): void {
+  const unknown = scopes.filter((scope) => !allowedScopes.includes(scope));
+  if (unknown.length > 0) {
+    throw new AppError(AppErrorCode.INVALID_BODY, {
+      message: `Unknown scope: ${unknown.join(', ')}`,
+      issues: [{ path: 'scopes', message: `Unknown scope: ${unknown.join(', ')}; known: ${allowedScopes.join(', ')}` }],
+    });
+  }
+}
+
+export async function creatorName(db: Db, userId: number | null): Promise<string | null> {
+  if (userId === null) return null;
+  const user = await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst();
+  return user?.name ?? null;
+}
+
+export function assertWithinParentScopes(scopes: readonly string[], parent: ActingApiToken): void {
+  const extra = scopes.filter((scope) => !parent.scopes.includes(scope));
+  if (extra.length > 0) {
+    throw new AppError(AppErrorCode.FORBIDDEN, { message: `A token cannot grant scopes it does not have: ${extra.join(', ')}` });
+  }
+}

@@ -1,0 +1,62 @@
+// Records when tokens are used without a database write per request: uses are kept in memory and
+// written in one batch every `flushIntervalMs`, and on shutdown. A use is skipped when the stored
+// time is recent enough, so `lastUsedAt` is accurate to within 60 seconds.
+import { sql } from 'kysely';
+import type { Db } from '../../db/create-database';
+import type { Clock } from '../clock';
+
+export const LAST_USED_ACCURACY_MS = 60_000;
+
+export type LastUsedTracker = {
+  /** Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. */
+  touch(tokenId: number, storedLastUsedAt: number | null): void;
+  /** Writes pending uses now. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is pending. */
+  stop(): Promise<void>;
+  readonly pending: number;
+};
+
+export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_ACCURACY_MS / 2 }: { db: Db; clock: Clock; flushIntervalMs?: number }): LastUsedTracker {
+  let pending = new Map<number, number>();
+  let flushing: Promise<void> = Promise.resolve();
+  const skipWithin = LAST_USED_ACCURACY_MS - flushIntervalMs;
+
+  async function write(batch: Map<number, number>) {
+    const entries = [...batch];
+    for (let i = 0; i < entries.length; i += 500) {
+      const chunk = entries.slice(i, i + 500);
+      const cases = sql.join(chunk.map(([id, at]) => sql`when ${id} then ${at}`), sql` `);
+      const ids = chunk.map(([id]) => id);
+      await sql`update api_tokens set last_used_at = case id ${cases} end where id in (${sql.join(ids)})`.execute(db);
+    }
+  }
+
+  const tracker: LastUsedTracker = {
+    touch(tokenId, storedLastUsedAt) {
+      const now = clock.now();
+      if (storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return;
+      pending.set(tokenId, now);
+    },
+    flush() {
+      if (pending.size === 0) return flushing;
+      const batch = pending;
+      pending = new Map();
+      flushing = flushing.then(() => write(batch)).catch(() => {
+        // Keep what could not be written for the next try, unless newer uses replaced it.
+        for (const [id, at] of batch) if (!pending.has(id)) pending.set(id, at);
+      });
+      return flushing;
+    },
+    async stop() {
+      clearInterval(timer);
+      await tracker.flush();
+    },
+    get pending() {
+      return pending.size;
+    },
+  };
+  const timer = setInterval(() => void tracker.flush(), flushIntervalMs);
+  timer.unref();
+  return tracker;
+}

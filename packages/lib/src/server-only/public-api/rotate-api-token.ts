@@ -1,0 +1,77 @@
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZGracePeriodSeconds, ZId, type CreatedApiToken } from '../../types/schemas';
+import { generateApiToken, tokenStart } from '../../universal/token-format';
+import type { Clock } from '../clock';
+import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
+import { parseInput } from '../validate';
+import { toApiTokenMetadata } from './api-token-metadata';
+import { assertWithinParentScopes, creatorName } from './create-api-token';
+import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
+
+export type RotateApiTokenOptions = ApiTokenActor & {
+  db: Db;
+  clock: Clock;
+  id: number;
+  /** How long the old token keeps working: 0 (the default) stops it at once; at most 7 days. */
+  gracePeriodSeconds?: number;
+};
+
+/** Replaces a token with a new one of the same name, scopes and lifetime length. */
+export async function rotateApiToken(options: RotateApiTokenOptions): Promise<CreatedApiToken> {
+  const { db, clock } = options;
+  // Through a token, the new one may not hold scopes the token lacks, nor a longer lifetime than
+  // the token's own; so a token may always rotate itself.
+  const parent = options.viaToken;
+  const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
+  const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
+  const { owner, createdBy } = await resolveTokenOwner(db, options);
+  const now = clock.now();
+  const token = generateApiToken();
+
+  const row = await db.transaction().execute(async (trx) => {
+    const old = await whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner)
+      .where((eb) => eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]))
+      .executeTakeFirst();
+    if (!old) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
+
+    const scopes = JSON.parse(old.scopes) as string[];
+    const lifetime = old.expires_at === null ? null : old.expires_at - old.created_at;
+    if (parent) {
+      assertWithinParentScopes(scopes, parent);
+      const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
+      if (parentLifetime !== null && (lifetime === null || lifetime > parentLifetime)) {
+        throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot rotate a token that lives longer than it' });
+      }
+    }
+
+    if (grace === 0) {
+      await trx.deleteFrom('api_tokens').where('id', '=', old.id).execute();
+    } else {
+      const revokeAt = now + grace * 1000;
+      await trx
+        .updateTable('api_tokens')
+        .set({ revoke_at: old.revoke_at === null ? revokeAt : Math.min(old.revoke_at, revokeAt) })
+        .where('id', '=', old.id)
+        .execute();
+    }
+    return trx
+      .insertInto('api_tokens')
+      .values({
+        name: old.name,
+        token_hash: hashSecret(token),
+        algorithm: TOKEN_HASH_ALGORITHM,
+        start: tokenStart(token),
+        scopes: old.scopes,
+        expires_at: lifetime === null ? null : now + lifetime,
+        revoke_at: null,
+        created_at: now,
+        last_used_at: null,
+        ...ownerColumns(owner),
+        created_by: createdBy,
+      })
+      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+      .executeTakeFirstOrThrow();
+  });
+  return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+}

@@ -1,0 +1,49 @@
+// Who owns the tokens an operation touches, after checking that the caller may manage them.
+// A signed-in user manages their personal tokens, and a team's tokens when they are its ADMIN.
+// A verified API token acts for its own owner; its scopes are checked by the adapter.
+import type { Kysely } from 'kysely';
+import type { Schema } from '../../db/schema';
+import { AppErrorCode } from '../../errors/app-error';
+import { ZId, ZTeamId } from '../../types/schemas';
+import { assertTeamAdmin, TEAM_ADMIN_REQUIRED } from '../team/get-team-role';
+import { parseInput } from '../validate';
+
+export type TokenOwner = { kind: 'user'; userId: number } | { kind: 'team'; teamId: number };
+
+/** What an operation needs to know of the token a request authenticated with. */
+export type ActingApiToken = {
+  id: number;
+  owner: TokenOwner;
+  /** The user who made it; null if that user was deleted. */
+  createdById: number | null;
+  scopes: readonly string[];
+  createdAt: number;
+  /** Milliseconds, or null for a token that never expires. */
+  expiresAt: number | null;
+};
+
+/** Either a signed-in user (with the team they act in, if any) or an API token. */
+export type ApiTokenActor = { userId: number; teamId?: number | null; viaToken?: undefined } | { viaToken: ActingApiToken; userId?: undefined; teamId?: undefined };
+
+export async function resolveTokenOwner(db: Kysely<Schema>, actor: ApiTokenActor): Promise<{ owner: TokenOwner; createdBy: number | null }> {
+  if (actor.viaToken) return { owner: actor.viaToken.owner, createdBy: actor.viaToken.createdById };
+  const userId = parseInput(ZId, actor.userId, AppErrorCode.INVALID_REQUEST);
+  const teamId = parseInput(ZTeamId, actor.teamId, AppErrorCode.INVALID_REQUEST);
+  if (teamId === null || teamId === undefined) return { owner: { kind: 'user', userId }, createdBy: userId };
+  await assertTeamAdmin(db, teamId, userId, TEAM_ADMIN_REQUIRED);
+  return { owner: { kind: 'team', teamId }, createdBy: userId };
+}
+
+/** The owner columns of a token row: exactly one of them is set. */
+export function ownerColumns(owner: TokenOwner): { user_id: number | null; team_id: number | null } {
+  return owner.kind === 'user' ? { user_id: owner.userId, team_id: null } : { user_id: null, team_id: owner.teamId };
+}
+
+/** Narrows a query on `api_tokens` to one owner's rows. */
+export function whereOwner<Q extends { where: (...args: any[]) => Q }>(query: Q, owner: TokenOwner): Q {
+  return owner.kind === 'user' ? query.where('api_tokens.user_id', '=', owner.userId) : query.where('api_tokens.team_id', '=', owner.teamId);
+}
+
+export function ownerKey(owner: TokenOwner): string {
+  return owner.kind === 'user' ? `user:${owner.userId}` : `team:${owner.teamId}`;
+}

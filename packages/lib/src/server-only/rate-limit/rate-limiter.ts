@@ -1,0 +1,95 @@
+// Fixed, epoch-aligned windows: a window of 60 s starts at every whole minute since the epoch, so
+// every server and every client agree on when it resets. Counters live in a store; the in-memory
+// one serves a single server, and a shared store (Redis, say) can implement the same interface.
+import type { Clock } from '../clock';
+
+export interface RateLimitStore {
+  /** Adds one to the counter of `key` in the window that ends at `resetAt`, and returns the new count. */
+  increment(key: string, resetAt: number): number | Promise<number>;
+  /** The current count without adding to it. */
+  get(key: string, resetAt: number): number | Promise<number>;
+}
+
+export type RateLimitResult = {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds since the epoch when the window ends. */
+  resetAt: number;
+  /** Whole seconds until the window ends, at least 1. */
+  retryAfterSeconds: number;
+};
+
+export type RateLimitRule = { name: string; limit: number; windowMs: number };
+
+export function windowEnd(now: number, windowMs: number): number {
+  return (Math.floor(now / windowMs) + 1) * windowMs;
+}
+
+function result(count: number, rule: RateLimitRule, resetAt: number, now: number, allowed: boolean): RateLimitResult {
+  return {
+    allowed,
+    limit: rule.limit,
+    remaining: Math.max(0, rule.limit - count),
+    resetAt,
+    retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+  };
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Counts one request against the rule; `allowed` is false once the count passes the limit. */
+  async hit(rule: RateLimitRule, key: string): Promise<RateLimitResult> {
+    const now = this.clock.now();
+    const resetAt = windowEnd(now, rule.windowMs);
+    const count = await this.store.increment(`${rule.name}:${key}`, resetAt);
+    return result(count, rule, resetAt, now, count <= rule.limit);
+  }
+
+  /** Whether the rule still has room, without counting (for limits counted only on failure). */
+  async check(rule: RateLimitRule, key: string): Promise<RateLimitResult> {
+    const now = this.clock.now();
+    const resetAt = windowEnd(now, rule.windowMs);
+    const count = await this.store.get(`${rule.name}:${key}`, resetAt);
+    return result(count, rule, resetAt, now, count < rule.limit);
+  }
+}
+
+/**
+ * Counters in a Map, keyed by rule, client and window. Finished windows are dropped as time moves
+ * on, so memory holds only the current windows' keys.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly counters = new Map<string, { resetAt: number; count: number }>();
+  private sweptAt = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  increment(key: string, resetAt: number): number {
+    this.sweep();
+    const entry = this.counters.get(key);
+    if (entry && entry.resetAt === resetAt) return ++entry.count;
+    this.counters.set(key, { resetAt, count: 1 });
+    return 1;
+  }
+
+  get(key: string, resetAt: number): number {
+    const entry = this.counters.get(key);
+    return entry && entry.resetAt === resetAt ? entry.count : 0;
+  }
+
+  get size(): number {
+    return this.counters.size;
+  }
+
+  private sweep() {
+    const now = this.clock.now();
+    if (now - this.sweptAt < 10_000) return;
+    this.sweptAt = now;
+    for (const [key, entry] of this.counters) if (entry.resetAt <= now) this.counters.delete(key);
+  }
+}

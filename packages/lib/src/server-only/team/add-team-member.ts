@@ -1,0 +1,22 @@
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
+import type { Clock } from '../clock';
+import { isUniqueViolation, parseInput } from '../validate';
+import { assertTeamAdmin } from './get-team-role';
+
+/** ADMIN only: adds an existing user to the team. */
+export async function addTeamMember(options: { db: Db; clock: Clock; userId: number; teamId: number; email: string; role: TeamRole }): Promise<void> {
+  const { db, clock, userId, teamId } = options;
+  const email = parseInput(ZEmail, options.email);
+  const role = parseInput(ZTeamRole, options.role);
+  await assertTeamAdmin(db, teamId, userId, 'You need to be a team admin to manage members');
+  const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
+  try {
+    await db.insertInto('team_members').values({ team_id: teamId, user_id: user.id, role, created_at: clock.now() }).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
+    throw error;
+  }
+}

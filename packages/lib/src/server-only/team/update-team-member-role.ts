@@ -1,0 +1,20 @@
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZTeamRole, type TeamRole } from '../../types/schemas';
+import { parseInput } from '../validate';
+import { assertTeamAdmin, lockTeam } from './get-team-role';
+import { assertAnotherAdminRemains } from './assert-another-admin-remains';
+
+/** ADMIN only: changes a member's role; the last ADMIN cannot be demoted. */
+export async function updateTeamMemberRole(options: { db: Db; userId: number; teamId: number; memberUserId: number; role: TeamRole }): Promise<void> {
+  const { db, userId, teamId, memberUserId } = options;
+  const role = parseInput(ZTeamRole, options.role);
+  await db.transaction().execute(async (trx) => {
+    await lockTeam(trx, teamId);
+    await assertTeamAdmin(trx, teamId, userId, 'You need to be a team admin to manage members');
+    const member = await trx.selectFrom('team_members').select('role').where('team_id', '=', teamId).where('user_id', '=', memberUserId).executeTakeFirst();
+    if (!member) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'That user is not a member of this team' });
+    if (member.role === 'ADMIN' && role !== 'ADMIN') await assertAnotherAdminRemains(trx, teamId);
+    await trx.updateTable('team_members').set({ role }).where('team_id', '=', teamId).where('user_id', '=', memberUserId).execute();
+  });
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZEmail, ZPassword, ZUserName, type PublicUser } from '../../types/schemas';
+import type { Clock } from '../clock';
+import { hashPassword } from '../hash';
+import { isUniqueViolation, parseInput } from '../validate';
+
+export const ZCreateUserInput = z.object({ email: ZEmail, name: ZUserName, password: ZPassword });
+
+export type CreateUserOptions = { db: Db; clock: Clock; email: string; name: string; password: string };
+
+/** A new user; the password is kept only as a scrypt hash. A taken e-mail is a CONFLICT. */
+export async function createUser({ db, clock, ...input }: CreateUserOptions): Promise<PublicUser> {
+  const { email, name, password } = parseInput(ZCreateUserInput, input);
+  const passwordHash = await hashPassword(password);
+  try {
+    const row = await db
+      .insertInto('users')
+      .values({ email, name, password_hash: passwordHash, disabled_at: null, created_at: clock.now() })
+      .returning(['id', 'name', 'email'])
+      .executeTakeFirstOrThrow();
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError(AppErrorCode.CONFLICT, { message: 'An account with this e-mail already exists' });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './crc32';
+export * from './token-format';
+export * from './parse-authorization-header';
+export * from './scopes';
+export * from './expires-in';

@@ -1,0 +1,44 @@
+// The API token format from API.md: `api_` + 30 random base62 characters + a 6-character
+// base62 CRC-32 checksum of the random part. Browser-safe: no Node APIs.
+import { customAlphabet } from 'nanoid';
+import { crc32 } from './crc32';
+
+export const TOKEN_PREFIX = 'api_';
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const TOKEN_RANDOM_LENGTH = 30;
+export const TOKEN_CHECKSUM_LENGTH = 6;
+export const TOKEN_LENGTH = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
+export const TOKEN_REGEX = /^api_[0-9A-Za-z]{36}$/;
+/** Characters of the token shown as a hint: the prefix and the first 4 random characters. */
+export const TOKEN_START_LENGTH = TOKEN_PREFIX.length + 4;
+
+const randomPart = customAlphabet(BASE62, TOKEN_RANDOM_LENGTH);
+
+/** The checksum of a random part: CRC-32 in base62, left-padded with `0` to 6 characters. */
+export function tokenChecksum(random: string): string {
+  let value = crc32(random);
+  let out = '';
+  do {
+    out = BASE62[value % 62]! + out;
+    value = Math.floor(value / 62);
+  } while (value > 0);
+  return out.padStart(TOKEN_CHECKSUM_LENGTH, '0');
+}
+
+/** A new token; about 178 bits from a cryptographically secure generator. */
+export function generateApiToken(): string {
+  const random = randomPart();
+  return TOKEN_PREFIX + random + tokenChecksum(random);
+}
+
+/** True when the token has the right shape and its checksum matches. Costs no I/O. */
+export function isWellFormedApiToken(token: string): boolean {
+  if (token.length !== TOKEN_LENGTH || !TOKEN_REGEX.test(token)) return false;
+  const random = token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH);
+  return token.endsWith(tokenChecksum(random));
+}
+
+/** The display hint stored beside the hash, e.g. `api_Ab3x`. */
+export function tokenStart(token: string): string {
+  return token.slice(0, TOKEN_START_LENGTH);
+}
