@@ -26,3 +26,4 @@ export * from './public-api/rotate-api-token';
 export * from './public-api/get-api-token-by-token';
 export * from './public-api/last-used-tracker';
 export * from './rate-limit/rate-limiter';
+export * from './public-api/revoke-api-token-by-token';

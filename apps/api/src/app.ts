@@ -1,0 +1,129 @@
+// createApp(deps): the whole HTTP server as an express app, built only from what it is given.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as trpcExpress from '@trpc/server/adapters/express';
+import express, { type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import {
+  BUILTIN_SCOPES,
+  createLastUsedTracker,
+  MemoryRateLimitStore,
+  RateLimiter,
+  type Clock,
+  type Db,
+  type LastUsedTracker,
+  type RateLimitStore,
+} from '@latchkey/lib';
+import type { Config } from './config';
+import { apiNotFound, errorHandler } from './http/error-handler';
+import { createLogger } from './http/logger';
+import { requestLog } from './http/request-log';
+import { securityHeaders } from './http/security-headers';
+import { createApiTokenAuth } from './rest/authenticate';
+import { renderDocsPage } from './rest/docs-page';
+import { buildOpenApiDocument } from './rest/openapi';
+import { createRestRouter } from './rest/routes';
+import { appRouter } from './trpc/router';
+import { createContextFactory } from './trpc/trpc';
+
+export type AppDeps = {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  logger?: Logger;
+  /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
+  lastUsed?: LastUsedTracker;
+  /** Where rate-limit counters live; in memory by default. */
+  rateLimitStore?: RateLimitStore;
+  /** Scopes the host application adds to the built-in `tokens:read` and `tokens:write`. */
+  extraScopes?: readonly string[];
+  /** The built web UI to serve at `/`; null serves none. Defaults to apps/web/dist. */
+  webDist?: string | null;
+};
+
+const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+const corsForPublicApi: RequestHandler = (req, res, next) => {
+  // Any origin may call the token API; no cookies are involved, so none are allowed.
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, WWW-Authenticate, X-Request-Id');
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+export function createApp(deps: AppDeps) {
+  const { db, config, clock } = deps;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock });
+  const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
+  const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
+  const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
+  const openApi = buildOpenApiDocument({ serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
+  const docsPage = renderDocsPage(openApi);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+
+  app.use(requestLog(logger));
+  app.use(securityHeaders);
+  app.use('/api', express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }));
+
+  app.get('/api/health', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(db);
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.get('/api/docs', (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+
+  app.use('/api/v1', corsForPublicApi, auth.rateLimitByIp);
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use('/api/v1', createRestRouter({ db, clock, auth, allowedScopes }));
+
+  app.use(
+    '/api/trpc',
+    trpcExpress.createExpressMiddleware({
+      router: appRouter,
+      createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
+      onError({ error, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') (req as express.Request).log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+      },
+      maxBatchSize: 20,
+    }),
+  );
+
+  app.use('/api', apiNotFound);
+
+  const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
+  if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    const index = path.join(webDist, 'index.html');
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // Client-side routes: every other GET gets the app.
+    app.get(/.*/, (_req, res) => res.sendFile(index));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text').send('Latchkey API is running. The web UI is not built: run `pnpm build`, then restart.\nAPI reference: /api/docs\n');
+    });
+  }
+  app.use(errorHandler);
+
+  return Object.assign(app, { lastUsed, limiter, logger });
+}
+
+export type LatchkeyApp = ReturnType<typeof createApp>;

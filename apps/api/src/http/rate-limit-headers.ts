@@ -1,0 +1,18 @@
+// X-RateLimit-* headers: of the limits a request was counted against, the one with least room.
+import type { Response } from 'express';
+import type { RateLimitResult } from '@latchkey/lib';
+
+export function setRateLimitHeaders(res: Response, result: RateLimitResult): void {
+  const shown = res.locals.rateLimit as RateLimitResult | undefined;
+  if (shown && shown.remaining < result.remaining && result.allowed) return;
+  res.locals.rateLimit = result;
+  res.setHeader('X-RateLimit-Limit', String(result.limit));
+  res.setHeader('X-RateLimit-Remaining', String(result.remaining));
+  res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAt / 1000)));
+}
+
+export function sendTooManyRequests(res: Response, result: RateLimitResult): void {
+  setRateLimitHeaders(res, result);
+  res.setHeader('Retry-After', String(result.retryAfterSeconds));
+  res.status(429).json({ code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' });
+}

@@ -1,0 +1,38 @@
+// One structured log line per request, with a request id. Headers are never logged, and anything
+// shaped like an API token in the URL is masked, so no secret reaches the log at any level.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+      log: Logger;
+    }
+  }
+}
+
+const TOKEN_LIKE = /api_[0-9A-Za-z]{6,}/g;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function maskSecrets(text: string): string {
+  return text.replace(TOKEN_LIKE, 'api_[REDACTED]');
+}
+
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    req.id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    req.log = logger.child({ requestId: req.id });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      req.log[level]({ method: req.method, url: maskSecrets(req.originalUrl).slice(0, 500), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+    });
+    next();
+  };
+}

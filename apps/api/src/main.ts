@@ -1,0 +1,64 @@
+// Starts the server: config → database → migrations → listen; on SIGTERM/SIGINT it stops accepting,
+// finishes requests in flight, writes pending last-use times and closes the database.
+import type { AddressInfo } from 'node:net';
+import { createDatabase, createLastUsedTracker, migrateToLatest, systemClock } from '@latchkey/lib';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { createLogger } from './http/logger';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(`latchkey: configuration error: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd() });
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  } catch (error) {
+    console.error(`latchkey: cannot open or migrate the database: ${(error as Error).message}`);
+    await db.destroy().catch(() => {});
+    process.exit(1);
+  }
+
+  const clock = systemClock;
+  const lastUsed = createLastUsedTracker({ db, clock });
+  const app = createApp({ db, config, clock, logger, lastUsed });
+  const server = app.listen(config.port, config.host ?? '0.0.0.0');
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    console.error(`latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`);
+    process.exit(1);
+  });
+  server.on('listening', () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port }, `Latchkey listening on http://localhost:${port}`);
+  });
+
+  let stopping = false;
+  async function shutdown(signal: string) {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      logger.error('requests still open after 10 s; closing them');
+      server.closeAllConnections();
+    }, 10_000);
+    forced.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await lastUsed.stop();
+    await db.destroy();
+    logger.info('stopped');
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();

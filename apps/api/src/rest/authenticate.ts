@@ -1,0 +1,109 @@
+// The request check as express middleware. The REST API uses it, and so can any other express
+// app: `const auth = createApiTokenAuth({ db, clock }); app.get('/x', auth.requireApiToken('x:read'), …)`.
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  AppError,
+  AppErrorCode,
+  getApiTokenByToken,
+  isAppError,
+  MemoryRateLimitStore,
+  MISSING_TOKEN,
+  INVALID_TOKEN,
+  ownerKey,
+  parseAuthorizationHeader,
+  RateLimiter,
+  type Clock,
+  type Db,
+  type LastUsedTracker,
+  type RateLimitRule,
+  type VerifiedApiToken,
+} from '@latchkey/lib';
+import { sendError } from '../http/send-error';
+import { sendTooManyRequests, setRateLimitHeaders } from '../http/rate-limit-headers';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `requireApiToken` once the request's token has passed every check. */
+      apiToken?: VerifiedApiToken;
+    }
+  }
+}
+
+export type ApiTokenRateLimits = { ipPerMinute: number; ownerPerMinute: number; authFailuresPerMinute: number };
+
+export type ApiTokenAuthOptions = {
+  db: Db;
+  clock: Clock;
+  /** Batches `lastUsedAt` writes; without one, uses are not recorded. */
+  lastUsed?: LastUsedTracker;
+  limits?: Partial<ApiTokenRateLimits>;
+  /** Counters; pass the app's limiter to share them, or leave it out for a private in-memory one. */
+  rateLimiter?: RateLimiter;
+};
+
+const MINUTE = 60_000;
+
+export function createApiTokenAuth(options: ApiTokenAuthOptions) {
+  const { db, clock, lastUsed } = options;
+  const limiter = options.rateLimiter ?? new RateLimiter(new MemoryRateLimitStore(clock), clock);
+  const ipRule: RateLimitRule = { name: 'api-ip', limit: options.limits?.ipPerMinute ?? 1000, windowMs: MINUTE };
+  const ownerRule: RateLimitRule = { name: 'api-owner', limit: options.limits?.ownerPerMinute ?? 1000, windowMs: MINUTE };
+  const failureRule: RateLimitRule = { name: 'api-auth-failures', limit: options.limits?.authFailuresPerMinute ?? 30, windowMs: MINUTE };
+
+  function clientIp(req: Request): string {
+    return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  }
+
+  async function refuse(req: Request, res: Response, message: string, headerMissing: boolean) {
+    const failures = await limiter.hit(failureRule, clientIp(req));
+    if (!res.locals.rateLimit) setRateLimitHeaders(res, failures);
+    res.setHeader('WWW-Authenticate', headerMissing ? 'Bearer realm="api"' : 'Bearer realm="api", error="invalid_token"');
+    sendError(res, new AppError(AppErrorCode.UNAUTHORIZED, { message }));
+  }
+
+  /** Counts every request against the per-IP limit; put it before the routes. */
+  const rateLimitByIp: RequestHandler = async (req, res, next) => {
+    const result = await limiter.hit(ipRule, clientIp(req));
+    if (!result.allowed) return sendTooManyRequests(res, result);
+    setRateLimitHeaders(res, result);
+    next();
+  };
+
+  /** Lets the request through only with a valid token holding every one of `scopes`. */
+  function requireApiToken(...scopes: string[]): RequestHandler {
+    return async (req, res, next) => {
+      // Past the failure limit every request from the address waits, so a valid token cannot be
+      // told apart from an invalid one by its answer.
+      const failures = await limiter.check(failureRule, clientIp(req));
+      if (!failures.allowed) return sendTooManyRequests(res, failures);
+
+      const header = parseAuthorizationHeader(req.headers.authorization);
+      if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
+
+      let token: VerifiedApiToken;
+      try {
+        token = await getApiTokenByToken({ db, clock, token: header.token, lastUsed });
+      } catch (error) {
+        if (isAppError(error) && error.code === AppErrorCode.UNAUTHORIZED) return refuse(req, res, error.message, false);
+        throw error;
+      }
+
+      const owner = await limiter.hit(ownerRule, ownerKey(token.owner));
+      if (!owner.allowed) return sendTooManyRequests(res, owner);
+      setRateLimitHeaders(res, owner);
+
+      const missing = scopes.filter((scope) => !token.scopes.includes(scope));
+      if (missing.length > 0) {
+        return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }));
+      }
+      req.apiToken = token;
+      next();
+    };
+  }
+
+  return { rateLimitByIp, requireApiToken, limiter };
+}
+
+export type ApiTokenAuth = ReturnType<typeof createApiTokenAuth>;

@@ -1,0 +1,3 @@
+import { publicProcedure } from '../trpc';
+
+export const me = publicProcedure.query(({ ctx }) => ({ user: ctx.user }));

@@ -1,0 +1,28 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { createSession, isAppError, verifyUserCredentials } from '@latchkey/lib';
+import { setSessionCookie } from '../session-cookie';
+import { publicProcedure } from '../trpc';
+
+export const ZSignInInput = z.object({ email: z.string().max(254), password: z.string().max(256) });
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+
+export const signIn = publicProcedure.input(ZSignInInput).mutation(async ({ ctx, input }) => {
+  const rule = { name: 'sign-in-failures', limit: ctx.config.rateLimits.signInFailures, windowMs: FIFTEEN_MINUTES };
+  const key = `${ctx.req.ip ?? 'unknown'}:${input.email.trim().toLowerCase()}`;
+  const room = await ctx.limiter.check(rule, key);
+  if (!room.allowed) {
+    ctx.res.setHeader('Retry-After', String(room.retryAfterSeconds));
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many failed sign-ins, please try again later.' });
+  }
+  try {
+    const user = await verifyUserCredentials({ db: ctx.db, email: input.email, password: input.password });
+    const session = await createSession({ db: ctx.db, clock: ctx.clock, userId: user.id });
+    setSessionCookie(ctx.req, ctx.res, ctx.config, session.sessionId, session.expiresAt);
+    return { user };
+  } catch (error) {
+    if (isAppError(error) && error.code === 'UNAUTHORIZED') await ctx.limiter.hit(rule, key);
+    throw error;
+  }
+});

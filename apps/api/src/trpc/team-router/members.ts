@@ -1,0 +1,21 @@
+// team.members.*: any member may list; only ADMINs add, change roles and remove.
+import { z } from 'zod';
+import { addTeamMember, getTeamMembers, removeTeamMember, updateTeamMemberRole, ZEmail, ZId, ZTeamRole } from '@latchkey/lib';
+import { authenticatedProcedure, router } from '../trpc';
+
+export const membersRouter = router({
+  getMany: authenticatedProcedure
+    .input(z.object({ teamId: ZId }))
+    .query(({ ctx, input }) => getTeamMembers({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
+  add: authenticatedProcedure
+    .input(z.object({ teamId: ZId, email: ZEmail, role: ZTeamRole }))
+    .mutation(({ ctx, input }) => addTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, ...input })),
+  updateRole: authenticatedProcedure
+    .input(z.object({ teamId: ZId, userId: ZId, role: ZTeamRole }))
+    .mutation(({ ctx, input }) =>
+      updateTeamMemberRole({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId, role: input.role }),
+    ),
+  remove: authenticatedProcedure
+    .input(z.object({ teamId: ZId, userId: ZId }))
+    .mutation(({ ctx, input }) => removeTeamMember({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId })),
+});

@@ -1,0 +1,6 @@
+import { router } from '../trpc';
+import { createTeam } from './create-team';
+import { getTeams } from './get-teams';
+import { membersRouter } from './members';
+
+export const teamRouter = router({ create: createTeam, getMany: getTeams, members: membersRouter });

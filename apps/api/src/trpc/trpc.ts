@@ -1,0 +1,101 @@
+// tRPC for the web UI: context from the session cookie, AppError → tRPC codes, the per-IP limit,
+// the same-origin rule for mutations, and `authenticatedProcedure`, which narrows ctx to a user.
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Request, Response } from 'express';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import { getSessionUser, isAppError, TRPC_CODE_BY_CODE, type Clock, type Db, type PublicUser, type RateLimiter, type RateLimitRule } from '@latchkey/lib';
+import type { Config } from '../config';
+
+export const SESSION_COOKIE = 'latchkey_session';
+
+export type TrpcDeps = { db: Db; clock: Clock; config: Config; limiter: RateLimiter; allowedScopes: readonly string[] };
+
+export type Context = TrpcDeps & { req: Request; res: Response; user: PublicUser | null; sessionId: string | null };
+
+export function readSessionCookie(req: Request): string | null {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string' || header.length > 8192) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : null;
+    }
+  }
+  return null;
+}
+
+export function createContextFactory(deps: TrpcDeps) {
+  return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
+    const sessionId = readSessionCookie(req);
+    const user = sessionId ? await getSessionUser({ db: deps.db, clock: deps.clock, sessionId }) : null;
+    return { ...deps, req, res, user, sessionId: user ? sessionId : null };
+  };
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const issues =
+      cause instanceof ZodError
+        ? cause.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+        : isAppError(cause)
+          ? cause.issues
+          : undefined;
+    const message =
+      error.code === 'INTERNAL_SERVER_ERROR'
+        ? 'Internal server error'
+        : cause instanceof ZodError
+          ? (cause.issues[0]?.message ?? 'Invalid input')
+          : shape.message;
+    return { ...shape, message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, issues } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** AppErrors from the library become the matching tRPC error, message kept. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isAppError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE_BY_CODE[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+const MINUTE = 60_000;
+
+const perIpLimit = t.middleware(async ({ ctx, next }) => {
+  const rule: RateLimitRule = { name: 'trpc-ip', limit: ctx.config.rateLimits.trpcPerMinute, windowMs: MINUTE };
+  const result = await ctx.limiter.hit(rule, ctx.req.ip ?? 'unknown');
+  if (!result.allowed) {
+    ctx.res.setHeader('Retry-After', String(result.retryAfterSeconds));
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' });
+  }
+  return next();
+});
+
+/** Mutations only from this site: a browser on another origin cannot act with the user's cookie. */
+const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation') {
+    const origin = ctx.req.headers.origin;
+    const fetchSite = ctx.req.headers['sec-fetch-site'];
+    const expected = ctx.config.publicUrl ?? `${ctx.req.protocol}://${ctx.req.get('host')}`;
+    if ((typeof origin === 'string' && origin !== expected) || fetchSite === 'cross-site') {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin requests are not allowed' });
+    }
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(perIpLimit).use(sameOriginMutations);
+
+export const authenticatedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || !ctx.sessionId) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  return next({ ctx: { ...ctx, user: ctx.user, sessionId: ctx.sessionId } });
+});
