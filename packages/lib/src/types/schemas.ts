@@ -5,16 +5,28 @@ import { SCOPE_REGEX } from '../universal/scopes';
 
 // Unicode C (control, format such as zero-width, surrogate, private use, unassigned), Zl and Zp.
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
+// JavaScript's trim() also strips U+FEFF, U+2028 and U+2029; those are refused, not trimmed away.
+// Trimming stays for spaces, tabs and newlines.
+const INVISIBLE_EVEN_AT_EDGES = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+const INVISIBLE_MESSAGE = 'Name must not contain control or invisible characters';
 
-/** A display name: trimmed, 3 to 100 characters, nothing invisible. */
-export const ZTokenName = z
-  .string({ error: 'Name must be text' })
-  .trim()
-  .min(3, { error: 'Name must be at least 3 characters' })
-  .max(100, { error: 'Name must be at most 100 characters' })
-  .refine((name) => !INVISIBLE_OR_CONTROL.test(name), {
-    error: 'Name must not contain control or invisible characters',
-  });
+/**
+ * A display name: trimmed, `min` to `max` characters (counted as Unicode code points, so an emoji
+ * is one), nothing invisible.
+ */
+function displayName(min: number, max: number) {
+  const length = (text: string) => [...text].length;
+  return z
+    .string({ error: 'Name must be text' })
+    .refine((name) => !INVISIBLE_EVEN_AT_EDGES.test(name), { error: INVISIBLE_MESSAGE, abort: true })
+    .trim()
+    .refine((name) => length(name) >= min, { error: min === 1 ? 'Name is required' : `Name must be at least ${min} characters`, abort: true })
+    .refine((name) => length(name) <= max, { error: `Name must be at most ${max} characters`, abort: true })
+    .refine((name) => !INVISIBLE_OR_CONTROL.test(name), { error: INVISIBLE_MESSAGE })
+    .meta({ minLength: min, maxLength: max });
+}
+
+export const ZTokenName = displayName(3, 100);
 
 export const ZExpiresIn = z.enum(EXPIRES_IN_VALUES, {
   error: `Expiry must be one of ${EXPIRES_IN_VALUES.join(', ')}`,
@@ -46,14 +58,7 @@ export const ZEmail = z
   .max(254, { error: 'E-mail must be at most 254 characters' })
   .pipe(z.email({ error: 'Enter a valid e-mail address' }));
 
-export const ZUserName = z
-  .string()
-  .trim()
-  .min(1, { error: 'Name is required' })
-  .max(100, { error: 'Name must be at most 100 characters' })
-  .refine((name) => !INVISIBLE_OR_CONTROL.test(name), {
-    error: 'Name must not contain control or invisible characters',
-  });
+export const ZUserName = displayName(1, 100);
 
 export const ZPassword = z
   .string()

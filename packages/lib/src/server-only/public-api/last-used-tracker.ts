@@ -17,7 +17,15 @@ export type LastUsedTracker = {
   readonly pending: number;
 };
 
-export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_ACCURACY_MS / 2 }: { db: Db; clock: Clock; flushIntervalMs?: number }): LastUsedTracker {
+export type LastUsedTrackerOptions = {
+  db: Db;
+  clock: Clock;
+  flushIntervalMs?: number;
+  /** Told when a batch could not be written; the batch is kept and tried again at the next flush. */
+  onError?: (error: unknown) => void;
+};
+
+export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_ACCURACY_MS / 2, onError }: LastUsedTrackerOptions): LastUsedTracker {
   let pending = new Map<number, number>();
   let flushing: Promise<void> = Promise.resolve();
   const skipWithin = LAST_USED_ACCURACY_MS - flushIntervalMs;
@@ -26,7 +34,8 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
     const entries = [...batch];
     for (let i = 0; i < entries.length; i += 500) {
       const chunk = entries.slice(i, i + 500);
-      const cases = sql.join(chunk.map(([id, at]) => sql`when ${id} then ${at}`), sql` `);
+      // The cast types the parameters: PostgreSQL would otherwise read them as text and refuse the update.
+      const cases = sql.join(chunk.map(([id, at]) => sql`when ${id} then cast(${at} as bigint)`), sql` `);
       const ids = chunk.map(([id]) => id);
       await sql`update api_tokens set last_used_at = case id ${cases} end where id in (${sql.join(ids)})`.execute(db);
     }
@@ -42,7 +51,8 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
       if (pending.size === 0) return flushing;
       const batch = pending;
       pending = new Map();
-      flushing = flushing.then(() => write(batch)).catch(() => {
+      flushing = flushing.then(() => write(batch)).catch((error: unknown) => {
+        onError?.(error);
         // Keep what could not be written for the next try, unless newer uses replaced it.
         for (const [id, at] of batch) if (!pending.has(id)) pending.set(id, at);
       });

@@ -1,0 +1,117 @@
+// Shared helpers for the library tests: unique names, quick users and teams, error assertions and
+// a watcher that sees every statement sent to SQLite or PostgreSQL.
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { expect, vi } from 'vitest';
+import type { Db } from '../src/db/create-database';
+import { AppError, type AppErrorCode } from '../src/errors/app-error';
+import type { Clock } from '../src/server-only/clock';
+import { hashPassword } from '../src/server-only/hash';
+import { addTeamMember } from '../src/server-only/team/add-team-member';
+import { createTeam } from '../src/server-only/team/create-team';
+import type { PublicTeam, PublicUser, TeamRole } from '../src/types/schemas';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+let counter = 0;
+/** A string no other test in this run uses: for e-mails, slugs and names. */
+export function unique(prefix = 'u'): string {
+  counter += 1;
+  return `${prefix}${counter}x${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// Hashing a password costs ~50 ms; tests that do not sign in share one hash of a password nobody knows.
+let sharedPasswordHash: Promise<string> | undefined;
+
+/**
+ * A user row inserted directly, for tests about tokens and teams (the users tests use `createUser`).
+ * The e-mail is unique to the run.
+ */
+export async function insertUser(db: Db, clock: Clock, options: { name?: string } = {}): Promise<PublicUser> {
+  sharedPasswordHash ??= hashPassword(`not-a-real-password-${Math.random()}`);
+  const email = `${unique('user')}@example.test`;
+  return db
+    .insertInto('users')
+    .values({ email, name: options.name ?? `User ${email.slice(0, 12)}`, password_hash: await sharedPasswordHash, disabled_at: null, created_at: clock.now() })
+    .returning(['id', 'name', 'email'])
+    .executeTakeFirstOrThrow();
+}
+
+/** A team made by `admin` through `createTeam`, with the given users added in the given roles. */
+export async function makeTeam(db: Db, clock: Clock, admin: PublicUser, members: Array<[PublicUser, TeamRole]> = []): Promise<PublicTeam> {
+  const slug = unique('team').toLowerCase();
+  const team = await createTeam({ db, clock, userId: admin.id, name: `Team ${slug}`, slug });
+  for (const [user, role] of members) {
+    await addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: user.email, role });
+  }
+  return team;
+}
+
+/** Awaits `promise`, expects it to fail with an AppError of `code` (and `message` when given), and returns the error. */
+export async function expectAppError(promise: Promise<unknown> | (() => Promise<unknown>), code: AppErrorCode, message?: string | RegExp): Promise<AppError> {
+  let error: unknown;
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `expected an AppError ${code}, but nothing was thrown`).toBeDefined();
+  expect(error, `expected an AppError ${code}, got ${String(error)}`).toBeInstanceOf(AppError);
+  const appError = error as AppError;
+  expect({ code: appError.code, message: appError.message }).toMatchObject({ code, ...(typeof message === 'string' ? { message } : {}) });
+  if (message instanceof RegExp) expect(appError.message).toMatch(message);
+  return appError;
+}
+
+export async function countRows(db: Db, table: 'users' | 'sessions' | 'teams' | 'team_members' | 'api_tokens'): Promise<number> {
+  const { count } = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+export type DatabaseCall = { via: string; sql: string };
+
+/**
+ * Records every statement that reaches a database in this process, below Kysely: better-sqlite3
+ * `prepare`/`exec` and every run of a prepared statement (including ones prepared earlier and
+ * cached, like the request check's reader statement), PostgreSQL client queries, and Kysely's
+ * executor of `db`. Call `stop()` to remove the spies.
+ */
+export function watchDatabaseCalls(db?: Db): { calls: DatabaseCall[]; stop(): void } {
+  const calls: DatabaseCall[] = [];
+  const spies: Array<{ mockRestore(): void }> = [];
+  const record = (via: string, sql: unknown) => {
+    calls.push({ via, sql: typeof sql === 'string' ? sql : String((sql as { text?: unknown; sql?: unknown })?.text ?? (sql as { sql?: unknown })?.sql ?? sql) });
+  };
+
+  // The Statement class is not exported by better-sqlite3; take its prototype from a throwaway statement.
+  const scratch = new Database(':memory:');
+  const statementPrototype = Object.getPrototypeOf(scratch.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  scratch.close();
+
+  const wrap = (target: Record<string, any>, method: string, via: string, sqlOf: (self: any, args: unknown[]) => unknown) => {
+    const original = target[method] as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(target, method as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
+      record(via, sqlOf(this, args));
+      return original.apply(this, args);
+    } as never);
+    spies.push(spy);
+  };
+
+  const sqlitePrototype = Database.prototype as unknown as Record<string, any>;
+  wrap(sqlitePrototype, 'prepare', 'sqlite.prepare', (_self, args) => args[0]);
+  wrap(sqlitePrototype, 'exec', 'sqlite.exec', (_self, args) => args[0]);
+  for (const method of ['get', 'all', 'run', 'iterate']) {
+    wrap(statementPrototype, method, `sqlite.statement.${method}`, (self) => (self as { source: string }).source);
+  }
+  wrap(pg.Client.prototype as unknown as Record<string, any>, 'query', 'pg.query', (_self, args) => args[0]);
+  if (db) {
+    wrap(db.getExecutor() as unknown as Record<string, any>, 'executeQuery', 'kysely', (_self, args) => (args[0] as { sql: string }).sql);
+  }
+
+  return {
+    calls,
+    stop() {
+      for (const spy of spies.reverse()) spy.mockRestore();
+    },
+  };
+}

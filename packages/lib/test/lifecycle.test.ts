@@ -1,0 +1,214 @@
+// Deleting, rotating and revoking tokens, and disabling their user: each takes effect at once
+// (or when a rotation's grace period ends), on the very next check.
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/server-only/clock';
+import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
+import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
+import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
+import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { revokeApiTokenByToken } from '../src/server-only/public-api/revoke-api-token-by-token';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { disableUser } from '../src/server-only/user/disable-user';
+import { describeEachDatabase } from '../src/testing/index';
+import { generateApiToken } from '../src/universal/token-format';
+import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+
+const START = Date.UTC(2026, 4, 1, 8, 0, 0);
+
+describeEachDatabase('token lifecycle', (getDatabase) => {
+  async function setup(options: { expiresIn?: string; scopes?: string[] } = {}) {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'Lifecycle token', ...options });
+    const listIds = async () => (await getApiTokens({ db, clock, userId: user.id })).tokens.map((t) => t.id);
+    return { db, clock, user, created, listIds };
+  }
+
+  describe('deleting', () => {
+    it('a deleted token fails the very next check with "Invalid token" and is gone everywhere', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+
+      await deleteApiTokenById({ db, userId: user.id, id: created.id });
+
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect(await listIds()).toEqual([]);
+      await expectAppError(getApiTokenById({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
+      await expectAppError(deleteApiTokenById({ db, userId: user.id, id: created.id }), 'NOT_FOUND');
+      await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
+    });
+
+    it('deleting one token leaves the owner’s others working', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const kept = await createApiToken({ db, clock, userId: user.id, name: 'Kept token' });
+      await deleteApiTokenById({ db, userId: user.id, id: created.id });
+      expect(await listIds()).toEqual([kept.id]);
+      expect((await getApiTokenByToken({ db, clock, token: kept.token })).id).toBe(kept.id);
+    });
+
+    it('revokeApiTokenByToken (for a leaked token) deletes it by value at once; a second revoke is NOT_FOUND', async () => {
+      const { db, clock, created, listIds } = await setup();
+      expect(await revokeApiTokenByToken({ db, token: `  ${created.token}\n` })).toEqual({ id: created.id, name: 'Lifecycle token' });
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect(await listIds()).toEqual([]);
+      await expectAppError(revokeApiTokenByToken({ db, token: created.token }), 'NOT_FOUND');
+      await expectAppError(revokeApiTokenByToken({ db, token: generateApiToken() }), 'NOT_FOUND');
+      await expectAppError(revokeApiTokenByToken({ db, token: `${created.token.slice(0, 39)}!` }), 'INVALID_REQUEST');
+    });
+  });
+
+  describe('rotating', () => {
+    it('without a grace period (the default) the old token fails at once and the new one works', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id });
+
+      expect(rotated.token).not.toBe(created.token);
+      expect(rotated.id).not.toBe(created.id);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
+      expect(await listIds()).toEqual([rotated.id]);
+    });
+
+    it('with gracePeriodSeconds 0 the old token fails at once', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 0 });
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
+      expect(await listIds()).toEqual([rotated.id]);
+    });
+
+    it('with a grace period both tokens work until it ends; then the old one fails and leaves the listing', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
+      const graceEnd = START + 3600 * 1000;
+
+      for (const at of [START, START + 1000, graceEnd - 1]) {
+        clock.set(at);
+        expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+        expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
+      }
+      // While both live, the old one shows when it will stop.
+      clock.set(START);
+      expect(await listIds()).toEqual([rotated.id, created.id]);
+      expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).expiresAt).toEqual(new Date(graceEnd));
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).expiresAt).toBe(graceEnd);
+
+      clock.set(graceEnd);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
+      expect(await listIds()).toEqual([rotated.id]);
+      await expectAppError(getApiTokenById({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
+      await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
+    });
+
+    it('rotating again during a grace period never lengthens the old token’s grace', async () => {
+      const { db, clock, user, created } = await setup();
+      await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 60 });
+      await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
+      clock.set(START + 60_000);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+    });
+
+    it('the maximum grace period, 604800 seconds (7 days), is accepted and honoured', async () => {
+      const { db, clock, user, created } = await setup();
+      await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 604_800 });
+      clock.set(START + 7 * DAY_MS - 1);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+      clock.set(START + 7 * DAY_MS);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+    });
+
+    it('keeps the name, the scopes and the lifetime length; the new lifetime counts from the rotation', async () => {
+      const { db, clock, user, created } = await setup({ expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
+      clock.set(START + 10 * DAY_MS);
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id });
+
+      expect(rotated).toMatchObject({ name: 'Lifecycle token', scopes: ['tokens:read'], status: 'active' });
+      expect(rotated.createdAt).toEqual(new Date(START + 10 * DAY_MS));
+      expect(rotated.expiresAt).toEqual(new Date(START + 40 * DAY_MS));
+      expect(rotated.start).toBe(rotated.token.slice(0, 8));
+      const verified = await getApiTokenByToken({ db, clock, token: rotated.token });
+      expect(verified).toMatchObject({ name: 'Lifecycle token', scopes: ['tokens:read'], expiresAt: START + 40 * DAY_MS });
+    });
+
+    it('a token that never expires is rotated into one that never expires', async () => {
+      const { db, clock, user, created } = await setup({ expiresIn: 'NEVER' });
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id });
+      expect(rotated.expiresAt).toBeNull();
+    });
+
+    it('a team token rotates into a team token of the same team', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const admin = await insertUser(db, clock);
+      const team = await makeTeam(db, clock, admin);
+      const created = await createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Team token' });
+      const rotated = await rotateApiToken({ db, clock, userId: admin.id, teamId: team.id, id: created.id });
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).owner).toEqual({ kind: 'team', teamId: team.id });
+      expect((await getApiTokens({ db, clock, userId: admin.id, teamId: team.id })).tokens.map((t) => t.id)).toEqual([rotated.id]);
+    });
+
+    it('of 10 parallel rotations of one token without a grace period, one wins and the others are NOT_FOUND', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => rotateApiToken({ db, clock, userId: user.id, id: created.id })));
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('NOT_FOUND');
+      expect(await listIds()).toEqual([winners[0]!.value.id]);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+    });
+
+    it('parallel rotations with grace periods never give the old token more than the shortest of them', async () => {
+      const { db, clock, user, created } = await setup();
+      const graces = [3600, 60, 7200, 600, 3600, 86_400, 120, 3600, 900, 1800];
+      const results = await Promise.allSettled(graces.map((gracePeriodSeconds) => rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds })));
+      expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+      clock.set(START + 60_000 - 1);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+      clock.set(START + 60_000);
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+    });
+
+    it.each([
+      ['over 7 days', 604_801],
+      ['negative', -1],
+      ['not a whole number', 1.5],
+      ['text', '60'],
+      ['not a number', Number.NaN],
+      ['infinite', Number.POSITIVE_INFINITY],
+    ])('a grace period that is %s is an INVALID_BODY validation error, and nothing changes', async (_what, gracePeriodSeconds) => {
+      const { db, clock, user, created, listIds } = await setup();
+      const before = await countRows(db, 'api_tokens');
+      const error = await expectAppError(
+        rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: gracePeriodSeconds as number }),
+        'INVALID_BODY',
+      );
+      expect(error.message).toMatch(/Grace period/);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+      expect(await listIds()).toEqual([created.id]);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+    });
+  });
+
+  describe('disabling the user', () => {
+    it('a disabled user’s personal tokens fail at once with "Invalid token"', async () => {
+      const { db, clock, user, created } = await setup();
+      const second = await createApiToken({ db, clock, userId: user.id, name: 'Second token' });
+      const bystander = await insertUser(db, clock);
+      const theirs = await createApiToken({ db, clock, userId: bystander.id, name: 'Bystander token' });
+
+      await disableUser({ db, clock, email: user.email });
+
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      await expectAppError(getApiTokenByToken({ db, clock, token: second.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect((await getApiTokenByToken({ db, clock, token: theirs.token })).id).toBe(theirs.id);
+    });
+
+    it('disabling an unknown e-mail is NOT_FOUND', async () => {
+      const { db } = getDatabase();
+      await expectAppError(disableUser({ db, clock: new ManualClock(), email: 'nobody-at-all@example.test' }), 'NOT_FOUND');
+    });
+  });
+});

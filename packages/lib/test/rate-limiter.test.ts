@@ -1,0 +1,115 @@
+// RateLimiter with MemoryRateLimitStore: fixed windows aligned to the epoch, the request past the
+// limit refused, the numbers the headers are made from, and check() that does not count.
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/server-only/clock';
+import { MemoryRateLimitStore, RateLimiter, type RateLimitRule, windowEnd } from '../src/server-only/rate-limit/rate-limiter';
+
+const MINUTE = 60_000;
+// 12:00:30.250 UTC: a window of a minute ends at 12:01:00.000.
+const T = Date.UTC(2026, 0, 1, 12, 0, 30, 250);
+const NEXT_MINUTE = Date.UTC(2026, 0, 1, 12, 1, 0, 0);
+
+function limiter(at = T) {
+  const clock = new ManualClock(at);
+  const store = new MemoryRateLimitStore(clock);
+  return { clock, store, limiter: new RateLimiter(store, clock) };
+}
+
+const rule: RateLimitRule = { name: 'ip', limit: 3, windowMs: MINUTE };
+
+describe('RateLimiter with MemoryRateLimitStore', () => {
+  it('windows end at whole multiples of the window since the epoch, not a window after the first request', () => {
+    expect(windowEnd(T, MINUTE)).toBe(NEXT_MINUTE);
+    expect(windowEnd(NEXT_MINUTE - 1, MINUTE)).toBe(NEXT_MINUTE);
+    expect(windowEnd(NEXT_MINUTE, MINUTE)).toBe(NEXT_MINUTE + MINUTE);
+    expect(windowEnd(T, 15 * MINUTE)).toBe(Date.UTC(2026, 0, 1, 12, 15));
+  });
+
+  it('allows `limit` requests, counting remaining down to 0, and refuses the next one', async () => {
+    const { limiter: l } = limiter();
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await l.hit(rule, '203.0.113.7'));
+    expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
+    for (const r of results) expect(r).toMatchObject({ limit: 3, resetAt: NEXT_MINUTE });
+  });
+
+  it('retryAfterSeconds is the whole seconds left in the window, rounded up, and at least 1', async () => {
+    const { clock, limiter: l } = limiter();
+    expect((await l.hit(rule, 'k')).retryAfterSeconds).toBe(30); // 29.75 s left
+    clock.set(NEXT_MINUTE - 1000);
+    expect((await l.hit(rule, 'k')).retryAfterSeconds).toBe(1);
+    clock.set(NEXT_MINUTE - 1);
+    const last = await l.hit(rule, 'k');
+    expect(last).toMatchObject({ allowed: true, remaining: 0, retryAfterSeconds: 1, resetAt: NEXT_MINUTE });
+    expect((await l.hit(rule, 'k')).allowed).toBe(false);
+  });
+
+  it('the next window allows again, from a fresh count, whenever the first request came', async () => {
+    const { clock, limiter: l } = limiter(NEXT_MINUTE - 100);
+    for (let i = 0; i < 3; i++) await l.hit(rule, 'k');
+    expect((await l.hit(rule, 'k')).allowed).toBe(false);
+
+    clock.set(NEXT_MINUTE);
+    const fresh = await l.hit(rule, 'k');
+    expect(fresh).toMatchObject({ allowed: true, remaining: 2, resetAt: NEXT_MINUTE + MINUTE, retryAfterSeconds: 60 });
+  });
+
+  it('a refused request still counts, so hammering does not reopen the window early', async () => {
+    const { clock, limiter: l } = limiter();
+    for (let i = 0; i < 10; i++) await l.hit(rule, 'k');
+    clock.set(NEXT_MINUTE - 1);
+    expect((await l.hit(rule, 'k')).allowed).toBe(false);
+  });
+
+  it('keys and rule names are counted apart', async () => {
+    const { limiter: l } = limiter();
+    for (let i = 0; i < 3; i++) await l.hit(rule, 'a');
+    expect((await l.hit(rule, 'a')).allowed).toBe(false);
+    expect((await l.hit(rule, 'b')).remaining).toBe(2);
+    expect((await l.hit({ ...rule, name: 'owner' }, 'a')).remaining).toBe(2);
+  });
+
+  it('check() reports room without counting', async () => {
+    const { limiter: l } = limiter();
+    for (let i = 0; i < 10; i++) {
+      expect(await l.check(rule, 'k')).toMatchObject({ allowed: true, remaining: 3, limit: 3, resetAt: NEXT_MINUTE, retryAfterSeconds: 30 });
+    }
+    expect((await l.hit(rule, 'k')).remaining).toBe(2);
+    expect(await l.check(rule, 'k')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('check() says no once `limit` requests were counted, until the window ends', async () => {
+    const { clock, limiter: l } = limiter();
+    const failures: RateLimitRule = { name: 'auth-failures', limit: 2, windowMs: MINUTE };
+    await l.hit(failures, 'ip');
+    expect((await l.check(failures, 'ip')).allowed).toBe(true);
+    await l.hit(failures, 'ip');
+    expect(await l.check(failures, 'ip')).toMatchObject({ allowed: false, remaining: 0 });
+    clock.set(NEXT_MINUTE);
+    expect(await l.check(failures, 'ip')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('the store forgets finished windows, so memory holds only current keys', async () => {
+    const { clock, store, limiter: l } = limiter();
+    for (let i = 0; i < 50; i++) await l.hit(rule, `client-${i}`);
+    expect(store.size).toBe(50);
+    clock.set(NEXT_MINUTE + 10_000);
+    await l.hit(rule, 'late');
+    expect(store.size).toBe(1);
+  });
+
+  it('works with any window length, e.g. 15 minutes for sign-in failures', async () => {
+    const { clock, limiter: l } = limiter();
+    const signIn: RateLimitRule = { name: 'sign-in', limit: 1, windowMs: 15 * MINUTE };
+    expect(await l.hit(signIn, 'ip|mail')).toMatchObject({ allowed: true, resetAt: Date.UTC(2026, 0, 1, 12, 15) });
+    clock.set(Date.UTC(2026, 0, 1, 12, 14, 59));
+    expect(await l.hit(signIn, 'ip|mail')).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    clock.set(Date.UTC(2026, 0, 1, 12, 15));
+    expect((await l.hit(signIn, 'ip|mail')).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,181 @@
+// Scopes: a token holds all known scopes unless told otherwise, only known ones, and a token that
+// makes or rotates tokens cannot hand out more than it has.
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/server-only/clock';
+import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
+import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
+import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
+import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { describeEachDatabase } from '../src/testing/index';
+import { BUILTIN_SCOPES } from '../src/universal/scopes';
+import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+
+const START = Date.UTC(2026, 6, 1);
+
+describeEachDatabase('token scopes', (getDatabase) => {
+  describe('choosing scopes', () => {
+    it('a token made without scopes holds every built-in scope: tokens:read and tokens:write', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const created = await createApiToken({ db, clock, userId: user.id, name: 'Default scopes' });
+      expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write']);
+      expect(created.scopes).toEqual(['tokens:read', 'tokens:write']);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write']);
+    });
+
+    it('with a host application’s scopes, the default is all of them', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const allowedScopes = [...BUILTIN_SCOPES, 'invoices:read'];
+      const created = await createApiToken({ db, clock, userId: user.id, name: 'Host scopes', allowedScopes });
+      expect(created.scopes).toEqual(allowedScopes);
+      const narrow = await createApiToken({ db, clock, userId: user.id, name: 'Invoices only', allowedScopes, scopes: ['invoices:read'] });
+      expect((await getApiTokenById({ db, clock, userId: user.id, id: narrow.id })).scopes).toEqual(['invoices:read']);
+    });
+
+    it('a chosen subset is stored as given, with duplicates dropped', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const created = await createApiToken({ db, clock, userId: user.id, name: 'Read only', scopes: ['tokens:read', 'tokens:read'] });
+      expect(created.scopes).toEqual(['tokens:read']);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read']);
+    });
+
+    it.each([
+      ['an unknown scope', ['tokens:read', 'admin:all'], /Unknown scope: admin:all/],
+      ['a host scope this deployment does not know', ['invoices:read'], /Unknown scope: invoices:read/],
+      ['a scope that is not a scope name', ['Tokens Read'], /Scope must look like/],
+      ['no scope at all', [], /at least one scope/],
+    ])('%s is refused with INVALID_BODY, and nothing is created', async (_what, scopes, message) => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const before = await countRows(db, 'api_tokens');
+      const error = await expectAppError(createApiToken({ db, clock, userId: user.id, name: 'Bad scopes', scopes }), 'INVALID_BODY', message);
+      expect(error.issues?.[0]?.path).toMatch(/^scopes/);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    });
+  });
+
+  describe('through a token (viaToken)', () => {
+    async function parentToken(options: { expiresIn?: string; scopes?: string[]; team?: boolean } = {}) {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const team = options.team ? await makeTeam(db, clock, user) : null;
+      const created = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        teamId: team?.id ?? null,
+        name: 'Parent token',
+        expiresIn: options.expiresIn ?? 'ONE_MONTH',
+        ...(options.scopes ? { scopes: options.scopes } : {}),
+      });
+      const viaToken = await getApiTokenByToken({ db, clock, token: created.token });
+      return { db, clock, user, team, created, viaToken };
+    }
+
+    it('creates a token for the same owner with fewer scopes and an earlier expiry', async () => {
+      const { db, clock, user, viaToken } = await parentToken();
+      const child = await createApiToken({ db, clock, viaToken, name: 'Child token', scopes: ['tokens:read'], expiresIn: 'SEVEN_DAYS' });
+      expect(child.scopes).toEqual(['tokens:read']);
+      expect(child.createdBy).toEqual({ id: user.id, name: user.name });
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({ kind: 'user', userId: user.id });
+      expect((await getApiTokens({ db, clock, userId: user.id })).tokens.map((t) => t.id)).toContain(child.id);
+    });
+
+    it('a child made without scopes gets the parent’s scopes, not every known scope', async () => {
+      const { db, clock, viaToken } = await parentToken({ scopes: ['tokens:write'] });
+      const child = await createApiToken({ db, clock, viaToken, name: 'Inheriting child', expiresIn: 'SEVEN_DAYS' });
+      expect(child.scopes).toEqual(['tokens:write']);
+    });
+
+    it('a child may expire exactly when its parent does', async () => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+      const child = await createApiToken({ db, clock, viaToken, name: 'Same lifetime', expiresIn: 'ONE_MONTH' });
+      expect(child.expiresAt).toEqual(new Date(START + 30 * DAY_MS));
+    });
+
+    it('cannot create a token with a scope it does not have (FORBIDDEN), and nothing is created', async () => {
+      const { db, clock, viaToken } = await parentToken({ scopes: ['tokens:write'] });
+      const before = await countRows(db, 'api_tokens');
+      await expectAppError(
+        createApiToken({ db, clock, viaToken, name: 'Greedy child', scopes: ['tokens:read', 'tokens:write'], expiresIn: 'SEVEN_DAYS' }),
+        'FORBIDDEN',
+        /cannot grant scopes it does not have: tokens:read/,
+      );
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    });
+
+    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER'], [undefined]])('cannot create a token that outlives it (expiresIn %s is FORBIDDEN)', async (expiresIn) => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+      const before = await countRows(db, 'api_tokens');
+      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Long child', ...(expiresIn ? { expiresIn } : {}) }), 'FORBIDDEN', /outlives/);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    });
+
+    it('a parent close to its expiry cannot create a child whose fixed lifetime reaches past it', async () => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+      clock.advance(25 * DAY_MS);
+      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Late child', expiresIn: 'SEVEN_DAYS' }), 'FORBIDDEN');
+    });
+
+    it('a token that never expires may create tokens of any lifetime', async () => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'NEVER' });
+      expect((await createApiToken({ db, clock, viaToken, name: 'Forever child' })).expiresAt).toBeNull();
+      expect((await createApiToken({ db, clock, viaToken, name: 'Year child', expiresIn: 'ONE_YEAR' })).expiresAt).toEqual(new Date(START + 365 * DAY_MS));
+    });
+
+    it('a team token creates team tokens for its team', async () => {
+      const { db, clock, user, team, viaToken } = await parentToken({ team: true });
+      const child = await createApiToken({ db, clock, viaToken, name: 'Team child', expiresIn: 'SEVEN_DAYS' });
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({ kind: 'team', teamId: team!.id });
+      expect((await getApiTokens({ db, clock, userId: user.id, teamId: team!.id })).tokens.map((t) => t.id)).toContain(child.id);
+      expect((await getApiTokens({ db, clock, userId: user.id })).tokens).toEqual([]);
+    });
+
+    it('can rotate itself: the new token keeps its scopes and lifetime length, the old one stops', async () => {
+      const { db, clock, created, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH', scopes: ['tokens:read', 'tokens:write'] });
+      clock.advance(DAY_MS);
+      const rotated = await rotateApiToken({ db, clock, viaToken, id: viaToken.id });
+      expect(rotated.scopes).toEqual(['tokens:read', 'tokens:write']);
+      expect(rotated.expiresAt).toEqual(new Date(START + DAY_MS + 30 * DAY_MS));
+      await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
+    });
+
+    it('cannot rotate a sibling token that holds scopes it lacks, or lives longer (FORBIDDEN)', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const broad = await createApiToken({ db, clock, userId: user.id, name: 'Broad token', expiresIn: 'SEVEN_DAYS' });
+      const longLived = await createApiToken({ db, clock, userId: user.id, name: 'Long token', expiresIn: 'ONE_YEAR', scopes: ['tokens:write'] });
+      const narrow = await createApiToken({ db, clock, userId: user.id, name: 'Narrow token', expiresIn: 'ONE_MONTH', scopes: ['tokens:write'] });
+      const viaToken = await getApiTokenByToken({ db, clock, token: narrow.token });
+
+      await expectAppError(rotateApiToken({ db, clock, viaToken, id: broad.id }), 'FORBIDDEN');
+      await expectAppError(rotateApiToken({ db, clock, viaToken, id: longLived.id }), 'FORBIDDEN');
+      // Both are untouched.
+      expect((await getApiTokenByToken({ db, clock, token: broad.token })).id).toBe(broad.id);
+      expect((await getApiTokenByToken({ db, clock, token: longLived.token })).id).toBe(longLived.id);
+    });
+
+    it('cannot reach another owner’s tokens (NOT_FOUND), and the token stays', async () => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'NEVER' });
+      const stranger = await insertUser(db, clock);
+      const theirs = await createApiToken({ db, clock, userId: stranger.id, name: 'Stranger token' });
+
+      await expectAppError(getApiTokenById({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
+      await expectAppError(deleteApiTokenById({ db, viaToken, id: theirs.id }), 'NOT_FOUND');
+      await expectAppError(rotateApiToken({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
+      expect((await getApiTokens({ db, clock, viaToken })).tokens.map((t) => t.id)).not.toContain(theirs.id);
+      expect((await getApiTokenByToken({ db, clock, token: theirs.token })).id).toBe(theirs.id);
+    });
+  });
+});
