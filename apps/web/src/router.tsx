@@ -1,0 +1,65 @@
+// A small history router: the server answers every page path with index.html, so plain paths work.
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void) {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+export function navigate(to: string, { replace = false } = {}) {
+  if (to === window.location.pathname + window.location.search) return;
+  if (replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  for (const listener of listeners) listener();
+  window.scrollTo(0, 0);
+}
+
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export type Route =
+  | { name: 'sign-in' }
+  | { name: 'sign-up' }
+  | { name: 'personal-tokens' }
+  | { name: 'create-team' }
+  | { name: 'team-tokens'; slug: string }
+  | { name: 'team-members'; slug: string }
+  | { name: 'not-found' };
+
+export const paths = {
+  signIn: '/sign-in',
+  signUp: '/sign-up',
+  personalTokens: '/settings/tokens',
+  createTeam: '/settings/teams/new',
+  teamTokens: (slug: string) => `/t/${slug}/settings/tokens`,
+  teamMembers: (slug: string) => `/t/${slug}/settings/members`,
+};
+
+export function matchRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/sign-in') return { name: 'sign-in' };
+  if (path === '/sign-up') return { name: 'sign-up' };
+  if (path === '/' || path === '/settings' || path === '/settings/tokens') return { name: 'personal-tokens' };
+  if (path === '/settings/teams/new') return { name: 'create-team' };
+  const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members))?$/.exec(path);
+  if (team) return team[2] === 'members' ? { name: 'team-members', slug: team[1]! } : { name: 'team-tokens', slug: team[1]! };
+  return { name: 'not-found' };
+}
+
+/** An <a> that changes the page without a reload; a modified click still opens a new tab. */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  function handleClick(event: MouseEvent<HTMLAnchorElement>) {
+    onClick?.(event);
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(href);
+  }
+  return <a href={href} onClick={handleClick} {...rest} />;
+}

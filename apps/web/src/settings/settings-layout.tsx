@@ -1,0 +1,193 @@
+// The signed-in frame: a header with the account and sign-out, a settings menu (personal, then each
+// team), and the page of the current route.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, type ReactNode } from 'react';
+import { CreateTeamPage } from '../teams/create-team-page';
+import { TeamMembersPage } from '../teams/team-members-page';
+import { ApiTokensPage } from '../tokens/api-tokens-page';
+import { Link, navigate, paths, type Route } from '../router';
+import { errorMessage, useTRPC } from '../trpc';
+
+type User = { id: number; name: string; email: string };
+
+export function SettingsLayout({ user, route, pathname }: { user: User; route: Route; pathname: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const teams = useQuery(trpc.team.getMany.queryOptions());
+  const signOut = useMutation(
+    trpc.auth.signOut.mutationOptions({
+      onSuccess: () => {
+        // Forget everything of this account; the null user shows the sign-in page.
+        const meKey = JSON.stringify(trpc.auth.me.queryKey());
+        queryClient.removeQueries({ predicate: (query) => JSON.stringify(query.queryKey) !== meKey });
+        queryClient.setQueryData(trpc.auth.me.queryKey(), { user: null });
+        navigate(paths.signIn, { replace: true });
+      },
+    }),
+  );
+
+  const title = pageTitle(route, teams.data);
+  useEffect(() => {
+    document.title = title ? `${title} · Latchkey` : 'Latchkey';
+  }, [title]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href={paths.personalTokens} className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ⌘
+          </span>{' '}
+          Latchkey
+        </Link>
+        <div className="account">
+          <span className="account-name" title={user.email}>
+            {user.name}
+          </span>
+          <button type="button" className="button button-small" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {signOut.isError && (
+        <p className="callout callout-error banner" role="alert">
+          {errorMessage(signOut.error)}
+        </p>
+      )}
+      <div className="layout">
+        <nav className="sidenav" aria-label="Settings">
+          <div className="nav-group">
+            <p className="nav-heading">Personal</p>
+            <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>
+              API Tokens
+            </NavLink>
+          </div>
+          <div className="nav-group">
+            <p className="nav-heading">Teams</p>
+            <NavLink href={paths.createTeam} pathname={pathname}>
+              + Create team
+            </NavLink>
+          </div>
+          {/* Teams come last, so nothing moves when they arrive. */}
+          {teams.isPending ? (
+            <div className="nav-group nav-team" aria-hidden="true">
+              <p className="nav-subheading">
+                <span className="skeleton" style={{ width: '6rem' }} />
+              </p>
+              <span className="nav-link">
+                <span className="skeleton" style={{ width: '5rem' }} />
+              </span>
+            </div>
+          ) : (
+            teams.data?.map((team) => (
+              <div className="nav-group nav-team" key={team.id} role="group" aria-label={`Team ${team.name}`}>
+                <p className="nav-subheading" title={`Your role: ${team.role.toLowerCase()}`}>
+                  {team.name}
+                </p>
+                <NavLink href={paths.teamTokens(team.slug)} pathname={pathname} aliases={[`/t/${team.slug}/settings`]}>
+                  API Tokens
+                </NavLink>
+                <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
+                  Members
+                </NavLink>
+              </div>
+            ))
+          )}
+        </nav>
+        <main id="main" className="content">
+          <Page route={route} user={user} teams={teams} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function NavLink({ href, pathname, aliases = [], children }: { href: string; pathname: string; aliases?: string[]; children: ReactNode }) {
+  const current = pathname === href || aliases.includes(pathname.replace(/\/+$/, '') || '/');
+  return (
+    <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+type TeamsQuery = { isPending: boolean; isError: boolean; error: unknown; data?: Array<{ id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' }>; refetch: () => unknown };
+
+function Page({ route, user, teams }: { route: Route; user: User; teams: TeamsQuery }) {
+  switch (route.name) {
+    case 'personal-tokens':
+      return <ApiTokensPage team={null} />;
+    case 'create-team':
+      return <CreateTeamPage />;
+    case 'team-tokens':
+    case 'team-members': {
+      if (teams.isPending) return <PagePlaceholder />;
+      if (teams.isError)
+        return (
+          <div className="empty-state" role="alert">
+            <h1 id="page-heading" tabIndex={-1}>
+              Could not load your teams
+            </h1>
+            <p>{errorMessage(teams.error)}</p>
+            <button type="button" className="button" onClick={() => void teams.refetch()}>
+              Try again
+            </button>
+          </div>
+        );
+      const team = teams.data?.find((t) => t.slug === route.slug);
+      if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
+      return route.name === 'team-tokens' ? <ApiTokensPage key={team.id} team={team} /> : <TeamMembersPage key={team.id} team={team} currentUserId={user.id} />;
+    }
+    default:
+      return <NotFound message="There is no page at this address." />;
+  }
+}
+
+function PagePlaceholder() {
+  return (
+    <div aria-busy="true">
+      <div className="page-header">
+        <div>
+          <span className="skeleton skeleton-title" />
+          <span className="skeleton" style={{ width: '60%' }} />
+        </div>
+      </div>
+      <p className="visually-hidden" role="status">
+        Loading…
+      </p>
+    </div>
+  );
+}
+
+function NotFound({ message }: { message: string }) {
+  return (
+    <div className="empty-state">
+      <h1 id="page-heading" tabIndex={-1}>
+        Page not found
+      </h1>
+      <p>{message}</p>
+      <Link href={paths.personalTokens} className="button">
+        Go to your API tokens
+      </Link>
+    </div>
+  );
+}
+
+function pageTitle(route: Route, teams: Array<{ slug: string; name: string }> | undefined): string {
+  const team = 'slug' in route ? teams?.find((t) => t.slug === route.slug) : undefined;
+  switch (route.name) {
+    case 'personal-tokens':
+      return 'API Tokens';
+    case 'create-team':
+      return 'Create a team';
+    case 'team-tokens':
+      return team ? `API Tokens · ${team.name}` : 'API Tokens';
+    case 'team-members':
+      return team ? `Members · ${team.name}` : 'Members';
+    default:
+      return '';
+  }
+}

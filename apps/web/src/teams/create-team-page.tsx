@@ -1,0 +1,97 @@
+// Create a team: a name and the slug its pages live under; the creator becomes its admin.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { ZTeamName, ZTeamSlug } from '@latchkey/lib/types';
+import { Field, firstIssue } from '../components/field';
+import { navigate, paths } from '../router';
+import { errorMessage, useTRPC } from '../trpc';
+
+export function slugFromName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+}
+
+export function CreateTeamPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  const [slugEdited, setSlugEdited] = useState(false);
+  const [errors, setErrors] = useState<{ name?: string | null; slug?: string | null }>({});
+  const create = useMutation(
+    trpc.team.create.mutationOptions({
+      onSuccess: async (team) => {
+        await queryClient.invalidateQueries(trpc.team.getMany.pathFilter());
+        navigate(paths.teamTokens(team.slug));
+      },
+    }),
+  );
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const next = { name: firstIssue(ZTeamName.safeParse(name)), slug: firstIssue(ZTeamSlug.safeParse(slug)) };
+    setErrors(next);
+    if (next.name || next.slug) {
+      document.getElementById(next.name ? 'team-name' : 'team-slug')?.focus();
+      return;
+    }
+    create.mutate({ name: name.trim(), slug: slug.trim() });
+  }
+
+  return (
+    <section aria-labelledby="page-heading" className="narrow">
+      <div className="page-header">
+        <div>
+          <p className="eyebrow">Teams</p>
+          <h1 id="page-heading" tabIndex={-1}>
+            Create a team
+          </h1>
+          <p className="muted">A team owns its own API tokens. You become its admin and can add members afterwards.</p>
+        </div>
+      </div>
+      <form onSubmit={submit} noValidate className="card">
+        <Field
+          id="team-name"
+          label="Team name"
+          value={name}
+          autoComplete="off"
+          error={errors.name}
+          onChange={(event) => {
+            setName(event.target.value);
+            if (!slugEdited) setSlug(slugFromName(event.target.value));
+          }}
+          autoFocus
+        />
+        <Field
+          id="team-slug"
+          label="Slug"
+          value={slug}
+          autoComplete="off"
+          spellCheck={false}
+          error={errors.slug}
+          hint={`Lowercase letters, digits and dashes. The team's pages live at /t/${slug || 'your-team'}.`}
+          onChange={(event) => {
+            setSlugEdited(true);
+            setSlug(event.target.value);
+          }}
+        />
+        {create.isError && (
+          <p className="callout callout-error" role="alert">
+            {errorMessage(create.error)}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create team'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+// The API Tokens page, personal (teamId null) or a team's; team tokens are for team ADMINs only.
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import { useNow } from '../components/use-now';
+import { Link, paths } from '../router';
+import { errorCode, errorMessage, useTRPC } from '../trpc';
+import { CreateTokenDialog } from './create-token-dialog';
+import { DeleteTokenDialog } from './delete-token-dialog';
+import { RotateTokenDialog } from './rotate-token-dialog';
+import { TokenTable } from './token-table';
+
+export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
+
+type Team = { id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' };
+
+type OpenDialog = { kind: 'create' } | { kind: 'delete'; token: ApiTokenMetadata } | { kind: 'rotate'; token: ApiTokenMetadata } | null;
+
+export function ApiTokensPage({ team }: { team: Team | null }) {
+  const isAdmin = team === null || team.role === 'ADMIN';
+  return (
+    <section aria-labelledby="page-heading">
+      <div className="page-header">
+        <div>
+          <p className="eyebrow">{team ? `Team settings · ${team.name}` : 'Personal settings'}</p>
+          <h1 id="page-heading" tabIndex={-1}>
+            API Tokens
+          </h1>
+          <p className="muted">
+            {team
+              ? `Tokens that act for the team ${team.name}. Anything they create or change is the team's.`
+              : 'Personal tokens act as you when a script, CI job or service calls the API.'}
+          </p>
+        </div>
+      </div>
+      {isAdmin ? (
+        <TokenManager teamId={team?.id ?? null} teamName={team?.name ?? null} />
+      ) : (
+        <div className="callout callout-info" role="status">
+          <p>
+            <strong>{TEAM_ADMIN_REQUIRED}.</strong>
+          </p>
+          <p>
+            You are a {team.role.toLowerCase()} of {team.name}. Ask one of its admins to create a token for you, or to make you an admin. See who they are
+            under <Link href={paths.teamMembers(team.slug)}>Members</Link>.
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: string | null }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId }));
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  // Refused as a non-admin: the role changed since the team list was loaded; reload it to show why.
+  const forbidden = errorCode(tokens.error) === 'FORBIDDEN';
+  useEffect(() => {
+    if (forbidden) void queryClient.invalidateQueries(trpc.team.getMany.pathFilter());
+  }, [forbidden, queryClient, trpc]);
+  const now = useNow();
+  const close = () => setDialog(null);
+
+  return (
+    <>
+      <div className="toolbar">
+        <p className="muted toolbar-count" aria-live="polite">
+          {tokens.data ? `${tokens.data.length} ${tokens.data.length === 1 ? 'token' : 'tokens'}` : ' '}
+        </p>
+        <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'create' })}>
+          Create token
+        </button>
+      </div>
+
+      {tokens.isPending ? (
+        <TokenTable tokens={null} now={now} onRotate={() => {}} onDelete={() => {}} showCreator={teamId !== null} />
+      ) : tokens.isError ? (
+        <div className="empty-state" role="alert">
+          <h2>Could not load {teamName ? `the tokens of ${teamName}` : 'your API tokens'}</h2>
+          <p>{errorMessage(tokens.error)}</p>
+          <button type="button" className="button" onClick={() => void tokens.refetch()} disabled={tokens.isFetching}>
+            {tokens.isFetching ? 'Trying again…' : 'Try again'}
+          </button>
+        </div>
+      ) : tokens.data.length === 0 ? (
+        <div className="empty-state">
+          <h2>No API tokens yet</h2>
+          <p>
+            {teamName
+              ? `Create a token for a script, CI job or service that works for ${teamName}. You will see it once, right after creating it.`
+              : 'Create a token to call the API from a script, a CI job or another service. You will see it once, right after creating it.'}
+          </p>
+          <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'create' })}>
+            Create your first token
+          </button>
+        </div>
+      ) : (
+        <TokenTable
+          tokens={tokens.data}
+          now={now}
+          showCreator={teamId !== null}
+          onRotate={(token) => setDialog({ kind: 'rotate', token })}
+          onDelete={(token) => setDialog({ kind: 'delete', token })}
+        />
+      )}
+
+      {dialog?.kind === 'create' && <CreateTokenDialog teamId={teamId} onClose={close} />}
+      {dialog?.kind === 'delete' && <DeleteTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
+      {dialog?.kind === 'rotate' && <RotateTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
+    </>
+  );
+}

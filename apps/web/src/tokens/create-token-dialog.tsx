@@ -1,0 +1,157 @@
+// Create a token: name (checked with the server's own schema), expiry and scopes; then the token, once.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { ZTokenName, type CreatedApiToken } from '@latchkey/lib/types';
+import { BUILTIN_SCOPES, DEFAULT_UI_EXPIRES_IN, EXPIRES_IN_LABELS, EXPIRES_IN_VALUES, type ExpiresIn } from '@latchkey/lib/universal';
+import { Dialog } from '../components/dialog';
+import { errorMessage, useTRPC } from '../trpc';
+import { formatDate } from './format-token-times';
+import { TokenReveal } from './token-reveal';
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  'tokens:read': 'List tokens and read their details',
+  'tokens:write': 'Create, rotate and delete tokens',
+};
+
+export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [expiresIn, setExpiresIn] = useState<ExpiresIn>(DEFAULT_UI_EXPIRES_IN);
+  const [scopes, setScopes] = useState<string[]>([...BUILTIN_SCOPES]);
+  const [scopesError, setScopesError] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedApiToken | null>(null);
+
+  const create = useMutation(
+    trpc.apiToken.create.mutationOptions({
+      onSuccess: async (token) => {
+        setCreated(token);
+        await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
+      },
+    }),
+  );
+
+  function validateName(value: string): string | null {
+    const result = ZTokenName.safeParse(value);
+    return result.success ? null : (result.error.issues[0]?.message ?? 'Enter a name');
+  }
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const problem = validateName(name);
+    const scopeProblem = scopes.length === 0 ? 'Choose at least one scope' : null;
+    setNameError(problem);
+    setScopesError(scopeProblem);
+    if (problem) {
+      document.getElementById('token-name')?.focus();
+      return;
+    }
+    if (scopeProblem) return;
+    create.mutate({ teamId, name: name.trim(), expiresIn, scopes });
+  }
+
+  if (created) {
+    return (
+      <Dialog title="API token created" onClose={onClose}>
+        <TokenReveal token={created.token}>
+          <p className="muted">
+            <strong>{created.name}</strong> · {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} · {created.scopes.join(', ')}
+          </p>
+        </TokenReveal>
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title={teamId === null ? 'Create API token' : 'Create team API token'} onClose={onClose} busy={create.isPending}>
+      <form onSubmit={submit} noValidate>
+        <div className="field">
+          <label className="field-label" htmlFor="token-name">
+            Name
+          </label>
+          <input
+            id="token-name"
+            className="input"
+            data-autofocus
+            value={name}
+            maxLength={200}
+            autoComplete="off"
+            placeholder="e.g. CI deploys"
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? 'token-name-error' : 'token-name-hint'}
+            onChange={(event) => {
+              setName(event.target.value);
+              // Once a message is showing, keep it in step with what is typed.
+              if (nameError) setNameError(validateName(event.target.value));
+            }}
+          />
+          {nameError ? (
+            <p id="token-name-error" className="field-error" role="alert">
+              {nameError}
+            </p>
+          ) : (
+            <p id="token-name-hint" className="field-hint">
+              What the token is for, so you know what breaks if you delete it.
+            </p>
+          )}
+        </div>
+
+        <div className="field">
+          <label className="field-label" htmlFor="token-expires-in">
+            Expiration
+          </label>
+          <select id="token-expires-in" className="input" value={expiresIn} onChange={(event) => setExpiresIn(event.target.value as ExpiresIn)}>
+            {EXPIRES_IN_VALUES.map((value) => (
+              <option key={value} value={value}>
+                {EXPIRES_IN_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        </div>
+
+        <fieldset className="field fieldset" aria-describedby={scopesError ? 'token-scopes-error' : undefined}>
+          <legend className="field-label">Scopes</legend>
+          {BUILTIN_SCOPES.map((scope) => (
+            <label key={scope} className="checkbox">
+              <input
+                type="checkbox"
+                checked={scopes.includes(scope)}
+                onChange={(event) => setScopes((current) => (event.target.checked ? [...current, scope] : current.filter((s) => s !== scope)))}
+              />
+              <span>
+                <code>{scope}</code>
+                <span className="checkbox-hint">{SCOPE_DESCRIPTIONS[scope] ?? ''}</span>
+              </span>
+            </label>
+          ))}
+          {scopesError && (
+            <p id="token-scopes-error" className="field-error" role="alert">
+              {scopesError}
+            </p>
+          )}
+        </fieldset>
+
+        {create.isError && (
+          <p className="callout callout-error" role="alert">
+            {errorMessage(create.error)}
+          </p>
+        )}
+
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose} disabled={create.isPending}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create token'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,39 @@
+// Confirms deleting a token by name; the list refreshes without a reload.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import { Dialog } from '../components/dialog';
+import { errorMessage, useTRPC } from '../trpc';
+
+export function DeleteTokenDialog({ token, teamId, onClose }: { token: ApiTokenMetadata; teamId: number | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const remove = useMutation(
+    trpc.apiToken.delete.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
+        onClose();
+      },
+    }),
+  );
+
+  return (
+    <Dialog title="Delete API token?" onClose={onClose} role="alertdialog" busy={remove.isPending}>
+      <p>
+        Delete <strong>{token.name}</strong> (<code>{token.start}…</code>)? Anything that uses it stops working at once. This cannot be undone.
+      </p>
+      {remove.isError && (
+        <p className="callout callout-error" role="alert">
+          {errorMessage(remove.error)}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" data-autofocus onClick={onClose} disabled={remove.isPending}>
+          Cancel
+        </button>
+        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate({ id: token.id, teamId })}>
+          {remove.isPending ? 'Deleting…' : 'Delete token'}
+        </button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,98 @@
+// Rotate: a new token with the same name, scopes and lifetime; the old one stops now or after a grace period.
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import type { ApiTokenMetadata, CreatedApiToken } from '@latchkey/lib/types';
+import { Dialog } from '../components/dialog';
+import { errorMessage, useTRPC } from '../trpc';
+import { formatDateTime } from './format-token-times';
+import { TokenReveal } from './token-reveal';
+
+export const GRACE_PERIODS = [
+  { seconds: 0, label: 'Now', hint: 'The old token stops working at once.' },
+  { seconds: 3600, label: 'In 1 hour', hint: 'Time to swap it in a script or two.' },
+  { seconds: 86_400, label: 'In 24 hours', hint: 'Time to redeploy services that use it.' },
+  { seconds: 604_800, label: 'In 7 days', hint: 'The longest grace period.' },
+] as const;
+
+export function RotateTokenDialog({ token, teamId, onClose }: { token: ApiTokenMetadata; teamId: number | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [grace, setGrace] = useState<number>(0);
+  const [rotated, setRotated] = useState<{ token: CreatedApiToken; oldStopsAt: Date | null } | null>(null);
+
+  const rotate = useMutation(
+    trpc.apiToken.rotate.mutationOptions({
+      onSuccess: async (created, input) => {
+        const seconds = input.gracePeriodSeconds ?? 0;
+        setRotated({ token: created, oldStopsAt: seconds === 0 ? null : new Date(created.createdAt.getTime() + seconds * 1000) });
+        await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
+      },
+    }),
+  );
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    rotate.mutate({ id: token.id, teamId, gracePeriodSeconds: grace });
+  }
+
+  if (rotated) {
+    return (
+      <Dialog title="API token rotated" onClose={onClose}>
+        <TokenReveal token={rotated.token.token}>
+          <p className="muted">
+            {rotated.oldStopsAt
+              ? `The old token (${token.start}…) keeps working until ${formatDateTime(rotated.oldStopsAt)}.`
+              : `The old token (${token.start}…) has stopped working.`}
+          </p>
+        </TokenReveal>
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="Rotate API token" onClose={onClose} busy={rotate.isPending}>
+      <form onSubmit={submit}>
+        <p>
+          <strong>{token.name}</strong> (<code>{token.start}…</code>) gets a new value with the same name, scopes and lifetime.
+        </p>
+        <fieldset className="field fieldset">
+          <legend className="field-label">When should the old token stop working?</legend>
+          {GRACE_PERIODS.map((option, index) => (
+            <label key={option.seconds} className="radio">
+              <input
+                type="radio"
+                name="grace-period"
+                value={option.seconds}
+                checked={grace === option.seconds}
+                onChange={() => setGrace(option.seconds)}
+                data-autofocus={index === 0 ? true : undefined}
+              />
+              <span>
+                {option.label}
+                <span className="checkbox-hint">{option.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        {rotate.isError && (
+          <p className="callout callout-error" role="alert">
+            {errorMessage(rotate.error)}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose} disabled={rotate.isPending}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={rotate.isPending}>
+            {rotate.isPending ? 'Rotating…' : 'Rotate token'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,104 @@
+// The token list. While loading it shows skeleton rows of the same height, so nothing jumps when data arrives.
+import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import { describeExpiry, formatDate, formatDateTime, formatLastUsed } from './format-token-times';
+
+type TokenTableProps = {
+  /** null while loading. */
+  tokens: ApiTokenMetadata[] | null;
+  now: number;
+  showCreator: boolean;
+  onRotate: (token: ApiTokenMetadata) => void;
+  onDelete: (token: ApiTokenMetadata) => void;
+};
+
+const SKELETON_ROWS = 3;
+
+export function TokenTable({ tokens, now, showCreator, onRotate, onDelete }: TokenTableProps) {
+  return (
+    <div className="table-frame">
+      <table className="token-table" aria-busy={tokens === null} aria-label="API tokens">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens === null
+            ? Array.from({ length: SKELETON_ROWS }, (_, i) => <SkeletonRow key={i} />)
+            : tokens.map((token) => <TokenRow key={token.id} token={token} now={now} showCreator={showCreator} onRotate={onRotate} onDelete={onDelete} />)}
+        </tbody>
+      </table>
+      {tokens === null && <p className="visually-hidden" role="status">Loading API tokens…</p>}
+    </div>
+  );
+}
+
+function TokenRow({ token, now, showCreator, onRotate, onDelete }: { token: ApiTokenMetadata; now: number; showCreator: boolean } & Pick<TokenTableProps, 'onRotate' | 'onDelete'>) {
+  const expiry = describeExpiry(token.expiresAt, now, token.status);
+  return (
+    <tr data-token-id={token.id}>
+      <td data-label="Name" className="cell-name">
+        <span className="token-name">{token.name}</span>
+        <code className="token-start" title="The first characters of the token">
+          {token.start}…
+        </code>
+      </td>
+      <td data-label="Created" className="cell-nowrap" title={formatDateTime(token.createdAt)}>
+        {formatDate(token.createdAt)}
+        {showCreator && token.createdBy && <span className="cell-sub">by {token.createdBy.name}</span>}
+      </td>
+      <td data-label="Expires" className="cell-nowrap">
+        {expiry.kind === 'never' ? (
+          <span className="muted">Never</span>
+        ) : expiry.kind === 'date' ? (
+          <span title={expiry.title}>{expiry.text}</span>
+        ) : (
+          <span className={`badge ${expiry.kind === 'expired' ? 'badge-danger' : 'badge-warning'}`} title={expiry.title}>
+            {expiry.text}
+          </span>
+        )}
+      </td>
+      <td data-label="Last used" className="cell-nowrap" title={token.lastUsedAt ? formatDateTime(token.lastUsedAt) : undefined}>
+        {token.lastUsedAt ? formatLastUsed(token.lastUsedAt, now) : <span className="muted">Never</span>}
+      </td>
+      <td className="cell-actions">
+        <button type="button" className="button button-small" onClick={() => onRotate(token)} aria-label={`Rotate ${token.name}`}>
+          Rotate
+        </button>
+        <button type="button" className="button button-small button-danger-outline" onClick={() => onDelete(token)} aria-label={`Delete ${token.name}`}>
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function SkeletonRow() {
+  return (
+    <tr className="skeleton-row" aria-hidden="true">
+      <td className="cell-name">
+        <span className="skeleton" style={{ width: '9rem' }} />
+        <span className="skeleton skeleton-small" style={{ width: '5rem' }} />
+      </td>
+      <td>
+        <span className="skeleton" style={{ width: '5.5rem' }} />
+      </td>
+      <td>
+        <span className="skeleton" style={{ width: '5rem' }} />
+      </td>
+      <td>
+        <span className="skeleton" style={{ width: '6rem' }} />
+      </td>
+      <td className="cell-actions">
+        <span className="skeleton skeleton-button" />
+        <span className="skeleton skeleton-button" />
+      </td>
+    </tr>
+  );
+}

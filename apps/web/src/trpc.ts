@@ -1,0 +1,63 @@
+// The typed tRPC client: AppRouter crosses as a type only, so no server code reaches the bundle.
+import type { AppRouter } from '@latchkey/api';
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import superjson from 'superjson';
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export function createTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+  });
+}
+
+/** The tRPC error code of a failed call (`UNAUTHORIZED`, `FORBIDDEN`, …), or null for other errors. */
+export function errorCode(error: unknown): string | null {
+  if (error instanceof TRPCClientError) {
+    const code = (error.data as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : null;
+  }
+  return null;
+}
+
+/** A message a person can act on; the server's messages are written for people already. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    const code = errorCode(error);
+    if (code === 'INTERNAL_SERVER_ERROR') return 'Something went wrong on the server. Try again in a moment.';
+    if (code === 'TOO_MANY_REQUESTS') return 'Too many requests. Wait a minute and try again.';
+    if (error.message && code) return error.message;
+    // No code: the request never got a tRPC answer (offline, server down, proxy error page).
+    return 'Could not reach the server. Check your connection and try again.';
+  }
+  return error instanceof Error ? error.message : 'Something went wrong. Try again.';
+}
+
+export function createQueryClient(onUnauthorized: () => void) {
+  return new QueryClient({
+    queryCache: new QueryCache({
+      onError(error) {
+        // A session that ended elsewhere (signed out in another tab, expired): back to sign-in.
+        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized();
+      },
+    }),
+    mutationCache: new MutationCache({
+      onError(error) {
+        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized();
+      },
+    }),
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // Retry only what may pass on a second try: not a 4xx the server meant.
+        retry: (failureCount, error) => {
+          const code = errorCode(error);
+          if (code && code !== 'INTERNAL_SERVER_ERROR') return false;
+          return failureCount < 2;
+        },
+      },
+    },
+  });
+}
