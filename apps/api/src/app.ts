@@ -18,6 +18,7 @@ import {
 } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
+import { rejectDeepJson } from './http/json-depth';
 import { createLogger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
@@ -43,6 +44,8 @@ export type AppDeps = {
   webDist?: string | null;
 };
 
+const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 const corsForPublicApi: RequestHandler = (req, res, next) => {
@@ -62,7 +65,7 @@ const corsForPublicApi: RequestHandler = (req, res, next) => {
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock });
+  const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
   const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
   const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
@@ -76,7 +79,10 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestLog(logger));
   app.use(securityHeaders);
-  app.use('/api', express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }));
+  // Before the body parser, so a body it refuses (bad JSON, too large) is still counted and its
+  // error still carries the CORS and X-RateLimit-* headers every /api/v1 response has.
+  app.use('/api/v1', corsForPublicApi, auth.rateLimitByIp);
+  app.use('/api', express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }), rejectDeepJson);
 
   app.get('/api/health', async (_req, res) => {
     try {
@@ -90,23 +96,22 @@ export function createApp(deps: AppDeps) {
     res.type('html').send(docsPage);
   });
 
-  app.use('/api/v1', corsForPublicApi, auth.rateLimitByIp);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
   app.use('/api/v1', createRestRouter({ db, clock, auth, allowedScopes }));
 
-  app.use(
-    '/api/trpc',
-    trpcExpress.createExpressMiddleware({
-      router: appRouter,
-      createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
-      onError({ error, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') (req as express.Request).log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
-      },
-      maxBatchSize: 20,
-    }),
-  );
+  const trpcHandler = trpcExpress.createExpressMiddleware({
+    router: appRouter,
+    createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
+    onError({ error, req }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') (req as express.Request).log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+    },
+    maxBatchSize: 20,
+  });
+  // tRPC turns each request into a fetch Request, which throws on these methods (a 500); they get
+  // the JSON 404 instead, as on every other /api path.
+  app.use('/api/trpc', (req, res, next) => (FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next)));
 
   app.use('/api', apiNotFound);
 

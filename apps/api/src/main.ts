@@ -1,7 +1,7 @@
 // Starts the server: config → database → migrations → listen; on SIGTERM/SIGINT it stops accepting,
 // finishes requests in flight, writes pending last-use times and closes the database.
 import type { AddressInfo } from 'node:net';
-import { createDatabase, createLastUsedTracker, migrateToLatest, systemClock } from '@latchkey/lib';
+import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApiTokens, systemClock } from '@latchkey/lib';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
@@ -26,7 +26,12 @@ async function main() {
   }
 
   const clock = systemClock;
-  const lastUsed = createLastUsedTracker({ db, clock });
+  const lastUsed = createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
+  // Tokens whose rotation grace period has ended fail every check already; drop their rows hourly.
+  const purge = setInterval(() => {
+    purgeRevokedApiTokens({ db, clock }).catch((error: unknown) => logger.error({ err: error }, 'could not purge rotated tokens'));
+  }, 60 * 60_000);
+  purge.unref();
   const app = createApp({ db, config, clock, logger, lastUsed });
   const server = app.listen(config.port, config.host ?? '0.0.0.0');
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -52,6 +57,7 @@ async function main() {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(purge);
     await lastUsed.stop();
     await db.destroy();
     logger.info('stopped');

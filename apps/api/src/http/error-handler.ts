@@ -24,6 +24,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     sendError(res, new AppError(AppErrorCode.INVALID_BODY, { message: 'Request body must be UTF-8 JSON' }));
     return;
   }
+  // The router cannot decode a path parameter such as `/tokens/%E0%A4%A`: the client's mistake, not ours.
+  if (error instanceof URIError) {
+    sendError(res, new AppError(AppErrorCode.INVALID_REQUEST, { message: 'The URL is not validly percent-encoded' }));
+    return;
+  }
   if (parserError?.expose && typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
     res.status(parserError.status).json({ code: AppErrorCode.INVALID_REQUEST, message: parserError.message || 'Bad request' });
     return;
@@ -34,5 +39,6 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
 
 /** JSON 404 for any /api path that no route answered. */
 export const apiNotFound: RequestHandler = (req, res) => {
-  sendError(res, new AppError(AppErrorCode.NOT_FOUND, { message: `No such endpoint: ${req.method} ${req.path}` }));
+  // Mounted at /api, so `req.path` lacks the mount point; name the path the client asked for.
+  sendError(res, new AppError(AppErrorCode.NOT_FOUND, { message: `No such endpoint: ${req.method} ${req.baseUrl}${req.path}` }));
 };

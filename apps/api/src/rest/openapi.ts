@@ -17,17 +17,28 @@ type JsonSchema = Record<string, unknown>;
 
 const components: Record<string, JsonSchema> = {};
 
+/** Points zod's local `#/$defs/X` references at the document's `#/components/schemas/X`. */
+function toComponentRefs(json: JsonSchema): JsonSchema {
+  return JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+}
+
 /** A schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect); named ones go to components. */
 function schema(type: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
   const json = z.toJSONSchema(type, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
   delete json.$schema;
+  // zod puts schemas named with `.meta({ id })` in `$defs`, the root one included, and refers to
+  // them as `#/$defs/…`; in an OpenAPI document that would point at the document's root, so they
+  // move to components.
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$defs;
+  for (const [name, def] of Object.entries(defs)) components[name] = toComponentRefs(def);
   const id = (json.id as string | undefined) ?? undefined;
   if (id) {
     delete json.id;
-    components[id] = json;
+    components[id] = toComponentRefs(json);
     return { $ref: `#/components/schemas/${id}` };
   }
-  return json;
+  return toComponentRefs(json);
 }
 
 const json = (type: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: schema(type, io) } });

@@ -44,6 +44,7 @@ export function parseDatabaseUrl(url: string | undefined, baseDir = process.cwd(
 }
 
 const sqliteReaders = new WeakMap<object, SqliteDatabase.Database>();
+const postgresPools = new WeakMap<object, pg.Pool>();
 
 export type CreateDatabaseOptions = {
   /** Resolves relative SQLite paths; the current directory by default. */
@@ -66,7 +67,9 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    postgresPools.set(db, pool);
+    return db;
   }
 
   if (location.path !== ':memory:') fs.mkdirSync(path.dirname(location.path), { recursive: true });
@@ -96,6 +99,14 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
 
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * The pool of a PostgreSQL database from `createDatabase`, for the request check: it runs its
+ * lookup as a named prepared statement, which PostgreSQL parses and plans once per connection.
+ */
+export function getPostgresPool(db: Kysely<any>): pg.Pool | undefined {
+  return postgresPools.get(db);
 }
 
 /** The read connection of a SQLite file database from `createDatabase`, for the request check. */

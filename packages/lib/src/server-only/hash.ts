@@ -1,12 +1,14 @@
 // Hashes for secrets that are stored: API tokens and session ids (both high-entropy, so a fast
 // hash is safe), and passwords (low-entropy, so a slow, salted one).
-import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 export const TOKEN_HASH_ALGORITHM = 'sha256';
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // The one-shot `crypto.hash` gives the same digest as createHash().update().digest() at about half
+  // the cost (no Hash object per call); it runs on every API request.
+  return hash('sha256', secret, 'hex');
 }
 
 const scrypt = promisify(scryptCallback) as (

@@ -10,10 +10,10 @@ const TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 of a string's UTF-16 code units taken as bytes; callers pass ASCII only. */
-export function crc32(ascii: string): number {
+/** CRC-32 of a string's UTF-16 code units taken as bytes; callers pass ASCII only. `start`/`end` pick a part. */
+export function crc32(ascii: string, start = 0, end = ascii.length): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < ascii.length; i++) {
+  for (let i = start; i < end; i++) {
     crc = TABLE[(crc ^ ascii.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

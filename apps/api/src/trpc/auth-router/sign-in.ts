@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createSession, isAppError, verifyUserCredentials } from '@latchkey/lib';
+import { setRateLimitHeaders } from '../../http/rate-limit-headers';
 import { setSessionCookie } from '../session-cookie';
 import { publicProcedure } from '../trpc';
 
@@ -13,6 +14,7 @@ export const signIn = publicProcedure.input(ZSignInInput).mutation(async ({ ctx,
   const key = `${ctx.req.ip ?? 'unknown'}:${input.email.trim().toLowerCase()}`;
   const room = await ctx.limiter.check(rule, key);
   if (!room.allowed) {
+    setRateLimitHeaders(ctx.res, room);
     ctx.res.setHeader('Retry-After', String(room.retryAfterSeconds));
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many failed sign-ins, please try again later.' });
   }

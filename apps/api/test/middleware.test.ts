@@ -1,0 +1,148 @@
+// The request check as middleware of another express app, with a scope the host registers
+// (`invoices:read`), the way a service that imports Latchkey would use it.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_SCOPES, createApiToken, createUser, ManualClock, type CreatedApiToken, type PublicUser } from '@latchkey/lib';
+import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
+import { createApiTokenAuth } from '../src/rest/authenticate';
+import { DAY, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY } from './support/server';
+
+const INVOICE_SCOPES = [...BUILTIN_SCOPES, 'invoices:read', 'invoices:write'];
+
+let database: TestDatabase;
+let clock: ManualClock;
+let server: Server;
+let url: string;
+let user: PublicUser;
+let invoiceReader: CreatedApiToken;
+let tokensOnly: CreatedApiToken;
+
+beforeAll(async () => {
+  database = await createTestDatabase('sqlite');
+  clock = new ManualClock(START_TIME);
+  const { db } = database;
+  user = await createUser({ db, clock, email: 'billing@example.com', name: 'Billing', password: 'billing password' });
+  invoiceReader = await createApiToken({ db, clock, userId: user.id, name: 'invoice reader', scopes: ['invoices:read'], expiresIn: 'SEVEN_DAYS', allowedScopes: INVOICE_SCOPES });
+  tokensOnly = await createApiToken({ db, clock, userId: user.id, name: 'tokens only', allowedScopes: INVOICE_SCOPES });
+
+  const auth = createApiTokenAuth({ db, clock, limits: { authFailuresPerMinute: 3 } });
+  const app = express();
+  app.get('/invoices', auth.requireApiToken('invoices:read'), (req, res) => {
+    res.json({ invoices: [{ id: 1, total: 42 }], tokenId: req.apiToken?.id, owner: req.apiToken?.owner });
+  });
+  app.post('/invoices', auth.requireApiToken('invoices:read', 'invoices:write'), (_req, res) => {
+    res.status(201).json({ id: 2 });
+  });
+  app.get('/whoami', auth.requireApiToken(), (req, res) => {
+    res.json({ user: req.apiToken?.user, scopes: req.apiToken?.scopes });
+  });
+  server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await database?.drop();
+});
+
+async function call(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  const res = await fetch(url + path, { ...init, headers });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+describe('createApiTokenAuth in a host application', () => {
+  it('lets a token with the custom scope through and tells the route who it is', async () => {
+    const res = await call('/invoices', { token: invoiceReader.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ invoices: [{ id: 1, total: 42 }], tokenId: invoiceReader.id, owner: { kind: 'user', userId: user.id } });
+  });
+
+  it('passes any valid token when no scope is required', async () => {
+    const res = await call('/whoami', { token: tokensOnly.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: { id: user.id, name: 'Billing', email: 'billing@example.com' }, scopes: INVOICE_SCOPES });
+  });
+
+  it('answers 403 FORBIDDEN to a valid token without the scope', async () => {
+    const readerCopy = await createApiToken({ db: database.db, clock, userId: user.id, name: 'tokens read', scopes: ['tokens:read'], allowedScopes: INVOICE_SCOPES });
+    const res = await call('/invoices', { token: readerCopy.token });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope invoices:read' });
+  });
+
+  it('names every missing scope when a route needs several', async () => {
+    const res = await call('/invoices', { method: 'POST', token: invoiceReader.token });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope invoices:write' });
+  });
+
+  it('answers 401 with the API.md bodies and WWW-Authenticate for a missing, invalid or expired token', async () => {
+    const missing = await call('/invoices');
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ code: 'UNAUTHORIZED', message: 'API token was not provided' });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+
+    const invalid = await call('/invoices', { headers: { authorization: 'Bearer api_invalid' } });
+    expect(invalid.status).toBe(401);
+    expect(invalid.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+    expect(invalid.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"');
+
+    clock.set(START_TIME + 7 * DAY);
+    try {
+      const expired = await call('/invoices', { headers: { authorization: invoiceReader.token } });
+      expect(expired.status).toBe(401);
+      expect(expired.body).toEqual({ code: 'UNAUTHORIZED', message: 'Expired token' });
+    } finally {
+      clock.set(START_TIME);
+    }
+  });
+
+  it('counts failed authentications with its own limiter: 429 past the limit, even for a valid token', async () => {
+    // A fresh minute, half gone: the limit is 3 failures per minute.
+    const start = START_TIME + 60 * 60_000;
+    clock.set(start);
+    try {
+      for (let i = 0; i < 3; i++) expect((await call('/invoices', { headers: { authorization: 'nope' } })).status).toBe(401);
+      const res = await call('/invoices', { token: invoiceReader.token });
+      expect(res.status).toBe(429);
+      expect(res.body).toEqual(TOO_MANY_REQUESTS_BODY);
+      expect(rateLimitHeaders(res.headers)).toMatchObject({ limit: 3, remaining: 0, retryAfter: 30, reset: (Math.floor(start / 60_000) + 1) * 60 });
+
+      clock.set((Math.floor(start / 60_000) + 1) * 60_000);
+      expect((await call('/invoices', { token: invoiceReader.token })).status).toBe(200);
+    } finally {
+      clock.set(START_TIME);
+    }
+  });
+});
+
+describe('createApp with the host scopes (extraScopes)', () => {
+  it('gives new tokens every scope by default, host scopes included, and lets tokens hand them on', async () => {
+    const host = await startServer({ extraScopes: ['invoices:read'] });
+    try {
+      const user = await host.createTestUser('Host User');
+      const client = host.trpc();
+      await client.auth.signIn.mutate({ email: user.email, password: user.password });
+      const full = await client.apiToken.create.mutate({ name: 'everything' });
+      expect(full.scopes).toEqual(['tokens:read', 'tokens:write', 'invoices:read']);
+
+      const child = await host.api('POST', '/api/v1/tokens', { token: full.token, body: { name: 'invoices only', scopes: ['invoices:read'] } });
+      expect(child.status).toBe(201);
+      expect(child.body.scopes).toEqual(['invoices:read']);
+
+      const narrow = await client.apiToken.create.mutate({ name: 'tokens only', scopes: ['tokens:read', 'tokens:write'] });
+      const refused = await host.api('POST', '/api/v1/tokens', { token: narrow.token, body: { name: 'escalated', scopes: ['invoices:read'] } });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'A token cannot grant scopes it does not have: invoices:read' });
+      expect(host.leakedSecrets()).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+});

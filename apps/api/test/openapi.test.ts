@@ -1,0 +1,161 @@
+// The OpenAPI document: valid OpenAPI 3.1, every $ref resolvable, and its schemas true to what the
+// server really sends and accepts.
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreatedApiToken } from '@latchkey/lib';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+let doc: any;
+let token: CreatedApiToken;
+
+beforeAll(async () => {
+  server = await startServer({ extraScopes: ['invoices:read'] });
+  const res = await server.api('GET', '/api/v1/openapi.json');
+  expect(res.status).toBe(200);
+  doc = res.body;
+  const user = await server.createTestUser('Documented');
+  token = await server.createTestToken(user, { name: 'documented' });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Every `$ref` anywhere in a JSON value. */
+function refs(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => refs(v, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') found.push(v);
+      else refs(v, found);
+    }
+  }
+  return found;
+}
+
+function resolvePointer(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<any>((node, part) => (node === undefined ? undefined : node[part]), root);
+}
+
+/** A validator for one schema of the document, with the document's components around it. */
+function validatorFor(schema: object) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile({ ...schema, components: doc.components });
+  return (value: unknown) => {
+    const ok = validate(value);
+    return { ok, errors: ajv.errorsText(validate.errors) };
+  };
+}
+
+function responseSchema(path: string, method: string, status: string) {
+  const schema = doc.paths[path]?.[method]?.responses?.[status]?.content?.['application/json']?.schema;
+  expect(schema, `${method.toUpperCase()} ${path} ${status}`).toBeDefined();
+  return schema as object;
+}
+
+describe('GET /api/v1/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('resolves every $ref inside the document, with the named schemas in components', () => {
+    const all = refs(doc);
+    expect(all.length).toBeGreaterThan(5);
+    for (const ref of all) expect(resolvePointer(doc, ref), ref).toBeDefined();
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(expect.arrayContaining(['CreatedToken', 'Error', 'Me', 'TokenList', 'TokenMetadata']));
+  });
+
+  it('documents every route with its scope, and the registered host scopes', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as object).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security[0].bearerToken]));
+    expect(Object.fromEntries(operations)).toEqual({
+      'GET /me': [],
+      'GET /tokens': ['tokens:read'],
+      'POST /tokens': ['tokens:write'],
+      'GET /tokens/{id}': ['tokens:read'],
+      'DELETE /tokens/{id}': ['tokens:write'],
+      'POST /tokens/{id}/rotate': ['tokens:write'],
+    });
+    expect(doc.servers).toEqual([{ url: '/api/v1' }]);
+    expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.bearerToken.description).toContain('`invoices:read`');
+  });
+
+  it('lists the six expiresIn values in the create body', () => {
+    const body = doc.paths['/tokens'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.expiresIn.enum).toEqual(['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR']);
+    expect(body.required).toEqual(['name']);
+  });
+
+  it('puts the named schemas on the docs page too', async () => {
+    const html = await (await server.request('/api/docs')).text();
+    for (const name of ['Me', 'TokenMetadata', 'CreatedToken', 'Error']) expect(html).toContain(`id="schema-${name}"`);
+  });
+});
+
+describe('the documented schemas match the real answers', () => {
+  it('GET /me', async () => {
+    const res = await server.api('GET', '/api/v1/me', { token: token.token });
+    const check = validatorFor(responseSchema('/me', 'get', '200'))(res.body);
+    expect(check.errors).toBe('No errors');
+    expect(check.ok).toBe(true);
+  });
+
+  it('POST /tokens (request and response) and POST /tokens/{id}/rotate', async () => {
+    const requestBody = { name: 'from the docs', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] };
+    const requestCheck = validatorFor(doc.paths['/tokens'].post.requestBody.content['application/json'].schema);
+    expect(requestCheck(requestBody).ok).toBe(true);
+    expect(requestCheck({ name: 'bad expiry', expiresIn: 'FOREVER' }).ok).toBe(false);
+
+    const created = await server.api('POST', '/api/v1/tokens', { token: token.token, body: requestBody });
+    expect(created.status).toBe(201);
+    const check = validatorFor(responseSchema('/tokens', 'post', '201'))(created.body);
+    expect(check.errors).toBe('No errors');
+
+    const rotated = await server.api('POST', `/api/v1/tokens/${created.body.id}/rotate`, { token: token.token, body: { gracePeriodSeconds: 10 } });
+    expect(rotated.status).toBe(201);
+    expect(validatorFor(responseSchema('/tokens/{id}/rotate', 'post', '201'))(rotated.body).errors).toBe('No errors');
+  });
+
+  it('GET /tokens and GET /tokens/{id}', async () => {
+    const list = await server.api('GET', '/api/v1/tokens?limit=1', { token: token.token });
+    expect(list.status).toBe(200);
+    expect(validatorFor(responseSchema('/tokens', 'get', '200'))(list.body).errors).toBe('No errors');
+    const one = await server.api('GET', '/api/v1/tokens/self', { token: token.token });
+    expect(validatorFor(responseSchema('/tokens/{id}', 'get', '200'))(one.body).errors).toBe('No errors');
+    // A schema that checks anything at all: a listed token without its status fails it.
+    const { status: _status, ...withoutStatus } = one.body;
+    expect(validatorFor(responseSchema('/tokens/{id}', 'get', '200'))(withoutStatus).ok).toBe(false);
+  });
+
+  it('error bodies: 400 with issues, 401, 403, 404', async () => {
+    const reader = await server.createTestToken((await server.createTestUser('Reader')), { scopes: ['tokens:read'] });
+    const errors = [
+      ['/tokens', 'post', '400', await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'x' } })],
+      ['/me', 'get', '401', await server.api('GET', '/api/v1/me')],
+      ['/tokens', 'post', '403', await server.api('POST', '/api/v1/tokens', { token: reader.token, body: { name: 'not allowed' } })],
+      ['/tokens/{id}', 'get', '404', await server.api('GET', '/api/v1/tokens/424242', { token: token.token })],
+    ] as const;
+    for (const [path, method, status, res] of errors) {
+      expect(String(res.status)).toBe(status);
+      expect(validatorFor(responseSchema(path, method, status))(res.body).errors, `${method} ${path} ${status}`).toBe('No errors');
+    }
+  });
+});
+
+describe('logs', () => {
+  it('hold no plain token, password or session id', () => {
+    expect(server.leakedSecrets()).toEqual([]);
+  });
+});

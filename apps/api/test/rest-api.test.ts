@@ -1,0 +1,456 @@
+// Every route of the public REST API over real HTTP: what it answers, and each error it can give.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret, TOKEN_REGEX, type CreatedApiToken, type PublicTeam } from '@latchkey/lib';
+import { DAY, START_TIME, startServer, type TestServer } from './support/server';
+
+const METADATA_KEYS = ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes', 'start', 'status'];
+const CREATED_KEYS = ['createdAt', 'expiresAt', 'id', 'name', 'scopes', 'start', 'token'];
+const ISO = (ms: number) => new Date(ms).toISOString();
+
+let server: TestServer;
+let alice: Awaited<ReturnType<TestServer['createTestUser']>>;
+let bob: Awaited<ReturnType<TestServer['createTestUser']>>;
+let aliceToken: CreatedApiToken;
+let bobToken: CreatedApiToken;
+let team: PublicTeam;
+let teamToken: CreatedApiToken;
+
+beforeAll(async () => {
+  server = await startServer();
+  alice = await server.createTestUser('Alice');
+  bob = await server.createTestUser('Bob');
+  aliceToken = await server.createTestToken(alice, { name: 'alice main' });
+  bobToken = await server.createTestToken(bob, { name: 'bob main' });
+  team = await server.createTestTeam(alice, 'Acme');
+  teamToken = await server.createTestToken(alice, { teamId: team.id, name: 'acme deploy' });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('GET /api/v1/me', () => {
+  it('describes a personal token, its user and no team', async () => {
+    const res = await server.api('GET', '/api/v1/me', { token: aliceToken.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      token: {
+        id: aliceToken.id,
+        name: 'alice main',
+        start: aliceToken.token.slice(0, 8),
+        scopes: ['tokens:read', 'tokens:write'],
+        createdAt: ISO(START_TIME),
+        expiresAt: null,
+        lastUsedAt: null,
+      },
+      user: { id: alice.id, name: 'Alice', email: alice.email },
+      team: null,
+    });
+  });
+
+  it('describes a team token with its team and the user who made it', async () => {
+    const res = await server.api('GET', '/api/v1/me', { token: teamToken.token });
+    expect(res.status).toBe(200);
+    expect(res.body.token.id).toBe(teamToken.id);
+    expect(res.body.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
+    expect(res.body.user).toEqual({ id: alice.id, name: 'Alice', email: alice.email });
+  });
+
+  it('records lastUsedAt in a batch, not with a write per request', async () => {
+    const token = await server.createTestToken(alice, { name: 'last used probe' });
+    const usedAt = server.clock.now();
+    expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(200);
+    const before = await server.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', token.id).executeTakeFirstOrThrow();
+    expect(before.last_used_at).toBeNull();
+
+    await server.lastUsed.flush();
+    server.clock.advance(5_000);
+    const res = await server.api('GET', '/api/v1/me', { token: token.token });
+    expect(res.body.token.lastUsedAt).toBe(ISO(usedAt));
+    server.clock.set(START_TIME);
+  });
+
+  it('answers 401 without a token', async () => {
+    const res = await server.api('GET', '/api/v1/me');
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ code: 'UNAUTHORIZED', message: 'API token was not provided' });
+  });
+});
+
+describe('GET /api/v1/tokens', () => {
+  it("lists the owner's tokens newest first, as metadata without the token itself", async () => {
+    const res = await server.api('GET', '/api/v1/tokens', { token: bobToken.token });
+    expect(res.status).toBe(200);
+    expect(res.body.nextCursor).toBeNull();
+    expect(res.body.tokens).toHaveLength(1);
+    const [listed] = res.body.tokens;
+    expect(Object.keys(listed).sort()).toEqual(METADATA_KEYS);
+    expect(listed).toEqual({
+      id: bobToken.id,
+      name: 'bob main',
+      start: bobToken.token.slice(0, 8),
+      scopes: ['tokens:read', 'tokens:write'],
+      status: 'active',
+      createdAt: ISO(START_TIME),
+      expiresAt: null,
+      lastUsedAt: null,
+      createdBy: { id: bob.id, name: 'Bob' },
+    });
+    expect(res.text).not.toContain(bobToken.token);
+  });
+
+  it("lists a team's tokens for a team token, and only the user's own for a personal token", async () => {
+    const viaTeam = await server.api('GET', '/api/v1/tokens', { token: teamToken.token });
+    expect(viaTeam.body.tokens.map((t: { id: number }) => t.id)).toEqual([teamToken.id]);
+    const viaAlice = await server.api('GET', '/api/v1/tokens', { token: aliceToken.token });
+    const ids = viaAlice.body.tokens.map((t: { id: number }) => t.id);
+    expect(ids).toContain(aliceToken.id);
+    expect(ids).not.toContain(teamToken.id);
+    expect(ids).not.toContain(bobToken.id);
+    expect(ids).toEqual([...ids].sort((a: number, b: number) => b - a));
+  });
+
+  it('pages with ?limit= and ?cursor=, ending with nextCursor null', async () => {
+    const carol = await server.createTestUser('Carol');
+    const tokens = [];
+    for (let i = 1; i <= 5; i++) tokens.push(await server.createTestToken(carol, { name: `carol ${i}` }));
+    const newestFirst = tokens.map((t) => t.id).reverse();
+
+    const first = await server.api('GET', '/api/v1/tokens?limit=2', { token: tokens[0]!.token });
+    expect(first.status).toBe(200);
+    expect(first.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(0, 2));
+    expect(first.body.nextCursor).toBe(newestFirst[1]);
+    const second = await server.api('GET', `/api/v1/tokens?limit=2&cursor=${first.body.nextCursor}`, { token: tokens[0]!.token });
+    expect(second.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(2, 4));
+    const third = await server.api('GET', `/api/v1/tokens?limit=2&cursor=${second.body.nextCursor}`, { token: tokens[0]!.token });
+    expect(third.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(4));
+    expect(third.body.nextCursor).toBeNull();
+  });
+
+  it('returns at most 50 tokens when no limit is given', async () => {
+    const dave = await server.createTestUser('Dave');
+    let last: CreatedApiToken | undefined;
+    for (let i = 0; i < 51; i++) last = await server.createTestToken(dave, { name: `dave ${i}` });
+    const res = await server.api('GET', '/api/v1/tokens', { token: last!.token });
+    expect(res.body.tokens).toHaveLength(50);
+    expect(res.body.nextCursor).toBe(res.body.tokens[49].id);
+  });
+
+  it('shows a token past its expiry as expired', async () => {
+    const erin = await server.createTestUser('Erin');
+    const reader = await server.createTestToken(erin, { name: 'reader' });
+    const shortLived = await server.createTestToken(erin, { name: 'short lived', expiresIn: 'SEVEN_DAYS' });
+    server.clock.advance(8 * DAY);
+    try {
+      const res = await server.api('GET', '/api/v1/tokens', { token: reader.token });
+      const listed = res.body.tokens.find((t: { id: number }) => t.id === shortLived.id);
+      expect(listed.status).toBe('expired');
+      expect(listed.expiresAt).toBe(ISO(START_TIME + 7 * DAY));
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it('answers 403 to a token without tokens:read', async () => {
+    const writer = await server.createTestToken(alice, { name: 'write only', scopes: ['tokens:write'] });
+    const res = await server.api('GET', '/api/v1/tokens', { token: writer.token });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope tokens:read' });
+  });
+
+  it('answers 401 to an invalid token', async () => {
+    const res = await server.api('GET', '/api/v1/tokens', { token: 'api_nope' });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+  });
+});
+
+describe('POST /api/v1/tokens', () => {
+  it('creates a token of the same owner and shows the plain token once', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: '  ci deploy  ', expiresIn: 'ONE_MONTH' } });
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
+    expect(res.body).toMatchObject({
+      name: 'ci deploy',
+      scopes: ['tokens:read', 'tokens:write'],
+      createdAt: ISO(START_TIME),
+      expiresAt: ISO(START_TIME + 30 * DAY),
+    });
+    expect(res.body.token).toMatch(TOKEN_REGEX);
+    expect(res.body.start).toBe(res.body.token.slice(0, 8));
+
+    const me = await server.api('GET', '/api/v1/me', { token: res.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(bob.id);
+    const listed = await server.api('GET', `/api/v1/tokens/${res.body.id}`, { token: bobToken.token });
+    expect(listed.body).not.toHaveProperty('token');
+    const row = await server.db.selectFrom('api_tokens').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(hashSecret(res.body.token));
+    expect(row.algorithm).toBe('sha256');
+  });
+
+  it('makes a team token when called with a team token', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: teamToken.token, body: { name: 'acme second' } });
+    expect(res.status).toBe(201);
+    const me = await server.api('GET', '/api/v1/me', { token: res.body.token });
+    expect(me.body.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
+  });
+
+  it('gives the new token the requested subset of scopes', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: 'read only', scopes: ['tokens:read'] } });
+    expect(res.status).toBe(201);
+    expect(res.body.scopes).toEqual(['tokens:read']);
+    expect(res.body.expiresAt).toBeNull();
+  });
+
+  it('answers 400 with issues for an invalid name', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: 'ab' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      code: 'INVALID_BODY',
+      message: 'name: Name must be at least 3 characters',
+      issues: [{ path: 'name', message: 'Name must be at least 3 characters' }],
+    });
+  });
+
+  it('answers 400 for a scope the server does not know', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: 'odd scope', scopes: ['invoices:read'] } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_BODY');
+    expect(res.body.issues[0].path).toBe('scopes');
+  });
+
+  it('answers 403 to a token without tokens:write, and creates nothing', async () => {
+    const reader = await server.createTestToken(bob, { name: 'reader', scopes: ['tokens:read'] });
+    const before = await server.api('GET', '/api/v1/tokens?limit=100', { token: reader.token });
+    const res = await server.api('POST', '/api/v1/tokens', { token: reader.token, body: { name: 'not allowed' } });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope tokens:write' });
+    const after = await server.api('GET', '/api/v1/tokens?limit=100', { token: reader.token });
+    expect(after.body.tokens).toEqual(before.body.tokens);
+  });
+
+  it('answers 401 without a token', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { body: { name: 'anonymous' } });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ code: 'UNAUTHORIZED', message: 'API token was not provided' });
+  });
+});
+
+describe('GET /api/v1/tokens/:id', () => {
+  it("returns one token's metadata", async () => {
+    const res = await server.api('GET', `/api/v1/tokens/${aliceToken.id}`, { token: aliceToken.token });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(METADATA_KEYS);
+    expect(res.body).toMatchObject({ id: aliceToken.id, name: 'alice main', status: 'active', createdBy: { id: alice.id, name: 'Alice' } });
+  });
+
+  it('accepts `self` for the token making the request', async () => {
+    const res = await server.api('GET', '/api/v1/tokens/self', { token: teamToken.token });
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe(teamToken.id);
+    expect(res.body.name).toBe('acme deploy');
+  });
+
+  it("answers 404 for another owner's token, exactly as for an unknown id", async () => {
+    const foreign = await server.api('GET', `/api/v1/tokens/${bobToken.id}`, { token: aliceToken.token });
+    const unknown = await server.api('GET', '/api/v1/tokens/999999', { token: aliceToken.token });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual(foreign.body);
+  });
+
+  it('answers 400 for an id that is not a number or `self`', async () => {
+    const res = await server.api('GET', '/api/v1/tokens/abc', { token: aliceToken.token });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+    expect(res.body.message).toBe('Token id must be a positive whole number or `self`');
+  });
+
+  it('answers 403 to a token without tokens:read', async () => {
+    const writer = await server.createTestToken(alice, { name: 'writer', scopes: ['tokens:write'] });
+    const res = await server.api('GET', '/api/v1/tokens/self', { token: writer.token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('DELETE /api/v1/tokens/:id', () => {
+  it('deletes a token: 204, gone from the listing, and it stops working', async () => {
+    const doomed = await server.createTestToken(bob, { name: 'doomed' });
+    const res = await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    const list = await server.api('GET', '/api/v1/tokens?limit=100', { token: bobToken.token });
+    expect(list.body.tokens.map((t: { id: number }) => t.id)).not.toContain(doomed.id);
+    const use = await server.api('GET', '/api/v1/me', { token: doomed.token });
+    expect(use.status).toBe(401);
+    expect(use.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+  });
+
+  it('deletes the requesting token itself with `self`', async () => {
+    const self = await server.createTestToken(bob, { name: 'self destruct' });
+    const res = await server.api('DELETE', '/api/v1/tokens/self', { token: self.token });
+    expect(res.status).toBe(204);
+    expect((await server.api('GET', '/api/v1/me', { token: self.token })).status).toBe(401);
+    expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
+  });
+
+  it("answers 404 for another owner's token and leaves it working", async () => {
+    const res = await server.api('DELETE', `/api/v1/tokens/${bobToken.id}`, { token: aliceToken.token });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
+  });
+
+  it('answers 404 for a token already deleted', async () => {
+    const doomed = await server.createTestToken(bob, { name: 'twice' });
+    expect((await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token })).status).toBe(204);
+    const again = await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token });
+    expect(again.status).toBe(404);
+  });
+
+  it('answers 403 to a token without tokens:write, and deletes nothing', async () => {
+    const reader = await server.createTestToken(bob, { name: 'reader two', scopes: ['tokens:read'] });
+    const res = await server.api('DELETE', '/api/v1/tokens/self', { token: reader.token });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope tokens:write' });
+    expect((await server.api('GET', '/api/v1/me', { token: reader.token })).status).toBe(200);
+  });
+
+  it('answers 400 for a bad id', async () => {
+    const res = await server.api('DELETE', '/api/v1/tokens/0', { token: bobToken.token });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+  });
+});
+
+describe('POST /api/v1/tokens/:id/rotate', () => {
+  it('replaces a token with one of the same name, scopes and lifetime length; the old one stops at once', async () => {
+    const old = await server.createTestToken(bob, { name: 'rotate me', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
+    server.clock.advance(DAY);
+    try {
+      const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
+      expect(res.body).toMatchObject({
+        name: 'rotate me',
+        scopes: ['tokens:read'],
+        createdAt: ISO(START_TIME + DAY),
+        expiresAt: ISO(START_TIME + DAY + 30 * DAY),
+      });
+      expect(res.body.id).not.toBe(old.id);
+      expect(res.body.token).toMatch(TOKEN_REGEX);
+      expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+      const oldUse = await server.api('GET', '/api/v1/me', { token: old.token });
+      expect(oldUse.status).toBe(401);
+      expect(oldUse.body.message).toBe('Invalid token');
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it('keeps the old token working until the grace period ends', async () => {
+    const old = await server.createTestToken(bob, { name: 'graceful' });
+    const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token, body: { gracePeriodSeconds: 3600 } });
+    expect(res.status).toBe(201);
+    try {
+      server.clock.advance(3600_000 - 1);
+      expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(200);
+      server.clock.advance(1);
+      const after = await server.api('GET', '/api/v1/me', { token: old.token });
+      expect(after.status).toBe(401);
+      expect(after.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+      expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it('rotates the requesting token itself with `self`', async () => {
+    const self = await server.createTestToken(bob, { name: 'self rotate' });
+    const res = await server.api('POST', '/api/v1/tokens/self/rotate', { token: self.token });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('self rotate');
+    expect((await server.api('GET', '/api/v1/me', { token: self.token })).status).toBe(401);
+    expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+  });
+
+  it("answers 404 for another owner's token and leaves it working", async () => {
+    const res = await server.api('POST', `/api/v1/tokens/${bobToken.id}/rotate`, { token: aliceToken.token });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
+  });
+
+  it('answers 400 for a grace period outside 0…604800 seconds', async () => {
+    for (const gracePeriodSeconds of [-1, 604_801, 1.5, '60']) {
+      const res = await server.api('POST', `/api/v1/tokens/${aliceToken.id}/rotate`, { token: aliceToken.token, body: { gracePeriodSeconds } });
+      expect(res.status, JSON.stringify(gracePeriodSeconds)).toBe(400);
+      expect(res.body.code).toBe('INVALID_BODY');
+      expect(res.body.issues[0].path).toBe('gracePeriodSeconds');
+    }
+    expect((await server.api('GET', '/api/v1/me', { token: aliceToken.token })).status).toBe(200);
+  });
+
+  it('answers 403 to a token without tokens:write', async () => {
+    const reader = await server.createTestToken(bob, { name: 'reader three', scopes: ['tokens:read'] });
+    const res = await server.api('POST', '/api/v1/tokens/self/rotate', { token: reader.token });
+    expect(res.status).toBe(403);
+    expect((await server.api('GET', '/api/v1/me', { token: reader.token })).status).toBe(200);
+  });
+
+  it('answers 401 for a deleted token', async () => {
+    const doomed = await server.createTestToken(bob, { name: 'gone' });
+    await server.api('DELETE', '/api/v1/tokens/self', { token: doomed.token });
+    const res = await server.api('POST', '/api/v1/tokens/self/rotate', { token: doomed.token });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
+  it('serves the OpenAPI document without a token', async () => {
+    const res = await server.api('GET', '/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths).sort()).toEqual(['/me', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
+  });
+
+  it('serves a readable HTML reference of every operation', async () => {
+    const res = await server.request('/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    for (const op of ['getMe', 'listTokens', 'createToken', 'getToken', 'deleteToken', 'rotateToken']) expect(html).toContain(`id="${op}"`);
+    expect(html).toContain('/api/v1/tokens/{id}/rotate');
+    expect(html).not.toMatch(/<script/i);
+  });
+
+  it('answers {"status":"ok"} while the database answers', async () => {
+    const res = await server.api('GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers 503 when the database does not', async () => {
+    const broken = await startServer();
+    try {
+      await broken.db.destroy();
+      const res = await broken.api('GET', '/api/health');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ status: 'unavailable' });
+    } finally {
+      await broken.close().catch(() => {});
+    }
+  });
+});
+
+describe('logs', () => {
+  it('hold request lines at debug level but no plain token, password or session id', () => {
+    expect(server.app.logger.level).toBe('debug');
+    expect(server.logs.length).toBeGreaterThan(50);
+    expect(server.logs.some((line) => line.includes('"msg":"request"'))).toBe(true);
+    expect(server.secrets.size).toBeGreaterThan(10);
+    expect(server.leakedSecrets()).toEqual([]);
+  });
+});

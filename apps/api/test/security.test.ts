@@ -1,0 +1,250 @@
+// Headers, CORS, the same-origin rule for tRPC mutations, the session cookie, and secrets kept
+// out of the database and the log.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import superjson from 'superjson';
+import { hashSecret } from '@latchkey/lib';
+import { DAY, SESSION_COOKIE, startServer, trpcError, type TestServer } from './support/server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('security headers', () => {
+  it('come with every response: API, docs, health and the root page', async () => {
+    for (const path of ['/api/health', '/api/docs', '/api/v1/openapi.json', '/api/v1/me', '/api/nope', '/', '/api/trpc/auth.me']) {
+      const res = await server.request(path);
+      const h = res.headers;
+      expect(h.get('x-content-type-options'), path).toBe('nosniff');
+      expect(h.get('x-frame-options'), path).toBe('DENY');
+      expect(h.get('referrer-policy'), path).toBe('no-referrer');
+      expect(h.get('content-security-policy'), path).toContain("default-src 'self'");
+      expect(h.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      expect(h.get('x-powered-by'), path).toBeNull();
+      expect(h.get('x-request-id'), path).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+      // Served over plain http here: no HSTS.
+      expect(h.get('strict-transport-security'), path).toBeNull();
+    }
+  });
+});
+
+describe('CORS', () => {
+  it('lets any origin call /api/v1 and read the rate-limit headers', async () => {
+    const res = await server.request('/api/v1/me', { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    const exposed = res.headers.get('access-control-expose-headers') ?? '';
+    for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'WWW-Authenticate']) expect(exposed).toContain(name);
+  });
+
+  it('answers an OPTIONS preflight on /api/v1 with 204 and the allowed methods and headers', async () => {
+    const res = await server.request('/api/v1/tokens/12', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+  });
+
+  it('opens neither tRPC nor health to other origins', async () => {
+    for (const path of ['/api/trpc/auth.me', '/api/health']) {
+      const res = await server.request(path, { headers: { origin: 'https://elsewhere.example' } });
+      expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
+    }
+  });
+});
+
+describe('tRPC mutations and the Origin header', () => {
+  it('refuses a mutation from a foreign Origin with FORBIDDEN, and it has no effect', async () => {
+    const user = await server.createTestUser('Origin');
+    const home = server.trpc();
+    await home.auth.signIn.mutate({ email: user.email, password: user.password });
+    const foreign = server.trpc({ origin: 'https://evil.example' });
+    server.jarOf(foreign).session = server.jarOf(home).session;
+
+    for (const call of [() => foreign.apiToken.create.mutate({ name: 'csrf token' }), () => foreign.team.create.mutate({ name: 'CSRF', slug: 'csrf' })]) {
+      const error = await trpcError(call());
+      expect(error).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403, message: 'Cross-origin requests are not allowed' });
+    }
+    expect(await home.apiToken.getMany.query()).toEqual([]);
+    expect(await home.team.getMany.query()).toEqual([]);
+    // The foreign page cannot sign the user out either.
+    expect((await trpcError(foreign.auth.signOut.mutate())).code).toBe('FORBIDDEN');
+    expect((await home.auth.me.query()).user?.id).toBe(user.id);
+  });
+
+  it('refuses a sign-in from a foreign Origin and sets no cookie', async () => {
+    const user = await server.createTestUser('Phished');
+    const foreign = server.trpc({ origin: 'https://evil.example' });
+    expect((await trpcError(foreign.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('FORBIDDEN');
+    expect(server.jarOf(foreign).session).toBeNull();
+  });
+
+  it('refuses a mutation marked Sec-Fetch-Site: cross-site, even without an Origin', async () => {
+    const signOut = (headers: Record<string, string>) =>
+      server.request('/api/trpc/auth.signOut', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const refused = await signOut({ 'sec-fetch-site': 'cross-site' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { json: { message: string } } }).error.json.message).toBe('Cross-origin requests are not allowed');
+    expect((await signOut({ 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+  });
+
+  it('accepts a same-origin mutation and one with no Origin at all (not a browser)', async () => {
+    const user = await server.createTestUser('Home');
+    const same = server.trpc();
+    await same.auth.signIn.mutate({ email: user.email, password: user.password });
+    expect((await same.apiToken.create.mutate({ name: 'same origin' })).name).toBe('same origin');
+    const none = server.trpc({ origin: null });
+    server.jarOf(none).session = server.jarOf(same).session;
+    expect((await none.apiToken.create.mutate({ name: 'no origin' })).name).toBe('no origin');
+  });
+
+  it('still answers queries from a foreign Origin (CORS keeps the answer from that page)', async () => {
+    const foreign = server.trpc({ origin: 'https://evil.example' });
+    expect(await foreign.auth.me.query()).toEqual({ user: null });
+  });
+
+  it('compares the Origin with PUBLIC_URL when one is configured', async () => {
+    const behindProxy = await startServer({ config: { publicUrl: 'https://tokens.example.com' } });
+    try {
+      const user = await behindProxy.createTestUser('Proxied');
+      const local = behindProxy.trpc();
+      expect((await trpcError(local.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('FORBIDDEN');
+      const public_ = behindProxy.trpc({ origin: 'https://tokens.example.com' });
+      expect((await public_.auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(user.id);
+      expect(behindProxy.leakedSecrets()).toEqual([]);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});
+
+describe('the session cookie', () => {
+  async function signInRaw(target: TestServer, email: string, password: string, origin = target.url) {
+    return target.request('/api/trpc/auth.signIn', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify(superjson.serialize({ email, password })),
+    });
+  }
+
+  it('is latchkey_session, HttpOnly, SameSite=Lax, Path=/, not Secure over plain http, and lasts 30 days', async () => {
+    const user = await server.createTestUser('Cookie');
+    const res = await signInRaw(server, user.email, user.password);
+    expect(res.status).toBe(200);
+    const [cookie, ...others] = res.headers.getSetCookie();
+    expect(others).toEqual([]);
+    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
+    const attributes = cookie!.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    expect(attributes).toContain('httponly');
+    expect(attributes).toContain('samesite=lax');
+    expect(attributes).toContain('path=/');
+    expect(attributes).not.toContain('secure');
+    const expires = attributes.find((a) => a.startsWith('expires='));
+    expect(new Date(expires!.slice('expires='.length)).getTime()).toBe(Math.floor((server.clock.now() + 30 * DAY) / 1000) * 1000);
+  });
+
+  it('is Secure when PUBLIC_URL is https', async () => {
+    const secure = await startServer({ config: { publicUrl: 'https://tokens.example.com' } });
+    try {
+      const user = await secure.createTestUser('Secure');
+      const res = await signInRaw(secure, user.email, user.password, 'https://tokens.example.com');
+      expect(res.status).toBe(200);
+      const attributes = res.headers.getSetCookie()[0]!.split(';').map((a) => a.trim().toLowerCase());
+      expect(attributes).toContain('secure');
+      expect(attributes).toContain('httponly');
+      expect(attributes).toContain('samesite=lax');
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('is stored only as a SHA-256 hash', async () => {
+    const user = await server.createTestUser('Hashed');
+    const client = server.trpc();
+    await client.auth.signIn.mutate({ email: user.email, password: user.password });
+    const sessionId = server.jarOf(client).session!;
+    const rows = await server.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.token_hash).toBe(hashSecret(sessionId));
+    expect(JSON.stringify(rows)).not.toContain(sessionId);
+  });
+
+  it('stops working once signed out, even when replayed', async () => {
+    const user = await server.createTestUser('Replay');
+    const client = server.trpc();
+    await client.auth.signIn.mutate({ email: user.email, password: user.password });
+    const stolen = server.jarOf(client).session;
+    await client.auth.signOut.mutate();
+    const replay = server.trpc();
+    server.jarOf(replay).session = stolen;
+    expect(await replay.auth.me.query()).toEqual({ user: null });
+    expect((await trpcError(replay.apiToken.getMany.query())).code).toBe('UNAUTHORIZED');
+    expect(await server.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute()).toEqual([]);
+  });
+
+  it('ignores a session id in a malformed cookie', async () => {
+    const client = server.trpc();
+    server.jarOf(client).session = 'short';
+    expect(await client.auth.me.query()).toEqual({ user: null });
+  });
+});
+
+describe('secrets at rest', () => {
+  it('keeps neither plain tokens nor plain passwords in the database', async () => {
+    const user = await server.createTestUser('At Rest');
+    const created = await server.createTestToken(user, { name: 'at rest' });
+    const viaApi = await server.api('POST', '/api/v1/tokens', { token: created.token, body: { name: 'via api' } });
+    const dump = JSON.stringify({
+      users: await server.db.selectFrom('users').selectAll().execute(),
+      sessions: await server.db.selectFrom('sessions').selectAll().execute(),
+      tokens: await server.db.selectFrom('api_tokens').selectAll().execute(),
+    });
+    for (const secret of [created.token, viaApi.body.token, user.password]) expect(dump).not.toContain(secret);
+    expect(dump).toContain(hashSecret(created.token));
+    const row = await server.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^scrypt\$/);
+  });
+});
+
+describe('logs', () => {
+  it('mask a token sent in a URL', async () => {
+    const user = await server.createTestUser('Url');
+    const created = await server.createTestToken(user);
+    const res = await server.api('GET', `/api/v1/tokens/${created.token}`, { token: created.token });
+    expect(res.status).toBe(400);
+    await server.settleLogs();
+    expect(server.logs.some((line) => line.includes('/api/v1/tokens/api_[REDACTED]'))).toBe(true);
+  });
+
+  it('leave out tRPC input sent in a URL, where a password could be', async () => {
+    const password = 'password-in-a-url-1';
+    server.remember(password);
+    const input = encodeURIComponent(JSON.stringify({ json: { email: 'url@example.com', password } }));
+    expect((await server.request(`/api/trpc/auth.signIn?input=${input}`)).status).toBe(405);
+    expect((await server.request(`/api/trpc/auth.signIn?batch=1&input=${input}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
+    await server.settleLogs();
+    const lines = server.logs.filter((line) => line.includes('/api/trpc/auth.signIn')).slice(-2);
+    expect(lines.map((line) => JSON.parse(line).status)).toEqual([405, 400]);
+    for (const line of lines) {
+      expect(line).not.toContain(encodeURIComponent(password));
+      expect(JSON.parse(line).url).toMatch(/^\/api\/trpc\/auth\.signIn\?\[REDACTED\]$/);
+    }
+  });
+
+  it('hold no plain token, password or session id, at debug level', () => {
+    expect(server.app.logger.level).toBe('debug');
+    expect(server.logs.length).toBeGreaterThan(20);
+    expect([...server.secrets].filter((s) => /^[A-Za-z0-9_-]{43}$/.test(s)).length).toBeGreaterThan(3);
+    expect(server.leakedSecrets()).toEqual([]);
+  });
+});

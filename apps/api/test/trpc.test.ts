@@ -1,0 +1,373 @@
+// Every tRPC procedure through the typed client, with the session cookie carried between calls:
+// what it returns, and the tRPC error codes it answers with.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_REGEX } from '@latchkey/lib';
+import { DAY, START_TIME, startServer, trpcError, type TestServer } from './support/server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+let emailCount = 0;
+function newAccount(name = 'Person') {
+  const password = `correct horse ${++emailCount} battery`;
+  server.remember(password);
+  return { name, email: `person${emailCount}@example.com`, password };
+}
+
+async function signedUp(name = 'Person') {
+  const account = newAccount(name);
+  const client = server.trpc();
+  const { user } = await client.auth.signUp.mutate(account);
+  return { client, user, account };
+}
+
+describe('auth.signUp', () => {
+  it('creates the user, returns it and signs them in with the cookie', async () => {
+    const account = newAccount('Ada');
+    const client = server.trpc();
+    const { user } = await client.auth.signUp.mutate({ ...account, email: `  ${account.email.toUpperCase()} ` });
+    expect(user).toEqual({ id: expect.any(Number), name: 'Ada', email: account.email });
+    expect(server.jarOf(client).session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await client.auth.me.query()).toEqual({ user });
+  });
+
+  it('answers BAD_REQUEST to a password under 8 characters, an invalid e-mail or an empty name', async () => {
+    const client = server.trpc();
+    const short = await trpcError(client.auth.signUp.mutate({ name: 'Shorty', email: 'shorty@example.com', password: 'seven77' }));
+    expect(short).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400, message: 'Password must be at least 8 characters' });
+    expect(short.issues).toEqual([{ path: 'password', message: 'Password must be at least 8 characters' }]);
+    expect((await trpcError(client.auth.signUp.mutate({ name: 'Mail', email: 'not-an-email', password: 'long enough' }))).code).toBe('BAD_REQUEST');
+    expect((await trpcError(client.auth.signUp.mutate({ name: '   ', email: 'blank@example.com', password: 'long enough' }))).code).toBe('BAD_REQUEST');
+    expect(server.jarOf(client).session).toBeNull();
+  });
+
+  it('answers CONFLICT to an e-mail already taken', async () => {
+    const { account } = await signedUp('First');
+    const error = await trpcError(server.trpc().auth.signUp.mutate({ ...account, name: 'Second' }));
+    expect(error).toMatchObject({ code: 'CONFLICT', message: 'An account with this e-mail already exists' });
+  });
+
+  it('answers FORBIDDEN when ALLOW_SIGNUP is false', async () => {
+    const closed = await startServer({ config: { allowSignup: false } });
+    try {
+      const account = newAccount('Late');
+      closed.remember(account.password);
+      const error = await trpcError(closed.trpc().auth.signUp.mutate(account));
+      expect(error).toMatchObject({ code: 'FORBIDDEN', message: 'Sign-up is closed on this server' });
+      expect(await closed.db.selectFrom('users').selectAll().execute()).toEqual([]);
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('auth.signIn', () => {
+  it('returns the user and sets a new session cookie', async () => {
+    const { user, account } = await signedUp('Returning');
+    const client = server.trpc();
+    expect(await client.auth.signIn.mutate({ email: account.email, password: account.password })).toEqual({ user });
+    expect(await client.auth.me.query()).toEqual({ user });
+  });
+
+  it('answers UNAUTHORIZED with one message for a wrong password and an unknown e-mail', async () => {
+    const { account } = await signedUp('Careful');
+    server.remember('wrong-password');
+    const client = server.trpc();
+    const wrong = await trpcError(client.auth.signIn.mutate({ email: account.email, password: 'wrong-password' }));
+    const unknown = await trpcError(client.auth.signIn.mutate({ email: 'nobody@example.com', password: 'wrong-password' }));
+    expect(wrong).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, message: 'Invalid e-mail or password' });
+    expect(unknown).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
+    expect(server.jarOf(client).session).toBeNull();
+  });
+
+  it('answers UNAUTHORIZED to a disabled account', async () => {
+    const { account, user } = await signedUp('Disabled');
+    await server.db.updateTable('users').set({ disabled_at: server.clock.now() }).where('id', '=', user.id).execute();
+    const error = await trpcError(server.trpc().auth.signIn.mutate({ email: account.email, password: account.password }));
+    expect(error).toMatchObject({ code: 'UNAUTHORIZED', message: 'This account is disabled' });
+  });
+
+  it('answers BAD_REQUEST to input of the wrong type', async () => {
+    const error = await trpcError(server.trpc().auth.signIn.mutate({ email: 42 as unknown as string, password: 'whatever1' }));
+    expect(error.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('auth.signOut', () => {
+  it('ends the session and clears the cookie', async () => {
+    const { client } = await signedUp('Leaving');
+    const res = await client.auth.signOut.mutate();
+    expect(res).toEqual({ ok: true });
+    expect(server.jarOf(client).session).toBeNull();
+    expect(await client.auth.me.query()).toEqual({ user: null });
+  });
+
+  it('succeeds without a session too', async () => {
+    expect(await server.trpc().auth.signOut.mutate()).toEqual({ ok: true });
+  });
+});
+
+describe('auth.me', () => {
+  it('is null without a session', async () => {
+    expect(await server.trpc().auth.me.query()).toEqual({ user: null });
+  });
+
+  it('is null once the session has expired after 30 days', async () => {
+    const { client, user } = await signedUp('Expiring');
+    try {
+      server.clock.set(START_TIME + 30 * DAY - 1);
+      expect(await client.auth.me.query()).toEqual({ user });
+      server.clock.set(START_TIME + 30 * DAY);
+      expect(await client.auth.me.query()).toEqual({ user: null });
+      expect((await trpcError(client.apiToken.getMany.query())).code).toBe('UNAUTHORIZED');
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it('is null once the user is disabled', async () => {
+    const { client, user } = await signedUp('Soon Disabled');
+    await server.db.updateTable('users').set({ disabled_at: server.clock.now() }).where('id', '=', user.id).execute();
+    expect(await client.auth.me.query()).toEqual({ user: null });
+  });
+});
+
+describe('team.create and team.getMany', () => {
+  it('creates a team with its creator as ADMIN, and lists the caller’s teams with their role', async () => {
+    const { client } = await signedUp('Founder');
+    const team = await client.team.create.mutate({ name: ' Rocket Lab ', slug: 'Rocket-Lab' });
+    expect(team).toEqual({ id: expect.any(Number), name: 'Rocket Lab', slug: 'rocket-lab' });
+    expect(await client.team.getMany.query()).toEqual([{ ...team, role: 'ADMIN' }]);
+  });
+
+  it('answers CONFLICT to a slug already taken and BAD_REQUEST to a bad slug', async () => {
+    const { client } = await signedUp('Slugger');
+    await client.team.create.mutate({ name: 'Taken', slug: 'taken' });
+    expect((await trpcError(client.team.create.mutate({ name: 'Again', slug: 'taken' }))).code).toBe('CONFLICT');
+    const bad = await trpcError(client.team.create.mutate({ name: 'Bad', slug: '-bad slug-' }));
+    expect(bad.code).toBe('BAD_REQUEST');
+    expect(bad.httpStatus).toBe(400);
+  });
+
+  it('answers UNAUTHORIZED without a session', async () => {
+    const anonymous = server.trpc();
+    expect((await trpcError(anonymous.team.create.mutate({ name: 'Nope', slug: 'nope' }))).code).toBe('UNAUTHORIZED');
+    const error = await trpcError(anonymous.team.getMany.query());
+    expect(error).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, message: 'Sign in first' });
+  });
+});
+
+describe('team.members', () => {
+  let admin: Awaited<ReturnType<typeof signedUp>>;
+  let manager: Awaited<ReturnType<typeof signedUp>>;
+  let member: Awaited<ReturnType<typeof signedUp>>;
+  let outsider: Awaited<ReturnType<typeof signedUp>>;
+  let teamId: number;
+
+  beforeAll(async () => {
+    admin = await signedUp('Admin');
+    manager = await signedUp('Manager');
+    member = await signedUp('Member');
+    outsider = await signedUp('Outsider');
+    teamId = (await admin.client.team.create.mutate({ name: 'Crew', slug: 'crew' })).id;
+  });
+
+  it('add: lets an ADMIN add existing users with a role', async () => {
+    await admin.client.team.members.add.mutate({ teamId, email: manager.account.email, role: 'MANAGER' });
+    await admin.client.team.members.add.mutate({ teamId, email: member.account.email.toUpperCase(), role: 'MEMBER' });
+    expect(await member.client.team.getMany.query()).toEqual([{ id: teamId, name: 'Crew', slug: 'crew', role: 'MEMBER' }]);
+  });
+
+  it('getMany: lists the members with roles to any member, NOT_FOUND to others', async () => {
+    const members = await member.client.team.members.getMany.query({ teamId });
+    expect(members.map((m) => [m.userId, m.role])).toEqual([
+      [admin.user.id, 'ADMIN'],
+      [manager.user.id, 'MANAGER'],
+      [member.user.id, 'MEMBER'],
+    ]);
+    expect(members[0]).toEqual({ userId: admin.user.id, name: 'Admin', email: admin.account.email, role: 'ADMIN', createdAt: expect.any(Date) });
+    expect(await trpcError(outsider.client.team.members.getMany.query({ teamId }))).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+  });
+
+  it('add: answers NOT_FOUND for an unknown e-mail, CONFLICT for a member, BAD_REQUEST for a bad role, FORBIDDEN to non-admins', async () => {
+    expect(await trpcError(admin.client.team.members.add.mutate({ teamId, email: 'ghost@example.com', role: 'MEMBER' }))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'No user with that e-mail; they need to sign up first',
+    });
+    expect((await trpcError(admin.client.team.members.add.mutate({ teamId, email: member.account.email, role: 'MEMBER' }))).code).toBe('CONFLICT');
+    expect((await trpcError(admin.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'OWNER' as 'ADMIN' }))).code).toBe('BAD_REQUEST');
+    for (const client of [manager.client, member.client]) {
+      expect(await trpcError(client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }))).toMatchObject({
+        code: 'FORBIDDEN',
+        httpStatus: 403,
+        message: 'You need to be a team admin to manage members',
+      });
+    }
+    expect((await trpcError(outsider.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }))).code).toBe('NOT_FOUND');
+    expect((await admin.client.team.members.getMany.query({ teamId })).map((m) => m.userId)).not.toContain(outsider.user.id);
+  });
+
+  it('updateRole: lets an ADMIN change a role; FORBIDDEN to non-admins; NOT_FOUND for non-members', async () => {
+    await admin.client.team.members.updateRole.mutate({ teamId, userId: member.user.id, role: 'MANAGER' });
+    expect((await member.client.team.getMany.query())[0]!.role).toBe('MANAGER');
+    await admin.client.team.members.updateRole.mutate({ teamId, userId: member.user.id, role: 'MEMBER' });
+    expect((await trpcError(manager.client.team.members.updateRole.mutate({ teamId, userId: manager.user.id, role: 'ADMIN' }))).code).toBe('FORBIDDEN');
+    expect((await manager.client.team.getMany.query())[0]!.role).toBe('MANAGER');
+    expect((await trpcError(admin.client.team.members.updateRole.mutate({ teamId, userId: outsider.user.id, role: 'ADMIN' }))).code).toBe('NOT_FOUND');
+  });
+
+  it('updateRole: keeps at least one ADMIN', async () => {
+    const error = await trpcError(admin.client.team.members.updateRole.mutate({ teamId, userId: admin.user.id, role: 'MEMBER' }));
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', message: 'A team must keep at least one admin' });
+    expect((await admin.client.team.getMany.query())[0]!.role).toBe('ADMIN');
+  });
+
+  it('remove: keeps at least one ADMIN, refuses non-admins, and removes a member', async () => {
+    expect(await trpcError(admin.client.team.members.remove.mutate({ teamId, userId: admin.user.id }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'A team must keep at least one admin',
+    });
+    expect((await trpcError(member.client.team.members.remove.mutate({ teamId, userId: manager.user.id }))).code).toBe('FORBIDDEN');
+    expect((await trpcError(admin.client.team.members.remove.mutate({ teamId, userId: outsider.user.id }))).code).toBe('NOT_FOUND');
+
+    await admin.client.team.members.remove.mutate({ teamId, userId: member.user.id });
+    expect(await member.client.team.getMany.query()).toEqual([]);
+    expect((await trpcError(member.client.team.members.getMany.query({ teamId }))).code).toBe('NOT_FOUND');
+  });
+
+  it('answers BAD_REQUEST to a teamId that is not a positive whole number', async () => {
+    expect((await trpcError(admin.client.team.members.getMany.query({ teamId: -1 }))).code).toBe('BAD_REQUEST');
+    expect((await trpcError(admin.client.team.members.getMany.query({ teamId: 'x' as unknown as number }))).code).toBe('BAD_REQUEST');
+  });
+
+  it('answers UNAUTHORIZED to every members procedure without a session', async () => {
+    const anonymous = server.trpc();
+    for (const call of [
+      () => anonymous.team.members.getMany.query({ teamId }),
+      () => anonymous.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'MEMBER' }),
+      () => anonymous.team.members.updateRole.mutate({ teamId, userId: admin.user.id, role: 'MEMBER' }),
+      () => anonymous.team.members.remove.mutate({ teamId, userId: admin.user.id }),
+    ]) {
+      expect((await trpcError(call())).code).toBe('UNAUTHORIZED');
+    }
+  });
+});
+
+describe('apiToken', () => {
+  it('create: returns the plain token once, with Date metadata', async () => {
+    const { client, user } = await signedUp('Maker');
+    const created = await client.apiToken.create.mutate({ name: 'cli', expiresIn: 'THREE_MONTHS', scopes: ['tokens:read'] });
+    expect(created).toEqual({
+      id: expect.any(Number),
+      token: expect.stringMatching(TOKEN_REGEX),
+      name: 'cli',
+      start: created.token.slice(0, 8),
+      scopes: ['tokens:read'],
+      status: 'active',
+      createdAt: new Date(START_TIME),
+      expiresAt: new Date(START_TIME + 90 * DAY),
+      lastUsedAt: null,
+      createdBy: { id: user.id, name: 'Maker' },
+    });
+    expect(created.createdAt).toBeInstanceOf(Date);
+    const me = await server.api('GET', '/api/v1/me', { token: created.token });
+    expect(me.body.user.id).toBe(user.id);
+  });
+
+  it('create: defaults to every scope and no expiry', async () => {
+    const { client } = await signedUp('Defaults');
+    const created = await client.apiToken.create.mutate({ name: 'defaults' });
+    expect(created.scopes).toEqual(['tokens:read', 'tokens:write']);
+    expect(created.expiresAt).toBeNull();
+  });
+
+  it('create: makes a team token with teamId', async () => {
+    const { client } = await signedUp('Team Maker');
+    const team = await client.team.create.mutate({ name: 'Token Team', slug: 'token-team' });
+    const created = await client.apiToken.create.mutate({ teamId: team.id, name: 'team token' });
+    const me = await server.api('GET', '/api/v1/me', { token: created.token });
+    expect(me.body.team).toEqual(team);
+    expect((await client.apiToken.getMany.query({ teamId: team.id })).map((t) => t.id)).toEqual([created.id]);
+    expect((await client.apiToken.getMany.query()).map((t) => t.id)).toEqual([]);
+  });
+
+  it('create: answers BAD_REQUEST to an unknown expiresIn, a short name or an unknown scope', async () => {
+    const { client } = await signedUp('Sloppy');
+    const expiry = await trpcError(client.apiToken.create.mutate({ name: 'bad expiry', expiresIn: 'FOREVER' as 'NEVER' }));
+    expect(expiry).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    expect(expiry.issues).toEqual([{ path: 'expiresIn', message: 'Expiry must be one of NEVER, SEVEN_DAYS, ONE_MONTH, THREE_MONTHS, SIX_MONTHS, ONE_YEAR' }]);
+    expect((await trpcError(client.apiToken.create.mutate({ name: 'ab' }))).message).toBe('Name must be at least 3 characters');
+    const scope = await trpcError(client.apiToken.create.mutate({ name: 'odd scope', scopes: ['invoices:read'] }));
+    expect(scope).toMatchObject({ code: 'BAD_REQUEST', message: 'Unknown scope: invoices:read' });
+    expect(await client.apiToken.getMany.query()).toEqual([]);
+  });
+
+  it('getMany: lists live tokens newest first, without the plain token', async () => {
+    const { client } = await signedUp('Lister');
+    const first = await client.apiToken.create.mutate({ name: 'first' });
+    const second = await client.apiToken.create.mutate({ name: 'second' });
+    const listed = await client.apiToken.getMany.query();
+    expect(listed.map((t) => t.id)).toEqual([second.id, first.id]);
+    expect(listed[0]).not.toHaveProperty('token');
+    expect(listed[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('rotate: gives a new token of the same name and scopes, the old one working through the grace period', async () => {
+    const { client } = await signedUp('Rotator');
+    const old = await client.apiToken.create.mutate({ name: 'rotating', scopes: ['tokens:read'], expiresIn: 'SEVEN_DAYS' });
+    const rotated = await client.apiToken.rotate.mutate({ id: old.id, gracePeriodSeconds: 120 });
+    expect(rotated).toMatchObject({ name: 'rotating', scopes: ['tokens:read'], expiresAt: new Date(START_TIME + 7 * DAY) });
+    expect(rotated.token).not.toBe(old.token);
+    try {
+      server.clock.advance(119_000);
+      expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(200);
+      server.clock.advance(1_000);
+      expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(401);
+      expect((await client.apiToken.getMany.query()).map((t) => t.id)).toEqual([rotated.id]);
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it('rotate: answers BAD_REQUEST to a grace period over 7 days and NOT_FOUND to an unknown id', async () => {
+    const { client } = await signedUp('Rotator Two');
+    const token = await client.apiToken.create.mutate({ name: 'stays' });
+    expect((await trpcError(client.apiToken.rotate.mutate({ id: token.id, gracePeriodSeconds: 604_801 }))).code).toBe('BAD_REQUEST');
+    expect(await trpcError(client.apiToken.rotate.mutate({ id: 99_999_999 }))).toMatchObject({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect((await client.apiToken.getMany.query()).map((t) => t.id)).toEqual([token.id]);
+  });
+
+  it('delete: removes the token at once; NOT_FOUND the second time', async () => {
+    const { client } = await signedUp('Deleter');
+    const token = await client.apiToken.create.mutate({ name: 'to delete' });
+    expect(await client.apiToken.delete.mutate({ id: token.id })).toBeUndefined();
+    expect(await client.apiToken.getMany.query()).toEqual([]);
+    expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(401);
+    expect((await trpcError(client.apiToken.delete.mutate({ id: token.id }))).code).toBe('NOT_FOUND');
+  });
+
+  it('answers UNAUTHORIZED to every procedure without a session', async () => {
+    const anonymous = server.trpc();
+    for (const call of [
+      () => anonymous.apiToken.create.mutate({ name: 'anon' }),
+      () => anonymous.apiToken.getMany.query(),
+      () => anonymous.apiToken.delete.mutate({ id: 1 }),
+      () => anonymous.apiToken.rotate.mutate({ id: 1 }),
+    ]) {
+      expect(await trpcError(call())).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, message: 'Sign in first' });
+    }
+  });
+});
+
+describe('logs', () => {
+  it('hold no plain token, password or session id', () => {
+    expect(server.logs.length).toBeGreaterThan(20);
+    expect(server.leakedSecrets()).toEqual([]);
+  });
+});

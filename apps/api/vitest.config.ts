@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Prints the reliability figures (requests fuzzed, kills survived…) once, after every suite.
+    globalSetup: ['test/reliability/support/global-setup.ts'],
+  },
+});

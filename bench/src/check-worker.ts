@@ -1,0 +1,249 @@
+// Child process for the in-process benchmarks of the request check (getApiTokenByToken), so its
+// memory is measured apart from the harness. It opens the databases the way the server does
+// (createDatabase: the SQLite reader connection with its prepared statement), runs the targets in
+// rounds (the order reversed every round), then times the refusal of malformed tokens.
+import { hash } from 'node:crypto';
+import fs from 'node:fs';
+import {
+  createDatabase,
+  createLastUsedTracker,
+  getApiTokenByToken,
+  isAppError,
+  systemClock,
+  tokenChecksum,
+  type Db,
+  type LastUsedTracker,
+} from '@latchkey/lib';
+import { residentSet, threadCpuMs } from './memory';
+import { countQueries } from './query-counter';
+import { latencySummary, median } from './stats';
+
+export type CheckTargetInput = { label: string; file: string; tokens: number; sampleFile: string; active: number };
+
+export type CheckWorkerInput = {
+  /** The first target is the baseline the others are compared with. */
+  targets: CheckTargetInput[];
+  rounds: number;
+  secondsPerRun: number;
+  warmupSeconds: number;
+  malformedSeconds: number;
+};
+
+export type CheckRun = { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number };
+
+export type CheckTargetOutput = {
+  label: string;
+  tokens: number;
+  active: number;
+  runs: CheckRun[];
+  median: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number };
+  /** Per round, this target against the baseline: time per check (from ops/s), p50, CPU time per check. */
+  ratios: { mean: number[]; p50: number[]; cpu: number[] };
+};
+
+export type CheckWorkerOutput = {
+  targets: CheckTargetOutput[];
+  queriesPerCheck: number;
+  malformed: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number; queries: number; kinds: number };
+  /** The machine's speed on one thread, to compare runs on different machines. */
+  reference: { sha256PerSecond: number; awaitPerSecond: number };
+  peakRssBytes: number;
+  /** process.memoryUsage() at the end, for where the memory went. */
+  memoryUsage: NodeJS.MemoryUsage;
+};
+
+type Target = { input: CheckTargetInput; db: Db; tokens: string[]; lastUsed: LastUsedTracker; cursor: number; runs: CheckRun[] };
+
+const LATENCIES = new Float64Array(4_000_000);
+
+/** Checks the target's tokens in turn for `seconds`, timing each call. */
+async function run(target: Target, seconds: number): Promise<CheckRun> {
+  const { db, tokens, lastUsed } = target;
+  const clock = systemClock;
+  const deadline = performance.now() + seconds * 1000;
+  let n = 0;
+  const cpuStarted = threadCpuMs();
+  const started = performance.now();
+  let now = started;
+  while (now < deadline && n < LATENCIES.length - 256) {
+    // 256 checks between looks at the deadline keep the loop's own cost out of the numbers.
+    for (let i = 0; i < 256; i++) {
+      const token = tokens[target.cursor]!;
+      target.cursor = target.cursor + 1 === tokens.length ? 0 : target.cursor + 1;
+      const t0 = performance.now();
+      const verified = await getApiTokenByToken({ db, clock, token, lastUsed });
+      LATENCIES[n++] = performance.now() - t0;
+      if (verified.id <= 0) throw new Error('unexpected token');
+    }
+    now = performance.now();
+  }
+  const cpu = threadCpuMs() - cpuStarted;
+  const { p50, p99 } = latencySummary(LATENCIES, n);
+  return { opsPerSecond: n / ((now - started) / 1000), opsPerCpuSecond: n / (cpu / 1000), p50Ms: p50, p99Ms: p99, checks: n };
+}
+
+/** Tokens the check must refuse on their shape alone: bad lengths, characters, prefixes and checksums. */
+function malformedTokens(valid: string[]): string[] {
+  const out: string[] = [];
+  for (const token of valid.slice(0, 250)) {
+    const random = token.slice(4, 34);
+    const checksum = token.slice(34);
+    const flip = (c: string) => (c === 'A' ? 'B' : 'A');
+    out.push(`api_${random}${checksum.slice(0, 5)}${flip(checksum[5]!)}`); // wrong checksum
+    out.push(`api_${flip(random[0]!)}${random.slice(1)}${checksum}`); // changed random part
+    out.push(`api_${random}${tokenChecksum('x'.repeat(30))}`); // another part's checksum
+    out.push(token.slice(0, 39)); // too short
+    out.push(`${token}A`); // too long
+    out.push(`key_${token.slice(4)}`); // wrong prefix
+    out.push(`${token.slice(0, 10)}-${token.slice(11)}`); // outside base62
+    out.push(`Bearer ${token}`); // a header, not a token
+  }
+  return out;
+}
+
+/** Latency of each refusal, and the statements that reached a driver meanwhile. */
+async function timedRefusals(db: Db, tokens: string[], seconds: number) {
+  const clock = systemClock;
+  const counter = countQueries();
+  try {
+    const deadline = performance.now() + seconds * 1000;
+    let n = 0;
+    let cursor = 0;
+    while (performance.now() < deadline && n < LATENCIES.length - 256) {
+      for (let i = 0; i < 256; i++) {
+        const token = tokens[cursor]!;
+        cursor = cursor + 1 === tokens.length ? 0 : cursor + 1;
+        const t0 = performance.now();
+        try {
+          await getApiTokenByToken({ db, clock, token });
+          throw new Error(`a malformed token passed: ${token}`);
+        } catch (error) {
+          if (!isAppError(error) || error.code !== 'UNAUTHORIZED') throw error;
+        }
+        LATENCIES[n++] = performance.now() - t0;
+      }
+    }
+    const { p50, p99 } = latencySummary(LATENCIES, n);
+    return { p50Ms: p50, p99Ms: p99, checks: n, queries: counter.count };
+  } finally {
+    counter.stop();
+  }
+}
+
+/** Refusals in a tight loop without a clock read per call: the throughput. */
+async function refusalThroughput(db: Db, tokens: string[], seconds: number): Promise<{ opsPerSecond: number; opsPerCpuSecond: number }> {
+  const clock = systemClock;
+  const deadline = performance.now() + seconds * 1000;
+  const cpuStarted = threadCpuMs();
+  const started = performance.now();
+  let now = started;
+  let n = 0;
+  let cursor = 0;
+  while (now < deadline) {
+    for (let i = 0; i < 1024; i++) {
+      const token = tokens[cursor]!;
+      cursor = cursor + 1 === tokens.length ? 0 : cursor + 1;
+      try {
+        await getApiTokenByToken({ db, clock, token });
+      } catch {
+        n++;
+      }
+    }
+    now = performance.now();
+  }
+  return { opsPerSecond: n / ((now - started) / 1000), opsPerCpuSecond: n / ((threadCpuMs() - cpuStarted) / 1000) };
+}
+
+async function reference(seconds: number): Promise<CheckWorkerOutput['reference']> {
+  const input = 'api_0123456789abcdefghijABCDEFGHIJ012345';
+  let n = 0;
+  let started = performance.now();
+  while (performance.now() - started < seconds * 500) {
+    for (let i = 0; i < 1000; i++) hash('sha256', input, 'hex');
+    n += 1000;
+  }
+  const sha256PerSecond = n / ((performance.now() - started) / 1000);
+  const nothing = async (x: number) => x;
+  n = 0;
+  started = performance.now();
+  while (performance.now() - started < seconds * 500) {
+    for (let i = 0; i < 1000; i++) await nothing(i);
+    n += 1000;
+  }
+  return { sha256PerSecond, awaitPerSecond: n / ((performance.now() - started) / 1000) };
+}
+
+async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
+  const opened = new Map<string, { db: Db; lastUsed: LastUsedTracker }>();
+  const targets: Target[] = input.targets.map((target) => {
+    let database = opened.get(target.file);
+    if (!database) {
+      const db = createDatabase(target.file);
+      // As in the server: uses are kept in memory and written in a batch every 30 s.
+      database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }) };
+      opened.set(target.file, database);
+    }
+    const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, target.active);
+    return { input: target, ...database, tokens, cursor: 0, runs: [] };
+  });
+  try {
+    // Warm every target: JIT, the prepared statement, the pages of the active tokens' rows.
+    for (const target of targets) await run(target, input.warmupSeconds);
+
+    // Statements per check, counted at the driver.
+    const counter = countQueries();
+    const counted = await run(targets[targets.length - 1]!, 0.05);
+    const queriesPerCheck = counter.count / counted.checks;
+    counter.stop();
+
+    for (let round = 0; round < input.rounds; round++) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) target.runs.push(await run(target, input.secondsPerRun));
+    }
+
+    const base = targets[0]!;
+    const outputs: CheckTargetOutput[] = targets.map((target) => ({
+      label: target.input.label,
+      tokens: target.input.tokens,
+      active: target.tokens.length,
+      runs: target.runs,
+      median: {
+        opsPerSecond: median(target.runs.map((r) => r.opsPerSecond)),
+        opsPerCpuSecond: median(target.runs.map((r) => r.opsPerCpuSecond)),
+        p50Ms: median(target.runs.map((r) => r.p50Ms)),
+        p99Ms: median(target.runs.map((r) => r.p99Ms)),
+      },
+      ratios: {
+        mean: target.runs.map((r, i) => base.runs[i]!.opsPerSecond / r.opsPerSecond),
+        p50: target.runs.map((r, i) => r.p50Ms / base.runs[i]!.p50Ms),
+        cpu: target.runs.map((r, i) => base.runs[i]!.opsPerCpuSecond / r.opsPerCpuSecond),
+      },
+    }));
+
+    const largest = targets[targets.length - 1]!;
+    const bad = malformedTokens(largest.tokens);
+    await refusalThroughput(largest.db, bad, input.warmupSeconds);
+    const timed = await timedRefusals(largest.db, bad, input.malformedSeconds / 2);
+    const throughput = await refusalThroughput(largest.db, bad, input.malformedSeconds / 2);
+
+    return {
+      targets: outputs,
+      queriesPerCheck,
+      malformed: { ...timed, ...throughput, kinds: 8 },
+      reference: await reference(Math.min(1, input.secondsPerRun)),
+      peakRssBytes: residentSet()?.peak ?? Number.NaN,
+      memoryUsage: process.memoryUsage(),
+    };
+  } finally {
+    for (const { db, lastUsed } of opened.values()) {
+      await lastUsed.stop();
+      await db.destroy();
+    }
+  }
+}
+
+const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput;
+main(input).then(
+  (output) => process.send!({ ok: true, output }, () => process.exit(0)),
+  (error: unknown) => process.send!({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),
+);
