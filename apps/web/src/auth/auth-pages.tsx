@@ -4,7 +4,8 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ZEmail, ZPassword, ZUserName } from '@latchkey/lib/types';
 import { Field, firstIssue } from '../components/field';
 import { Link, navigate, paths } from '../router';
-import { errorMessage, useTRPC } from '../trpc';
+import { ErrorCallout } from '../components/error-callout';
+import { useTRPC } from '../trpc';
 
 function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer: ReactNode }) {
   useEffect(() => {
@@ -62,11 +63,7 @@ export function SignInPage() {
       <form onSubmit={submit}>
         <Field id="sign-in-email" label="E-mail" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
         <Field id="sign-in-password" label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        {signIn.isError && (
-          <p className="callout callout-error" role="alert">
-            {errorMessage(signIn.error)}
-          </p>
-        )}
+        <ErrorCallout error={signIn.error} />
         <button type="submit" className="button button-primary button-block" disabled={signIn.isPending}>
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
         </button>
@@ -122,11 +119,7 @@ export function SignUpPage() {
           error={errors.password}
           hint="At least 8 characters."
         />
-        {signUp.isError && (
-          <p className="callout callout-error" role="alert">
-            {errorMessage(signUp.error)}
-          </p>
-        )}
+        <ErrorCallout error={signUp.error} />
         <button type="submit" className="button button-primary button-block" disabled={signUp.isPending}>
           {signUp.isPending ? 'Creating account…' : 'Create account'}
         </button>

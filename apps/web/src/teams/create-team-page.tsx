@@ -4,7 +4,8 @@ import { useState, type FormEvent } from 'react';
 import { ZTeamName, ZTeamSlug } from '@latchkey/lib/types';
 import { Field, firstIssue } from '../components/field';
 import { navigate, paths } from '../router';
-import { errorMessage, useTRPC } from '../trpc';
+import { ErrorCallout } from '../components/error-callout';
+import { useTRPC } from '../trpc';
 
 export function slugFromName(name: string): string {
   return name
@@ -81,11 +82,7 @@ export function CreateTeamPage() {
             setSlug(event.target.value);
           }}
         />
-        {create.isError && (
-          <p className="callout callout-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        )}
+        <ErrorCallout error={create.error} />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={create.isPending}>
             {create.isPending ? 'Creating…' : 'Create team'}

@@ -5,6 +5,7 @@ import { ZEmail } from '@latchkey/lib/types';
 import { Dialog } from '../components/dialog';
 import { firstIssue } from '../components/field';
 import { navigate, paths } from '../router';
+import { ErrorCallout } from '../components/error-callout';
 import { errorMessage, useTRPC } from '../trpc';
 
 type Role = 'ADMIN' | 'MANAGER' | 'MEMBER';
@@ -233,11 +234,7 @@ function AddMemberForm({ teamId, onAdded }: { teamId: number; onAdded: () => Pro
           {emailError}
         </p>
       )}
-      {add.isError && (
-        <p className="callout callout-error" role="alert">
-          {errorMessage(add.error)}
-        </p>
-      )}
+      <ErrorCallout error={add.error} />
       <p className="field-hint" role="status">
         {added ?? ''}
       </p>
@@ -271,11 +268,7 @@ function RemoveMemberDialog({
           </>
         )}
       </p>
-      {remove.isError && (
-        <p className="callout callout-error" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      )}
+      <ErrorCallout error={remove.error} />
       <div className="dialog-actions">
         <button type="button" className="button" data-autofocus onClick={onClose}>
           Cancel

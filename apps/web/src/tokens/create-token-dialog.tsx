@@ -4,7 +4,8 @@ import { useState, type FormEvent } from 'react';
 import { ZTokenName, type CreatedApiToken } from '@latchkey/lib/types';
 import { BUILTIN_SCOPES, DEFAULT_UI_EXPIRES_IN, EXPIRES_IN_LABELS, EXPIRES_IN_VALUES, type ExpiresIn } from '@latchkey/lib/universal';
 import { Dialog } from '../components/dialog';
-import { errorMessage, useTRPC } from '../trpc';
+import { DialogActions } from '../components/dialog-actions';
+import { useTRPC } from '../trpc';
 import { formatDate } from './format-token-times';
 import { TokenReveal } from './token-reveal';
 
@@ -137,20 +138,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           )}
         </fieldset>
 
-        {create.isError && (
-          <p className="callout callout-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        )}
-
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={create.isPending}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create token'}
-          </button>
-        </div>
+        <DialogActions error={create.error} pending={create.isPending} onCancel={onClose} label="Create token" pendingLabel="Creating…" />
       </form>
     </Dialog>
   );

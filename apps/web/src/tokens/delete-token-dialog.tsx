@@ -2,7 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ApiTokenMetadata } from '@latchkey/lib/types';
 import { Dialog } from '../components/dialog';
-import { errorMessage, useTRPC } from '../trpc';
+import { DialogActions } from '../components/dialog-actions';
+import { useTRPC } from '../trpc';
 
 export function DeleteTokenDialog({ token, teamId, onClose }: { token: ApiTokenMetadata; teamId: number | null; onClose: () => void }) {
   const trpc = useTRPC();
@@ -21,19 +22,16 @@ export function DeleteTokenDialog({ token, teamId, onClose }: { token: ApiTokenM
       <p>
         Delete <strong>{token.name}</strong> (<code>{token.start}…</code>)? Anything that uses it stops working at once. This cannot be undone.
       </p>
-      {remove.isError && (
-        <p className="callout callout-error" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button" data-autofocus onClick={onClose} disabled={remove.isPending}>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate({ id: token.id, teamId })}>
-          {remove.isPending ? 'Deleting…' : 'Delete token'}
-        </button>
-      </div>
+      <DialogActions
+        error={remove.error}
+        pending={remove.isPending}
+        onCancel={onClose}
+        label="Delete token"
+        pendingLabel="Deleting…"
+        onAction={() => remove.mutate({ id: token.id, teamId })}
+        danger
+        focusCancel
+      />
     </Dialog>
   );
 }

@@ -3,7 +3,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { ApiTokenMetadata, CreatedApiToken } from '@latchkey/lib/types';
 import { Dialog } from '../components/dialog';
-import { errorMessage, useTRPC } from '../trpc';
+import { DialogActions } from '../components/dialog-actions';
+import { useTRPC } from '../trpc';
 import { formatDateTime } from './format-token-times';
 import { TokenReveal } from './token-reveal';
 
@@ -79,19 +80,7 @@ export function RotateTokenDialog({ token, teamId, onClose }: { token: ApiTokenM
             </label>
           ))}
         </fieldset>
-        {rotate.isError && (
-          <p className="callout callout-error" role="alert">
-            {errorMessage(rotate.error)}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={rotate.isPending}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={rotate.isPending}>
-            {rotate.isPending ? 'Rotating…' : 'Rotate token'}
-          </button>
-        </div>
+        <DialogActions error={rotate.error} pending={rotate.isPending} onCancel={onClose} label="Rotate token" pendingLabel="Rotating…" />
       </form>
     </Dialog>
   );
