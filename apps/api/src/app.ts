@@ -79,10 +79,20 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestLog(logger));
   app.use(securityHeaders);
-  // Before the body parser, so a body it refuses (bad JSON, too large) is still counted and its
-  // error still carries the CORS and X-RateLimit-* headers every /api/v1 response has.
-  app.use('/api/v1', corsForPublicApi, auth.rateLimitByIp);
-  app.use('/api', express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }), rejectDeepJson);
+  const parseJson = express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] });
+
+  // All of /api/v1 in one router, so its prefix is matched once per request. CORS and the per-IP
+  // limit come before the body parser, so a body it refuses (bad JSON, too large) is still counted
+  // and its error still carries the CORS and X-RateLimit-* headers every /api/v1 response has.
+  const v1 = express.Router();
+  v1.use(corsForPublicApi, auth.rateLimitByIp, parseJson, rejectDeepJson);
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  v1.use(createRestRouter({ db, clock, auth, allowedScopes }));
+  app.use('/api/v1', v1);
+  // An unknown /api/v1 path falls through to here; its body, already read, is not read again.
+  app.use('/api', parseJson, rejectDeepJson);
 
   app.get('/api/health', async (_req, res) => {
     try {
@@ -95,11 +105,6 @@ export function createApp(deps: AppDeps) {
   app.get('/api/docs', (_req, res) => {
     res.type('html').send(docsPage);
   });
-
-  app.get('/api/v1/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  app.use('/api/v1', createRestRouter({ db, clock, auth, allowedScopes }));
 
   const trpcHandler = trpcExpress.createExpressMiddleware({
     router: appRouter,

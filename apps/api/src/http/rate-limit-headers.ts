@@ -4,11 +4,16 @@ import type { RateLimitResult } from '@latchkey/lib';
 
 export function setRateLimitHeaders(res: Response, result: RateLimitResult): void {
   const shown = res.locals.rateLimit as RateLimitResult | undefined;
-  if (shown && shown.remaining < result.remaining && result.allowed) return;
+  if (shown && result.allowed && (shown.remaining < result.remaining || sameHeaders(shown, result))) return;
   res.locals.rateLimit = result;
   res.setHeader('X-RateLimit-Limit', String(result.limit));
   res.setHeader('X-RateLimit-Remaining', String(result.remaining));
   res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAt / 1000)));
+}
+
+/** Whether `a` and `b` would write the same three headers (so writing `b` over `a` changes nothing). */
+function sameHeaders(a: RateLimitResult, b: RateLimitResult): boolean {
+  return a.remaining === b.remaining && a.limit === b.limit && Math.ceil(a.resetAt / 1000) === Math.ceil(b.resetAt / 1000);
 }
 
 export function sendTooManyRequests(res: Response, result: RateLimitResult): void {

@@ -18,6 +18,7 @@ import {
   type RateLimitRule,
   type VerifiedApiToken,
 } from '@latchkey/lib';
+import { clientIp as requestIp } from '../http/client-ip';
 import { sendError } from '../http/send-error';
 import { sendTooManyRequests, setRateLimitHeaders } from '../http/rate-limit-headers';
 
@@ -53,7 +54,7 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   const failureRule: RateLimitRule = { name: 'api-auth-failures', limit: options.limits?.authFailuresPerMinute ?? 30, windowMs: MINUTE };
 
   function clientIp(req: Request): string {
-    return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    return requestIp(req) ?? req.socket.remoteAddress ?? 'unknown';
   }
 
   async function refuse(req: Request, res: Response, message: string, headerMissing: boolean) {

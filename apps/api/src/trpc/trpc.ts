@@ -6,6 +6,7 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { getSessionUser, isAppError, TRPC_CODE_BY_CODE, type Clock, type Db, type PublicUser, type RateLimiter, type RateLimitRule } from '@latchkey/lib';
 import type { Config } from '../config';
+import { clientIp } from '../http/client-ip';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
 
 export const SESSION_COOKIE = 'latchkey_session';
@@ -73,7 +74,7 @@ const MINUTE = 60_000;
 
 const perIpLimit = t.middleware(async ({ ctx, next }) => {
   const rule: RateLimitRule = { name: 'trpc-ip', limit: ctx.config.rateLimits.trpcPerMinute, windowMs: MINUTE };
-  const result = await ctx.limiter.hit(rule, ctx.req.ip ?? 'unknown');
+  const result = await ctx.limiter.hit(rule, clientIp(ctx.req) ?? 'unknown');
   setRateLimitHeaders(ctx.res, result);
   if (!result.allowed) {
     ctx.res.setHeader('Retry-After', String(result.retryAfterSeconds));

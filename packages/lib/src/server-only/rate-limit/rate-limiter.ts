@@ -36,6 +36,10 @@ function result(count: number, rule: RateLimitRule, resetAt: number, now: number
   };
 }
 
+/**
+ * Answers synchronously when the store does (the in-memory one), and with a promise when the store
+ * is asynchronous (a shared one); `await` works on either.
+ */
 export class RateLimiter {
   constructor(
     private readonly store: RateLimitStore,
@@ -43,19 +47,21 @@ export class RateLimiter {
   ) {}
 
   /** Counts one request against the rule; `allowed` is false once the count passes the limit. */
-  async hit(rule: RateLimitRule, key: string): Promise<RateLimitResult> {
+  hit(rule: RateLimitRule, key: string): RateLimitResult | Promise<RateLimitResult> {
     const now = this.clock.now();
     const resetAt = windowEnd(now, rule.windowMs);
-    const count = await this.store.increment(`${rule.name}:${key}`, resetAt);
-    return result(count, rule, resetAt, now, count <= rule.limit);
+    const count = this.store.increment(`${rule.name}:${key}`, resetAt);
+    if (typeof count === 'number') return result(count, rule, resetAt, now, count <= rule.limit);
+    return count.then((n) => result(n, rule, resetAt, now, n <= rule.limit));
   }
 
   /** Whether the rule still has room, without counting (for limits counted only on failure). */
-  async check(rule: RateLimitRule, key: string): Promise<RateLimitResult> {
+  check(rule: RateLimitRule, key: string): RateLimitResult | Promise<RateLimitResult> {
     const now = this.clock.now();
     const resetAt = windowEnd(now, rule.windowMs);
-    const count = await this.store.get(`${rule.name}:${key}`, resetAt);
-    return result(count, rule, resetAt, now, count < rule.limit);
+    const count = this.store.get(`${rule.name}:${key}`, resetAt);
+    if (typeof count === 'number') return result(count, rule, resetAt, now, count < rule.limit);
+    return count.then((n) => result(n, rule, resetAt, now, n < rule.limit));
   }
 }
 
