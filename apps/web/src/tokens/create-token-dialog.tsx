@@ -7,7 +7,7 @@ import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
 import { useTRPC } from '../trpc';
 import { formatDate } from './format-token-times';
-import { TokenReveal } from './token-reveal';
+import { TokenRevealDialog } from './token-reveal';
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'tokens:read': 'List tokens and read their details',
@@ -54,18 +54,11 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
 
   if (created) {
     return (
-      <Dialog title="API token created" onClose={onClose}>
-        <TokenReveal token={created.token}>
-          <p className="muted">
-            <strong>{created.name}</strong> · {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} · {created.scopes.join(', ')}
-          </p>
-        </TokenReveal>
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </Dialog>
+      <TokenRevealDialog title="API token created" token={created.token} onClose={onClose}>
+        <p className="muted">
+          <strong>{created.name}</strong> · {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} · {created.scopes.join(', ')}
+        </p>
+      </TokenRevealDialog>
     );
   }
 

@@ -6,7 +6,7 @@ import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
 import { useTRPC } from '../trpc';
 import { formatDateTime } from './format-token-times';
-import { TokenReveal } from './token-reveal';
+import { TokenRevealDialog } from './token-reveal';
 
 export const GRACE_PERIODS = [
   { seconds: 0, label: 'Now', hint: 'The old token stops working at once.' },
@@ -38,20 +38,13 @@ export function RotateTokenDialog({ token, teamId, onClose }: { token: ApiTokenM
 
   if (rotated) {
     return (
-      <Dialog title="API token rotated" onClose={onClose}>
-        <TokenReveal token={rotated.token.token}>
-          <p className="muted">
-            {rotated.oldStopsAt
-              ? `The old token (${token.start}…) keeps working until ${formatDateTime(rotated.oldStopsAt)}.`
-              : `The old token (${token.start}…) has stopped working.`}
-          </p>
-        </TokenReveal>
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </Dialog>
+      <TokenRevealDialog title="API token rotated" token={rotated.token.token} onClose={onClose}>
+        <p className="muted">
+          {rotated.oldStopsAt
+            ? `The old token (${token.start}…) keeps working until ${formatDateTime(rotated.oldStopsAt)}.`
+            : `The old token (${token.start}…) has stopped working.`}
+        </p>
+      </TokenRevealDialog>
     );
   }
 

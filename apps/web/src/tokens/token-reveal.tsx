@@ -1,5 +1,6 @@
 // The plain token, shown once after create or rotate, with a Copy button.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { Dialog } from '../components/dialog';
 
 function selectContents(element: HTMLElement) {
   const range = document.createRange();
@@ -61,5 +62,19 @@ export function TokenReveal({ token, children }: { token: string; children?: Rea
         </p>
       </div>
     </div>
+  );
+}
+
+/** The dialog that shows a new token once, with a Done button; closing it forgets the token. */
+export function TokenRevealDialog({ title, token, onClose, children }: { title: string; token: string; onClose: () => void; children?: ReactNode }) {
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <TokenReveal token={token}>{children}</TokenReveal>
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </Dialog>
   );
 }
