@@ -49,7 +49,9 @@ describe('configuration from the environment', () => {
 
   it('stops the server at start with one line on stderr and exit code 1', async () => {
     const root = path.resolve(import.meta.dirname, '../../..');
-    const error = await run('npx', ['tsx', 'apps/api/src/main.ts'], { cwd: root, env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: ':memory:' } }).catch((e: unknown) => e);
+    // tsx from this package directly: `npx` would add npm's own warnings to stderr.
+    const tsx = path.join(root, 'apps/api/node_modules/.bin/tsx');
+    const error = await run(tsx, ['apps/api/src/main.ts'], { cwd: root, env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: ':memory:' } }).catch((e: unknown) => e);
     const failure = error as { code?: number; stderr?: string; stdout?: string };
     expect(failure.code).toBe(1);
     expect(failure.stderr?.trim().split('\n')).toEqual(['latchkey: configuration error: PORT must be a port number from 0 to 65535, got "not-a-port"']);
