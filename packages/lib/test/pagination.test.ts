@@ -4,8 +4,10 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { getSqliteReader } from '../src/db/create-database';
 import { describeEachDatabase } from '../src/testing/index';
-import { expectAppError, insertUser } from './helpers';
+import { DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
 describeEachDatabase('getApiTokens pagination', (getDatabase) => {
   async function userWithTokens(count: number) {
@@ -100,5 +102,47 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
   it('the largest limit the library allows, 1000, is accepted', async () => {
     const { db, clock, user, newestFirst } = await userWithTokens(1);
     expect((await getApiTokens({ db, clock, userId: user.id, limit: 1000 })).tokens.map((t) => t.id)).toEqual(newestFirst);
+  });
+
+  it('lists the same tokens through the SQLite reader as through Kysely in a transaction, for every kind of row', async () => {
+    const { db, kind } = getDatabase();
+    const clock = new ManualClock();
+    const admin = await insertUser(db, clock, { name: 'List Admin' });
+    const maker = await insertUser(db, clock, { name: 'Soon Deleted' });
+    const team = await makeTeam(db, clock, admin, [[maker, 'ADMIN']]);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await createApiToken({ db, clock, userId: admin.id, name: `Personal ${i}`, expiresIn: i % 2 ? 'SEVEN_DAYS' : 'NEVER', scopes: i === 3 ? ['tokens:read'] : undefined });
+      await createApiToken({ db, clock, userId: maker.id, teamId: team.id, name: `Team ${i}` });
+    }
+    const rotated = await createApiToken({ db, clock, userId: admin.id, name: 'Rotated with grace' });
+    await rotateApiToken({ db, clock, userId: admin.id, id: rotated.id, gracePeriodSeconds: 3600 });
+    const gone = await createApiToken({ db, clock, userId: admin.id, name: 'Rotated at once' });
+    await rotateApiToken({ db, clock, userId: admin.id, id: gone.id, gracePeriodSeconds: 0 });
+    // The maker's account is removed: their team tokens stay, with no creator.
+    await db.deleteFrom('users').where('id', '=', maker.id).execute();
+    clock.advance(8 * DAY_MS); // the SEVEN_DAYS tokens are now expired, the grace period is over
+
+    if (kind === 'sqlite') expect(getSqliteReader(db)).toBeDefined();
+    for (const actor of [{ userId: admin.id }, { userId: admin.id, teamId: team.id }]) {
+      for (const page of [{}, { limit: 2 }, { limit: 3, cursor: undefined as number | undefined }]) {
+        const direct = await getApiTokens({ db, clock, ...actor, ...page });
+        const viaKysely = await db.transaction().execute((trx) => getApiTokens({ db: trx, clock, ...actor, ...page }));
+        expect(direct).toEqual(viaKysely);
+        expect(direct.tokens.length).toBeGreaterThan(0);
+        if (direct.nextCursor !== null) {
+          const next = { ...page, cursor: direct.nextCursor };
+          expect(await getApiTokens({ db, clock, ...actor, ...next })).toEqual(await db.transaction().execute((trx) => getApiTokens({ db: trx, clock, ...actor, ...next })));
+        }
+      }
+    }
+    const all = await getApiTokens({ db, clock, userId: admin.id });
+    expect(all.tokens.map((t) => t.status)).toContain('expired');
+    // A rotated token's successor keeps its name; the rotated-out one is gone from the list.
+    expect(all.tokens.filter((t) => t.name === 'Rotated at once').map((t) => t.id)).not.toContain(gone.id);
+    expect(all.tokens.filter((t) => t.name === 'Rotated with grace').map((t) => t.id)).not.toContain(rotated.id);
+    expect(all.tokens.filter((t) => t.name.startsWith('Rotated'))).toHaveLength(2);
+    const teamTokens = await getApiTokens({ db, clock, userId: admin.id, teamId: team.id });
+    expect(teamTokens.tokens.every((t) => t.createdBy === null)).toBe(true);
   });
 });

@@ -64,6 +64,41 @@ describe('token format', () => {
     }
   });
 
+  it('gives the same answer as the regex plus a recomputed checksum, on 50,000 valid, mutated and random strings', () => {
+    const reference = (s: string) => TOKEN_REGEX.test(s) && s.endsWith(tokenChecksum(s.slice(4, 34)));
+    // Characters around the base62 ranges, and ones whose low byte is a base62 character.
+    const odd = ['/', ':', '@', '[', '`', '{', '\u0130', '\u0141', '\u0661', '\ud83d', '\u00e9', ' '];
+    const pick = (chars: string | string[]) => chars[Math.floor(Math.random() * chars.length)]!;
+    let valid = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const token = generateApiToken();
+      let candidate: string;
+      switch (i % 5) {
+        case 0:
+          candidate = token;
+          break;
+        case 1: {
+          const at = Math.floor(Math.random() * token.length);
+          candidate = token.slice(0, at) + pick(Math.random() < 0.8 ? BASE62 : odd) + token.slice(at + 1);
+          break;
+        }
+        case 2: // a random part with the checksum of another one
+          candidate = token.slice(0, 34) + tokenChecksum(generateApiToken().slice(4, 34));
+          break;
+        case 3: // a checksum in the right alphabet but of any value, including ones above 2^32
+          candidate = token.slice(0, 34) + Array.from({ length: 6 }, () => pick(BASE62)).join('');
+          break;
+        default:
+          candidate = token.slice(0, 34) + token.slice(34, 37) + tokenChecksum(generateApiToken().slice(4, 34)).slice(3);
+      }
+      expect(isWellFormedApiToken(candidate), candidate).toBe(reference(candidate));
+      if (reference(candidate)) valid++;
+    }
+    // Every untouched token and a few lucky mutations are valid; the rest are not.
+    expect(valid).toBeGreaterThanOrEqual(10_000);
+    expect(valid).toBeLessThan(12_500);
+  });
+
   it('keeps the prefix and four random characters as the display hint', () => {
     const token = generateApiToken();
     expect(tokenStart(token)).toBe(token.slice(0, 8));

@@ -4,8 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   AppError,
   AppErrorCode,
-  getApiTokenByToken,
-  isAppError,
+  checkApiToken,
   MemoryRateLimitStore,
   MISSING_TOKEN,
   INVALID_TOKEN,
@@ -83,13 +82,9 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
       const header = parseAuthorizationHeader(req.headers.authorization);
       if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
 
-      let token: VerifiedApiToken;
-      try {
-        token = await getApiTokenByToken({ db, clock, token: header.token, lastUsed });
-      } catch (error) {
-        if (isAppError(error) && error.code === AppErrorCode.UNAUTHORIZED) return refuse(req, res, error.message, false);
-        throw error;
-      }
+      const check = await checkApiToken({ db, clock, token: header.token, lastUsed });
+      if (!check.ok) return refuse(req, res, check.message, false);
+      const token = check.token;
 
       const owner = await limiter.hit(ownerRule, ownerKey(token.owner));
       if (!owner.allowed) return sendTooManyRequests(res, owner);

@@ -23,6 +23,7 @@ export * from './public-api/get-api-tokens';
 export * from './public-api/get-api-token-by-id';
 export * from './public-api/delete-api-token-by-id';
 export * from './public-api/rotate-api-token';
+export * from './public-api/check-api-token';
 export * from './public-api/get-api-token-by-token';
 export * from './public-api/last-used-tracker';
 export * from './rate-limit/rate-limiter';

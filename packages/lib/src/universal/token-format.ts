@@ -31,15 +31,21 @@ export function generateApiToken(): string {
   return TOKEN_PREFIX + random + tokenChecksum(random);
 }
 
-/** The value of a base62 character (`0-9A-Za-z` → 0…61), or -1 for any other character. */
-function base62Digit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // 0-9
-  if (code >= 65 && code <= 90) return code - 55; // A-Z
-  if (code >= 97 && code <= 122) return code - 61; // a-z
-  return -1;
+/** The value of each ASCII base62 character (`0-9A-Za-z` → 0…61); -1 for every other character. */
+const BASE62_VALUE = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62.length; i++) values[BASE62.charCodeAt(i)] = i;
+  return values;
+})();
+
+function base62Value(code: number): number {
+  return code < 128 ? BASE62_VALUE[code]! : -1;
 }
 
 const RANDOM_END = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH;
+const PREFIX_CODES = [...TOKEN_PREFIX].map((c) => c.charCodeAt(0));
+/** 62^3: the checksum is read as two 3-digit halves, so every step stays a small integer. */
+const HALF = 62 ** 3;
 
 /**
  * True when the token has the right shape and its checksum matches. Costs no I/O. It runs on every
@@ -48,17 +54,20 @@ const RANDOM_END = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH;
  * below 62^6 and so has exactly one 6-character base62 spelling.
  */
 export function isWellFormedApiToken(token: string): boolean {
-  if (token.length !== TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return false;
-  for (let i = TOKEN_PREFIX.length; i < RANDOM_END; i++) {
-    if (base62Digit(token.charCodeAt(i)) < 0) return false;
-  }
-  let stated = 0;
+  if (token.length !== TOKEN_LENGTH) return false;
+  for (let i = 0; i < PREFIX_CODES.length; i++) if (token.charCodeAt(i) !== PREFIX_CODES[i]) return false;
+  for (let i = TOKEN_PREFIX.length; i < RANDOM_END; i++) if (base62Value(token.charCodeAt(i)) < 0) return false;
+  let high = 0;
+  let low = 0;
   for (let i = RANDOM_END; i < TOKEN_LENGTH; i++) {
-    const digit = base62Digit(token.charCodeAt(i));
+    const digit = base62Value(token.charCodeAt(i));
     if (digit < 0) return false;
-    stated = stated * 62 + digit;
+    if (i < RANDOM_END + 3) high = high * 62 + digit;
+    else low = low * 62 + digit;
   }
-  return stated === crc32(token, TOKEN_PREFIX.length, RANDOM_END);
+  const crc = crc32(token, TOKEN_PREFIX.length, RANDOM_END);
+  const crcHigh = Math.floor(crc / HALF);
+  return high === crcHigh && low === crc - crcHigh * HALF;
 }
 
 /** The display hint stored beside the hash, e.g. `api_Ab3x`. */
