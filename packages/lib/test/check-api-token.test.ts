@@ -1,6 +1,7 @@
 // checkApiToken answers with a result instead of throwing: the shape every adapter relies on.
 import { expect, it } from 'vitest';
-import type { Db } from '../src/db/create-database';
+import { createDatabase, getSqliteReader, type Db } from '../src/db/create-database';
+import { migrateToLatest } from '../src/db/migrations';
 import { ManualClock } from '../src/server-only/clock';
 import { checkApiToken } from '../src/server-only/public-api/check-api-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
@@ -65,6 +66,19 @@ describeEachDatabase('checkApiToken', (getDatabase) => {
     expect(await checkApiToken({ db, clock, token: 'api_malformed' })).toEqual({ ok: false, message: 'Invalid token' });
   });
 
+  it('checks through any Kysely instance of the database, such as a transaction', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock();
+    const user = await insertUser(db, clock);
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'In a transaction' });
+    const [valid, unknown] = await db.transaction().execute(async (trx) => [
+      await checkApiToken({ db: trx, clock, token: created.token }),
+      await checkApiToken({ db: trx, clock, token: generateApiToken() }),
+    ]);
+    expect(valid).toMatchObject({ ok: true, token: { id: created.id } });
+    expect(unknown).toEqual({ ok: false, message: 'Invalid token' });
+  });
+
   it('makes no database call for a malformed token, and one for a well-formed one', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
@@ -79,6 +93,21 @@ describeEachDatabase('checkApiToken', (getDatabase) => {
       watcher.stop();
     }
   });
+});
+
+it('checkApiToken works on an in-memory SQLite database, which has no reader connection', async () => {
+  const db = createDatabase(':memory:');
+  try {
+    await migrateToLatest(db);
+    const clock = new ManualClock();
+    const user = await insertUser(db, clock);
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'In memory' });
+    expect(getSqliteReader(db)).toBeUndefined();
+    expect(await checkApiToken({ db, clock, token: created.token })).toMatchObject({ ok: true, token: { id: created.id } });
+    expect(await checkApiToken({ db, clock, token: generateApiToken() })).toEqual({ ok: false, message: 'Invalid token' });
+  } finally {
+    await db.destroy();
+  }
 });
 
 it('checkApiToken rejects (does not answer "Invalid token") when the database fails', async () => {

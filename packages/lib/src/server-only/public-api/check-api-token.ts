@@ -3,7 +3,7 @@
 // messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
 // next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
 import { CompiledQuery } from 'kysely';
-import { getPostgresPool, getSqliteReader, type Db } from '../../db/create-database';
+import { getPostgresPool, getSqliteReader, isPostgres, type Db } from '../../db/create-database';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
@@ -133,8 +133,9 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
         .query<TokenLookupRow>({ name: LOOKUP_STATEMENT_NAME, text: `${LOOKUP_SQL}$1`, values: [hash] })
         .then(({ rows }) => verify(rows[0], clock, lastUsed));
     }
+    // Any other Kysely instance (a transaction, an in-memory SQLite database): the same statement.
     return db
-      .executeQuery<TokenLookupRow>(CompiledQuery.raw(`${LOOKUP_SQL}$1`, [hash]))
+      .executeQuery<TokenLookupRow>(CompiledQuery.raw(`${LOOKUP_SQL}${isPostgres(db) ? '$1' : '?'}`, [hash]))
       .then(({ rows }) => verify(rows[0], clock, lastUsed));
   } catch (error) {
     return Promise.reject(error);
