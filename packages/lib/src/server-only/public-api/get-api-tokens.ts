@@ -1,15 +1,17 @@
-// The owner's tokens, newest first, a page at a time. On a SQLite file the rows are read through
-// the reader connection with prepared statements and array rows (the UI lists up to 1,000
-// tokens, and better-sqlite3 building named-key row objects was the largest part of that); elsewhere
-// (PostgreSQL, a transaction) through Kysely. Both read the same columns with the same conditions.
+// The owner's tokens, newest first, a page at a time. The UI lists up to 1,000 tokens, and building
+// a row object per token through Kysely and the driver was the largest part of that, so one SQL text
+// is run as a prepared statement giving array rows: on a SQLite file through the reader connection,
+// on PostgreSQL as a named statement on the pool. Any other Kysely instance (a transaction, an
+// in-memory SQLite database) runs the same text through Kysely.
+import { CompiledQuery } from 'kysely';
 import { z } from 'zod';
-import { getSqliteReader, type Db } from '../../db/create-database';
+import { getPostgresPool, getSqliteReader, isPostgres, type Db } from '../../db/create-database';
 import { AppErrorCode } from '../../errors/app-error';
 import type { ApiTokenMetadata } from '../../types/schemas';
 import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata, type ApiTokenMetadataRow } from './api-token-metadata';
-import { type ApiTokenActor, resolveTokenOwner, type TokenOwner, whereOwner } from './token-owner';
+import { type ApiTokenActor, resolveTokenOwner, type TokenOwner } from './token-owner';
 
 export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
@@ -26,7 +28,7 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
-  const rows = sqliteRows(db, owner, now, page) ?? (await kyselyRows(db, owner, now, page));
+  const rows = await listRows(db, owner, now, page);
   const more = page.limit !== undefined && rows.length > page.limit;
   const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
@@ -34,52 +36,49 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
 
 type Page = { limit?: number; cursor?: number };
 
-async function kyselyRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<ApiTokenMetadataRow[]> {
-  let query = db
-    .selectFrom('api_tokens')
-    .leftJoin('users as creator', 'creator.id', 'api_tokens.created_by')
-    .select([
-      'api_tokens.id',
-      'api_tokens.name',
-      'api_tokens.start',
-      'api_tokens.scopes',
-      'api_tokens.expires_at',
-      'api_tokens.revoke_at',
-      'api_tokens.created_at',
-      'api_tokens.last_used_at',
-      'api_tokens.created_by',
-      'creator.name as created_by_name',
-    ])
-    .where((eb) => eb.or([eb('api_tokens.revoke_at', 'is', null), eb('api_tokens.revoke_at', '>', now)]))
-    .orderBy('api_tokens.id', 'desc');
-  query = whereOwner(query, owner);
-  if (page.cursor !== undefined) query = query.where('api_tokens.id', '<', page.cursor);
-  if (page.limit !== undefined) query = query.limit(page.limit + 1);
-  return query.execute();
+/** The list query for an owner kind, with or without a cursor; `param(n)` writes the n-th placeholder. */
+function listSql(kind: TokenOwner['kind'], withCursor: boolean, param: (n: number) => string): string {
+  return `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
+  t.created_by, creator.name as created_by_name
+from api_tokens t left join users creator on creator.id = t.created_by
+where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_at is null or t.revoke_at > ${param(2)})${withCursor ? ` and t.id < ${param(3)}` : ''}
+order by t.id desc limit ${param(withCursor ? 4 : 3)}`;
 }
 
-// The same query as `kyselyRows`, in SQLite's SQL. No cursor reads from the largest id; a negative
-// limit is SQLite's "no limit".
-const listSql = (ownerColumn: 'user_id' | 'team_id') => `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at,
-  t.created_at, t.last_used_at, t.created_by, creator.name
-from api_tokens t left join users creator on creator.id = t.created_by
-where t.${ownerColumn} = ? and (t.revoke_at is null or t.revoke_at > ?) and t.id < ?
-order by t.id desc limit ?`;
+type SqliteList = { all(...params: unknown[]): unknown[] };
+const sqliteStatements = new WeakMap<object, Map<string, SqliteList>>();
 
-type ListStatements = Record<TokenOwner['kind'], { all(...params: number[]): unknown[] }>;
-const sqliteStatements = new WeakMap<object, ListStatements>();
-
-function sqliteRows(db: Db, owner: TokenOwner, now: number, page: Page): ApiTokenMetadataRow[] | undefined {
-  const sqlite = getSqliteReader(db);
-  if (!sqlite) return undefined;
-  let statements = sqliteStatements.get(sqlite);
-  if (!statements) {
-    statements = { user: sqlite.prepare(listSql('user_id')).raw(true), team: sqlite.prepare(listSql('team_id')).raw(true) };
-    sqliteStatements.set(sqlite, statements);
-  }
+function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<ApiTokenMetadataRow[]> {
+  const withCursor = page.cursor !== undefined;
+  const variant = `${owner.kind}${withCursor ? '_after' : ''}`;
   const ownerId = owner.kind === 'user' ? owner.userId : owner.teamId;
-  const rows = statements[owner.kind].all(ownerId, now, page.cursor ?? Number.MAX_SAFE_INTEGER, page.limit === undefined ? -1 : page.limit + 1);
-  return (rows as unknown[][]).map((c) => ({
+  const rest = withCursor ? [page.cursor] : [];
+  const limit = page.limit === undefined ? null : page.limit + 1;
+
+  const sqlite = getSqliteReader(db);
+  if (sqlite) {
+    let statements = sqliteStatements.get(sqlite);
+    if (!statements) sqliteStatements.set(sqlite, (statements = new Map()));
+    let statement = statements.get(variant);
+    if (!statement) statements.set(variant, (statement = sqlite.prepare(listSql(owner.kind, withCursor, () => '?')).raw(true)));
+    // A negative limit is SQLite's "no limit".
+    return Promise.resolve((statement.all(ownerId, now, ...rest, limit ?? -1) as unknown[][]).map(fromColumns));
+  }
+  const pool = getPostgresPool(db);
+  if (pool) {
+    // A null limit is PostgreSQL's "no limit".
+    const text = listSql(owner.kind, withCursor, (n) => `$${n}`);
+    return pool
+      .query<unknown[]>({ name: `latchkey_api_token_list_${variant}`, text, values: [ownerId, now, ...rest, limit], rowMode: 'array' })
+      .then(({ rows }) => rows.map(fromColumns));
+  }
+  const postgres = isPostgres(db);
+  const text = listSql(owner.kind, withCursor, (n) => (postgres ? `$${n}` : '?'));
+  return db.executeQuery<ApiTokenMetadataRow>(CompiledQuery.raw(text, [ownerId, now, ...rest, limit ?? (postgres ? null : -1)])).then(({ rows }) => rows);
+}
+
+function fromColumns(c: unknown[]): ApiTokenMetadataRow {
+  return {
     id: c[0] as number,
     name: c[1] as string,
     start: c[2] as string,
@@ -90,5 +89,5 @@ function sqliteRows(db: Db, owner: TokenOwner, now: number, page: Page): ApiToke
     last_used_at: c[7] as number | null,
     created_by: c[8] as number | null,
     created_by_name: c[9] as string | null,
-  }));
+  };
 }
