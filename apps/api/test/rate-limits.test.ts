@@ -2,6 +2,7 @@
 // contract, and the next fixed, epoch-aligned window lets it through again.
 import { afterEach, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
+import { MemoryRateLimitStore, type Clock, type RateLimitStore } from '@latchkey/lib';
 import { MINUTE, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY, trpcError, windowEndSeconds, type StartServerOptions, type TestServer } from './support/server';
 
 const servers: TestServer[] = [];
@@ -206,6 +207,67 @@ describe('failed authentications per client IP (RATE_LIMIT_AUTH_FAILURES_PER_MIN
     expect((await server.api('GET', '/api/v1/me', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(401);
     expect((await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(429);
     expect((await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.8' } })).status).toBe(200);
+  });
+});
+
+describe('with an asynchronous counter store (a shared one, such as Redis)', () => {
+  /** The in-memory store behind a promise that settles on a later turn of the event loop, as a network store's would. */
+  function asyncStore(clock: Clock): RateLimitStore & { calls: number } {
+    const memory = new MemoryRateLimitStore(clock);
+    const later = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));
+    return {
+      calls: 0,
+      increment(key, resetAt) {
+        this.calls++;
+        return later(memory.increment(key, resetAt));
+      },
+      get(key, resetAt) {
+        this.calls++;
+        return later(memory.get(key, resetAt));
+      },
+    };
+  }
+
+  /** A server whose counters live in an asynchronous store that reads the server's clock. */
+  async function serverWithAsyncStore(rateLimits: StartServerOptions['rateLimits']) {
+    let server: TestServer | undefined;
+    const store = asyncStore({ now: () => server!.clock.now() });
+    server = await serverWith({ rateLimits, rateLimitStore: store });
+    return { server, store };
+  }
+
+  it('counts per client IP and answers 429 past the limit', async () => {
+    const { server, store } = await serverWithAsyncStore({ ipPerMinute: 2 });
+    const user = await server.createTestUser('Async IP');
+    const { token } = await server.createTestToken(user);
+    const ok = await server.api('GET', '/api/v1/me', { token });
+    expect(ok.status).toBe(200);
+    expect(ok.body.token.name).toBeDefined();
+    expect(rateLimitHeaders(ok.headers)).toMatchObject({ limit: 2, remaining: 1 });
+    expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
+    expectTooManyRequests(await server.api('GET', '/api/v1/me', { token }), 2, server.clock.now());
+    expect(store.calls).toBeGreaterThan(0);
+    nextWindow(server);
+    expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
+  });
+
+  it('counts per token owner and answers 429 past the limit', async () => {
+    const { server } = await serverWithAsyncStore({ ownerPerMinute: 1 });
+    const user = await server.createTestUser('Async Owner');
+    const { token } = await server.createTestToken(user);
+    expect((await server.api('GET', '/api/v1/tokens', { token })).status).toBe(200);
+    expectTooManyRequests(await server.api('GET', '/api/v1/me', { token }), 1, server.clock.now());
+  });
+
+  it('counts failed authentications and then holds back even a valid token', async () => {
+    const { server } = await serverWithAsyncStore({ authFailuresPerMinute: 2 });
+    const user = await server.createTestUser('Async Failures');
+    const { token } = await server.createTestToken(user);
+    const refused = await server.api('GET', '/api/v1/me', { authorization: 'Bearer api_nope' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+    expect((await server.api('GET', '/api/v1/me')).status).toBe(401);
+    expectTooManyRequests(await server.api('GET', '/api/v1/me', { token }), 2, server.clock.now());
   });
 });
 

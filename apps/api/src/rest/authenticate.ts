@@ -14,6 +14,7 @@ import {
   type Clock,
   type Db,
   type LastUsedTracker,
+  type RateLimitResult,
   type RateLimitRule,
   type VerifiedApiToken,
 } from '@latchkey/lib';
@@ -45,6 +46,15 @@ export type ApiTokenAuthOptions = {
 
 const MINUTE = 60_000;
 
+/**
+ * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
+ * does), after the promise otherwise. Every request passes here up to three times, and awaiting an
+ * answer that is already there would cost each of them a turn of the event loop's microtask queue.
+ */
+function withLimit<T>(result: RateLimitResult | Promise<RateLimitResult>, then: (result: RateLimitResult) => T): T | Promise<T> {
+  return result instanceof Promise ? result.then(then) : then(result);
+}
+
 export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   const { db, clock, lastUsed } = options;
   const limiter = options.rateLimiter ?? new RateLimiter(new MemoryRateLimitStore(clock), clock);
@@ -64,39 +74,40 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   }
 
   /** Counts every request against the per-IP limit; put it before the routes. */
-  const rateLimitByIp: RequestHandler = async (req, res, next) => {
-    const result = await limiter.hit(ipRule, clientIp(req));
-    if (!result.allowed) return sendTooManyRequests(res, result);
-    setRateLimitHeaders(res, result);
-    next();
-  };
+  const rateLimitByIp: RequestHandler = (req, res, next) =>
+    withLimit(limiter.hit(ipRule, clientIp(req)), (result) => {
+      if (!result.allowed) return sendTooManyRequests(res, result);
+      setRateLimitHeaders(res, result);
+      next();
+    });
 
   /** Lets the request through only with a valid token holding every one of `scopes`. */
   function requireApiToken(...scopes: string[]): RequestHandler {
-    return async (req, res, next) => {
-      // Past the failure limit every request from the address waits, so a valid token cannot be
-      // told apart from an invalid one by its answer.
-      const failures = await limiter.check(failureRule, clientIp(req));
-      if (!failures.allowed) return sendTooManyRequests(res, failures);
-
-      const header = parseAuthorizationHeader(req.headers.authorization);
-      if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
-
-      const check = await checkApiToken({ db, clock, token: header.token, lastUsed });
-      if (!check.ok) return refuse(req, res, check.message, false);
-      const token = check.token;
-
-      const owner = await limiter.hit(ownerRule, ownerKey(token.owner));
+    function admit(req: Request, res: Response, next: () => void, token: VerifiedApiToken, owner: RateLimitResult) {
       if (!owner.allowed) return sendTooManyRequests(res, owner);
       setRateLimitHeaders(res, owner);
-
       const missing = scopes.filter((scope) => !token.scopes.includes(scope));
       if (missing.length > 0) {
         return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }));
       }
       req.apiToken = token;
       next();
-    };
+    }
+
+    return (req, res, next) =>
+      withLimit(limiter.check(failureRule, clientIp(req)), (failures) => {
+        // Past the failure limit every request from the address waits, so a valid token cannot be
+        // told apart from an invalid one by its answer.
+        if (!failures.allowed) return sendTooManyRequests(res, failures);
+
+        const header = parseAuthorizationHeader(req.headers.authorization);
+        if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
+
+        return checkApiToken({ db, clock, token: header.token, lastUsed }).then((check) => {
+          if (!check.ok) return refuse(req, res, check.message, false);
+          return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) => admit(req, res, next, check.token, owner));
+        });
+      });
   }
 
   return { rateLimitByIp, requireApiToken, limiter };

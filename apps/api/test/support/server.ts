@@ -20,6 +20,7 @@ import {
   type LastUsedTracker,
   type PublicTeam,
   type PublicUser,
+  type RateLimitStore,
 } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@latchkey/lib/testing';
 import { createApp, type LatchkeyApp } from '../../src/app';
@@ -54,6 +55,8 @@ export type StartServerOptions = {
   stockRateLimits?: boolean;
   config?: Partial<Omit<Config, 'rateLimits'>>;
   extraScopes?: readonly string[];
+  /** Where rate-limit counters live; the app's in-memory store by default. */
+  rateLimitStore?: RateLimitStore;
 };
 
 export type JsonResponse<T = any> = { status: number; headers: Headers; body: T; text: string };
@@ -78,7 +81,7 @@ export async function startServer(options: StartServerOptions = {}) {
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
   const config = defaultConfig({ ...options.config, rateLimits });
   const allowedScopes = [...BUILTIN_SCOPES, ...(options.extraScopes ?? [])];
-  const app: LatchkeyApp = createApp({ db, config, clock, logger, lastUsed, webDist: null, extraScopes: options.extraScopes });
+  const app: LatchkeyApp = createApp({ db, config, clock, logger, lastUsed, webDist: null, extraScopes: options.extraScopes, rateLimitStore: options.rateLimitStore });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
