@@ -119,3 +119,20 @@ export function getPostgresPool(db: Kysely<any>): pg.Pool | undefined {
 export function getSqliteReader(db: Kysely<any>): SqliteDatabase.Database | undefined {
   return sqliteReaders.get(db);
 }
+
+const readerStatements = new WeakMap<object, Map<string, SqliteDatabase.Statement>>();
+
+/**
+ * `sql` prepared once on the reader connection of a SQLite database from `createDatabase`, giving
+ * array rows (`raw`), which spares better-sqlite3 building an object with named keys per row; or
+ * undefined when the database has no reader connection (PostgreSQL, in-memory SQLite, a transaction).
+ */
+export function getReaderStatement(db: Kysely<any>, sql: string): SqliteDatabase.Statement | undefined {
+  const reader = sqliteReaders.get(db);
+  if (!reader) return undefined;
+  let statements = readerStatements.get(reader);
+  if (!statements) readerStatements.set(reader, (statements = new Map()));
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = reader.prepare(sql).raw(true)));
+  return statement;
+}

@@ -3,7 +3,7 @@
 // messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
 // next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
 import { CompiledQuery } from 'kysely';
-import { getPostgresPool, getSqliteReader, isPostgres, type Db } from '../../db/create-database';
+import { getPostgresPool, getReaderStatement, isPostgres, type Db } from '../../db/create-database';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
@@ -56,21 +56,9 @@ where t.token_hash = `;
 
 const LOOKUP_STATEMENT_NAME = 'latchkey_api_token_lookup';
 
-// Statements prepared once per reader connection. `raw` rows (arrays in LOOKUP_SQL's column order)
-// spare better-sqlite3 building an object with 17 named keys per call; `fromColumns` builds the
-// same row as a plain literal, which V8 does far faster.
-const sqliteStatements = new WeakMap<object, { get(hash: string): unknown }>();
-
-function sqliteLookup(db: Db): { get(hash: string): unknown } | undefined {
-  const sqlite = getSqliteReader(db);
-  if (!sqlite) return undefined;
-  let statement = sqliteStatements.get(sqlite);
-  if (!statement) {
-    statement = sqlite.prepare(`${LOOKUP_SQL}?`).raw(true);
-    sqliteStatements.set(sqlite, statement);
-  }
-  return statement;
-}
+// The SQLite statement gives array rows in LOOKUP_SQL's column order; `fromColumns` builds the
+// row as a plain literal, which V8 does far faster than better-sqlite3's named-key objects.
+const SQLITE_LOOKUP_SQL = `${LOOKUP_SQL}?`;
 
 function fromColumns(c: unknown[]): TokenLookupRow {
   return {
@@ -121,7 +109,7 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
     const { db, clock, token, lastUsed } = options;
     if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
-    const sqlite = sqliteLookup(db);
+    const sqlite = getReaderStatement(db, SQLITE_LOOKUP_SQL);
     if (sqlite) {
       const columns = sqlite.get(hash) as unknown[] | undefined;
       return Promise.resolve(verify(columns && fromColumns(columns), clock, lastUsed));

@@ -5,7 +5,7 @@
 // in-memory SQLite database) runs the same text through Kysely.
 import { CompiledQuery } from 'kysely';
 import { z } from 'zod';
-import { getPostgresPool, getSqliteReader, isPostgres, type Db } from '../../db/create-database';
+import { getPostgresPool, getReaderStatement, isPostgres, type Db } from '../../db/create-database';
 import { AppErrorCode } from '../../errors/app-error';
 import type { ApiTokenMetadata } from '../../types/schemas';
 import type { Clock } from '../clock';
@@ -45,9 +45,6 @@ where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_a
 order by t.id desc limit ${param(withCursor ? 4 : 3)}`;
 }
 
-type SqliteList = { all(...params: unknown[]): unknown[] };
-const sqliteStatements = new WeakMap<object, Map<string, SqliteList>>();
-
 function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<ApiTokenMetadataRow[]> {
   const withCursor = page.cursor !== undefined;
   const variant = `${owner.kind}${withCursor ? '_after' : ''}`;
@@ -55,14 +52,10 @@ function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<A
   const rest = withCursor ? [page.cursor] : [];
   const limit = page.limit === undefined ? null : page.limit + 1;
 
-  const sqlite = getSqliteReader(db);
+  const sqlite = getReaderStatement(db, listSql(owner.kind, withCursor, () => '?'));
   if (sqlite) {
-    let statements = sqliteStatements.get(sqlite);
-    if (!statements) sqliteStatements.set(sqlite, (statements = new Map()));
-    let statement = statements.get(variant);
-    if (!statement) statements.set(variant, (statement = sqlite.prepare(listSql(owner.kind, withCursor, () => '?')).raw(true)));
     // A negative limit is SQLite's "no limit".
-    return Promise.resolve((statement.all(ownerId, now, ...rest, limit ?? -1) as unknown[][]).map(fromColumns));
+    return Promise.resolve((sqlite.all(ownerId, now, ...rest, limit ?? -1) as unknown[][]).map(fromColumns));
   }
   const pool = getPostgresPool(db);
   if (pool) {
