@@ -99,7 +99,8 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
         [created.id, 'retiring'],
       ]);
       expect(listed[1]!.expiresAt).toEqual(new Date(graceEnd));
-      expect(await getApiTokenById({ db, clock, userId: user.id, id: created.id })).toMatchObject({ status: 'retiring', expiresAt: new Date(graceEnd) });
+      const byId = await getApiTokenById({ db, clock, userId: user.id, id: created.id });
+      expect(byId).toMatchObject({ status: 'retiring', expiresAt: new Date(graceEnd) });
       expect((await getApiTokenByToken({ db, clock, token: created.token })).expiresAt).toBe(graceEnd);
 
       clock.set(graceEnd);
@@ -110,12 +111,13 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
     });
 
-    it('a retiring token cannot be rotated again: INVALID_REQUEST saying to create a new one, and nothing changes', async () => {
+    it('a retiring token cannot be rotated again: INVALID_REQUEST, create a new one; nothing changes', async () => {
       const { db, clock, user, created, listIds } = await setup();
       const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 60 });
       clock.advance(1000);
       for (const gracePeriodSeconds of [3600, 0]) {
-        await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds }), 'INVALID_REQUEST', /create a new token/);
+        const again = rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds });
+        await expectAppError(again, 'INVALID_REQUEST', /create a new token/);
       }
       expect(await listIds()).toEqual([rotated.id, created.id]);
       // Its grace period was neither lengthened nor cut short.
@@ -125,23 +127,25 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
 
-    it('an expired token cannot be rotated: INVALID_REQUEST saying to create a new one, and nothing is created', async () => {
+    it('an expired token cannot be rotated: INVALID_REQUEST, create a new one; nothing is created', async () => {
       const { db, clock, user, created, listIds } = await setup({ expiresIn: 'SEVEN_DAYS' });
       clock.set(START + 7 * DAY_MS);
       const before = await countRows(db, 'api_tokens');
-      const error = await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'INVALID_REQUEST', /expired/);
+      const rotation = rotateApiToken({ db, clock, userId: user.id, id: created.id });
+      const error = await expectAppError(rotation, 'INVALID_REQUEST', /expired/);
       expect(error.message).toMatch(/create a new token/);
       expect(await countRows(db, 'api_tokens')).toBe(before);
       expect(await listIds()).toEqual([created.id]);
       expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).status).toBe('expired');
     });
 
-    it('previousTokenStopsAt is now without a grace period, and the token’s own expiry when that comes before the grace ends', async () => {
+    it('previousTokenStopsAt: now without grace; the own expiry when it comes before the grace ends', async () => {
       const { db, clock, user, created } = await setup({ expiresIn: 'SEVEN_DAYS' });
       clock.set(START + 7 * DAY_MS - 30 * 60_000);
       const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
       expect(rotated.previousTokenStopsAt).toEqual(new Date(START + 7 * DAY_MS));
-      expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).expiresAt).toEqual(new Date(START + 7 * DAY_MS));
+      const old = await getApiTokenById({ db, clock, userId: user.id, id: created.id });
+      expect(old.expiresAt).toEqual(new Date(START + 7 * DAY_MS));
 
       const other = await createApiToken({ db, clock, userId: user.id, name: 'Rotated at once' });
       clock.advance(5000);
@@ -198,13 +202,15 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
 
-    it('of parallel rotations with grace periods one wins; the others find the token retiring, and its grace is the winner’s', async () => {
+    it('of parallel rotations with grace one wins; the others find it retiring; its grace is the winner’s', async () => {
       const { db, clock, user, created } = await setup();
       const graces = [3600, 60, 7200, 600, 3600, 86_400, 120, 3600, 900, 1800];
       const results = await Promise.allSettled(graces.map((gracePeriodSeconds) => rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds })));
       const winners = results.filter((r) => r.status === 'fulfilled');
       expect(winners).toHaveLength(1);
-      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('INVALID_REQUEST');
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('INVALID_REQUEST');
+      }
       const stopsAt = winners[0]!.value.previousTokenStopsAt.getTime();
       clock.set(stopsAt - 1);
       expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { rotateApiToken as rotateApiTokenInLib, ZGracePeriodSeconds, ZId, ZRotatedApiToken, ZTeamId } from '@latchkey/lib';
+import {
+  rotateApiToken as rotateApiTokenInLib,
+  ZGracePeriodSeconds,
+  ZId,
+  ZRotatedApiToken,
+  ZTeamId,
+} from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
 export const ZRotateApiTokenRequest = z.object({ id: ZId, teamId: ZTeamId, gracePeriodSeconds: ZGracePeriodSeconds.optional() });

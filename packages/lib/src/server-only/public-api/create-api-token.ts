@@ -69,7 +69,9 @@ function expiryLimits({ parent }: { parent: ActingApiToken | undefined }): Expir
       latest: parent.expiresAt,
       refuse: () =>
         new AppError(AppErrorCode.FORBIDDEN, {
-          message: 'A token cannot create a token that outlives it; choose an earlier expiry, or leave expiresIn out to get the longest allowed',
+          message:
+            'A token cannot create a token that outlives it; ' +
+            'choose an earlier expiry, or leave expiresIn out to get the longest allowed',
         }),
     });
   }

@@ -44,7 +44,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
     if (!old) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
     const status = tokenStatus(old, now);
     if (status === 'expired') {
-      throw new AppError(AppErrorCode.INVALID_REQUEST, { message: 'This token has expired and cannot be rotated; create a new token instead' });
+      throw new AppError(AppErrorCode.INVALID_REQUEST, {
+        message: 'This token has expired and cannot be rotated; create a new token instead',
+      });
     }
     if (status === 'retiring') {
       throw new AppError(AppErrorCode.INVALID_REQUEST, {
