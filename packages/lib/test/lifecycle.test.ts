@@ -202,7 +202,7 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
 
-    it('of parallel rotations with grace one wins; the others find it retiring; its grace is the winner’s', async () => {
+    it('of parallel rotations with grace one wins, the rest find it retiring', async () => {
       const { db, clock, user, created } = await setup();
       const graces = [3600, 60, 7200, 600, 3600, 86_400, 120, 3600, 900, 1800];
       const results = await Promise.allSettled(graces.map((gracePeriodSeconds) => rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds })));
