@@ -113,13 +113,16 @@ describeEachDatabase('token scopes', (getDatabase) => {
       expect(await countRows(db, 'api_tokens')).toBe(before);
     });
 
-    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']])('cannot make a token that outlives it (%s)', async (expiresIn) => {
-      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
-      const before = await countRows(db, 'api_tokens');
-      const child = createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn });
-      await expectAppError(child, 'FORBIDDEN', /outlives/);
-      expect(await countRows(db, 'api_tokens')).toBe(before);
-    });
+    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']])(
+      'cannot create a token that outlives it (expiresIn %s is FORBIDDEN)',
+      async (expiresIn) => {
+        const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+        const before = await countRows(db, 'api_tokens');
+        const child = createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn });
+        await expectAppError(child, 'FORBIDDEN', /outlives/);
+        expect(await countRows(db, 'api_tokens')).toBe(before);
+      },
+    );
 
     it('with expiresIn omitted, an expiring token makes a child that lives as long as allowed', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
