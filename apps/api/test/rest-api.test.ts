@@ -332,12 +332,13 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     try {
       const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
+      expect(Object.keys(res.body).sort()).toEqual([...CREATED_KEYS, 'previousTokenStopsAt'].sort());
       expect(res.body).toMatchObject({
         name: 'rotate me',
         scopes: ['tokens:read'],
         createdAt: ISO(START_TIME + DAY),
         expiresAt: ISO(START_TIME + DAY + 30 * DAY),
+        previousTokenStopsAt: ISO(START_TIME + DAY),
       });
       expect(res.body.id).not.toBe(old.id);
       expect(res.body.token).toMatch(TOKEN_REGEX);

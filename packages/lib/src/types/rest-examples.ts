@@ -29,6 +29,16 @@ export const REST_EXAMPLES = {
     createdAt: '2026-12-01T09:30:00.000Z',
     expiresAt: '2026-12-31T09:30:00.000Z',
   },
+  rotated: {
+    id: 44,
+    token: TOKEN,
+    name: 'CI deploys',
+    start: TOKEN.slice(0, 8),
+    scopes: ['tokens:read', 'tokens:write'],
+    createdAt: '2026-12-01T09:30:00.000Z',
+    expiresAt: '2027-03-01T09:30:00.000Z',
+    previousTokenStopsAt: '2026-12-01T10:30:00.000Z',
+  },
   me: {
     token: { id: 42, name: 'CI deploys', start: TOKEN.slice(0, 8), scopes: ['tokens:read', 'tokens:write'], createdAt: metadata.createdAt, expiresAt: metadata.expiresAt, lastUsedAt: metadata.lastUsedAt },
     user: { id: 7, name: 'Ada Lovelace', email: 'ada@example.com' },

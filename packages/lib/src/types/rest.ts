@@ -32,6 +32,12 @@ export const ZRestCreatedToken = ZRestTokenMetadata.pick({
   .extend({ token: z.string().meta({ description: 'The token itself; shown only in this response' }) })
   .meta({ id: 'CreatedToken', examples: [REST_EXAMPLES.created] });
 
+export const ZRestRotatedToken = ZRestCreatedToken.extend({
+  previousTokenStopsAt: ZRestDateTime.meta({
+    description: 'When the old token stops working: the grace period’s end, or earlier if it was already due to stop',
+  }),
+}).meta({ id: 'RotatedToken', examples: [REST_EXAMPLES.rotated] });
+
 export const ZRestMe = z
   .object({
     token: ZRestTokenMetadata.pick({
