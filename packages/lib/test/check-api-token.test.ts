@@ -1,6 +1,7 @@
 // checkApiToken answers with a result instead of throwing: the shape every adapter relies on.
 import { expect, it } from 'vitest';
-import { createDatabase, getSqliteReader, type Db } from '../src/db/create-database';
+import { createDatabase, type Db } from '../src/db/create-database';
+import { engineOf } from '../src/db/database-engine';
 import { migrateToLatest } from '../src/db/migrations';
 import { ManualClock } from '../src/server-only/clock';
 import { checkApiToken } from '../src/server-only/public-api/check-api-token';
@@ -102,7 +103,7 @@ it('checkApiToken works on an in-memory SQLite database, which has no reader con
     const clock = new ManualClock();
     const user = await insertUser(db, clock);
     const created = await createApiToken({ db, clock, userId: user.id, name: 'In memory' });
-    expect(getSqliteReader(db)).toBeUndefined();
+    expect(engineOf(db)?.reader).toBeUndefined();
     expect(await checkApiToken({ db, clock, token: created.token })).toMatchObject({ ok: true, token: { id: created.id } });
     expect(await checkApiToken({ db, clock, token: generateApiToken() })).toEqual({ ok: false, message: 'Invalid token' });
   } finally {

@@ -10,9 +10,3 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code:
   const message = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'Invalid input';
   throw new AppError(code, { message, issues });
 }
-
-/** True for a unique-constraint violation on either database. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
-}

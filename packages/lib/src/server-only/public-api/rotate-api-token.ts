@@ -1,4 +1,5 @@
-import { isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
+import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type CreatedApiToken } from '../../types/schemas';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
@@ -30,13 +31,12 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
   const token = generateApiToken();
 
   const row = await db.transaction().execute(async (trx) => {
-    let query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
+    const query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
       eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]),
     );
-    // Concurrent rotations of one token take turns on PostgreSQL (SQLite runs transactions one at a
-    // time): without the lock each would replace the token, and a later one could lengthen the grace.
-    if (isPostgres(trx)) query = query.forUpdate();
-    const old = await query.executeTakeFirst();
+    // Concurrent rotations of one token take turns: without the lock each would replace the token,
+    // and a later one could lengthen the grace.
+    const old = await lockingRows(trx, query).executeTakeFirst();
     if (!old) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
 
     const scopes = JSON.parse(old.scopes) as string[];
