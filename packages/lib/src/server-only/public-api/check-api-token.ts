@@ -1,9 +1,11 @@
-// The request check, run on every API request: format and checksum (no I/O), one SHA-256, one
-// indexed lookup, then expiry and owner. A refusal is an answer (`{ ok: false, message }`, with the
+// The request check, run on every API request: format and checksum (no I/O), one SHA-256, the
+// cache of verified tokens (api-token-cache.ts), one indexed lookup only on a miss, then expiry and
+// owner, judged from the clock every time. A refusal is an answer (`{ ok: false, message }`, with the
 // messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
 // next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
 import type { Db } from '../../db/create-database';
 import { definePreparedQuery } from '../../db/prepared-query';
+import { apiTokenCacheOf, type CachedTokenKeys } from './api-token-cache';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
@@ -65,19 +67,42 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
   try {
     const { db, clock, token, lastUsed } = options;
     if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
-    return LOOKUP.first(db, { hash: hashSecret(token) }).then((row) => verify(row, clock, lastUsed));
+    const hash = hashSecret(token);
+    // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
+    const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
+    if (!cache) return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), clock, lastUsed));
+    const ready = cache.readiness();
+    if (ready === true) {
+      const cached = cache.get(hash);
+      if (cached) return Promise.resolve(verify(cached, clock, lastUsed));
+    } else if (ready !== false) {
+      return ready.then(() => checkApiToken(options));
+    }
+    const generation = cache.generation;
+    return LOOKUP.first(db, { hash }).then((row) => {
+      // Unknown hashes are not kept: a flood of made-up tokens must not push out real ones.
+      if (!row) return INVALID;
+      const cached = toCached(row);
+      if (ready) cache.add(hash, cached, generation);
+      return verify(cached, clock, lastUsed);
+    });
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-function verify(row: TokenLookupRow | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
-  const now = clock.now();
-  if (!row || (row.revoke_at !== null && row.revoke_at <= now)) return INVALID;
-  if (row.expires_at !== null && row.expires_at <= now) return EXPIRED;
-  if (row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null)) return INVALID;
-  lastUsed?.touch(row.id, row.last_used_at);
+/** A found token as the cache keeps it: the facts, and the answer to give while they hold. */
+type CachedApiToken = CachedTokenKeys & {
+  expiresAt: number | null;
+  revokeAt: number | null;
+  /** A personal token whose user is gone or disabled. */
+  ownerRefused: boolean;
+  /** What the database holds, or will once the pending uses are written. */
+  lastUsedAt: number | null;
+  accepted: { ok: true; token: VerifiedApiToken };
+};
 
+function toCached(row: TokenLookupRow): CachedApiToken {
   const token: VerifiedApiToken = {
     id: row.id,
     name: row.name,
@@ -91,5 +116,27 @@ function verify(row: TokenLookupRow | undefined, clock: Clock, lastUsed: LastUse
     user: row.owner_id === null ? null : { id: row.owner_id, name: row.owner_name!, email: row.owner_email! },
     team: row.team_id === null ? null : { id: row.team_id, name: row.team_name!, slug: row.team_slug! },
   };
-  return { ok: true, token };
+  return {
+    id: row.id,
+    userId: row.user_id,
+    teamId: row.team_id,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    revokeAt: row.revoke_at,
+    ownerRefused: row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null),
+    lastUsedAt: row.last_used_at,
+    accepted: { ok: true, token },
+  };
+}
+
+/** The verdict, from the cached facts and the clock, on every request. */
+function verify(cached: CachedApiToken | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
+  const now = clock.now();
+  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) return INVALID;
+  if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;
+  if (cached.ownerRefused) return INVALID;
+  // The token shows the last use stored before this request, as a lookup of the row would.
+  cached.accepted.token.lastUsedAt = cached.lastUsedAt;
+  if (lastUsed) cached.lastUsedAt = lastUsed.touch(cached.id, cached.lastUsedAt);
+  return cached.accepted;
 }

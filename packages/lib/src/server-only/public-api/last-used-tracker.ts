@@ -7,8 +7,12 @@ import type { Clock } from '../clock';
 export const LAST_USED_ACCURACY_MS = 60_000;
 
 export type LastUsedTracker = {
-  /** Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. */
-  touch(tokenId: number, storedLastUsedAt: number | null): void;
+  /**
+   * Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. Gives
+   * what the database will hold once the pending uses are written (`storedLastUsedAt` when this use
+   * is close enough to it to be skipped).
+   */
+  touch(tokenId: number, storedLastUsedAt: number | null): number | null;
   /** Writes pending uses now. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is pending. */
@@ -55,8 +59,10 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
   const tracker: LastUsedTracker = {
     touch(tokenId, storedLastUsedAt) {
       const now = clock.now();
-      if (storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return;
+      // A use already pending only moves to the later time.
+      if (!pending.has(tokenId) && storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return storedLastUsedAt;
       pending.set(tokenId, now);
+      return now;
     },
     flush() {
       if (pending.size === 0) return flushing;

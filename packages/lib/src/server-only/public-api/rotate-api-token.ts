@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
 
@@ -59,6 +60,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
         .where('id', '=', old.id)
         .execute();
     }
+    await invalidateApiTokens(trx, { tokenIds: [old.id] });
     return trx
       .insertInto('api_tokens')
       .values({
