@@ -15,6 +15,7 @@ import {
   type Db,
   type LastUsedTracker,
   type RateLimitStore,
+  watchRevocations,
 } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
@@ -67,6 +68,12 @@ export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
+  // Keeps the token cache in step with revocations made by other servers on the database.
+  const revocations = watchRevocations({
+    db,
+    onError: (error, what) => logger.warn({ err: error }, `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`),
+    onRecovered: () => logger.info('token revocation listener is back'),
+  });
   const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
   const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
@@ -126,7 +133,8 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  return Object.assign(app, { lastUsed, limiter, logger });
+  // `revocations.stop()` goes with closing the server (before the database is destroyed).
+  return Object.assign(app, { lastUsed, limiter, logger, revocations });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;
