@@ -29,3 +29,4 @@ export * from './public-api/last-used-tracker';
 export * from './rate-limit/rate-limiter';
 export * from './public-api/revoke-api-token-by-token';
 export * from './public-api/purge-revoked-api-tokens';
+export * from './audit/record-audit-event';
