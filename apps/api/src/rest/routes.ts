@@ -14,10 +14,12 @@ import {
   ZRestListTokensQuery,
   ZRestRotateTokenBody,
   ZRestTokenIdParam,
+  type AuditContext,
   type Clock,
   type Db,
   type VerifiedApiToken,
 } from '@latchkey/lib';
+import { clientIp } from '../http/client-ip';
 import type { ApiTokenAuth } from './authenticate';
 import { restCreatedToken, restMe, restTokenMetadata } from './serialize';
 
@@ -26,6 +28,13 @@ export type RestDeps = { db: Db; clock: Clock; auth: ApiTokenAuth; allowedScopes
 function tokenOf(req: Request): VerifiedApiToken {
   if (!req.apiToken) throw new AppError(AppErrorCode.UNAUTHORIZED, { message: 'API token was not provided' });
   return req.apiToken;
+}
+
+/** The requesting token as the actor of an audit event, with the client's address and user agent. */
+function auditOf(req: Request): AuditContext {
+  const token = tokenOf(req);
+  const userAgent = req.headers['user-agent'];
+  return { actor: { kind: 'token', id: token.id, name: token.name }, ip: clientIp(req) ?? null, userAgent: userAgent ?? null };
 }
 
 /** `:id` as a number; `self` is the requesting token. */
@@ -68,7 +77,7 @@ export function createRestRouter({ db, clock, auth, allowedScopes }: RestDeps): 
 
   router.post('/tokens', write, async (req, res) => {
     const body = parseInput(ZRestCreateTokenBody, jsonBody(req));
-    const created = await createApiToken({ db, clock, viaToken: tokenOf(req), allowedScopes, ...body });
+    const created = await createApiToken({ db, clock, viaToken: tokenOf(req), allowedScopes, audit: auditOf(req), ...body });
     res.status(201).json(restCreatedToken(created));
   });
 
@@ -78,13 +87,14 @@ export function createRestRouter({ db, clock, auth, allowedScopes }: RestDeps): 
   });
 
   router.delete('/tokens/:id', write, async (req, res) => {
-    await deleteApiTokenById({ db, viaToken: tokenOf(req), id: tokenId(req) });
+    await deleteApiTokenById({ db, clock, viaToken: tokenOf(req), id: tokenId(req), audit: auditOf(req) });
     res.status(204).end();
   });
 
   router.post('/tokens/:id/rotate', write, async (req, res) => {
     const body = parseInput(ZRestRotateTokenBody, jsonBody(req));
-    const rotated = await rotateApiToken({ db, clock, viaToken: tokenOf(req), id: tokenId(req), gracePeriodSeconds: body.gracePeriodSeconds });
+    const { gracePeriodSeconds } = body;
+    const rotated = await rotateApiToken({ db, clock, viaToken: tokenOf(req), id: tokenId(req), gracePeriodSeconds, audit: auditOf(req) });
     res.status(201).json(restCreatedToken(rotated));
   });
 
