@@ -33,3 +33,6 @@ export * from './audit/record-audit-event';
 export * from './audit/audit-actor';
 export * from './audit/get-audit-events';
 export * from './audit/purge-usage-and-audit';
+export * from './public-api/detect-retired-token-reuse';
+export * from './public-api/get-api-token-usage';
+export * from './public-api/delete-expired-api-tokens';

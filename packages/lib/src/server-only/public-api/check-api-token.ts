@@ -9,6 +9,7 @@ import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { effectiveExpiry } from './api-token-metadata';
+import type { RetiredTokenReuseDetector } from './detect-retired-token-reuse';
 import type { LastUsedTracker } from './last-used-tracker';
 import type { ActingApiToken } from './token-owner';
 
@@ -96,6 +97,8 @@ export type CheckApiTokenOptions = {
   /** The token as the client sent it, already taken out of the header. */
   token: string;
   lastUsed?: LastUsedTracker;
+  /** Told of every hash with no live token, to spot rotated-away tokens used again. */
+  retiredTokens?: RetiredTokenReuseDetector;
 };
 
 /**
@@ -106,33 +109,42 @@ export type CheckApiTokenOptions = {
  */
 export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCheck> {
   try {
-    const { db, clock, token, lastUsed } = options;
+    const { db, clock, token, lastUsed, retiredTokens } = options;
     if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
     const sqlite = getReaderStatement(db, SQLITE_LOOKUP_SQL);
     if (sqlite) {
       const columns = sqlite.get(hash) as unknown[] | undefined;
-      return Promise.resolve(verify(columns && fromColumns(columns), clock, lastUsed));
+      return Promise.resolve(verify(columns && fromColumns(columns), clock, lastUsed, hash, retiredTokens));
     }
     const pool = getPostgresPool(db);
     if (pool) {
       // A named statement: PostgreSQL parses and plans it once per connection, not on every request.
       return pool
         .query<TokenLookupRow>({ name: LOOKUP_STATEMENT_NAME, text: `${LOOKUP_SQL}$1`, values: [hash] })
-        .then(({ rows }) => verify(rows[0], clock, lastUsed));
+        .then(({ rows }) => verify(rows[0], clock, lastUsed, hash, retiredTokens));
     }
     // Any other Kysely instance (a transaction, an in-memory SQLite database): the same statement.
     return db
       .executeQuery<TokenLookupRow>(CompiledQuery.raw(`${LOOKUP_SQL}${isPostgres(db) ? '$1' : '?'}`, [hash]))
-      .then(({ rows }) => verify(rows[0], clock, lastUsed));
+      .then(({ rows }) => verify(rows[0], clock, lastUsed, hash, retiredTokens));
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-function verify(row: TokenLookupRow | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
+function verify(
+  row: TokenLookupRow | undefined,
+  clock: Clock,
+  lastUsed: LastUsedTracker | undefined,
+  hash: string,
+  retiredTokens: RetiredTokenReuseDetector | undefined,
+): ApiTokenCheck {
   const now = clock.now();
-  if (!row || (row.revoke_at !== null && row.revoke_at <= now)) return INVALID;
+  if (!row || (row.revoke_at !== null && row.revoke_at <= now)) {
+    retiredTokens?.noteMiss(hash);
+    return INVALID;
+  }
   if (row.expires_at !== null && row.expires_at <= now) return EXPIRED;
   if (row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null)) return INVALID;
   lastUsed?.touch(row.id, row.last_used_at);

@@ -17,14 +17,35 @@ export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   /** The id of the last token of the previous page. */
   cursor: z.number().int().positive().optional(),
+  status: z.enum(['active', 'expired'], { error: 'status must be active or expired' }).optional(),
+  /** Never used, or last used, more than this many days ago; tokens younger than that never count. */
+  unusedForDays: z
+    .number({ error: 'unusedForDays must be a number of days' })
+    .int({ error: 'unusedForDays must be a whole number of days' })
+    .min(1, { error: 'unusedForDays must be at least 1' })
+    .max(3650, { error: 'unusedForDays must be at most 3650' })
+    .optional(),
 });
 
-export type GetApiTokensOptions = ApiTokenActor & { db: Db; clock: Clock; limit?: number; cursor?: number };
+export type GetApiTokensOptions = ApiTokenActor & {
+  db: Db;
+  clock: Clock;
+  limit?: number;
+  cursor?: number;
+  status?: 'active' | 'expired' | string;
+  unusedForDays?: number;
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The owner's live tokens, newest first; `nextCursor` is set when more remain. */
 export async function getApiTokens(options: GetApiTokensOptions): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
   const { db, clock } = options;
-  const page = parseInput(ZApiTokenPage, { limit: options.limit, cursor: options.cursor }, AppErrorCode.INVALID_REQUEST);
+  const page = parseInput(
+    ZApiTokenPage,
+    { limit: options.limit, cursor: options.cursor, status: options.status, unusedForDays: options.unusedForDays },
+    AppErrorCode.INVALID_REQUEST,
+  );
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
@@ -34,25 +55,37 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
-type Page = { limit?: number; cursor?: number };
+type Page = z.infer<typeof ZApiTokenPage>;
 
-/** The list query for an owner kind, with or without a cursor; `param(n)` writes the n-th placeholder. */
-function listSql(kind: TokenOwner['kind'], withCursor: boolean, param: (n: number) => string): string {
+/**
+ * The list query for an owner kind, with or without a cursor and filters; `param(n)` writes the
+ * n-th placeholder, and each is used once, in order (SQLite's `?`): owner, now, cursor, `now` again
+ * for a status filter, the unused-since time twice, then the limit.
+ */
+function listSql(kind: TokenOwner['kind'], withCursor: boolean, param: (n: number) => string, page: Page = {}): string {
+  let n = withCursor ? 4 : 3;
+  const filters =
+    (page.status === 'active' ? ` and (t.expires_at is null or t.expires_at > ${param(n++)})` : '') +
+    (page.status === 'expired' ? ` and t.expires_at <= ${param(n++)}` : '') +
+    (page.unusedForDays !== undefined ? ` and t.created_at <= ${param(n++)} and (t.last_used_at is null or t.last_used_at < ${param(n++)})` : '');
   return `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
   t.created_by, creator.name as created_by_name
 from api_tokens t left join users creator on creator.id = t.created_by
-where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_at is null or t.revoke_at > ${param(2)})${withCursor ? ` and t.id < ${param(3)}` : ''}
-order by t.id desc limit ${param(withCursor ? 4 : 3)}`;
+where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_at is null or t.revoke_at > ${param(2)})${withCursor ? ` and t.id < ${param(3)}` : ''}${filters}
+order by t.id desc limit ${param(n)}`;
 }
 
 function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<ApiTokenMetadataRow[]> {
   const withCursor = page.cursor !== undefined;
-  const variant = `${owner.kind}${withCursor ? '_after' : ''}`;
+  const variant = `${owner.kind}${withCursor ? '_after' : ''}${page.status ? `_${page.status}` : ''}${page.unusedForDays ? '_unused' : ''}`;
   const ownerId = owner.kind === 'user' ? owner.userId : owner.teamId;
-  const rest = withCursor ? [page.cursor] : [];
+  const rest: unknown[] = withCursor ? [page.cursor] : [];
+  if (page.status) rest.push(now);
+  if (page.unusedForDays !== undefined) rest.push(now - page.unusedForDays * DAY_MS, now - page.unusedForDays * DAY_MS);
   const limit = page.limit === undefined ? null : page.limit + 1;
 
-  const sqlite = getReaderStatement(db, listSql(owner.kind, withCursor, () => '?'));
+  const sqliteText = listSql(owner.kind, withCursor, () => '?', page);
+  const sqlite = getReaderStatement(db, sqliteText);
   if (sqlite) {
     // A negative limit is SQLite's "no limit".
     return Promise.resolve((sqlite.all(ownerId, now, ...rest, limit ?? -1) as unknown[][]).map(fromColumns));
@@ -60,13 +93,13 @@ function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<A
   const pool = getPostgresPool(db);
   if (pool) {
     // A null limit is PostgreSQL's "no limit".
-    const text = listSql(owner.kind, withCursor, (n) => `$${n}`);
+    const text = listSql(owner.kind, withCursor, (n) => `$${n}`, page);
     return pool
       .query<unknown[]>({ name: `latchkey_api_token_list_${variant}`, text, values: [ownerId, now, ...rest, limit], rowMode: 'array' })
       .then(({ rows }) => rows.map(fromColumns));
   }
   const postgres = isPostgres(db);
-  const text = listSql(owner.kind, withCursor, (n) => (postgres ? `$${n}` : '?'));
+  const text = postgres ? listSql(owner.kind, withCursor, (n) => `$${n}`, page) : sqliteText;
   return db.executeQuery<ApiTokenMetadataRow>(CompiledQuery.raw(text, [ownerId, now, ...rest, limit ?? (postgres ? null : -1)])).then(({ rows }) => rows);
 }
 
