@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import {
   BUILTIN_SCOPES,
   createLastUsedTracker,
+  createRetiredTokenReuseDetector,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
@@ -68,7 +69,8 @@ export function createApp(deps: AppDeps) {
   const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
   const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
-  const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
+  const retiredTokens = createRetiredTokenReuseDetector({ db, clock, onError: (error) => logger.error({ err: error }, 'could not check a retired token') });
+  const auth = createApiTokenAuth({ db, clock, lastUsed, retiredTokens, rateLimiter: limiter, limits: config.rateLimits });
   const openApi = buildOpenApiDocument({ serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
   const docsPage = renderDocsPage(openApi);
 
@@ -133,7 +135,7 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  return Object.assign(app, { lastUsed, limiter, logger });
+  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

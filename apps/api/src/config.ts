@@ -21,6 +21,10 @@ const positiveInt = (name: string, fallback: number) =>
       return n;
     });
 
+/** A retention in days: 1 to 3650 (ten years). */
+const days = (name: string, fallback: number) =>
+  positiveInt(name, fallback).refine((n) => n <= 3650, { message: `${name} must be a number of days from 1 to 3650` });
+
 const bool = (name: string, fallback: boolean) =>
   z
     .string()
@@ -94,6 +98,8 @@ const ZEnv = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
   RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
+  USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
+  AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
 });
 
 export type Config = {
@@ -104,6 +110,10 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
+  /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
+  usageRetentionDays: number;
+  /** Days audit events are kept. */
+  auditRetentionDays: number;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
@@ -130,6 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    usageRetentionDays: e.USAGE_RETENTION_DAYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,
