@@ -5,6 +5,7 @@ import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { getApiTokenDailyRequests } from '../src/server-only/public-api/get-api-token-daily-requests';
 import { deleteExpiredApiTokens } from '../src/server-only/public-api/delete-expired-api-tokens';
 import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
@@ -176,5 +177,26 @@ describeEachDatabase('token usage', (getDatabase) => {
       await expectAppError(deleteExpiredApiTokens({ db, clock, userId: manager.id, teamId: team.id }), 'FORBIDDEN');
       expect(await deleteExpiredApiTokens({ db, clock, userId: user.id, teamId: team.id })).toEqual({ deleted: 1 });
     });
+  });
+});
+
+describeEachDatabase('daily requests for the token list', (getDatabase) => {
+  it('gives each used token of the owner its last 7 days, today last, in one query', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const other = await insertUser(db, clock);
+    const a = await createApiToken({ db, clock, userId: user.id, name: 'Daily A' });
+    const b = await createApiToken({ db, clock, userId: other.id, name: 'Daily B' });
+    const tracker = createLastUsedTracker({ db, clock });
+    clock.advance(-2 * DAY_MS);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    clock.advance(2 * DAY_MS);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    tracker.count(b.id, '192.0.2.1', undefined);
+    await tracker.stop();
+    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({ [a.id]: [0, 0, 0, 0, 1, 0, 2] });
+    await expectAppError(getApiTokenDailyRequests({ db, clock, userId: user.id, days: 40 }), 'INVALID_REQUEST');
   });
 });

@@ -36,3 +36,4 @@ export * from './audit/purge-usage-and-audit';
 export * from './public-api/detect-retired-token-reuse';
 export * from './public-api/get-api-token-usage';
 export * from './public-api/delete-expired-api-tokens';
+export * from './public-api/get-api-token-daily-requests';

@@ -2,6 +2,7 @@ import { router } from '../trpc';
 import { createApiToken } from './create-api-token';
 import { deleteApiToken } from './delete-api-token';
 import { deleteExpiredApiTokens } from './delete-expired-api-tokens';
+import { getApiTokenDailyRequests } from './get-api-token-daily-requests';
 import { getApiTokenUsage } from './get-api-token-usage';
 import { getApiTokens } from './get-api-tokens';
 import { rotateApiToken } from './rotate-api-token';
@@ -12,5 +13,6 @@ export const apiTokenRouter = router({
   delete: deleteApiToken,
   rotate: rotateApiToken,
   usage: getApiTokenUsage,
+  dailyRequests: getApiTokenDailyRequests,
   deleteExpired: deleteExpiredApiTokens,
 });

@@ -95,7 +95,7 @@ function invalid(path: string, message: string): AppError {
 }
 
 /** The owner whose tokens the caller may read: any team member reads the team's. */
-async function readerOwner(db: Db, actor: ApiTokenActor): Promise<TokenOwner> {
+export async function readerOwner(db: Db, actor: ApiTokenActor): Promise<TokenOwner> {
   if (actor.viaToken) return actor.viaToken.owner;
   const userId = parseInput(ZId, actor.userId, AppErrorCode.INVALID_REQUEST);
   const teamId = parseInput(ZTeamId, actor.teamId, AppErrorCode.INVALID_REQUEST);
