@@ -196,7 +196,7 @@ describeEachDatabase('daily requests for the token list', (getDatabase) => {
     tracker.count(a.id, '192.0.2.1', undefined);
     tracker.count(b.id, '192.0.2.1', undefined);
     await tracker.stop();
-    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({ [a.id]: [0, 0, 0, 0, 1, 0, 2] });
+    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({ requests: { [a.id]: [0, 0, 0, 0, 1, 0, 2] }, lastIps: { [a.id]: '192.0.2.1' } });
     await expectAppError(getApiTokenDailyRequests({ db, clock, userId: user.id, days: 40 }), 'INVALID_REQUEST');
   });
 });

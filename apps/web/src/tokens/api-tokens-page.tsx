@@ -5,16 +5,23 @@ import type { ApiTokenMetadata } from '@latchkey/lib/types';
 import { useNow } from '../components/use-now';
 import { Link, paths } from '../router';
 import { errorCode, errorMessage, useTRPC } from '../trpc';
+import { TokenUsageDialog } from '../usage/token-usage-dialog';
 import { CreateTokenDialog } from './create-token-dialog';
 import { DeleteTokenDialog } from './delete-token-dialog';
 import { RotateTokenDialog } from './rotate-token-dialog';
 import { TokenTable } from './token-table';
+import { DeleteExpiredTokens, filterInput, TokenFilterChips, type TokenFilter } from './token-filters';
 
 export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
 
 type Team = { id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' };
 
-type OpenDialog = { kind: 'create' } | { kind: 'delete'; token: ApiTokenMetadata } | { kind: 'rotate'; token: ApiTokenMetadata } | null;
+type OpenDialog =
+  | { kind: 'create' }
+  | { kind: 'delete'; token: ApiTokenMetadata }
+  | { kind: 'rotate'; token: ApiTokenMetadata }
+  | { kind: 'usage'; token: ApiTokenMetadata }
+  | null;
 
 export function ApiTokensPage({ team }: { team: Team | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
@@ -53,7 +60,9 @@ export function ApiTokensPage({ team }: { team: Team | null }) {
 function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId }));
+  const [filter, setFilter] = useState<TokenFilter>('all');
+  const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId, ...filterInput(filter) }));
+  const sparklines = useQuery(trpc.apiToken.dailyRequests.queryOptions({ teamId, days: 7 }));
   const [dialog, setDialog] = useState<OpenDialog>(null);
   // Refused as a non-admin: the role changed since the team list was loaded; reload it to show why.
   const forbidden = errorCode(tokens.error) === 'FORBIDDEN';
@@ -69,6 +78,8 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
         <p className="muted toolbar-count" aria-live="polite">
           {tokens.data ? `${tokens.data.length} ${tokens.data.length === 1 ? 'token' : 'tokens'}` : ' '}
         </p>
+        <TokenFilterChips value={filter} onChange={setFilter} />
+        <DeleteExpiredTokens teamId={teamId} />
         <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'create' })}>
           Create token
         </button>
@@ -82,6 +93,13 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           <p>{errorMessage(tokens.error)}</p>
           <button type="button" className="button" onClick={() => void tokens.refetch()} disabled={tokens.isFetching}>
             {tokens.isFetching ? 'Trying again…' : 'Try again'}
+          </button>
+        </div>
+      ) : tokens.data.length === 0 && filter !== 'all' ? (
+        <div className="empty-state">
+          <h2>No tokens match this filter</h2>
+          <button type="button" className="button" onClick={() => setFilter('all')}>
+            Show all tokens
           </button>
         </div>
       ) : tokens.data.length === 0 ? (
@@ -103,12 +121,16 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           showCreator={teamId !== null}
           onRotate={(token) => setDialog({ kind: 'rotate', token })}
           onDelete={(token) => setDialog({ kind: 'delete', token })}
+          sparklines={sparklines.data?.requests}
+          lastIps={sparklines.data?.lastIps}
+          onShowUsage={(token) => setDialog({ kind: 'usage', token })}
         />
       )}
 
       {dialog?.kind === 'create' && <CreateTokenDialog teamId={teamId} onClose={close} />}
       {dialog?.kind === 'delete' && <DeleteTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
       {dialog?.kind === 'rotate' && <RotateTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
+      {dialog?.kind === 'usage' && <TokenUsageDialog token={dialog.token} teamId={teamId} canSeeAudit onClose={close} />}
     </>
   );
 }

@@ -15,8 +15,14 @@ const ZDays = z.number({ error: 'days must be a number' }).int().min(1, { error:
 
 export type GetApiTokenDailyRequestsOptions = ApiTokenActor & { db: Db; clock: Clock; days?: number };
 
-/** token id → requests per day, oldest first (`days` entries, today last); tokens with none are left out. */
-export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequestsOptions): Promise<Record<number, number[]>> {
+export type ApiTokenDailyRequests = {
+  /** token id → requests per day, oldest first (`days` entries, today last); tokens with none are left out. */
+  requests: Record<number, number[]>;
+  /** token id → the client address it was last used from. */
+  lastIps: Record<number, string>;
+};
+
+export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequestsOptions): Promise<ApiTokenDailyRequests> {
   const { db, clock } = options;
   const days = parseInput(ZDays, options.days ?? 7, AppErrorCode.INVALID_REQUEST);
   const owner = await readerOwner(db, options);
@@ -36,5 +42,19 @@ export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequests
     if (index < 0 || index >= days) continue;
     (series[row.token_id] ??= new Array<number>(days).fill(0))[index] = Number(row.requests);
   }
-  return series;
+  let ips = db
+    .selectFrom('api_token_recent_ips as r')
+    .innerJoin('api_tokens as t', 't.id', 'r.token_id')
+    .select(['r.token_id', 'r.ip', 'r.last_seen_at'])
+    .where('r.last_seen_at', '>=', first);
+  ips = owner.kind === 'user' ? ips.where('t.user_id', '=', owner.userId) : ips.where('t.team_id', '=', owner.teamId);
+  const lastIps: Record<number, string> = {};
+  const seenAt: Record<number, number> = {};
+  for (const row of await ips.execute()) {
+    if ((seenAt[row.token_id] ?? -1) < row.last_seen_at) {
+      seenAt[row.token_id] = row.last_seen_at;
+      lastIps[row.token_id] = row.ip;
+    }
+  }
+  return { requests: series, lastIps };
 }
