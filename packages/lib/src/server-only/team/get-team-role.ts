@@ -17,8 +17,6 @@ export async function getTeamRole(db: Kysely<Schema>, teamId: number, userId: nu
   return member.role;
 }
 
-export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
-
 /** Passes only for a team ADMIN; others get FORBIDDEN with `message`, outsiders NOT_FOUND. */
 export async function assertTeamAdmin(db: Kysely<Schema>, teamId: number, userId: number, message: string): Promise<void> {
   const role = await getTeamRole(db, teamId, userId);
