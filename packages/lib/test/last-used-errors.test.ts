@@ -20,9 +20,7 @@ describeEachDatabase('last-use writes that fail', (getDatabase) => {
 
     // The first batch fails, as if the database were briefly unavailable.
     const failure = new Error('database unavailable');
-    const spy = vi.spyOn(db, 'getExecutor').mockImplementationOnce(() => {
-      throw failure;
-    });
+    const spy = vi.spyOn(db.getExecutor(), 'executeQuery').mockImplementationOnce(() => Promise.reject(failure));
     await tracker.flush();
     spy.mockRestore();
     expect(onError).toHaveBeenCalledWith(failure);
