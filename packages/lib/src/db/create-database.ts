@@ -131,7 +131,6 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
 /** Timestamps are bigint columns; read them as numbers (milliseconds fit in 2^53). */
 function parseBigintAsNumber(oid: number, format?: 'text'): (value: string) => unknown {
   if (oid === 20) return (value: string) => Number(value);
-  const parse: (value: string) => unknown = pg.types.getTypeParser(oid, format);
-  return parse;
+  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
 }
 export const bigintAsNumber = parseBigintAsNumber as typeof pg.types.getTypeParser;
