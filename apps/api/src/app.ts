@@ -38,7 +38,7 @@ export type AppDeps = {
   logger?: Logger;
   /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
   lastUsed?: LastUsedTracker;
-  /** Where rate-limit counters live; in memory by default. */
+  /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
   /** Scopes the host application adds to the built-in `tokens:read` and `tokens:write`. */
   extraScopes?: readonly string[];
@@ -74,7 +74,8 @@ export function createApp(deps: AppDeps) {
     onError: (error, what) => logger.warn({ err: error }, `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`),
     onRecovered: () => logger.info('token revocation listener is back'),
   });
-  const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
+  const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
+  const limiter = new RateLimiter(rateLimitStore, clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
   const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
@@ -97,7 +98,9 @@ export function createApp(deps: AppDeps) {
   app.get('/api/health', async (_req, res) => {
     try {
       await sql`select 1`.execute(db);
-      res.json({ status: 'ok' });
+      // Still 200: with the shared counters away, every server goes on with its own.
+      if (rateLimitStore.reachable && !rateLimitStore.reachable()) res.json({ status: 'degraded', redis: 'unreachable' });
+      else res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }

@@ -55,6 +55,50 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('reads REDIS_URL and REDIS_KEY_PREFIX, with counters in memory when REDIS_URL is unset', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: null, redisKeyPrefix: 'latchkey:rate-limit:' });
+    expect(loadConfig({ REDIS_URL: '  ' }).redisUrl).toBeNull();
+    for (const url of ['redis://127.0.0.1:6379', 'redis://localhost', 'rediss://user:secret@cache.example.com:6380/2', 'redis://[::1]:6379/0']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'acme:limits:' }).redisKeyPrefix).toBe('acme:limits:');
+  });
+
+  it.each([
+    ['not a url', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL, such as redis:\/\/127\.0\.0\.1:6379/],
+    ['http://127.0.0.1:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\/, not http:\/\//],
+    ['127.0.0.1:6379', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['localhost:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\/, not localhost:\/\//],
+    ['redis://', /^REDIS_URL needs a host name/],
+    ['redis://127.0.0.1:99999', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['redis://127.0.0.1:6379/cache', /^REDIS_URL may name only a database number/],
+    ['redis://127.0.0.1:6379?enableOfflineQueue=true', /^REDIS_URL must not have a query string/],
+  ])('refuses REDIS_URL=%s with one line that names it', (value, message) => {
+    let error: Error | undefined;
+    try {
+      loadConfig({ REDIS_URL: value });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message.split('\n')).toHaveLength(1);
+  });
+
+  it('never repeats a REDIS_URL, which may hold a password, in its error', () => {
+    for (const url of ['redis://user:hunter2-secret@host:6379/db', 'http://user:hunter2-secret@host:6379']) {
+      expect(() => loadConfig({ REDIS_URL: url })).toThrow(/REDIS_URL/);
+      expect(() => loadConfig({ REDIS_URL: url })).not.toThrow(/hunter2/);
+    }
+  });
+
+  it.each(['has space', '', 'x'.repeat(101), 'tab\tkey'])('refuses REDIS_KEY_PREFIX=%j', (value) => {
+    if (value === '') {
+      expect(loadConfig({ REDIS_KEY_PREFIX: value }).redisKeyPrefix).toBe('latchkey:rate-limit:');
+      return;
+    }
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: value })).toThrow(/^REDIS_KEY_PREFIX must be 1 to 100 printable characters/);
+  });
+
   it('stops the server at start with one line on stderr and exit code 1', async () => {
     const root = path.resolve(import.meta.dirname, '../../..');
     // tsx from this package directly: `npx` would add npm's own warnings to stderr.

@@ -32,3 +32,4 @@ export * from './public-api/purge-revoked-api-tokens';
 export * from './public-api/api-token-cache';
 export * from './public-api/invalidate-api-tokens';
 export * from './public-api/watch-revocations';
+export * from './rate-limit/redis-rate-limit-store';
