@@ -12,7 +12,7 @@
 //   the cache serves only while a watcher's last poll is recent, so a stopped or failing watcher
 //   makes every check read the database instead of trusting old entries.
 import { LRUCache } from 'lru-cache';
-import { attachedToDatabase, type DatabaseEngine } from '../../db/database-engine';
+import { attachedToDatabase, engineOf } from '../../db/database-engine';
 import type { Db } from '../../db/create-database';
 import { dataVersionReader, needsChangeListener } from '../../db/change-signals';
 import { definePreparedQuery } from '../../db/prepared-query';
@@ -195,7 +195,11 @@ const CACHE_KEY = {};
 
 /** The cache of `db` (made on first use, kept with the database); undefined for a Kysely not from `createDatabase`. */
 export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
+  // On every request: no closure, one map lookup.
+  const engine = engineOf(db);
+  if (!engine) return undefined;
+  const cache = engine.attached.get(CACHE_KEY) as ApiTokenCache<E> | undefined;
   // A transaction only finds the cache of its database; it never makes one (it must read outside the transaction).
-  const make = (engine: DatabaseEngine) => (db.isTransaction ? undefined : new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
-  return attachedToDatabase<ApiTokenCache<E> | undefined>(db, CACHE_KEY, make);
+  if (cache || db.isTransaction) return cache;
+  return attachedToDatabase(db, CACHE_KEY, () => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
 }
