@@ -9,5 +9,6 @@ import { REST_ROUTES } from '../src/rest/routes/index';
 it('the committed client types are those of the current OpenAPI document', async () => {
   const current = await renderClientTypes(buildOpenApiDocument(REST_ROUTES));
   const committed = readFileSync(GENERATED_TYPES_PATH, 'utf8');
-  expect(committed, 'packages/client types are out of date: run `pnpm --filter @latchkey/client generate`').toBe(current);
+  const hint = 'packages/client types are out of date: run `pnpm --filter @latchkey/client generate`';
+  expect(committed, hint).toBe(current);
 });

@@ -9,7 +9,8 @@ const TOKEN = `api_${'a'.repeat(36)}`;
 function recordingFetch(status: number, body?: unknown) {
   const requests: { method: string; url: string; authorization: string | null; body: string }[] = [];
   const fetch = async (request: Request) => {
-    requests.push({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), body: await request.text() });
+    const authorization = request.headers.get('authorization');
+    requests.push({ method: request.method, url: request.url, authorization, body: await request.text() });
     return body === undefined
       ? new Response(null, { status })
       : new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -26,7 +27,12 @@ describe('createLatchkeyClient', () => {
     expect(error).toBeUndefined();
     expect(data).toEqual({ tokens: [], nextCursor: null });
     expect(requests).toEqual([
-      { method: 'GET', url: 'https://keys.example.com/api/v1/tokens?limit=2&cursor=41', authorization: `Bearer ${TOKEN}`, body: '' },
+      {
+        method: 'GET',
+        url: 'https://keys.example.com/api/v1/tokens?limit=2&cursor=41',
+        authorization: `Bearer ${TOKEN}`,
+        body: '',
+      },
     ]);
   });
 
@@ -52,7 +58,8 @@ describe('createLatchkeyClient', () => {
 
   it('hands back an error body, with its code, as `error`', async () => {
     const body = { code: 'NOT_FOUND', message: 'API token not found' };
-    const client = createLatchkeyClient({ baseUrl: 'http://127.0.0.1:8080', token: TOKEN, fetch: recordingFetch(404, body).fetch });
+    const { fetch } = recordingFetch(404, body);
+    const client = createLatchkeyClient({ baseUrl: 'http://127.0.0.1:8080', token: TOKEN, fetch });
     const { data, error, response } = await client.GET('/tokens/{id}', { params: { path: { id: 99 } } });
     expect(response.status).toBe(404);
     expect(data).toBeUndefined();

@@ -2,7 +2,15 @@
 // they are (integer ids, `self`, `nextCursor`), and requests the server refuses as malformed do not
 // compile. Checked by tsc (vitest's typecheck mode, and `pnpm typecheck`); nothing here runs.
 import { describe, expectTypeOf, it } from 'vitest';
-import { createLatchkeyClient, type ApiError, type CreatedToken, type CreateTokenRequest, type ErrorCode, type TokenList, type TokenMetadata } from '../src/index';
+import {
+  createLatchkeyClient,
+  type ApiError,
+  type CreatedToken,
+  type CreateTokenRequest,
+  type ErrorCode,
+  type TokenList,
+  type TokenMetadata,
+} from '../src/index';
 
 const client = createLatchkeyClient({ baseUrl: 'http://127.0.0.1:3000', token: 'api_example' });
 
@@ -14,7 +22,8 @@ describe('answers', () => {
     expectTypeOf<TokenList['nextCursor']>().toEqualTypeOf<number | null>();
     expectTypeOf<TokenMetadata['id']>().toEqualTypeOf<number>();
     expectTypeOf<TokenMetadata['status']>().toEqualTypeOf<'active' | 'expired'>();
-    expectTypeOf((await client.POST('/tokens', { body: { name: 'ci' } })).data).toEqualTypeOf<CreatedToken | undefined>();
+    const created = await client.POST('/tokens', { body: { name: 'ci' } });
+    expectTypeOf(created.data).toEqualTypeOf<CreatedToken | undefined>();
     expectTypeOf((await client.POST('/tokens/{id}/rotate', { params: { path: { id: 'self' } } })).data).toEqualTypeOf<
       CreatedToken | undefined
     >();
@@ -29,7 +38,8 @@ describe('requests', () => {
     if (!data) return;
     const [first] = data.tokens;
     if (first) await client.GET('/tokens/{id}', { params: { path: { id: first.id } } });
-    if (data.nextCursor !== null) await client.GET('/tokens', { params: { query: { limit: 2, cursor: data.nextCursor } } });
+    const { nextCursor } = data;
+    if (nextCursor !== null) await client.GET('/tokens', { params: { query: { limit: 2, cursor: nextCursor } } });
     await client.GET('/tokens/{id}', { params: { path: { id: 'self' } } });
     await client.DELETE('/tokens/{id}', { params: { path: { id: 'self' } } });
     await client.POST('/tokens/{id}/rotate', { params: { path: { id: 7 } }, body: { gracePeriodSeconds: 3600 } });
