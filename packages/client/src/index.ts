@@ -10,6 +10,8 @@ type Schemas = components['schemas'];
 export type TokenMetadata = Schemas['TokenMetadata'];
 export type TokenList = Schemas['TokenList'];
 export type CreatedToken = Schemas['CreatedToken'];
+/** A rotation's answer: the new token, and when the old one stops (`previousTokenStopsAt`). */
+export type RotatedToken = Schemas['RotatedToken'];
 export type CreateTokenRequest = Schemas['CreateTokenRequest'];
 export type RotateTokenRequest = Schemas['RotateTokenRequest'];
 export type Me = Schemas['Me'];

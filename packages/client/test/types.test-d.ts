@@ -8,6 +8,7 @@ import {
   type CreatedToken,
   type CreateTokenRequest,
   type ErrorCode,
+  type RotatedToken,
   type TokenList,
   type TokenMetadata,
 } from '../src/index';
@@ -21,12 +22,12 @@ describe('answers', () => {
     expectTypeOf(list.error).toEqualTypeOf<ApiError | undefined>();
     expectTypeOf<TokenList['nextCursor']>().toEqualTypeOf<number | null>();
     expectTypeOf<TokenMetadata['id']>().toEqualTypeOf<number>();
-    expectTypeOf<TokenMetadata['status']>().toEqualTypeOf<'active' | 'expired'>();
+    expectTypeOf<TokenMetadata['status']>().toEqualTypeOf<'active' | 'retiring' | 'expired'>();
     const created = await client.POST('/tokens', { body: { name: 'ci' } });
     expectTypeOf(created.data).toEqualTypeOf<CreatedToken | undefined>();
-    expectTypeOf((await client.POST('/tokens/{id}/rotate', { params: { path: { id: 'self' } } })).data).toEqualTypeOf<
-      CreatedToken | undefined
-    >();
+    const rotated = await client.POST('/tokens/{id}/rotate', { params: { path: { id: 'self' } } });
+    expectTypeOf(rotated.data).toEqualTypeOf<RotatedToken | undefined>();
+    expectTypeOf<RotatedToken['previousTokenStopsAt']>().toEqualTypeOf<string>();
     expectTypeOf<ErrorCode>().toExtend<string>();
     expectTypeOf<'NOT_FOUND'>().toExtend<ErrorCode>();
   });

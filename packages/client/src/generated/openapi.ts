@@ -114,6 +114,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "name": "Nightly export",
+         *       "expiresIn": "ONE_MONTH",
+         *       "scopes": [
+         *         "tokens:read"
+         *       ]
+         *     }
+         */
         CreateTokenRequest: {
             /** @description 3 to 100 characters once leading and trailing white space is trimmed; no control or invisible characters */
             name: string;
@@ -121,9 +130,36 @@ export interface components {
             expiresIn?: "NEVER" | "SEVEN_DAYS" | "ONE_MONTH" | "THREE_MONTHS" | "SIX_MONTHS" | "ONE_YEAR";
             scopes?: string[];
         };
+        /**
+         * @example {
+         *       "gracePeriodSeconds": 3600
+         *     }
+         */
         RotateTokenRequest: {
             gracePeriodSeconds?: number;
         };
+        /**
+         * @example {
+         *       "token": {
+         *         "id": 42,
+         *         "name": "CI deploys",
+         *         "start": "api_Ab3x",
+         *         "scopes": [
+         *           "tokens:read",
+         *           "tokens:write"
+         *         ],
+         *         "createdAt": "2026-12-01T09:30:00.000Z",
+         *         "expiresAt": "2027-03-01T09:30:00.000Z",
+         *         "lastUsedAt": "2026-12-01T10:02:14.000Z"
+         *       },
+         *       "user": {
+         *         "id": 7,
+         *         "name": "Ada Lovelace",
+         *         "email": "ada@example.com"
+         *       },
+         *       "team": null
+         *     }
+         */
         Me: {
             token: {
                 id: number;
@@ -153,6 +189,18 @@ export interface components {
                 slug: string;
             } | null;
         };
+        /**
+         * @example {
+         *       "code": "INVALID_BODY",
+         *       "message": "Name must be at least 3 characters",
+         *       "issues": [
+         *         {
+         *           "path": "name",
+         *           "message": "Name must be at least 3 characters"
+         *         }
+         *       ]
+         *     }
+         */
         Error: {
             /** @enum {string} */
             code: "INVALID_REQUEST" | "INVALID_BODY" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR";
@@ -164,11 +212,54 @@ export interface components {
                 message: string;
             }[];
         };
+        /**
+         * @example {
+         *       "tokens": [
+         *         {
+         *           "id": 42,
+         *           "name": "CI deploys",
+         *           "start": "api_Ab3x",
+         *           "scopes": [
+         *             "tokens:read",
+         *             "tokens:write"
+         *           ],
+         *           "status": "active",
+         *           "createdAt": "2026-12-01T09:30:00.000Z",
+         *           "expiresAt": "2027-03-01T09:30:00.000Z",
+         *           "lastUsedAt": "2026-12-01T10:02:14.000Z",
+         *           "createdBy": {
+         *             "id": 7,
+         *             "name": "Ada Lovelace"
+         *           }
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
         TokenList: {
             tokens: components["schemas"]["TokenMetadata"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: number | null;
         };
+        /**
+         * @example {
+         *       "id": 42,
+         *       "name": "CI deploys",
+         *       "start": "api_Ab3x",
+         *       "scopes": [
+         *         "tokens:read",
+         *         "tokens:write"
+         *       ],
+         *       "status": "active",
+         *       "createdAt": "2026-12-01T09:30:00.000Z",
+         *       "expiresAt": "2027-03-01T09:30:00.000Z",
+         *       "lastUsedAt": "2026-12-01T10:02:14.000Z",
+         *       "createdBy": {
+         *         "id": 7,
+         *         "name": "Ada Lovelace"
+         *       }
+         *     }
+         */
         TokenMetadata: {
             id: number;
             name: string;
@@ -176,7 +267,7 @@ export interface components {
             start: string;
             scopes: string[];
             /** @enum {string} */
-            status: "active" | "expired";
+            status: "active" | "retiring" | "expired";
             /**
              * Format: date-time
              * @example 2026-12-01T09:30:00.000Z
@@ -191,6 +282,19 @@ export interface components {
                 name: string;
             } | null;
         };
+        /**
+         * @example {
+         *       "id": 43,
+         *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
+         *       "name": "Nightly export",
+         *       "start": "api_Ab3x",
+         *       "scopes": [
+         *         "tokens:read"
+         *       ],
+         *       "createdAt": "2026-12-01T09:30:00.000Z",
+         *       "expiresAt": "2026-12-31T09:30:00.000Z"
+         *     }
+         */
         CreatedToken: {
             id: number;
             name: string;
@@ -206,6 +310,43 @@ export interface components {
             expiresAt: string | null;
             /** @description The token itself; shown only in this response */
             token: string;
+        };
+        /**
+         * @example {
+         *       "id": 44,
+         *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
+         *       "name": "CI deploys",
+         *       "start": "api_Ab3x",
+         *       "scopes": [
+         *         "tokens:read",
+         *         "tokens:write"
+         *       ],
+         *       "createdAt": "2026-12-01T09:30:00.000Z",
+         *       "expiresAt": "2027-03-01T09:30:00.000Z",
+         *       "previousTokenStopsAt": "2026-12-01T10:30:00.000Z"
+         *     }
+         */
+        RotatedToken: {
+            id: number;
+            name: string;
+            /** @description The first characters of the token, e.g. `api_Ab3x` */
+            start: string;
+            scopes: string[];
+            /**
+             * Format: date-time
+             * @example 2026-12-01T09:30:00.000Z
+             */
+            createdAt: string;
+            /** @description When the token stops working; null if it never expires */
+            expiresAt: string | null;
+            /** @description The token itself; shown only in this response */
+            token: string;
+            /**
+             * Format: date-time
+             * @description When the old token stops working: the grace period’s end, or earlier if it was already due to stop
+             * @example 2026-12-01T09:30:00.000Z
+             */
+            previousTokenStopsAt: string;
         };
     };
     responses: never;
@@ -702,7 +843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedToken"];
+                    "application/json": components["schemas"]["RotatedToken"];
                 };
             };
             /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */

@@ -9,6 +9,7 @@ import {
   ZRestCreateTokenBody,
   ZRestListTokensQuery,
   ZRestRotateTokenBody,
+  ZRestRotatedToken,
   ZRestTokenIdParams,
   ZRestTokenList,
   ZRestTokenMetadata,
@@ -92,7 +93,7 @@ export const rotateToken = defineRoute({
   params: ZRestTokenIdParams,
   body: ZRestRotateTokenBody,
   bodyRequired: false,
-  responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
+  responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
   handle: async ({ deps: { db, clock }, token, params, body }) => ({
     status: 201,
