@@ -67,7 +67,10 @@ describe('createLatchkeyClient', () => {
   });
 
   it('refuses a base URL or token it cannot use, with a clear message', () => {
-    const make = (baseUrl: string, token = TOKEN) => () => createLatchkeyClient({ baseUrl, token });
+    const make =
+      (baseUrl: string, token = TOKEN) =>
+      () =>
+        createLatchkeyClient({ baseUrl, token });
     expect(make('keys.example.com')).toThrow('`baseUrl` must be an http(s) URL');
     expect(make('ftp://keys.example.com')).toThrow('must start with http:// or https://, not ftp://');
     expect(make('https://keys.example.com/?x=1')).toThrow('no query or fragment');
