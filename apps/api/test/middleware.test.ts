@@ -130,7 +130,7 @@ describe('createApp with the host scopes (extraScopes)', () => {
       const client = host.trpc();
       await client.auth.signIn.mutate({ email: user.email, password: user.password });
       const full = await client.apiToken.create.mutate({ name: 'everything' });
-      expect(full.scopes).toEqual(['tokens:read', 'tokens:write', 'invoices:read']);
+      expect(full.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read', 'invoices:read']);
 
       const child = await host.api('POST', '/api/v1/tokens', { token: full.token, body: { name: 'invoices only', scopes: ['invoices:read'] } });
       expect(child.status).toBe(201);
