@@ -1,3 +1,4 @@
 export * from './schema';
 export * from './create-database';
 export * from './migrations';
+export * from './describe-database-location';

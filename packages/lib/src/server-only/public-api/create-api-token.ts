@@ -8,7 +8,8 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
-import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
+import { assertUsersEnabled } from '../user/assert-users-enabled';
+import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken } from './token-owner';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -41,6 +42,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   }
 
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  await assertUsersEnabled(db, usersGivenToken(owner, options));
   const token = generateApiToken();
   const row = await db
     .insertInto('api_tokens')

@@ -7,7 +7,8 @@ import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
-import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
+import { assertUsersEnabled } from '../user/assert-users-enabled';
+import { type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken, whereOwner } from './token-owner';
 
 export type RotateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -26,6 +27,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  await assertUsersEnabled(db, usersGivenToken(owner, options));
   const now = clock.now();
   const token = generateApiToken();
 

@@ -2,15 +2,22 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
 import type { Clock } from '../clock';
+import { isOperator, type OperatorActor } from '../operator';
 import { isUniqueViolation, parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
-/** ADMIN only: adds an existing user to the team. */
-export async function addTeamMember(options: { db: Db; clock: Clock; userId: number; teamId: number; email: string; role: TeamRole }): Promise<void> {
-  const { db, clock, userId, teamId } = options;
+export type AddTeamMemberOptions = { db: Db; clock: Clock; teamId: number; email: string; role: TeamRole } & (
+  | { userId: number; actor?: undefined }
+  | { actor: OperatorActor; userId?: undefined }
+);
+
+/** ADMIN (or the operator) only: adds an existing user to the team. */
+export async function addTeamMember(options: AddTeamMemberOptions): Promise<void> {
+  const { db, clock, teamId } = options;
   const email = parseInput(ZEmail, options.email);
   const role = parseInput(ZTeamRole, options.role);
-  await assertTeamAdmin(db, teamId, userId, 'You need to be a team admin to manage members');
+  if (!isOperator(options.actor)) await assertTeamAdmin(db, teamId, options.userId as number, 'You need to be a team admin to manage members');
+  else await assertTeamExists(db, teamId);
   const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
   try {
@@ -19,4 +26,9 @@ export async function addTeamMember(options: { db: Db; clock: Clock; userId: num
     if (isUniqueViolation(error)) throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
     throw error;
   }
+}
+
+async function assertTeamExists(db: Db, teamId: number): Promise<void> {
+  const team = await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst();
+  if (!team) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No team with that id' });
 }
