@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
 import { describeConfiguredDatabase, PROJECT_ROOT } from './project-root';
+import { openRateLimitStore } from './http/rate-limit-store';
 
 async function main() {
   let config;
@@ -18,7 +19,7 @@ async function main() {
   // A person at a terminal reads lines; a log collector (stdout not a terminal) gets JSON lines.
   const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true });
   const database = describeConfiguredDatabase(config.databaseUrl);
-  const db = createDatabase(config.databaseUrl, { baseDir: PROJECT_ROOT });
+  const db = createDatabase(config.databaseUrl, { baseDir: PROJECT_ROOT, tokenCacheSize: config.tokenCacheSize });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -35,7 +36,8 @@ async function main() {
     purgeRevokedApiTokens({ db, clock }).catch((error: unknown) => logger.error({ err: error }, 'could not purge rotated tokens'));
   }, 60 * 60_000);
   purge.unref();
-  const app = createApp({ db, config, clock, logger, lastUsed });
+  const rateLimits = await openRateLimitStore({ config, clock, logger });
+  const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
   const server = app.listen(config.port, config.host ?? '0.0.0.0');
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(`latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`);
@@ -61,7 +63,9 @@ async function main() {
       server.closeIdleConnections();
     });
     clearInterval(purge);
+    await app.revocations.stop();
     await lastUsed.stop();
+    await rateLimits.close();
     await db.destroy();
     logger.info('stopped');
     process.exit(0);

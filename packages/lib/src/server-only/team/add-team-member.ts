@@ -2,8 +2,9 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
 import type { Clock } from '../clock';
+import { isUniqueViolation } from '../../db/errors';
 import { isOperator, type OperatorActor } from '../operator';
-import { isUniqueViolation, parseInput } from '../validate';
+import { parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
 export type AddTeamMemberOptions = { db: Db; clock: Clock; teamId: number; email: string; role: TeamRole } & (

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { Clock } from '../clock';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 export type DisableUserOptions = { db: Db; clock: Clock; email: string };
 
@@ -15,6 +16,7 @@ export async function disableUser({ db, clock, email }: DisableUserOptions): Pro
     if (user.disabled_at !== null) return { alreadyDisabled: true };
     await trx.updateTable('users').set({ disabled_at: clock.now() }).where('id', '=', user.id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await invalidateApiTokens(trx, { userId: user.id });
     return { alreadyDisabled: false };
   });
 }

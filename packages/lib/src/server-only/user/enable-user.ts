@@ -1,5 +1,6 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 export type EnableUserOptions = { db: Db; email: string };
 
@@ -13,6 +14,8 @@ export async function enableUser({ db, email }: EnableUserOptions): Promise<{ al
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     if (user.disabled_at === null) return { alreadyEnabled: true };
     await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', user.id).execute();
+    // Caches hold these tokens as refused (owner disabled); every process must read them afresh.
+    await invalidateApiTokens(trx, { userId: user.id });
     return { alreadyEnabled: false };
   });
 }
