@@ -39,8 +39,8 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
   const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
   started.add(child);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return { child, output: () => output, exited };
 }
@@ -98,7 +98,8 @@ describe('the server process', () => {
     await waitFor(server, /Latchkey listening/, 240_000);
     // A terminal's Ctrl-C reaches every process of the foreground group: pnpm, the shell, tsx, node.
     process.kill(-server.child.pid!, 'SIGINT');
-    expect(await server.exited).toEqual({ code: 0, signal: null });
+    const exit = await server.exited;
+    expect(exit, server.output()).toEqual({ code: 0, signal: null });
     expect(server.output()).not.toMatch(/ELIFECYCLE|Command failed/);
   }, 300_000);
 });

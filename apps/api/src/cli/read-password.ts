@@ -34,7 +34,6 @@ async function readFirstLine(stdin: PasswordInput): Promise<string | null> {
 
 /** Reads a line in raw mode, so the terminal shows nothing of what is typed. */
 function readHidden(stdin: PasswordInput, setRawMode: (mode: boolean) => unknown, prompt: (text: string) => void): Promise<string> {
-  prompt('Password (not shown): ');
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (result: () => void) => {
@@ -53,7 +52,9 @@ function readHidden(stdin: PasswordInput, setRawMode: (mode: boolean) => unknown
         else if (typed.length < MAX_LINE) typed += char;
       }
     };
+    // Echo goes off before the prompt shows, so nothing typed after it can appear.
     setRawMode(true);
+    prompt('Password (not shown): ');
     stdin.on('data', onData);
     stdin.resume();
   });
