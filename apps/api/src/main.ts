@@ -5,6 +5,7 @@ import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApi
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
+import { describeConfiguredDatabase, PROJECT_ROOT } from './project-root';
 import { openRateLimitStore } from './http/rate-limit-store';
 
 async function main() {
@@ -15,13 +16,15 @@ async function main() {
     console.error(`latchkey: configuration error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd(), tokenCacheSize: config.tokenCacheSize });
+  // A person at a terminal reads lines; a log collector (stdout not a terminal) gets JSON lines.
+  const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true });
+  const database = describeConfiguredDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { baseDir: PROJECT_ROOT, tokenCacheSize: config.tokenCacheSize });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   } catch (error) {
-    console.error(`latchkey: cannot open or migrate the database: ${(error as Error).message}`);
+    console.error(`latchkey: cannot open or migrate the database (${database}): ${(error as Error).message}`);
     await db.destroy().catch(() => {});
     process.exit(1);
   }
@@ -46,7 +49,7 @@ async function main() {
   });
   server.on('listening', () => {
     const { port } = server.address() as AddressInfo;
-    logger.info({ port }, `Latchkey listening on http://localhost:${port}`);
+    logger.info({ port, database }, `Latchkey listening on http://localhost:${port}, database: ${database}`);
   });
 
   let stopping = false;

@@ -1,17 +1,22 @@
-// `pnpm latchkey …`: every command in-process through runCli on a temporary SQLite file, its exit
-// codes and messages, and once as a real child process to prove stdout holds only the token.
-import { execFile } from 'node:child_process';
+// `latchkey …`: every command in-process through runCli on a temporary SQLite file, its exit
+// codes and messages, and as real child processes: stdout holds only the token, errors are one line,
+// the password comes from LATCHKEY_PASSWORD or standard input (unseen at a terminal), and the
+// database is the same from any working directory.
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, hashSecret, TOKEN_REGEX } from '@latchkey/lib';
-import { runCli } from '../src/cli/run-cli';
+import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, hashSecret, TOKEN_REGEX, verifyUserCredentials } from '@latchkey/lib';
+import { CLI_USAGE_NAME, runCli } from '../src/cli/run-cli';
 import { startServer, type TestServer } from './support/server';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+// tsx's loader by its full path, so a child started in a folder outside the repository still finds it.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 let dir: string;
 let dbFile: string;
@@ -20,18 +25,55 @@ let env: Record<string, string>;
 type CliResult = { code: number; out: string[]; err: string[] };
 
 async function cli(...argv: string[]): Promise<CliResult> {
+  return cliWith({}, ...argv);
+}
+
+async function cliWith(extraEnv: Record<string, string>, ...argv: string[]): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, env, (line) => out.push(line), (line) => err.push(line));
+  const code = await runCli(argv, { ...env, ...extraEnv }, (line) => out.push(line), (line) => err.push(line));
   return { code, out, err };
 }
 
-/** A failure: exit 1, nothing on stdout, and the error's first line starting with `latchkey: `. */
+/** `user:create` with the password in LATCHKEY_PASSWORD, as a script would give it. */
+function createUserCli(email: string, name: string, password: string): Promise<CliResult> {
+  return cliWith({ LATCHKEY_PASSWORD: password }, 'user:create', '--email', email, '--name', name);
+}
+
+type ProcessResult = { code: number | null; stdout: string; stderr: string };
+
+/** The command line as a real process (`node --import tsx …/cli/main.ts`), from `cwd`, with `stdin` written to it. */
+function cliProcess(argv: string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<ProcessResult> {
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile, ...options.env })) {
+    if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) childEnv[key] = value;
+  }
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO_ROOT, 'apps/api/src/cli/main.ts'), ...argv], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: childEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(options.stdin ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** A failure: exit 1, nothing on stdout, and exactly one line on stderr, starting with `latchkey: `. */
 function expectFailure(result: CliResult, message: string | RegExp) {
   expect(result.code).toBe(1);
   expect(result.out).toEqual([]);
-  const first = result.err.join('\n').split('\n')[0]!;
-  expect(first).toMatch(typeof message === 'string' ? new RegExp(`^latchkey: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+  const lines = result.err.join('\n').split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(typeof message === 'string' ? new RegExp(`^latchkey: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
 }
 
 beforeAll(() => {
@@ -68,28 +110,63 @@ describe('migrate', () => {
 
 describe('user:create and user:disable', () => {
   it('creates a user', async () => {
-    const result = await cli('user:create', '--email', 'Ops@Example.com', '--name', 'Ops', '--password', 'operator password');
+    const result = await createUserCli('Ops@Example.com', 'Ops', 'operator password');
     expect(result.code).toBe(0);
     expect(result.out).toEqual([expect.stringMatching(/^created user \d+ <ops@example\.com>$/)]);
     expect(result.err).toEqual([]);
   });
 
+  it('refuses --password with a message saying where the password goes, without echoing it', async () => {
+    for (const argv of [
+      ['user:create', '--email', 'pw@example.com', '--name', 'Pw', '--password', 'visible in ps'],
+      ['user:create', '--email', 'pw@example.com', '--name', 'Pw', '--password=visible in ps'],
+    ]) {
+      const result = await cli(...argv);
+      expectFailure(result, /^latchkey: --password is not accepted .*set LATCHKEY_PASSWORD or write the password on standard input$/);
+      expect(result.err.join('')).not.toContain('visible in ps');
+    }
+    expectFailure(await cli('user:disable', '--email', 'pw@example.com'), 'No user with that e-mail');
+  });
+
   it('refuses a taken e-mail and a short password with exit 1', async () => {
-    expectFailure(await cli('user:create', '--email', 'ops@example.com', '--name', 'Again', '--password', 'operator password'), 'An account with this e-mail already exists');
-    expectFailure(await cli('user:create', '--email', 'short@example.com', '--name', 'Short', '--password', 'short'), 'password: Password must be at least 8 characters');
+    expectFailure(await createUserCli('ops@example.com', 'Again', 'operator password'), 'An account with this e-mail already exists');
+    expectFailure(await createUserCli('short@example.com', 'Short', 'short'), 'Password must be at least 8 characters');
   });
 
   it('disables a user; an unknown e-mail is exit 1', async () => {
-    expect((await cli('user:create', '--email', 'temp@example.com', '--name', 'Temp', '--password', 'temporary password')).code).toBe(0);
+    expect((await createUserCli('temp@example.com', 'Temp', 'temporary password')).code).toBe(0);
     const result = await cli('user:disable', '--email', 'TEMP@example.com');
     expect(result).toEqual({ code: 0, out: ['disabled temp@example.com; their sessions and personal tokens no longer work'], err: [] });
     expectFailure(await cli('user:disable', '--email', 'ghost@example.com'), 'No user with that e-mail');
+  });
+
+  it('user:disable twice says the user already is, with exit 0 (the state a script asked for holds)', async () => {
+    expect((await createUserCli('twice@example.com', 'Twice', 'twice password')).code).toBe(0);
+    expect((await cli('user:disable', '--email', 'twice@example.com')).code).toBe(0);
+    expect(await cli('user:disable', '--email', 'twice@example.com')).toEqual({ code: 0, out: ['twice@example.com is already disabled; nothing changed'], err: [] });
+  });
+
+  it('token:create refuses a disabled user with one line and prints no token; user:enable lets it work again', async () => {
+    expect((await createUserCli('paused@example.com', 'Paused', 'paused password')).code).toBe(0);
+    expect((await cli('user:disable', '--email', 'paused@example.com')).code).toBe(0);
+    expectFailure(await cli('token:create', '--email', 'paused@example.com', '--name', 'while disabled'), 'This user is disabled, so no new token can be made for them');
+    expect(await cli('token:list', '--email', 'paused@example.com')).toEqual({ code: 0, out: ['no tokens'], err: [] });
+    expect(await cli('user:enable', '--email', 'Paused@example.com')).toEqual({
+      code: 0,
+      out: ['enabled paused@example.com; they can sign in and use their personal tokens again'],
+      err: [],
+    });
+    expect(await cli('user:enable', '--email', 'paused@example.com')).toEqual({ code: 0, out: ['paused@example.com is not disabled; nothing changed'], err: [] });
+    const created = await cli('token:create', '--email', 'paused@example.com', '--name', 'after return');
+    expect(created.code).toBe(0);
+    expect(created.out[0]).toMatch(TOKEN_REGEX);
+    expectFailure(await cli('user:enable', '--email', 'ghost@example.com'), 'No user with that e-mail');
   });
 });
 
 describe('team:create and team:add-member', () => {
   beforeAll(async () => {
-    expect((await cli('user:create', '--email', 'dev@example.com', '--name', 'Dev', '--password', 'developer password')).code).toBe(0);
+    expect((await createUserCli('dev@example.com', 'Dev', 'developer password')).code).toBe(0);
   });
 
   it('creates a team with its owner as ADMIN', async () => {
@@ -186,7 +263,7 @@ describe('token:create, token:list and token:revoke', () => {
   });
 
   it("stops a disabled user's personal tokens from working", async () => {
-    expect((await cli('user:create', '--email', 'leaver@example.com', '--name', 'Leaver', '--password', 'leaver password')).code).toBe(0);
+    expect((await createUserCli('leaver@example.com', 'Leaver', 'leaver password')).code).toBe(0);
     const token = (await cli('token:create', '--email', 'leaver@example.com', '--name', 'leaver token')).out[0]!;
     server.remember(token);
     expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
@@ -196,7 +273,7 @@ describe('token:create, token:list and token:revoke', () => {
     expect(res.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
   });
 
-  it('stores no plain token in the database file and logs none', async () => {
+  it('stores no plain token in the database file and logs none', () => {
     const tokens = [...server.secrets].filter((s) => TOKEN_REGEX.test(s));
     expect(tokens.length).toBeGreaterThanOrEqual(4);
     const file = fs.readFileSync(dbFile).toString('latin1') + (fs.existsSync(`${dbFile}-wal`) ? fs.readFileSync(`${dbFile}-wal`).toString('latin1') : '');
@@ -207,54 +284,64 @@ describe('token:create, token:list and token:revoke', () => {
 });
 
 describe('bad command lines', () => {
-  it('prints the usage and exits 1 without a command; exits 0 for --help', async () => {
-    const none = await cli();
-    expect(none.code).toBe(1);
-    expect(none.out).toEqual([]);
-    expect(none.err.join('\n')).toMatch(/^usage: pnpm latchkey <command> \[options\]\n/);
-    for (const command of ['migrate', 'user:create', 'user:disable', 'team:create', 'team:add-member', 'token:create', 'token:list', 'token:revoke']) {
-      expect(none.err.join('\n')).toContain(`  ${command}`);
-    }
+  it('without a command: one line pointing to --help, exit 1', async () => {
+    expect(await cli()).toEqual({ code: 1, out: [], err: [`latchkey: no command given; run ${CLI_USAGE_NAME} --help for the list`] });
+  });
+
+  it('--help lists every command under the name the README uses, the expiry values, the scopes and the database; exit 0', async () => {
+    expect(CLI_USAGE_NAME).toBe('npx -y pnpm@10 -s latchkey');
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`${CLI_USAGE_NAME} token:create`);
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    expect(help.out.join('\n')).toMatch(/^usage: pnpm latchkey/);
+    expect(help.err).toEqual([]);
+    const text = help.out.join('\n');
+    expect(text).toMatch(/^Usage: npx -y pnpm@10 -s latchkey /);
+    for (const command of ['migrate', 'user:create', 'user:disable', 'user:enable', 'team:create', 'team:add-member', 'token:create', 'token:list', 'token:revoke']) {
+      expect(text).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    expect(text).toContain(`Database: SQLite file ${dbFile}`);
+    expect(text).not.toMatch(/pnpm latchkey/);
   });
 
-  it('names an unknown command and prints the usage', async () => {
-    const result = await cli('token:steal', '--email', 'ops@example.com');
-    expect(result.code).toBe(1);
-    expect(result.out).toEqual([]);
-    const lines = result.err.join('\n').split('\n');
-    expect(lines[0]).toBe('latchkey: unknown command "token:steal"');
-    expect(lines[1]).toBe('usage: pnpm latchkey <command> [options]');
+  it('token:create --help lists every expiry value and scope; every command has its own help', async () => {
+    const help = await cli('token:create', '--help');
+    expect(help.code).toBe(0);
+    const text = help.out.join('\n').replace(/\s+/g, ' ');
+    expect(text).toMatch(/^Usage: npx -y pnpm@10 -s latchkey token:create /);
+    for (const value of [...EXPIRES_IN_VALUES, ...BUILTIN_SCOPES]) expect(text).toContain(value);
+    for (const command of ['migrate', 'user:create', 'user:disable', 'user:enable', 'team:create', 'team:add-member', 'token:list', 'token:revoke']) {
+      const own = await cli(command, '--help');
+      expect(own.code, command).toBe(0);
+      expect(own.out.join('\n')).toMatch(new RegExp(`^Usage: npx -y pnpm@10 -s latchkey ${command}`));
+    }
   });
 
-  it('names missing flags with the usage line of the command', async () => {
-    const result = await cli('user:create', '--email', 'x@example.com');
-    expect(result).toEqual({
+  it('names an unknown command in one line that points to --help', async () => {
+    expect(await cli('token:steal', '--email', 'ops@example.com')).toEqual({
       code: 1,
       out: [],
-      err: ['latchkey: missing --name, --password\nusage: pnpm latchkey user:create --email <email> --name <name> --password <password>'],
+      err: [`latchkey: unknown command "token:steal"; run ${CLI_USAGE_NAME} --help for the list`],
     });
-    const blank = await cli('user:disable', '--email', '   ');
-    expect(blank.err[0]).toBe('latchkey: missing --email\nusage: pnpm latchkey user:disable --email <email>');
   });
 
-  it('refuses unknown options, a flag without its value, and stray or missing arguments with the usage line', async () => {
-    for (const argv of [
-      ['user:disable', '--email', 'ops@example.com', '--force'],
-      ['user:disable', '--email'],
-      ['migrate', 'now'],
-      ['token:revoke'],
-      ['token:revoke', 'a', 'b'],
-    ]) {
-      const result = await cli(...argv);
-      expect(result.code, argv.join(' ')).toBe(1);
-      expect(result.out).toEqual([]);
-      const lines = result.err.join('\n').split('\n');
-      expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatch(/^latchkey: /);
-      expect(lines[1]).toBe(`usage: pnpm latchkey ${argv[0] === 'token:revoke' ? 'token:revoke <token>' : argv[0] === 'migrate' ? 'migrate' : 'user:disable --email <email>'}`);
+  it('names a missing or blank option in one line', async () => {
+    expectFailure(await cli('team:create', '--slug', 'x-team'), "required option '--name <name>' not specified");
+    expectFailure(await cli('user:disable', '--email', '   '), '--email must not be blank');
+  });
+
+  it('token:revoke without its argument says in words what is missing', async () => {
+    expectFailure(await cli('token:revoke'), 'token:revoke needs the token to revoke: the whole api_… value, as its one argument');
+  });
+
+  it('refuses unknown options, a flag without its value, and stray arguments, each in one line', async () => {
+    for (const [argv, message] of [
+      [['user:disable', '--email', 'ops@example.com', '--force'], "unknown option '--force'"],
+      [['user:disable', '--email'], "option '--email <email>' argument missing"],
+      [['migrate', 'now'], /^latchkey: too many arguments for 'migrate'/],
+      [['token:revoke', 'a', 'b'], /^latchkey: too many arguments for 'token:revoke'/],
+    ] as const) {
+      expectFailure(await cli(...argv), message);
     }
   });
 
@@ -262,6 +349,8 @@ describe('bad command lines', () => {
     const err: string[] = [];
     const missing = path.join(dir, 'never', 'created.db');
     expect(await runCli(['user:create'], { DATABASE_URL: missing }, () => {}, (l) => err.push(l))).toBe(1);
+    expect(await runCli(['token:revoke'], { DATABASE_URL: missing }, () => {}, (l) => err.push(l))).toBe(1);
+    expect(await runCli(['--help'], { DATABASE_URL: missing }, () => {}, () => {})).toBe(0);
     expect(fs.existsSync(missing)).toBe(false);
   });
 });
@@ -280,17 +369,89 @@ describe('as a child process', () => {
     expect(check.out[0]).toMatch(/\(from a script\)$/);
   });
 
-  it('exits 1 with a one-line error on stderr and nothing on stdout', async () => {
-    const result = await promisify(execFile)('pnpm', ['--silent', 'latchkey', 'user:disable', '--email', 'ghost@example.com'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DATABASE_URL: dbFile },
-      timeout: 60_000,
-    }).then(
-      () => ({ code: 0, stdout: '', stderr: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('latchkey: No user with that e-mail\n');
+  it('exits 1 with a one-line error on stderr and nothing on stdout, for a failure and for an unknown command', async () => {
+    expect(await cliProcess(['user:disable', '--email', 'ghost@example.com'])).toEqual({ code: 1, stdout: '', stderr: 'latchkey: No user with that e-mail\n' });
+    expect(await cliProcess(['nope'])).toEqual({ code: 1, stdout: '', stderr: `latchkey: unknown command "nope"; run ${CLI_USAGE_NAME} --help for the list\n` });
+  });
+
+  it('user:create reads the password from LATCHKEY_PASSWORD, or else from one line of standard input', async () => {
+    const fromEnv = await cliProcess(['user:create', '--email', 'env@example.com', '--name', 'Env'], { env: { LATCHKEY_PASSWORD: 'password from env' } });
+    expect(fromEnv).toMatchObject({ code: 0, stderr: '' });
+    const piped = await cliProcess(['user:create', '--email', 'piped@example.com', '--name', 'Piped'], { env: { LATCHKEY_PASSWORD: undefined }, stdin: 'password from stdin\nsecond line\n' });
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    expect(piped.stdout).toMatch(/^created user \d+ <piped@example\.com>\n$/);
+    const db = createDatabase(dbFile);
+    try {
+      expect((await verifyUserCredentials({ db, email: 'env@example.com', password: 'password from env' })).email).toBe('env@example.com');
+      expect((await verifyUserCredentials({ db, email: 'piped@example.com', password: 'password from stdin' })).email).toBe('piped@example.com');
+    } finally {
+      await db.destroy();
+    }
+    const none = await cliProcess(['user:create', '--email', 'none@example.com', '--name', 'None'], { env: { LATCHKEY_PASSWORD: undefined }, stdin: '' });
+    expect(none).toEqual({ code: 1, stdout: '', stderr: 'latchkey: no password given: set LATCHKEY_PASSWORD or write it on standard input (one line)\n' });
+  });
+
+  it('at a terminal, user:create asks for the password and does not show what is typed', async () => {
+    const password = `typed-${Math.random().toString(36).slice(2)}`;
+    const command = `${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'apps/api/src/cli/main.ts')} user:create --email tty@example.com --name Tty`;
+    const childEnv: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile })) {
+      if (value !== undefined && key !== 'NODE_OPTIONS' && key !== 'LATCHKEY_PASSWORD' && !key.startsWith('VITEST')) childEnv[key] = value;
+    }
+    // `script` gives the command a pseudo-terminal; what it prints is what a person would see.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString();
+        if (screen.includes('Password (not shown): ')) resolve();
+      });
+    });
+    child.stdin.write(`${password}\r`);
+    const code = await closed;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(screen).toMatch(/created user \d+ <tty@example\.com>/);
+    expect(screen).not.toContain(password);
+    const db = createDatabase(dbFile);
+    try {
+      expect((await verifyUserCredentials({ db, email: 'tty@example.com', password })).email).toBe('tty@example.com');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('uses the same database from any working directory: relative paths and the default start at the project root', async () => {
+    const relative = path.join('apps', 'api', `.cli-test-${process.pid}`, 'relative.db');
+    const absolute = path.join(REPO_ROOT, relative);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-elsewhere-'));
+    try {
+      const created = await cliProcess(['user:create', '--email', 'rel@example.com', '--name', 'Rel'], {
+        cwd: elsewhere,
+        env: { DATABASE_URL: relative, LATCHKEY_PASSWORD: 'relative password', INIT_CWD: elsewhere },
+      });
+      expect(created).toMatchObject({ code: 0, stderr: '' });
+      expect(fs.existsSync(absolute)).toBe(true);
+      expect(fs.existsSync(path.join(elsewhere, relative))).toBe(false);
+      // From another folder again, the user is there: one database, not a new empty one.
+      const token = await cliProcess(['token:create', '--email', 'rel@example.com', '--name', 'same db'], {
+        cwd: path.join(REPO_ROOT, 'apps'),
+        env: { DATABASE_URL: relative },
+      });
+      expect(token).toMatchObject({ code: 0, stderr: '' });
+      expect(token.stdout).toMatch(/^api_[0-9A-Za-z]{36}\n$/);
+      // The default names data/latchkey.db under the project root; --help says so without opening it.
+      const help = await cliProcess(['--help'], { cwd: elsewhere, env: { DATABASE_URL: undefined } });
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Database: SQLite file ${path.join(REPO_ROOT, 'data', 'latchkey.db')}`);
+      const postgres = await cliProcess(['--help'], { env: { DATABASE_URL: 'postgres://app:hunter2-secret@db.internal:5432/latchkey' } });
+      expect(postgres.stdout).toContain('Database: PostgreSQL database latchkey on db.internal:5432');
+      expect(postgres.stdout).not.toContain('hunter2');
+    } finally {
+      fs.rmSync(path.dirname(absolute), { recursive: true, force: true });
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -5,3 +5,4 @@ export * from './prepared-query';
 export * from './row-locks';
 export { afterCommit, attachedToDatabase, engineOf, type DatabaseEngine } from './database-engine';
 export * from './errors';
+export * from './describe-database-location';

@@ -10,8 +10,9 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
+import { assertUsersEnabled } from '../user/assert-users-enabled';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
-import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
+import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken } from './token-owner';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -36,6 +37,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   assertKnownScopes(scopes, allowedScopes);
 
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  await assertUsersEnabled(db, usersGivenToken(owner, options));
   const now = clock.now();
   if (parent) assertWithinParentScopes(scopes, parent);
   const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent }) });

@@ -12,7 +12,8 @@ import { toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
-import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
+import { assertUsersEnabled } from '../user/assert-users-enabled';
+import { type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken, whereOwner } from './token-owner';
 
 export type RotateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -37,6 +38,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  await assertUsersEnabled(db, usersGivenToken(owner, options));
   const now = clock.now();
   const token = generateApiToken();
 

@@ -35,6 +35,16 @@ export async function resolveTokenOwner(db: Kysely<Schema>, actor: ApiTokenActor
   return { owner: { kind: 'team', teamId }, createdBy: userId };
 }
 
+/**
+ * The users a new token would be given to or made by through their own account: a personal
+ * token's user, and the signed-in user who makes it. A token made through a team token has none.
+ */
+export function usersGivenToken(owner: TokenOwner, actor: ApiTokenActor): number[] {
+  const users = owner.kind === 'user' ? [owner.userId] : [];
+  if (!actor.viaToken && typeof actor.userId === 'number') users.push(actor.userId);
+  return users;
+}
+
 /** The owner columns of a token row: exactly one of them is set. */
 export function ownerColumns(owner: TokenOwner): { user_id: number | null; team_id: number | null } {
   return owner.kind === 'user' ? { user_id: owner.userId, team_id: null } : { user_id: null, team_id: owner.teamId };

@@ -1,0 +1,105 @@
+// The server as people start it, in real processes: the start line names the database (relative
+// paths from the project root), logs are JSON lines for a collector and readable lines at a
+// terminal, and Ctrl-C or SIGINT after a clean shutdown exits 0, through `pnpm start` too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const MAIN = path.join(REPO_ROOT, 'apps/api/src/main.ts');
+// tsx's loader by its full path, so a server started in a folder outside the repository finds it.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+let dir: string;
+const started = new Set<ChildProcess>();
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-server-process-'));
+});
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function serverEnv(extra: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extra })) {
+    if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
+  }
+  return env;
+}
+
+type Run = { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
+
+function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; detached?: boolean }): Run {
+  const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+  started.add(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(runInfo: Run, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(runInfo.output())) {
+    if (runInfo.child.exitCode !== null || Date.now() > deadline) throw new Error(`never saw ${pattern}; output:\n${runInfo.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the server process', () => {
+  it('writes JSON lines when stdout is not a terminal, names its database in the start line, and exits 0 on SIGINT', async () => {
+    const relative = path.join('apps', 'api', `.server-test-${process.pid}`, 'server.db');
+    const absolute = path.join(REPO_ROOT, relative);
+    try {
+      const server = run(process.execPath, ['--import', TSX_LOADER, MAIN], { cwd: dir, env: serverEnv({ DATABASE_URL: relative, INIT_CWD: dir }) });
+      await waitFor(server, /listening/);
+      const start = server.output().split('\n').find((line) => line.includes('listening'))!;
+      const entry = JSON.parse(start) as { msg: string; database: string; port: number };
+      expect(entry.database).toBe(`SQLite file ${absolute}`);
+      expect(entry.msg).toBe(`Latchkey listening on http://localhost:${entry.port}, database: SQLite file ${absolute}`);
+      expect(fs.existsSync(absolute)).toBe(true);
+      expect(fs.existsSync(path.join(dir, relative))).toBe(false);
+
+      server.child.kill('SIGINT');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      for (const line of server.output().trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
+      expect(server.output()).toContain('"msg":"stopped"');
+    } finally {
+      fs.rmSync(path.dirname(absolute), { recursive: true, force: true });
+    }
+  });
+
+  it('at a terminal, prints readable lines, and Ctrl-C ends it with exit 0', async () => {
+    const database = path.join(dir, 'tty.db');
+    // `script` gives the server a pseudo-terminal; ^C typed into it is a real Ctrl-C (SIGINT to the foreground).
+    const server = run('script', ['-qec', `${process.execPath} --import ${TSX_LOADER} ${MAIN}`, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: serverEnv({ DATABASE_URL: database }),
+    });
+    await waitFor(server, /Latchkey listening/);
+    const start = server.output().split('\n').find((line) => line.includes('Latchkey listening'))!;
+    expect(start).not.toMatch(/^\s*\{/);
+    expect(start).toMatch(/INFO/);
+    expect(start).toContain(`database: SQLite file ${database}`);
+    server.child.stdin!.write('\u0003');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/stopped/);
+  });
+
+  it('`pnpm start` ended by Ctrl-C (SIGINT to its process group) exits 0, without pnpm\'s "Command failed"', async () => {
+    const server = run('pnpm', ['start'], { cwd: REPO_ROOT, env: serverEnv({ DATABASE_URL: path.join(dir, 'pnpm-start.db') }), detached: true });
+    await waitFor(server, /Latchkey listening/, 240_000);
+    // A terminal's Ctrl-C reaches every process of the foreground group: pnpm, the shell, tsx, node.
+    process.kill(-server.child.pid!, 'SIGINT');
+    const exit = await server.exited;
+    expect(exit, server.output()).toEqual({ code: 0, signal: null });
+    expect(server.output()).not.toMatch(/ELIFECYCLE|Command failed/);
+  }, 300_000);
+});
