@@ -29,3 +29,7 @@ export * from './public-api/last-used-tracker';
 export * from './rate-limit/rate-limiter';
 export * from './public-api/revoke-api-token-by-token';
 export * from './public-api/purge-revoked-api-tokens';
+export * from './audit/record-audit-event';
+export * from './audit/audit-actor';
+export * from './audit/get-audit-events';
+export * from './audit/purge-usage-and-audit';

@@ -1,2 +1,3 @@
 export * from './test-databases';
 export * from './describe-each-database';
+export * from './find-secrets-in-audit-events';

@@ -2,10 +2,13 @@ import { isPostgres, type Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type CreatedApiToken } from '../../types/schemas';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
+import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
 
@@ -15,6 +18,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
   id: number;
   /** How long the old token keeps working: 0 (the default) stops it at once; at most 7 days. */
   gracePeriodSeconds?: number;
+  /** Who acts and from where, for the `token.rotated` event. */
+  audit?: AuditContext;
 };
 
 /** Replaces a token with a new one of the same name, scopes and lifetime length. */
@@ -49,17 +54,14 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
       }
     }
 
+    const stopsAt = old.revoke_at === null ? now + grace * 1000 : Math.min(old.revoke_at, now + grace * 1000);
     if (grace === 0) {
       await trx.deleteFrom('api_tokens').where('id', '=', old.id).execute();
     } else {
-      const revokeAt = now + grace * 1000;
-      await trx
-        .updateTable('api_tokens')
-        .set({ revoke_at: old.revoke_at === null ? revokeAt : Math.min(old.revoke_at, revokeAt) })
-        .where('id', '=', old.id)
-        .execute();
+      await trx.updateTable('api_tokens').set({ revoke_at: stopsAt }).where('id', '=', old.id).execute();
     }
-    return trx
+    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt });
+    const inserted = await trx
       .insertInto('api_tokens')
       .values({
         name: old.name,
@@ -76,6 +78,15 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
       })
       .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
       .executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, {
+      type: 'token.rotated',
+      ...auditFields(options),
+      owner,
+      tokenId: old.id,
+      details: { name: old.name, newTokenId: inserted.id, gracePeriodSeconds: grace, previousTokenStopsAt: stopsAt },
+      at: now,
+    });
+    return inserted;
   });
   return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
 }
