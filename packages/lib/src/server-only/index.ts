@@ -33,3 +33,8 @@ export * from './audit/record-audit-event';
 export * from './audit/audit-actor';
 export * from './audit/get-audit-events';
 export * from './audit/purge-usage-and-audit';
+export * from './public-api/token-policy';
+export * from './public-api/revoke-leaked-api-tokens';
+export * from './public-api/record-ip-refusal';
+export * from './team/get-team-policy';
+export * from './team/update-team-policy';

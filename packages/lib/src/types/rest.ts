@@ -27,6 +27,7 @@ export const ZRestCreatedToken = ZRestTokenMetadata.pick({
   scopes: true,
   createdAt: true,
   expiresAt: true,
+  allowedIps: true,
 })
   .extend({ token: z.string().meta({ description: 'The token itself; shown only in this response' }) })
   .meta({ id: 'CreatedToken' });

@@ -5,6 +5,7 @@
 import { CompiledQuery } from 'kysely';
 import { getPostgresPool, getReaderStatement, isPostgres, type Db } from '../../db/create-database';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
+import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
@@ -19,6 +20,10 @@ export type VerifiedApiToken = ActingApiToken & {
   /** The personal token's user, or the user who made a team token (null if deleted). */
   user: PublicUser | null;
   team: PublicTeam | null;
+  /** Addresses or CIDR ranges it may be used from; [] = any. */
+  allowedIps: readonly string[];
+  /** Built once from `allowedIps` when the row is read, so the per-request check parses nothing twice. */
+  isAllowedIp: AllowedIpMatcher;
 };
 
 export const INVALID_TOKEN = 'Invalid token';
@@ -43,12 +48,13 @@ type TokenLookupRow = {
   owner_disabled_at: number | null;
   team_name: string | null;
   team_slug: string | null;
+  allowed_ips: string;
 };
 
 // One statement, written once: the token row with its user (the owner, or a team token's maker) and team.
 const LOOKUP_SQL = `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
   t.user_id, t.team_id, t.created_by, u.id as owner_id, u.name as owner_name, u.email as owner_email,
-  u.disabled_at as owner_disabled_at, tm.name as team_name, tm.slug as team_slug
+  u.disabled_at as owner_disabled_at, tm.name as team_name, tm.slug as team_slug, t.allowed_ips
 from api_tokens t
 left join users u on u.id = coalesce(t.user_id, t.created_by)
 left join teams tm on tm.id = t.team_id
@@ -79,6 +85,7 @@ function fromColumns(c: unknown[]): TokenLookupRow {
     owner_disabled_at: c[14] as number | null,
     team_name: c[15] as string | null,
     team_slug: c[16] as string | null,
+    allowed_ips: c[17] as string,
   };
 }
 
@@ -149,6 +156,16 @@ function verify(row: TokenLookupRow | undefined, clock: Clock, lastUsed: LastUse
     createdById: row.created_by,
     user: row.owner_id === null ? null : { id: row.owner_id, name: row.owner_name!, email: row.owner_email! },
     team: row.team_id === null ? null : { id: row.team_id, name: row.team_name!, slug: row.team_slug! },
+    ...allowedIpsOf(row.allowed_ips),
   };
   return { ok: true, token };
+}
+
+const ANY_ADDRESS = Object.freeze({ allowedIps: Object.freeze([]) as readonly string[], isAllowedIp: allowedIpMatcher([]) });
+
+function allowedIpsOf(stored: string): { allowedIps: readonly string[]; isAllowedIp: AllowedIpMatcher } {
+  // Most tokens have no address limit: no parse, one shared matcher.
+  if (stored === '[]') return ANY_ADDRESS;
+  const allowedIps = JSON.parse(stored) as string[];
+  return { allowedIps, isAllowedIp: allowedIpMatcher(allowedIps) };
 }

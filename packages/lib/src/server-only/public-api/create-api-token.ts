@@ -11,6 +11,7 @@ import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
 import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
+import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -22,6 +23,10 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   allowedScopes?: readonly string[];
   /** Who acts and from where, for the `token.created` event. */
   audit?: AuditContext;
+  /** Addresses or CIDR ranges the token may be used from; none = any. */
+  allowedIps?: readonly string[];
+  /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
+  instanceMaxLifetimeDays?: number | null;
 };
 
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
@@ -30,21 +35,42 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   // A token that creates another may not give it more scopes or a later expiry than it has.
   const parent = options.viaToken;
   const allowedScopes = options.allowedScopes ?? BUILTIN_SCOPES;
-  const input = parseInput(ZCreateApiTokenInput, { name: options.name, expiresIn: options.expiresIn, scopes: options.scopes });
-  const scopes = input.scopes ?? (parent ? [...parent.scopes] : [...allowedScopes]);
+  const input = parseInput(ZCreateApiTokenInput, {
+    name: options.name,
+    expiresIn: options.expiresIn,
+    scopes: options.scopes,
+    allowedIps: options.allowedIps,
+  });
+  const { owner, createdBy } = await resolveTokenOwner(db, options);
+  const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
+  // Scopes and expiry the caller left out are the widest the policy and the parent token allow,
+  // never a refusal of a choice the caller did not make.
+  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter(
+    (scope) => !policy.team?.allowedScopes || policy.team.allowedScopes.includes(scope),
+  );
+  const scopes = input.scopes ?? defaultScopes;
   assertKnownScopes(scopes, allowedScopes);
+  assertScopesAllowed(policy, scopes);
 
   const now = clock.now();
-  const lifetime = EXPIRES_IN_MS[input.expiresIn ?? 'NEVER'];
-  const expiresAt = lifetime === null ? null : now + lifetime;
+  let expiresAt: number | null;
+  if (input.expiresIn === undefined) {
+    const longest = longestAllowedLifetime(policy);
+    const limits = [longest === null ? null : now + longest, parent?.expiresAt ?? null].filter((t): t is number => t !== null);
+    expiresAt = limits.length === 0 ? null : Math.min(...limits);
+  } else {
+    const lifetime = EXPIRES_IN_MS[input.expiresIn];
+    assertLifetimeAllowed(policy, lifetime);
+    expiresAt = lifetime === null ? null : now + lifetime;
+  }
   if (parent) {
     assertWithinParentScopes(scopes, parent);
     if (parent.expiresAt !== null && (expiresAt === null || expiresAt > parent.expiresAt)) {
       throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot create a token that outlives it; choose an earlier expiry' });
     }
   }
+  const allowedIps = input.allowedIps ?? [];
 
-  const { owner, createdBy } = await resolveTokenOwner(db, options);
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -61,15 +87,16 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
       last_used_at: null,
       ...ownerColumns(owner),
       created_by: createdBy,
+      allowed_ips: JSON.stringify(allowedIps),
     })
-    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
     .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.created',
       ...auditFields(options),
       owner,
       tokenId: inserted.id,
-      details: { name: inserted.name, scopes, expiresAt },
+      details: { name: inserted.name, scopes, expiresAt, allowedIps },
       at: now,
     });
     return inserted;

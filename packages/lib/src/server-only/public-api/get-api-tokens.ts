@@ -12,6 +12,7 @@ import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata, type ApiTokenMetadataRow } from './api-token-metadata';
 import { type ApiTokenActor, resolveTokenOwner, type TokenOwner } from './token-owner';
+import { getTokenPolicy } from './token-policy';
 
 export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
@@ -19,7 +20,14 @@ export const ZApiTokenPage = z.object({
   cursor: z.number().int().positive().optional(),
 });
 
-export type GetApiTokensOptions = ApiTokenActor & { db: Db; clock: Clock; limit?: number; cursor?: number };
+export type GetApiTokensOptions = ApiTokenActor & {
+  db: Db;
+  clock: Clock;
+  limit?: number;
+  cursor?: number;
+  /** TOKEN_MAX_LIFETIME_DAYS, to mark tokens that outlive it. */
+  instanceMaxLifetimeDays?: number | null;
+};
 
 /** The owner's live tokens, newest first; `nextCursor` is set when more remain. */
 export async function getApiTokens(options: GetApiTokensOptions): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
@@ -28,9 +36,9 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
-  const rows = await listRows(db, owner, now, page);
+  const [rows, policy] = await Promise.all([listRows(db, owner, now, page), getTokenPolicy(db, owner, options.instanceMaxLifetimeDays)]);
   const more = page.limit !== undefined && rows.length > page.limit;
-  const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
+  const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now, policy));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
@@ -39,7 +47,7 @@ type Page = { limit?: number; cursor?: number };
 /** The list query for an owner kind, with or without a cursor; `param(n)` writes the n-th placeholder. */
 function listSql(kind: TokenOwner['kind'], withCursor: boolean, param: (n: number) => string): string {
   return `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
-  t.created_by, creator.name as created_by_name
+  t.created_by, creator.name as created_by_name, t.allowed_ips
 from api_tokens t left join users creator on creator.id = t.created_by
 where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_at is null or t.revoke_at > ${param(2)})${withCursor ? ` and t.id < ${param(3)}` : ''}
 order by t.id desc limit ${param(withCursor ? 4 : 3)}`;
@@ -82,5 +90,6 @@ function fromColumns(c: unknown[]): ApiTokenMetadataRow {
     last_used_at: c[7] as number | null,
     created_by: c[8] as number | null,
     created_by_name: c[9] as string | null,
+    allowed_ips: c[10] as string,
   };
 }

@@ -11,6 +11,7 @@ import { toApiTokenMetadata } from './api-token-metadata';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
+import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy } from './token-policy';
 
 export type RotateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -20,6 +21,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
   gracePeriodSeconds?: number;
   /** Who acts and from where, for the `token.rotated` event. */
   audit?: AuditContext;
+  /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
+  instanceMaxLifetimeDays?: number | null;
 };
 
 /** Replaces a token with a new one of the same name, scopes and lifetime length. */
@@ -31,6 +34,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   const now = clock.now();
   const token = generateApiToken();
 
@@ -46,6 +50,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
 
     const scopes = JSON.parse(old.scopes) as string[];
     const lifetime = old.expires_at === null ? null : old.expires_at - old.created_at;
+    // The new token is a new token: it must keep the policy in force now, even if the old one predates it.
+    assertLifetimeAllowed(policy, lifetime);
+    assertScopesAllowed(policy, scopes);
     if (parent) {
       assertWithinParentScopes(scopes, parent);
       const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
@@ -57,6 +64,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
     const stopsAt = old.revoke_at === null ? now + grace * 1000 : Math.min(old.revoke_at, now + grace * 1000);
     if (grace === 0) {
       await trx.deleteFrom('api_tokens').where('id', '=', old.id).execute();
+      // TODO(invalidate): await invalidateApiTokens(trx, { tokenIds: [old.id] });
     } else {
       await trx.updateTable('api_tokens').set({ revoke_at: stopsAt }).where('id', '=', old.id).execute();
     }
@@ -75,8 +83,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
         last_used_at: null,
         ...ownerColumns(owner),
         created_by: createdBy,
+        allowed_ips: old.allowed_ips,
       })
-      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
       .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.rotated',
