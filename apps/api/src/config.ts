@@ -94,6 +94,19 @@ const ZEnv = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
   RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
+  RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: positiveInt('RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR', 60),
+  TOKEN_MAX_LIFETIME_DAYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return null;
+      const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (!(n >= 1 && n <= 36500)) {
+        ctx.addIssue({ code: 'custom', message: `TOKEN_MAX_LIFETIME_DAYS must be a whole number of days from 1 to 36500, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });
 
 export type Config = {
@@ -104,12 +117,15 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
+  /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
+  tokenMaxLifetimeDays: number | null;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
     authFailuresPerMinute: number;
     trpcPerMinute: number;
     signInFailures: number;
+    credentialRevokePerHour: number;
   };
 };
 
@@ -130,12 +146,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       trpcPerMinute: e.RATE_LIMIT_TRPC_PER_MINUTE,
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
+      credentialRevokePerHour: e.RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR,
     },
   };
 }

@@ -113,11 +113,17 @@ describeEachDatabase('token scopes', (getDatabase) => {
       expect(await countRows(db, 'api_tokens')).toBe(before);
     });
 
-    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER'], [undefined]])('cannot create a token that outlives it (expiresIn %s is FORBIDDEN)', async (expiresIn) => {
+    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']] as const)('cannot create a token that outlives it (expiresIn %s is FORBIDDEN)', async (expiresIn) => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
       const before = await countRows(db, 'api_tokens');
-      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Long child', ...(expiresIn ? { expiresIn } : {}) }), 'FORBIDDEN', /outlives/);
+      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn }), 'FORBIDDEN', /outlives/);
       expect(await countRows(db, 'api_tokens')).toBe(before);
+    });
+
+    it('an omitted expiry through an expiring token is the parent token\'s own, not a refusal', async () => {
+      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+      const child = await createApiToken({ db, clock, viaToken, name: 'Omitted child' });
+      expect(child.expiresAt?.getTime()).toBe(viaToken.expiresAt);
     });
 
     it('a parent close to its expiry cannot create a child whose fixed lifetime reaches past it', async () => {

@@ -3,7 +3,7 @@
 // schemas.ts with times as ISO 8601 strings: a REST response is `schema.parse(libraryResult)`.
 import { z } from 'zod';
 import { AppErrorCode } from '../errors/app-error';
-import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
+import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZLeakReport, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
 
 /** A time: a `Date` in the library, an ISO 8601 string on the wire. */
 export const ZRestDateTime = z.codec(z.date(), z.string().meta({ format: 'date-time', examples: ['2026-12-01T09:30:00.000Z'] }), {
@@ -89,3 +89,8 @@ export const ZRestListTokensQuery = z.object({
 
 export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({ id: 'CreateTokenRequest' });
 export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest' });
+
+export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport' });
+export const ZRestLeakReportAccepted = z
+  .object({ status: z.literal('accepted') })
+  .meta({ id: 'LeakReportAccepted', description: 'The same answer whether or not anything matched' });

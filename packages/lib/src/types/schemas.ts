@@ -115,6 +115,19 @@ export const ZAllowedIps = z
   })
   .meta({ description: 'IPv4/IPv6 addresses or CIDR ranges the token may be used from; empty or absent: any' });
 
+// ---- leak reports
+
+export const MAX_LEAK_REPORT_CREDENTIALS = 1000;
+
+export const ZLeakReport = strictInput({
+  credentials: z
+    .array(z.string({ error: 'Each credential must be a string' }).max(1000, { error: 'A credential is at most 1000 characters' }), {
+      error: 'credentials must be a list of strings',
+    })
+    .min(1, { error: 'credentials must hold at least 1 string' })
+    .max(MAX_LEAK_REPORT_CREDENTIALS, { error: `credentials must hold at most ${MAX_LEAK_REPORT_CREDENTIALS} strings` }),
+});
+
 // ---- team policies
 
 export const ZMaxLifetimeDays = z

@@ -10,6 +10,12 @@ export const ZGetApiTokensRequest = z.object({ teamId: ZTeamId }).optional();
 export const getApiTokens = authenticatedProcedure
   .input(ZGetApiTokensRequest)
   .query(async ({ ctx, input }): Promise<ApiTokenMetadata[]> => {
-    const { tokens } = await getApiTokensInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input?.teamId });
+    const { tokens } = await getApiTokensInLib({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      teamId: input?.teamId,
+      instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+    });
     return tokens;
   });

@@ -16,5 +16,6 @@ export const rotateApiToken = authenticatedProcedure
       id: input.id,
       gracePeriodSeconds: input.gracePeriodSeconds,
       audit: ctx.audit,
+      instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
     }),
   );

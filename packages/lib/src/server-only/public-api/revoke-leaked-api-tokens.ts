@@ -1,25 +1,14 @@
 // Leak reports: anyone who finds tokens (a person, a secret scanner) sends them, and every one that
 // is live is deleted at once, with a `token.revoked` event for its owner. The caller learns nothing
 // from the result, so the adapter answers the same whatever it holds.
-import { z } from 'zod';
 import type { Db } from '../../db/create-database';
+import { ZLeakReport } from '../../types/schemas';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { parseInput } from '../validate';
 import { ownerOfRow } from './token-owner';
-
-export const MAX_LEAK_REPORT_CREDENTIALS = 1000;
-
-export const ZLeakReport = z.strictObject({
-  credentials: z
-    .array(z.string({ error: 'Each credential must be a string' }).max(1000, { error: 'A credential is at most 1000 characters' }), {
-      error: 'credentials must be a list of strings',
-    })
-    .min(1, { error: 'credentials must hold at least 1 string' })
-    .max(MAX_LEAK_REPORT_CREDENTIALS, { error: `credentials must hold at most ${MAX_LEAK_REPORT_CREDENTIALS} strings` }),
-});
 
 export type RevokeLeakedApiTokensOptions = {
   db: Db;
