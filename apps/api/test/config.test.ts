@@ -15,7 +15,8 @@ describe('configuration from the environment', () => {
     expect(config.logLevel).toBe('info');
     expect(config.allowSignup).toBe(true);
     expect(config.publicUrl).toBeNull();
-    expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
+    expect(config.tokenMaxLifetimeDays).toBeNull();
+    expect(config.rateLimits).toEqual({ credentialRevokePerHour: 60, ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
   it('reads valid values', () => {

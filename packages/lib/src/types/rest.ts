@@ -27,7 +27,6 @@ export const ZRestCreatedToken = ZRestTokenMetadata.pick({
   scopes: true,
   createdAt: true,
   expiresAt: true,
-  allowedIps: true,
 })
   .extend({ token: z.string().meta({ description: 'The token itself; shown only in this response' }) })
   .meta({ id: 'CreatedToken' });
