@@ -9,12 +9,14 @@ import { sql } from 'kysely';
 import {
   BUILTIN_SCOPES,
   createLastUsedTracker,
+  createRetiredTokenReuseDetector,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
   type Db,
   type LastUsedTracker,
   type RateLimitStore,
+  watchRevocations,
 } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
@@ -37,7 +39,7 @@ export type AppDeps = {
   logger?: Logger;
   /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
   lastUsed?: LastUsedTracker;
-  /** Where rate-limit counters live; in memory by default. */
+  /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
   /** Scopes the host application adds to the built-in `tokens:read` and `tokens:write`. */
   extraScopes?: readonly string[];
@@ -67,9 +69,17 @@ export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
-  const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
+  // Keeps the token cache in step with revocations made by other servers on the database.
+  const revocations = watchRevocations({
+    db,
+    onError: (error, what) => logger.warn({ err: error }, `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`),
+    onRecovered: () => logger.info('token revocation listener is back'),
+  });
+  const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
+  const limiter = new RateLimiter(rateLimitStore, clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
-  const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
+  const retiredTokens = createRetiredTokenReuseDetector({ db, clock, onError: (error) => logger.error({ err: error }, 'could not check a retired token') });
+  const auth = createApiTokenAuth({ db, clock, lastUsed, retiredTokens, rateLimiter: limiter, limits: config.rateLimits });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
 
   const app = express();
@@ -99,7 +109,9 @@ export function createApp(deps: AppDeps) {
   app.get('/api/health', async (_req, res) => {
     try {
       await sql`select 1`.execute(db);
-      res.json({ status: 'ok' });
+      // Still 200: with the shared counters away, every server goes on with its own.
+      if (rateLimitStore.reachable && !rateLimitStore.reachable()) res.json({ status: 'degraded', redis: 'unreachable' });
+      else res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
@@ -135,7 +147,8 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  return Object.assign(app, { lastUsed, limiter, logger });
+  // `revocations.stop()` goes with closing the server (before the database is destroyed).
+  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger, revocations });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

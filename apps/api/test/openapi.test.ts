@@ -103,6 +103,16 @@ describe('GET /api/v1/openapi.json', () => {
     expect(body.required).toEqual(['name']);
   });
 
+  it('gives every named schema an example that the schema itself accepts', () => {
+    for (const [name, schema] of Object.entries(doc.components.schemas as Record<string, { examples?: unknown[] }>)) {
+      expect(schema.examples?.length, name).toBeGreaterThan(0);
+      for (const example of schema.examples!) {
+        const check = validatorFor(schema)(example);
+        expect(check.ok, `${name}: ${check.errors}`).toBe(true);
+      }
+    }
+  });
+
   it('passes `redocly lint` with the recommended rules: no errors, no warnings', async () => {
     const { lintFromString, createConfig } = await import('@redocly/openapi-core');
     const problems = await lintFromString({ source: JSON.stringify(doc), config: await createConfig({ extends: ['recommended'] }) });

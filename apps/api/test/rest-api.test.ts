@@ -37,7 +37,7 @@ describe('GET /api/v1/me', () => {
         id: aliceToken.id,
         name: 'alice main',
         start: aliceToken.token.slice(0, 8),
-        scopes: ['tokens:read', 'tokens:write'],
+        scopes: ['tokens:read', 'tokens:write', 'audit:read'],
         createdAt: ISO(START_TIME),
         expiresAt: null,
         lastUsedAt: null,
@@ -88,7 +88,7 @@ describe('GET /api/v1/tokens', () => {
       id: bobToken.id,
       name: 'bob main',
       start: bobToken.token.slice(0, 8),
-      scopes: ['tokens:read', 'tokens:write'],
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
       status: 'active',
       createdAt: ISO(START_TIME),
       expiresAt: null,
@@ -173,7 +173,7 @@ describe('POST /api/v1/tokens', () => {
     expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
     expect(res.body).toMatchObject({
       name: 'ci deploy',
-      scopes: ['tokens:read', 'tokens:write'],
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
       createdAt: ISO(START_TIME),
       expiresAt: ISO(START_TIME + 30 * DAY),
     });
@@ -334,12 +334,13 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     try {
       const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
+      expect(Object.keys(res.body).sort()).toEqual([...CREATED_KEYS, 'previousTokenStopsAt'].sort());
       expect(res.body).toMatchObject({
         name: 'rotate me',
         scopes: ['tokens:read'],
         createdAt: ISO(START_TIME + DAY),
         expiresAt: ISO(START_TIME + DAY + 30 * DAY),
+        previousTokenStopsAt: ISO(START_TIME + DAY),
       });
       expect(res.body.id).not.toBe(old.id);
       expect(res.body.token).toMatch(TOKEN_REGEX);
@@ -429,6 +430,11 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     for (const [, attributes, body] of scripts) {
       expect(body?.trim(), "inline script").toBe("");
       const src = /src="([^"]+)"/.exec(attributes!)?.[1];
+      // The one script without a source is the renderer's configuration, held in data attributes.
+      if (src === undefined) {
+        expect(attributes).toContain('data-url="/api/v1/openapi.json"');
+        continue;
+      }
       expect(src).toMatch(/^\/api\/docs\//);
       const asset = await server.request(src!);
       expect(asset.status, src).toBe(200);

@@ -21,9 +21,9 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const clock = new ManualClock(START);
       const user = await insertUser(db, clock);
       const created = await createApiToken({ db, clock, userId: user.id, name: 'Default scopes' });
-      expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write']);
-      expect(created.scopes).toEqual(['tokens:read', 'tokens:write']);
-      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write']);
+      expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
+      expect(created.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
     });
 
     it('with a host application’s scopes, the default is all of them', async () => {
@@ -113,17 +113,27 @@ describeEachDatabase('token scopes', (getDatabase) => {
       expect(await countRows(db, 'api_tokens')).toBe(before);
     });
 
-    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']] as const)('cannot create a token that outlives it (expiresIn %s is FORBIDDEN)', async (expiresIn) => {
-      const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
-      const before = await countRows(db, 'api_tokens');
-      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn }), 'FORBIDDEN', /outlives/);
-      expect(await countRows(db, 'api_tokens')).toBe(before);
-    });
+    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']])(
+      'cannot create a token that outlives it (expiresIn %s is FORBIDDEN)',
+      async (expiresIn) => {
+        const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+        const before = await countRows(db, 'api_tokens');
+        const child = createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn });
+        await expectAppError(child, 'FORBIDDEN', /outlives/);
+        expect(await countRows(db, 'api_tokens')).toBe(before);
+      },
+    );
 
-    it('an omitted expiry through an expiring token is the parent token\'s own, not a refusal', async () => {
+    it('with expiresIn omitted, an expiring token makes a child that lives as long as allowed', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
-      const child = await createApiToken({ db, clock, viaToken, name: 'Omitted child' });
-      expect(child.expiresAt?.getTime()).toBe(viaToken.expiresAt);
+      clock.advance(25 * DAY_MS);
+      const child = await createApiToken({ db, clock, viaToken, name: 'Default child' });
+      expect(child.expiresAt).toEqual(new Date(START + 30 * DAY_MS));
+      expect(child.status).toBe('active');
+      clock.set(START + 30 * DAY_MS - 1);
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).id).toBe(child.id);
+      clock.set(START + 30 * DAY_MS);
+      await expectAppError(getApiTokenByToken({ db, clock, token: child.token }), 'UNAUTHORIZED', 'Expired token');
     });
 
     it('a parent close to its expiry cannot create a child whose fixed lifetime reaches past it', async () => {

@@ -9,6 +9,21 @@ const require = createRequire(import.meta.url);
 // The package's entry is dist/index.js; its standalone browser bundle sits beside it.
 const SCALAR_DIR = path.join(path.dirname(require.resolve('@scalar/api-reference')), 'browser');
 
+const CONFIGURATION = {
+  withDefaultFonts: false,
+  hideClientButton: true,
+  telemetry: false,
+  // Everything a hosted service would add (an AI chat, an MCP generator, deploy menus) stays off.
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
+  defaultOpenAllTags: true,
+};
+
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/</g, '&lt;');
+
+// The configuration travels in data attributes, read by the bundle before its first render; an inline
+// script would need the CSP loosened.
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -17,29 +32,16 @@ const PAGE = `<!doctype html>
 <title>Latchkey API reference</title>
 </head>
 <body>
-<div id="api-reference"></div>
+<script id="api-reference" data-url="/api/v1/openapi.json" data-configuration='${escapeAttribute(JSON.stringify(CONFIGURATION))}'></script>
 <script src="/api/docs/assets/standalone.js"></script>
-<script src="/api/docs/assets/start.js"></script>
 </body>
 </html>
-`;
-
-// A file, not an inline script: the CSP allows scripts from this origin only.
-const START = `Scalar.createApiReference('#api-reference', {
-  url: '/api/v1/openapi.json',
-  withDefaultFonts: false,
-  hideClientButton: true,
-  telemetry: false,
-});
 `;
 
 export function docsRouter(): Router {
   const router = Router();
   router.get('/', (_req, res) => {
     res.type('html').send(PAGE);
-  });
-  router.get('/assets/start.js', (_req, res) => {
-    res.type('js').send(START);
   });
   router.use('/assets', express.static(SCALAR_DIR, { index: false, maxAge: '1d', fallthrough: false }));
   return router;

@@ -1,16 +1,15 @@
 // The signed-in frame: a header with the account and sign-out, a settings menu (personal, then each
 // team), and the page of the current route.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
+import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
 import { Link, navigate, paths, type Route } from '../router';
-import { errorMessage, useTRPC } from '../trpc';
+import { errorMessage, useTRPC, type SignedInUser, type TeamWithRole } from '../trpc';
 
-type User = { id: number; name: string; email: string };
-
-export function SettingsLayout({ user, route, pathname }: { user: User; route: Route; pathname: string }) {
+export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; route: Route; pathname: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const teams = useQuery(trpc.team.getMany.queryOptions());
@@ -64,6 +63,9 @@ export function SettingsLayout({ user, route, pathname }: { user: User; route: R
             <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>
               API Tokens
             </NavLink>
+            <NavLink href={paths.personalActivity} pathname={pathname}>
+              Activity
+            </NavLink>
           </div>
           <div className="nav-group">
             <p className="nav-heading">Teams</p>
@@ -93,6 +95,11 @@ export function SettingsLayout({ user, route, pathname }: { user: User; route: R
                 <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
                   Members
                 </NavLink>
+                {team.role === 'ADMIN' && (
+                  <NavLink href={paths.teamActivity(team.slug)} pathname={pathname}>
+                    Activity
+                  </NavLink>
+                )}
               </div>
             ))
           )}
@@ -114,14 +121,15 @@ function NavLink({ href, pathname, aliases = [], children }: { href: string; pat
   );
 }
 
-type TeamsQuery = { isPending: boolean; isError: boolean; error: unknown; data?: Array<{ id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' }>; refetch: () => unknown };
-
-function Page({ route, user, teams }: { route: Route; user: User; teams: TeamsQuery }) {
+function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams: UseQueryResult<TeamWithRole[], unknown> }) {
   switch (route.name) {
     case 'personal-tokens':
       return <ApiTokensPage team={null} />;
     case 'create-team':
       return <CreateTeamPage />;
+    case 'personal-activity':
+      return <ActivityPage team={null} />;
+    case 'team-activity':
     case 'team-tokens':
     case 'team-members': {
       if (teams.isPending) return <PagePlaceholder />;
@@ -139,6 +147,7 @@ function Page({ route, user, teams }: { route: Route; user: User; teams: TeamsQu
         );
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
+      if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? <ApiTokensPage key={team.id} team={team} /> : <TeamMembersPage key={team.id} team={team} currentUserId={user.id} />;
     }
     default:
@@ -176,7 +185,7 @@ function NotFound({ message }: { message: string }) {
   );
 }
 
-function pageTitle(route: Route, teams: Array<{ slug: string; name: string }> | undefined): string {
+function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
   const team = 'slug' in route ? teams?.find((t) => t.slug === route.slug) : undefined;
   switch (route.name) {
     case 'personal-tokens':
@@ -187,6 +196,10 @@ function pageTitle(route: Route, teams: Array<{ slug: string; name: string }> | 
       return team ? `API Tokens · ${team.name}` : 'API Tokens';
     case 'team-members':
       return team ? `Members · ${team.name}` : 'Members';
+    case 'personal-activity':
+      return 'Activity';
+    case 'team-activity':
+      return team ? `Activity · ${team.name}` : 'Activity';
     default:
       return '';
   }

@@ -61,6 +61,15 @@ export interface ApiTokensTable {
   ip_refused_reported_at: Generated<number | null>;
 }
 
+export interface RevocationLogTable {
+  /** In commit order on SQLite; on PostgreSQL two transactions may commit out of id order. */
+  id: Generated<number>;
+  kind: 'tokens' | 'user' | 'team';
+  /** JSON array: the token ids, or the one user or team id. */
+  ids: string;
+  /** Set by the database (its clock), milliseconds. */
+  created_at: Generated<number>;
+}
 
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -112,6 +121,7 @@ export interface Schema {
   teams: TeamsTable;
   team_members: TeamMembersTable;
   api_tokens: ApiTokensTable;
+  revocation_log: RevocationLogTable;
   audit_events: AuditEventsTable;
   api_token_usage: ApiTokenUsageTable;
   api_token_recent_ips: ApiTokenRecentIpsTable;

@@ -31,9 +31,3 @@ function messageOf({ path, message }: AppErrorIssue): string {
   const field = path.split('.').at(-1)!;
   return message.toLowerCase().includes(field.toLowerCase()) ? message : `${path}: ${message}`;
 }
-
-/** True for a unique-constraint violation on either database. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
-}

@@ -3,6 +3,7 @@
 // schemas.ts with times as ISO 8601 strings: a REST response is `schema.parse(libraryResult)`.
 import { z } from 'zod';
 import { AppErrorCode } from '../errors/app-error';
+import { REST_EXAMPLES } from './rest-examples';
 import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZLeakReport, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
 
 /** A time: a `Date` in the library, an ISO 8601 string on the wire. */
@@ -11,14 +12,14 @@ export const ZRestDateTime = z.codec(z.date(), z.string().meta({ format: 'date-t
   encode: (text) => new Date(text),
 });
 
-export const ZRestTokenMetadata = z.object(apiTokenMetadataFields(ZRestDateTime)).meta({ id: 'TokenMetadata' });
+export const ZRestTokenMetadata = z.object(apiTokenMetadataFields(ZRestDateTime)).meta({ id: 'TokenMetadata', examples: [REST_EXAMPLES.metadata] });
 
 export const ZRestTokenList = z
   .object({
     tokens: z.array(ZRestTokenMetadata),
     nextCursor: ZId.nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
   })
-  .meta({ id: 'TokenList' });
+  .meta({ id: 'TokenList', examples: [REST_EXAMPLES.list] });
 
 export const ZRestCreatedToken = ZRestTokenMetadata.pick({
   id: true,
@@ -29,7 +30,13 @@ export const ZRestCreatedToken = ZRestTokenMetadata.pick({
   expiresAt: true,
 })
   .extend({ token: z.string().meta({ description: 'The token itself; shown only in this response' }) })
-  .meta({ id: 'CreatedToken' });
+  .meta({ id: 'CreatedToken', examples: [REST_EXAMPLES.created] });
+
+export const ZRestRotatedToken = ZRestCreatedToken.extend({
+  previousTokenStopsAt: ZRestDateTime.meta({
+    description: 'When the old token stops working: the grace period’s end, or earlier if it was already due to stop',
+  }),
+}).meta({ id: 'RotatedToken', examples: [REST_EXAMPLES.rotated] });
 
 export const ZRestMe = z
   .object({
@@ -45,7 +52,7 @@ export const ZRestMe = z
     user: ZUser.nullable().meta({ description: "The personal token's user, or the user who made a team token" }),
     team: ZTeam.nullable(),
   })
-  .meta({ id: 'Me' });
+  .meta({ id: 'Me', examples: [REST_EXAMPLES.me] });
 
 export const ZRestError = z
   .object({
@@ -56,7 +63,7 @@ export const ZRestError = z
       .optional()
       .meta({ description: 'Validation errors: one per field, `path` names the field' }),
   })
-  .meta({ id: 'Error' });
+  .meta({ id: 'Error', examples: [REST_EXAMPLES.error] });
 
 // ---- requests. Path and query values arrive as text; digit strings are read as numbers before these
 // schemas see them (rest/parse-request.ts), so the document can type them as what they are.
@@ -86,8 +93,15 @@ export const ZRestListTokensQuery = z.object({
     .meta({ description: '`nextCursor` of the previous page' }),
 });
 
-export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({ id: 'CreateTokenRequest' });
-export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest' });
+export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({
+  id: 'CreateTokenRequest',
+  // zod leaves `examples` out of the input schema of an object with a transform inside (scopes are
+  // de-duplicated); written back here.
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+    jsonSchema.examples = [REST_EXAMPLES.createRequest];
+  },
+});
+export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest', examples: [REST_EXAMPLES.rotateRequest] });
 
 export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport' });
 export const ZRestLeakReportAccepted = z

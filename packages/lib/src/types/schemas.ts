@@ -161,7 +161,9 @@ export const ZRotateApiTokenInput = strictInput({
   gracePeriodSeconds: ZGracePeriodSeconds.optional(),
 });
 
-export const ZApiTokenStatus = z.enum(['active', 'expired']);
+/** `retiring`: rotated with a grace period and still working until `expiresAt`. */
+export const ZApiTokenStatus = z.enum(['active', 'retiring', 'expired']);
+export type ApiTokenStatus = z.infer<typeof ZApiTokenStatus>;
 
 /**
  * The fields of a token's metadata, with `date` for its times: `z.date()` for the library and tRPC,
@@ -191,6 +193,10 @@ export type ApiTokenMetadata = z.infer<typeof ZApiTokenMetadata>;
 
 export const ZCreatedApiToken = ZApiTokenMetadata.extend({ token: z.string() });
 export type CreatedApiToken = z.infer<typeof ZCreatedApiToken>;
+
+/** A rotation's answer: the new token, and when the one it replaces stops working. */
+export const ZRotatedApiToken = ZCreatedApiToken.extend({ previousTokenStopsAt: z.date() });
+export type RotatedApiToken = z.infer<typeof ZRotatedApiToken>;
 
 export const ZUser = z.object({ id: z.number().int(), name: z.string(), email: z.string() });
 export type PublicUser = z.infer<typeof ZUser>;

@@ -9,12 +9,12 @@ import {
   ZRestCreateTokenBody,
   ZRestListTokensQuery,
   ZRestRotateTokenBody,
+  ZRestRotatedToken,
   ZRestTokenIdParams,
   ZRestTokenList,
   ZRestTokenMetadata,
   type VerifiedApiToken,
 } from '@latchkey/lib';
-import { auditContextOf } from '../audit-context';
 import { defineRoute } from '../define-route';
 
 /** `:id` as a number; `self` is the token making the request. */
@@ -45,9 +45,9 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes, instanceMaxLifetimeDays }, token, body, req }) => ({
+  handle: async ({ deps: { db, clock, allowedScopes, instanceMaxLifetimeDays }, token, audit, body }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, instanceMaxLifetimeDays, audit: auditContextOf(req), ...body }),
+    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, instanceMaxLifetimeDays, audit: audit(), ...body }),
   }),
 });
 
@@ -77,8 +77,8 @@ export const deleteToken = defineRoute({
   params: ZRestTokenIdParams,
   responses: { 204: { description: 'Deleted' } },
   errors: [404],
-  handle: async ({ deps: { db, clock }, token, params, req }) => {
-    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: auditContextOf(req) });
+  handle: async ({ deps: { db, clock }, token, audit, params }) => {
+    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit() });
     return { status: 204 };
   },
 });
@@ -93,9 +93,9 @@ export const rotateToken = defineRoute({
   params: ZRestTokenIdParams,
   body: ZRestRotateTokenBody,
   bodyRequired: false,
-  responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
+  responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
-  handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, params, body, req }) => ({
+  handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, audit, params, body }) => ({
     status: 201,
     body: await rotateApiToken({
       db,
@@ -103,7 +103,7 @@ export const rotateToken = defineRoute({
       instanceMaxLifetimeDays,
       viaToken: token,
       id: tokenId(params.id, token),
-      audit: auditContextOf(req),
+      audit: audit(),
       ...body,
     }),
   }),

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { getApiTokens as getApiTokensInLib, ZTeamId, type ApiTokenMetadata } from '@latchkey/lib';
+import { getApiTokens as getApiTokensInLib, ZApiTokenPage, ZTeamId, type ApiTokenMetadata } from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
-export const ZGetApiTokensRequest = z.object({ teamId: ZTeamId }).optional();
+export const ZGetApiTokensRequest = z
+  .object({ teamId: ZTeamId, status: ZApiTokenPage.shape.status, unusedForDays: ZApiTokenPage.shape.unusedForDays })
+  .optional();
 
 // No `.output` schema: the library builds every row as exactly `ApiTokenMetadata` (see
 // toApiTokenMetadata), so validating up to 1,000 of them again was pure overhead. The return type
@@ -14,8 +16,8 @@ export const getApiTokens = authenticatedProcedure
       db: ctx.db,
       clock: ctx.clock,
       userId: ctx.user.id,
-      teamId: input?.teamId,
       instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+      ...input,
     });
     return tokens;
   });

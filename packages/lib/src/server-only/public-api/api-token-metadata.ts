@@ -1,5 +1,5 @@
 // Turns stored token rows into the metadata every adapter shows.
-import type { ApiTokenMetadata } from '../../types/schemas';
+import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas';
 import { policyBreach, type TokenPolicy } from './token-policy';
 
 export type ApiTokenMetadataRow = {
@@ -23,6 +23,13 @@ export function effectiveExpiry(row: { expires_at: number | null; revoke_at: num
   return row.expires_at === null ? row.revoke_at : Math.min(row.expires_at, row.revoke_at);
 }
 
+/** Expired once it stops; retiring while a rotation's grace period still lets it work. */
+export function tokenStatus(row: { expires_at: number | null; revoke_at: number | null }, now: number): ApiTokenStatus {
+  const stopsAt = effectiveExpiry(row);
+  if (stopsAt !== null && stopsAt <= now) return 'expired';
+  return row.revoke_at === null ? 'active' : 'retiring';
+}
+
 /** `policy`: the owner's current one, to mark tokens made before it that break it. */
 export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number, policy?: TokenPolicy): ApiTokenMetadata {
   const expiresAt = effectiveExpiry(row);
@@ -32,7 +39,7 @@ export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number, policy
     name: row.name,
     start: row.start,
     scopes,
-    status: expiresAt !== null && expiresAt <= now ? 'expired' : 'active',
+    status: tokenStatus(row, now),
     createdAt: new Date(row.created_at),
     expiresAt: expiresAt === null ? null : new Date(expiresAt),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas';
-import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in';
+import type { ExpiresIn } from '../../universal/expires-in';
 import { BUILTIN_SCOPES } from '../../universal/scopes';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
@@ -10,8 +10,9 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
+import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
 import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
-import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
+import { assertScopesAllowed, getTokenPolicy, lifetimeRefusal, longestAllowedLifetime, type TokenPolicy } from './token-policy';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -53,22 +54,8 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   assertScopesAllowed(policy, scopes);
 
   const now = clock.now();
-  let expiresAt: number | null;
-  if (input.expiresIn === undefined) {
-    const longest = longestAllowedLifetime(policy);
-    const limits = [longest === null ? null : now + longest, parent?.expiresAt ?? null].filter((t): t is number => t !== null);
-    expiresAt = limits.length === 0 ? null : Math.min(...limits);
-  } else {
-    const lifetime = EXPIRES_IN_MS[input.expiresIn];
-    assertLifetimeAllowed(policy, lifetime);
-    expiresAt = lifetime === null ? null : now + lifetime;
-  }
-  if (parent) {
-    assertWithinParentScopes(scopes, parent);
-    if (parent.expiresAt !== null && (expiresAt === null || expiresAt > parent.expiresAt)) {
-      throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot create a token that outlives it; choose an earlier expiry' });
-    }
-  }
+  if (parent) assertWithinParentScopes(scopes, parent);
+  const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent, policy, now, never: input.expiresIn === 'NEVER' }) });
   const allowedIps = input.allowedIps ?? [];
 
   const token = generateApiToken();
@@ -102,6 +89,31 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     return inserted;
   });
   return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+}
+
+/**
+ * Every limit on how late a new token may expire. A team's `maxLifetimeDays` and the instance's
+ * `TOKEN_MAX_LIFETIME_DAYS` join here as further limits (with a 400 naming the rule).
+ */
+function expiryLimits(options: { parent: ActingApiToken | undefined; policy: TokenPolicy; now: number; never: boolean }): ExpiryLimit[] {
+  const { parent, policy, now } = options;
+  const limits: ExpiryLimit[] = [];
+  // The team's or the instance's policy, a 400 naming the rule.
+  const longest = longestAllowedLifetime(policy);
+  if (longest !== null) limits.push({ latest: now + longest, refuse: () => lifetimeRefusal(policy, options.never ? null : Infinity) });
+  // A token may not make one that outlives it.
+  if (parent && parent.expiresAt !== null) {
+    limits.push({
+      latest: parent.expiresAt,
+      refuse: () =>
+        new AppError(AppErrorCode.FORBIDDEN, {
+          message:
+            'A token cannot create a token that outlives it; ' +
+            'choose an earlier expiry, or leave expiresIn out to get the longest allowed',
+        }),
+    });
+  }
+  return limits;
 }
 
 export function assertKnownScopes(scopes: readonly string[], allowedScopes: readonly string[]): void {

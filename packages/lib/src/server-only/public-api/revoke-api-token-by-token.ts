@@ -5,6 +5,7 @@ import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { systemClock, type Clock } from '../clock';
 import { hashSecret } from '../hash';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { ownerOfRow } from './token-owner';
 
 export type RevokeApiTokenByTokenOptions = {
@@ -39,6 +40,7 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
       details: { name: deleted.name, source },
       at: clock.now(),
     });
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     return { id: deleted.id, name: deleted.name };
   });
   if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });

@@ -8,6 +8,7 @@ import { recordAuditEvent } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { parseInput } from '../validate';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { ownerOfRow } from './token-owner';
 
 export type RevokeLeakedApiTokensOptions = {
@@ -46,7 +47,7 @@ export async function revokeLeakedApiTokens(options: RevokeLeakedApiTokensOption
         at: now,
       });
     }
-    // TODO(invalidate): await invalidateApiTokens(trx, { tokenIds: deleted.map((row) => row.id) });
+    if (deleted.length > 0) await invalidateApiTokens(trx, { tokenIds: deleted.map((row) => row.id) });
     return { revoked: deleted.length };
   });
 }

@@ -61,10 +61,15 @@ function policyError(field: 'expiresIn' | 'scopes', message: string): AppError {
 /** Throws a 400 that names the rule when a lifetime (ms, null = never expires) breaks the policy. */
 export function assertLifetimeAllowed(policy: TokenPolicy, lifetime: number | null): void {
   const limit = lifetimeLimit(policy);
-  if (!limit || (lifetime !== null && lifetime <= limit.ms)) return;
+  if (limit && (lifetime === null || lifetime > limit.ms)) throw lifetimeRefusal(policy, lifetime);
+}
+
+/** The 400 for a lifetime past the policy's limit; `lifetime` null: a token that never expires. */
+export function lifetimeRefusal(policy: TokenPolicy, lifetime: number | null): AppError {
+  const limit = lifetimeLimit(policy)!;
   const who = limit.rule === LONGER_THAN_TEAM_ALLOWS ? "This team's token policy" : "This server's token policy";
   const plural = limit.days === 1 ? 'day' : 'days';
-  throw policyError(
+  return policyError(
     'expiresIn',
     lifetime === null
       ? `${who} requires every token to expire, within ${limit.days} ${plural}`

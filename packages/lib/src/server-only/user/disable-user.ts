@@ -2,6 +2,7 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 /** `audit.actor` defaults to the command line, the only way in that disables users today. */
 export type DisableUserOptions = { db: Db; clock: Clock; email: string; audit?: AuditContext };
@@ -17,6 +18,7 @@ export async function disableUser({ db, clock, email, audit }: DisableUserOption
       .executeTakeFirst();
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await invalidateApiTokens(trx, { userId: user.id });
     await recordAuditEvent(trx, {
       type: 'user.disabled',
       actor: audit?.actor ?? { kind: 'cli', id: null, name: null },
