@@ -103,7 +103,11 @@ export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({
 });
 export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest', examples: [REST_EXAMPLES.rotateRequest] });
 
-export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport' });
+export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport', examples: [REST_EXAMPLES.leakReport] });
 export const ZRestLeakReportAccepted = z
   .object({ status: z.literal('accepted') })
-  .meta({ id: 'LeakReportAccepted', description: 'The same answer whether or not anything matched' });
+  .meta({
+    id: 'LeakReportAccepted',
+    description: 'The same answer whether or not anything matched',
+    examples: [REST_EXAMPLES.leakReportAccepted],
+  });
