@@ -95,7 +95,7 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
       return verify(cached, clock, lastUsed, hash, retiredTokens);
     });
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
