@@ -94,7 +94,16 @@ export function createApp(deps: AppDeps) {
   // and X-RateLimit-* headers every /api/v1 response has; each route parses its own body.
   const v1 = express.Router();
   v1.use(corsForPublicApi, auth.rateLimitByIp);
-  v1.use(mountRoutes(REST_ROUTES, { db, clock, allowedScopes, openApi: openApi as unknown as Record<string, unknown> }, auth));
+  const restDeps = {
+    db,
+    clock,
+    allowedScopes,
+    instanceMaxLifetimeDays: config.tokenMaxLifetimeDays,
+    limiter,
+    credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
+    openApi: openApi as unknown as Record<string, unknown>,
+  };
+  v1.use(mountRoutes(REST_ROUTES, restDeps, auth));
   app.use('/api/v1', v1);
 
   app.get('/api/health', async (_req, res) => {

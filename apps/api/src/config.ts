@@ -139,6 +139,19 @@ const ZEnv = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
   RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
+  RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: positiveInt('RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR', 60),
+  TOKEN_MAX_LIFETIME_DAYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return null;
+      const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (!(n >= 1 && n <= 36500)) {
+        ctx.addIssue({ code: 'custom', message: `TOKEN_MAX_LIFETIME_DAYS must be a whole number of days from 1 to 36500, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: z
     .string()
@@ -161,6 +174,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
+  /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
+  tokenMaxLifetimeDays: number | null;
   /** The most verified tokens each server keeps in memory. */
   tokenCacheSize: number;
   /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
@@ -173,6 +188,7 @@ export type Config = {
     authFailuresPerMinute: number;
     trpcPerMinute: number;
     signInFailures: number;
+    credentialRevokePerHour: number;
   };
   /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
   redisUrl: string | null;
@@ -197,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
@@ -206,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       trpcPerMinute: e.RATE_LIMIT_TRPC_PER_MINUTE,
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
+      credentialRevokePerHour: e.RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR,
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -18,7 +18,8 @@ describe('configuration from the environment', () => {
     expect(config.tokenCacheSize).toBe(100_000);
     expect(config.usageRetentionDays).toBe(90);
     expect(config.auditRetentionDays).toBe(365);
-    expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
+    expect(config.tokenMaxLifetimeDays).toBeNull();
+    expect(config.rateLimits).toEqual({ credentialRevokePerHour: 60, ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
   it('reads valid values', () => {

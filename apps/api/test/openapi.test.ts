@@ -83,6 +83,7 @@ describe('GET /api/v1/openapi.json', () => {
     );
     expect(Object.fromEntries(operations)).toEqual({
       'GET /openapi.json': 'public',
+      'POST /credentials/revoke': 'public',
       'GET /me': [],
       'GET /tokens': ['tokens:read'],
       'POST /tokens': ['tokens:write'],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, TOKEN_REGEX, type CreatedApiToken, type PublicTeam } from '@latchkey/lib';
 import { answerOf, DAY, errorOf, START_TIME, startServer, type TestServer } from './support/server';
 
-const METADATA_KEYS = ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes', 'start', 'status'];
+const METADATA_KEYS = ['allowedIps', 'breaksPolicy', 'createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes', 'start', 'status'];
 const CREATED_KEYS = ['createdAt', 'expiresAt', 'id', 'name', 'scopes', 'start', 'token'];
 const ISO = (ms: number) => new Date(ms).toISOString();
 
@@ -94,6 +94,8 @@ describe('GET /api/v1/tokens', () => {
       expiresAt: null,
       lastUsedAt: null,
       createdBy: { id: bob.id, name: 'Bob' },
+      allowedIps: [],
+      breaksPolicy: null,
     });
     expect(JSON.stringify(data)).not.toContain(bobToken.token);
   });
@@ -423,7 +425,7 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     const res = await server.api('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual(['/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
+    expect(Object.keys(res.body.paths).sort()).toEqual(['/credentials/revoke', '/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
   });
 
   it('serves the API reference page with its renderer from this server only (no CDN, no inline script)', async () => {

@@ -274,6 +274,8 @@ describe('apiToken', () => {
       expiresAt: new Date(START_TIME + 90 * DAY),
       lastUsedAt: null,
       createdBy: { id: user.id, name: 'Maker' },
+      allowedIps: [],
+      breaksPolicy: null,
     });
     expect(created.createdAt).toBeInstanceOf(Date);
     const me = await server.api('GET', '/api/v1/me', { token: created.token });

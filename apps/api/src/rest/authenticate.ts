@@ -9,6 +9,8 @@ import {
   MISSING_TOKEN,
   INVALID_TOKEN,
   ownerKey,
+  IP_REFUSAL_REPORT_INTERVAL_MS,
+  recordIpRefusal,
   parseAuthorizationHeader,
   RateLimiter,
   type Clock,
@@ -49,6 +51,8 @@ export type ApiTokenAuthOptions = {
 
 const MINUTE = 60_000;
 
+export const ADDRESS_NOT_ALLOWED = 'This token may not be used from this address';
+
 /**
  * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
  * does), after the promise otherwise. Every request passes here up to three times, and awaiting an
@@ -64,6 +68,23 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   const ipRule: RateLimitRule = { name: 'api-ip', limit: options.limits?.ipPerMinute ?? 1000, windowMs: MINUTE };
   const ownerRule: RateLimitRule = { name: 'api-owner', limit: options.limits?.ownerPerMinute ?? 1000, windowMs: MINUTE };
   const failureRule: RateLimitRule = { name: 'api-auth-failures', limit: options.limits?.authFailuresPerMinute ?? 30, windowMs: MINUTE };
+
+  // When this process last asked the database to record a refusal, per token: a token hammered from
+  // the wrong address costs one write a minute at most, not one per request.
+  const lastIpRefusal = new Map<number, number>();
+
+  function reportIpRefusal(req: Request, token: VerifiedApiToken) {
+    const now = clock.now();
+    const last = lastIpRefusal.get(token.id);
+    if (last !== undefined && now - last < IP_REFUSAL_REPORT_INTERVAL_MS) return;
+    if (lastIpRefusal.size >= 10_000) lastIpRefusal.clear();
+    lastIpRefusal.set(token.id, now);
+    const ip = requestIp(req) ?? null;
+    recordIpRefusal({ db, clock, token, ip, userAgent: req.headers['user-agent'] ?? null }).catch(() => {
+      // Losing one audit event must not turn the 403 into a 500; the next minute tries again.
+      lastIpRefusal.delete(token.id);
+    });
+  }
 
   function clientIp(req: Request): string {
     return requestIp(req) ?? req.socket.remoteAddress ?? 'unknown';
@@ -95,6 +116,12 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     function admit(req: Request, res: Response, next: () => void, token: VerifiedApiToken, owner: RateLimitResult) {
       if (!owner.allowed) return sendTooManyRequests(res, owner);
       setRateLimitHeaders(res, owner);
+      // The address as the rate limits see it (express's trust-proxy rules): X-Forwarded-For counts
+      // only when TRUST_PROXY says so.
+      if (!token.isAllowedIp(requestIp(req))) {
+        reportIpRefusal(req, token);
+        return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: ADDRESS_NOT_ALLOWED }));
+      }
       const missing = scopes.filter((scope) => !token.scopes.includes(scope));
       if (missing.length > 0) {
         return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }));

@@ -3,12 +3,16 @@
 // OpenAPI document (openapi.ts) are all derived from these declarations, so they cannot drift apart.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { AuditContext, Clock, Db, VerifiedApiToken } from '@latchkey/lib';
+import type { AuditContext, Clock, Db, RateLimiter, VerifiedApiToken } from '@latchkey/lib';
 
 export type RestDeps = {
   db: Db;
   clock: Clock;
   allowedScopes: readonly string[];
+  /** TOKEN_MAX_LIFETIME_DAYS, or null. */
+  instanceMaxLifetimeDays: number | null;
+  limiter: RateLimiter;
+  credentialRevokePerHour: number;
   /** The OpenAPI document of these routes, served by one of them. */
   openApi: Record<string, unknown>;
 };

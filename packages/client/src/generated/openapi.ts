@@ -90,6 +90,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked tokens; every one that is live is deleted at once
+         * @description Needs no token. Send 1 to 1000 strings; ones that are not well-formed tokens are skipped. The answer is 202 whether or not anything matched. Limited per client address and hour (RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR).
+         */
+        post: operations["revokeCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -129,6 +149,8 @@ export interface components {
             /** @enum {string} */
             expiresIn?: "NEVER" | "SEVEN_DAYS" | "ONE_MONTH" | "THREE_MONTHS" | "SIX_MONTHS" | "ONE_YEAR";
             scopes?: string[];
+            /** @description IPv4/IPv6 addresses or CIDR ranges the token may be used from; empty or absent: any */
+            allowedIps?: string[];
         };
         /**
          * @example {
@@ -137,6 +159,16 @@ export interface components {
          */
         RotateTokenRequest: {
             gracePeriodSeconds?: number;
+        };
+        /**
+         * @example {
+         *       "credentials": [
+         *         "api_Ab3xExampleOnlyNotARealToken0026srBX"
+         *       ]
+         *     }
+         */
+        LeakReport: {
+            credentials: string[];
         };
         /**
          * @example {
@@ -230,7 +262,11 @@ export interface components {
          *           "createdBy": {
          *             "id": 7,
          *             "name": "Ada Lovelace"
-         *           }
+         *           },
+         *           "allowedIps": [
+         *             "203.0.113.0/24"
+         *           ],
+         *           "breaksPolicy": null
          *         }
          *       ],
          *       "nextCursor": null
@@ -257,7 +293,11 @@ export interface components {
          *       "createdBy": {
          *         "id": 7,
          *         "name": "Ada Lovelace"
-         *       }
+         *       },
+         *       "allowedIps": [
+         *         "203.0.113.0/24"
+         *       ],
+         *       "breaksPolicy": null
          *     }
          */
         TokenMetadata: {
@@ -281,6 +321,10 @@ export interface components {
                 id: number;
                 name: string;
             } | null;
+            /** @description Addresses or CIDR ranges the token may be used from; [] = any */
+            allowedIps: string[];
+            /** @description Why the token breaks its team's or the instance's current policy (made before it); null if it does not */
+            breaksPolicy: string | null;
         };
         /**
          * @example {
@@ -347,6 +391,16 @@ export interface components {
              * @example 2026-12-01T09:30:00.000Z
              */
             previousTokenStopsAt: string;
+        };
+        /**
+         * @description The same answer whether or not anything matched
+         * @example {
+         *       "status": "accepted"
+         *     }
+         */
+        LeakReportAccepted: {
+            /** @constant */
+            status: "accepted";
         };
     };
     responses: never;
@@ -896,6 +950,82 @@ export interface operations {
                 };
             };
             /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeakReport"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeakReportAccepted"];
+                };
+            };
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 64 KB (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -154,6 +154,17 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_policies_and_allowed_ips': {
+      async up(db: Kysely<any>) {
+        // Normalised addresses and CIDR ranges as a JSON array; '[]' is any address.
+        await db.schema.alterTable('api_tokens').addColumn('allowed_ips', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        // When a refusal from another address was last recorded, so that it is at most once a minute.
+        await db.schema.alterTable('api_tokens').addColumn('ip_refused_reported_at', time as 'integer').execute();
+        // A team's token policy; null is no limit.
+        await db.schema.alterTable('teams').addColumn('policy_max_lifetime_days', 'integer').execute();
+        await db.schema.alterTable('teams').addColumn('policy_allowed_scopes', 'text').execute();
+      },
+    },
   };
 }
 

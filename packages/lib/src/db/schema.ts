@@ -26,6 +26,10 @@ export interface TeamsTable {
   name: string;
   slug: string;
   created_at: number;
+  /** The longest lifetime a new team token may have, in days; null is no limit. */
+  policy_max_lifetime_days: Generated<number | null>;
+  /** JSON array of the scopes a new team token may hold; null is every scope. */
+  policy_allowed_scopes: Generated<string | null>;
 }
 
 export interface TeamMembersTable {
@@ -52,6 +56,9 @@ export interface ApiTokensTable {
   user_id: number | null;
   team_id: number | null;
   created_by: number | null;
+  /** JSON array of normalised addresses and CIDR ranges; '[]' is any address. */
+  allowed_ips: Generated<string>;
+  ip_refused_reported_at: Generated<number | null>;
 }
 
 export interface RevocationLogTable {

@@ -15,6 +15,8 @@ const metadata = {
   expiresAt: '2027-03-01T09:30:00.000Z',
   lastUsedAt: '2026-12-01T10:02:14.000Z',
   createdBy: { id: 7, name: 'Ada Lovelace' },
+  allowedIps: ['203.0.113.0/24'],
+  breaksPolicy: null,
 };
 
 export const REST_EXAMPLES = {
@@ -47,4 +49,6 @@ export const REST_EXAMPLES = {
   error: { code: 'INVALID_BODY', message: 'Name must be at least 3 characters', issues: [{ path: 'name', message: 'Name must be at least 3 characters' }] },
   createRequest: { name: 'Nightly export', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] },
   rotateRequest: { gracePeriodSeconds: 3600 },
+  leakReport: { credentials: [TOKEN] },
+  leakReportAccepted: { status: 'accepted' },
 };

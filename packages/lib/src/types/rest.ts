@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AppErrorCode } from '../errors/app-error';
 import { REST_EXAMPLES } from './rest-examples';
-import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
+import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZLeakReport, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
 
 /** A time: a `Date` in the library, an ISO 8601 string on the wire. */
 export const ZRestDateTime = z.codec(z.date(), z.string().meta({ format: 'date-time', examples: ['2026-12-01T09:30:00.000Z'] }), {
@@ -102,3 +102,12 @@ export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({
   },
 });
 export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest', examples: [REST_EXAMPLES.rotateRequest] });
+
+export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport', examples: [REST_EXAMPLES.leakReport] });
+export const ZRestLeakReportAccepted = z
+  .object({ status: z.literal('accepted') })
+  .meta({
+    id: 'LeakReportAccepted',
+    description: 'The same answer whether or not anything matched',
+    examples: [REST_EXAMPLES.leakReportAccepted],
+  });

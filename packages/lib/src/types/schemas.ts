@@ -1,6 +1,7 @@
 // The zod schemas every adapter shares: tRPC, REST, OpenAPI, the CLI and the UI form.
 import { z } from 'zod';
 import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in';
+import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips';
 import { SCOPE_REGEX } from '../universal/scopes';
 
 // Unicode C (control, format such as zero-width, surrogate, private use, unassigned), Zl and Zp.
@@ -94,12 +95,65 @@ export function strictInput<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape);
 }
 
+/**
+ * Addresses or CIDR ranges a token may be used from (empty: any), each in its normal form; an entry
+ * that is neither is refused by its value, so the user sees which one to fix.
+ */
+export const ZAllowedIps = z
+  .array(z.string({ error: 'Each allowed address must be text' }).max(100, { error: 'An allowed address is at most 100 characters' }), {
+    error: 'allowedIps must be a list of IP addresses or CIDR ranges',
+  })
+  .max(MAX_ALLOWED_IPS, { error: `A token may have at most ${MAX_ALLOWED_IPS} allowed addresses` })
+  .transform((entries, ctx) => {
+    const normal: string[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const result = normaliseAllowedIp(entry);
+      if (result.ok) normal.push(result.value);
+      else ctx.addIssue({ code: 'custom', path: [index], message: `${JSON.stringify(entry)} is ${result.reason}` });
+    }
+    return [...new Set(normal)];
+  })
+  .meta({ description: 'IPv4/IPv6 addresses or CIDR ranges the token may be used from; empty or absent: any' });
+
+// ---- leak reports
+
+export const MAX_LEAK_REPORT_CREDENTIALS = 1000;
+
+export const ZLeakReport = strictInput({
+  credentials: z
+    .array(z.string({ error: 'Each credential must be a string' }).max(1000, { error: 'A credential is at most 1000 characters' }), {
+      error: 'credentials must be a list of strings',
+    })
+    .min(1, { error: 'credentials must hold at least 1 string' })
+    .max(MAX_LEAK_REPORT_CREDENTIALS, { error: `credentials must hold at most ${MAX_LEAK_REPORT_CREDENTIALS} strings` }),
+});
+
+// ---- team policies
+
+export const ZMaxLifetimeDays = z
+  .number({ error: 'maxLifetimeDays must be a whole number of days from 1 to 365, or null' })
+  .int({ error: 'maxLifetimeDays must be a whole number of days from 1 to 365, or null' })
+  .min(1, { error: 'maxLifetimeDays must be at least 1 day' })
+  .max(365, { error: 'maxLifetimeDays must be at most 365 days' });
+
+export const ZTeamPolicy = z.object({
+  maxLifetimeDays: ZMaxLifetimeDays.nullable(),
+  allowedScopes: z.array(ZScope).nullable(),
+});
+export type TeamPolicy = z.infer<typeof ZTeamPolicy>;
+
+export const ZUpdateTeamPolicyInput = strictInput({
+  maxLifetimeDays: ZMaxLifetimeDays.nullable().optional(),
+  allowedScopes: z.array(ZScope).max(50).nullable().optional(),
+});
+
 // ---- API tokens
 
 export const ZCreateApiTokenInput = strictInput({
   name: ZTokenName,
   expiresIn: ZExpiresIn.optional(),
   scopes: ZScopes.optional(),
+  allowedIps: ZAllowedIps.optional(),
 });
 export type CreateApiTokenInput = z.infer<typeof ZCreateApiTokenInput>;
 
@@ -126,6 +180,11 @@ export function apiTokenMetadataFields<D extends z.ZodType>(date: D) {
     expiresAt: date.nullable().meta({ description: 'When the token stops working; null if it never expires' }),
     lastUsedAt: date.nullable().meta({ description: 'Accurate to within 60 seconds; null if never used' }),
     createdBy: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    allowedIps: z.array(z.string()).meta({ description: 'Addresses or CIDR ranges the token may be used from; [] = any' }),
+    breaksPolicy: z
+      .string()
+      .nullable()
+      .meta({ description: "Why the token breaks its team's or the instance's current policy (made before it); null if it does not" }),
   };
 }
 

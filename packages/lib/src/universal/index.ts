@@ -5,3 +5,4 @@ export * from './scopes';
 export * from './expires-in';
 export * from './permissions';
 export * from './audit-event-types';
+export * from './allowed-ips';

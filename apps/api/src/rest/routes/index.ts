@@ -1,7 +1,8 @@
 // Every route of /api/v1. Adding one: a declaration (see define-route.ts) and its library function.
 import type { RestRoute } from '../define-route';
+import { revokeCredentials } from './credentials';
 import { getMe } from './me';
 import { openApiDocument } from './openapi-document';
 import { createToken, deleteToken, getToken, listTokens, rotateToken } from './tokens';
 
-export const REST_ROUTES: readonly RestRoute[] = [getMe, listTokens, createToken, getToken, deleteToken, rotateToken, openApiDocument];
+export const REST_ROUTES: readonly RestRoute[] = [getMe, listTokens, createToken, getToken, deleteToken, rotateToken, revokeCredentials, openApiDocument];

@@ -29,9 +29,9 @@ export const listTokens = defineRoute({
   access: { scope: 'tokens:read' },
   query: ZRestListTokensQuery,
   responses: { 200: { description: 'A page of tokens', schema: ZRestTokenList } },
-  handle: async ({ deps: { db, clock }, token, query }) => ({
+  handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, query }) => ({
     status: 200,
-    body: await getApiTokens({ db, clock, viaToken: token, limit: query.limit, cursor: query.cursor }),
+    body: await getApiTokens({ db, clock, viaToken: token, limit: query.limit, cursor: query.cursor, instanceMaxLifetimeDays }),
   }),
 });
 
@@ -45,9 +45,9 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes }, token, audit, body }) => ({
+  handle: async ({ deps: { db, clock, allowedScopes, instanceMaxLifetimeDays }, token, audit, body }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, audit: audit(), ...body }),
+    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, instanceMaxLifetimeDays, audit: audit(), ...body }),
   }),
 });
 
@@ -61,9 +61,9 @@ export const getToken = defineRoute({
   params: ZRestTokenIdParams,
   responses: { 200: { description: 'The token', schema: ZRestTokenMetadata } },
   errors: [404],
-  handle: async ({ deps: { db, clock }, token, params }) => ({
+  handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, params }) => ({
     status: 200,
-    body: await getApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token) }),
+    body: await getApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), instanceMaxLifetimeDays }),
   }),
 });
 
@@ -95,8 +95,16 @@ export const rotateToken = defineRoute({
   bodyRequired: false,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
-  handle: async ({ deps: { db, clock }, token, audit, params, body }) => ({
+  handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, audit, params, body }) => ({
     status: 201,
-    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit(), ...body }),
+    body: await rotateApiToken({
+      db,
+      clock,
+      instanceMaxLifetimeDays,
+      viaToken: token,
+      id: tokenId(params.id, token),
+      audit: audit(),
+      ...body,
+    }),
   }),
 });

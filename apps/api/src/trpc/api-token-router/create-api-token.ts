@@ -6,5 +6,13 @@ export const createApiToken = authenticatedProcedure
   .input(ZCreateApiTokenRequest)
   .output(ZCreateApiTokenResponse)
   .mutation(({ ctx, input }) =>
-    createApiTokenInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, allowedScopes: ctx.allowedScopes, audit: ctx.audit, ...input }),
+    createApiTokenInLib({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      allowedScopes: ctx.allowedScopes,
+      instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+      audit: ctx.audit,
+      ...input,
+    }),
   );

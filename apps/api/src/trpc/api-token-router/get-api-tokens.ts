@@ -12,6 +12,12 @@ export const ZGetApiTokensRequest = z
 export const getApiTokens = authenticatedProcedure
   .input(ZGetApiTokensRequest)
   .query(async ({ ctx, input }): Promise<ApiTokenMetadata[]> => {
-    const { tokens } = await getApiTokensInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, ...input });
+    const { tokens } = await getApiTokensInLib({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+      ...input,
+    });
     return tokens;
   });

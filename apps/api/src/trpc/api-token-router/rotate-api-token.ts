@@ -22,5 +22,6 @@ export const rotateApiToken = authenticatedProcedure
       id: input.id,
       gracePeriodSeconds: input.gracePeriodSeconds,
       audit: ctx.audit,
+      instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
     }),
   );

@@ -1,5 +1,6 @@
 // Turns stored token rows into the metadata every adapter shows.
 import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas';
+import { policyBreach, type TokenPolicy } from './token-policy';
 
 export type ApiTokenMetadataRow = {
   id: number;
@@ -12,6 +13,8 @@ export type ApiTokenMetadataRow = {
   last_used_at: number | null;
   created_by: number | null;
   created_by_name: string | null;
+  /** JSON array; '[]' is any address. */
+  allowed_ips: string;
 };
 
 /** When the token stops working: its expiry, or earlier when a rotation's grace period ends first. */
@@ -27,17 +30,21 @@ export function tokenStatus(row: { expires_at: number | null; revoke_at: number 
   return row.revoke_at === null ? 'active' : 'retiring';
 }
 
-export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number): ApiTokenMetadata {
+/** `policy`: the owner's current one, to mark tokens made before it that break it. */
+export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number, policy?: TokenPolicy): ApiTokenMetadata {
   const expiresAt = effectiveExpiry(row);
+  const scopes = JSON.parse(row.scopes) as string[];
   return {
     id: row.id,
     name: row.name,
     start: row.start,
-    scopes: JSON.parse(row.scopes) as string[],
+    scopes,
     status: tokenStatus(row, now),
     createdAt: new Date(row.created_at),
     expiresAt: expiresAt === null ? null : new Date(expiresAt),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
     createdBy: row.created_by === null || row.created_by_name === null ? null : { id: row.created_by, name: row.created_by_name },
+    allowedIps: JSON.parse(row.allowed_ips) as string[],
+    breaksPolicy: policy ? policyBreach(policy, { createdAt: row.created_at, expiresAt: row.expires_at, scopes }) : null,
   };
 }

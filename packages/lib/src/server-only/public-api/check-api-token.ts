@@ -7,6 +7,7 @@ import type { Db } from '../../db/create-database';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { apiTokenCacheOf, type CachedTokenKeys } from './api-token-cache';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
+import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
@@ -22,6 +23,10 @@ export type VerifiedApiToken = ActingApiToken & {
   /** The personal token's user, or the user who made a team token (null if deleted). */
   user: PublicUser | null;
   team: PublicTeam | null;
+  /** Addresses or CIDR ranges it may be used from; [] = any. */
+  allowedIps: readonly string[];
+  /** Built once from `allowedIps` when the row is read and kept in the cache, so a request parses no range. */
+  isAllowedIp: AllowedIpMatcher;
 };
 
 export const INVALID_TOKEN = 'Invalid token';
@@ -36,7 +41,7 @@ const LOOKUP = definePreparedQuery('api_token_lookup', (db, p: { hash: string })
     .leftJoin('teams as tm', 'tm.id', 't.team_id')
     .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at'])
     .select(['t.user_id', 't.team_id', 't.created_by', 'u.id as owner_id', 'u.name as owner_name', 'u.email as owner_email'])
-    .select(['u.disabled_at as owner_disabled_at', 'tm.name as team_name', 'tm.slug as team_slug'])
+    .select(['u.disabled_at as owner_disabled_at', 'tm.name as team_name', 'tm.slug as team_slug', 't.allowed_ips'])
     .where('t.token_hash', '=', p.hash),
 );
 
@@ -118,6 +123,7 @@ function toCached(row: TokenLookupRow): CachedApiToken {
     createdById: row.created_by,
     user: row.owner_id === null ? null : { id: row.owner_id, name: row.owner_name!, email: row.owner_email! },
     team: row.team_id === null ? null : { id: row.team_id, name: row.team_name!, slug: row.team_slug! },
+    ...allowedIpsOf(row.allowed_ips),
   };
   return {
     id: row.id,
@@ -152,4 +158,13 @@ function verify(
   cached.accepted.token.lastUsedAt = cached.lastUsedAt;
   if (lastUsed) cached.lastUsedAt = lastUsed.touch(cached.id, cached.lastUsedAt);
   return cached.accepted;
+}
+
+const ANY_ADDRESS = Object.freeze({ allowedIps: Object.freeze([]) as readonly string[], isAllowedIp: allowedIpMatcher([]) });
+
+function allowedIpsOf(stored: string): { allowedIps: readonly string[]; isAllowedIp: AllowedIpMatcher } {
+  // Most tokens have no address limit: no parse, one shared matcher.
+  if (stored === '[]') return ANY_ADDRESS;
+  const allowedIps = JSON.parse(stored) as string[];
+  return { allowedIps, isAllowedIp: allowedIpMatcher(allowedIps) };
 }

@@ -13,6 +13,7 @@ import { toApiTokenMetadata } from './api-token-metadata';
 import { assertUsersEnabled } from '../user/assert-users-enabled';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
 import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken } from './token-owner';
+import { assertScopesAllowed, getTokenPolicy, lifetimeRefusal, longestAllowedLifetime, type TokenPolicy } from './token-policy';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -24,6 +25,10 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   allowedScopes?: readonly string[];
   /** Who acts and from where, for the `token.created` event. */
   audit?: AuditContext;
+  /** Addresses or CIDR ranges the token may be used from; none = any. */
+  allowedIps?: readonly string[];
+  /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
+  instanceMaxLifetimeDays?: number | null;
 };
 
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
@@ -32,15 +37,28 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   // A token that creates another may not give it more scopes or a later expiry than it has.
   const parent = options.viaToken;
   const allowedScopes = options.allowedScopes ?? BUILTIN_SCOPES;
-  const input = parseInput(ZCreateApiTokenInput, { name: options.name, expiresIn: options.expiresIn, scopes: options.scopes });
-  const scopes = input.scopes ?? (parent ? [...parent.scopes] : [...allowedScopes]);
-  assertKnownScopes(scopes, allowedScopes);
-
+  const input = parseInput(ZCreateApiTokenInput, {
+    name: options.name,
+    expiresIn: options.expiresIn,
+    scopes: options.scopes,
+    allowedIps: options.allowedIps,
+  });
   const { owner, createdBy } = await resolveTokenOwner(db, options);
   await assertUsersEnabled(db, usersGivenToken(owner, options));
+  const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
+  // Scopes and expiry the caller left out are the widest the policy and the parent token allow,
+  // never a refusal of a choice the caller did not make.
+  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter(
+    (scope) => !policy.team?.allowedScopes || policy.team.allowedScopes.includes(scope),
+  );
+  const scopes = input.scopes ?? defaultScopes;
+  assertKnownScopes(scopes, allowedScopes);
+  assertScopesAllowed(policy, scopes);
+
   const now = clock.now();
   if (parent) assertWithinParentScopes(scopes, parent);
-  const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent }) });
+  const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent, policy, now, never: input.expiresIn === 'NEVER' }) });
+  const allowedIps = input.allowedIps ?? [];
 
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
@@ -58,15 +76,16 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
       last_used_at: null,
       ...ownerColumns(owner),
       created_by: createdBy,
+      allowed_ips: JSON.stringify(allowedIps),
     })
-    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
     .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.created',
       ...auditFields(options),
       owner,
       tokenId: inserted.id,
-      details: { name: inserted.name, scopes, expiresAt },
+      details: { name: inserted.name, scopes, expiresAt, allowedIps },
       at: now,
     });
     return inserted;
@@ -78,8 +97,12 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
  * Every limit on how late a new token may expire. A team's `maxLifetimeDays` and the instance's
  * `TOKEN_MAX_LIFETIME_DAYS` join here as further limits (with a 400 naming the rule).
  */
-function expiryLimits({ parent }: { parent: ActingApiToken | undefined }): ExpiryLimit[] {
+function expiryLimits(options: { parent: ActingApiToken | undefined; policy: TokenPolicy; now: number; never: boolean }): ExpiryLimit[] {
+  const { parent, policy, now } = options;
   const limits: ExpiryLimit[] = [];
+  // The team's or the instance's policy, a 400 naming the rule.
+  const longest = longestAllowedLifetime(policy);
+  if (longest !== null) limits.push({ latest: now + longest, refuse: () => lifetimeRefusal(policy, options.never ? null : Infinity) });
   // A token may not make one that outlives it.
   if (parent && parent.expiresAt !== null) {
     limits.push({

@@ -5,9 +5,12 @@ import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
 import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
+import { getTokenPolicy } from './token-policy';
 
 /** One of the owner's tokens; someone else's id is NOT_FOUND, exactly like an unknown one. */
-export async function getApiTokenById(options: ApiTokenActor & { db: Db; clock: Clock; id: number }): Promise<ApiTokenMetadata> {
+export async function getApiTokenById(
+  options: ApiTokenActor & { db: Db; clock: Clock; id: number; instanceMaxLifetimeDays?: number | null },
+): Promise<ApiTokenMetadata> {
   const { db, clock } = options;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const { owner } = await resolveTokenOwner(db, options);
@@ -26,10 +29,11 @@ export async function getApiTokenById(options: ApiTokenActor & { db: Db; clock: 
       'api_tokens.last_used_at',
       'api_tokens.created_by',
       'creator.name as created_by_name',
+      'api_tokens.allowed_ips',
     ])
     .where('api_tokens.id', '=', id)
     .where((eb) => eb.or([eb('api_tokens.revoke_at', 'is', null), eb('api_tokens.revoke_at', '>', now)]));
   const row = await whereOwner(query, owner).executeTakeFirst();
   if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
-  return toApiTokenMetadata(row, now);
+  return toApiTokenMetadata(row, now, await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays));
 }

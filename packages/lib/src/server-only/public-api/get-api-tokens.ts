@@ -7,6 +7,7 @@ import { AppErrorCode } from '../../errors/app-error';
 import type { ApiTokenMetadata } from '../../types/schemas';
 import type { Clock } from '../clock';
 import { parseInput } from '../validate';
+import { getTokenPolicy } from './token-policy';
 import { toApiTokenMetadata, type ApiTokenMetadataRow } from './api-token-metadata';
 import { type ApiTokenActor, resolveTokenOwner, type TokenOwner } from './token-owner';
 
@@ -31,6 +32,8 @@ export type GetApiTokensOptions = ApiTokenActor & {
   cursor?: number;
   status?: 'active' | 'expired' | string;
   unusedForDays?: number;
+  /** TOKEN_MAX_LIFETIME_DAYS, to mark tokens that outlive it. */
+  instanceMaxLifetimeDays?: number | null;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -47,6 +50,7 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
+  const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   const rows: ApiTokenMetadataRow[] = await LIST_BY_OWNER[owner.kind].all(db, {
     ownerId: owner.kind === 'user' ? owner.userId : owner.teamId,
     now,
@@ -60,7 +64,7 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
     usedBefore: page.unusedForDays === undefined ? NONE : now - page.unusedForDays * DAY_MS,
   });
   const more = page.limit !== undefined && rows.length > page.limit;
-  const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
+  const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now, policy));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
@@ -81,7 +85,7 @@ function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
       .selectFrom('api_tokens as t')
       .leftJoin('users as creator', 'creator.id', 't.created_by')
       .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at', 't.created_by'])
-      .select('creator.name as created_by_name')
+      .select(['creator.name as created_by_name', 't.allowed_ips'])
       .where(ownerColumn, '=', p.ownerId)
       .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
       .where('t.id', '<', p.before)

@@ -14,6 +14,7 @@ import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { assertUsersEnabled } from '../user/assert-users-enabled';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken, whereOwner } from './token-owner';
+import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy } from './token-policy';
 
 export type RotateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -23,6 +24,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
   gracePeriodSeconds?: number;
   /** Who acts and from where, for the `token.rotated` event. */
   audit?: AuditContext;
+  /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
+  instanceMaxLifetimeDays?: number | null;
 };
 
 /**
@@ -39,6 +42,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
   const { owner, createdBy } = await resolveTokenOwner(db, options);
   await assertUsersEnabled(db, usersGivenToken(owner, options));
+  const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   const now = clock.now();
   const token = generateApiToken();
 
@@ -64,6 +68,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
 
     const scopes = JSON.parse(old.scopes) as string[];
     const lifetime = old.expires_at === null ? null : old.expires_at - old.created_at;
+    // The new token is a new token: it must keep the policy in force now, even if the old one predates it.
+    assertLifetimeAllowed(policy, lifetime);
+    assertScopesAllowed(policy, scopes);
     if (parent) {
       assertWithinParentScopes(scopes, parent);
       const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
@@ -98,8 +105,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
         last_used_at: null,
         ...ownerColumns(owner),
         created_by: createdBy,
+        allowed_ips: old.allowed_ips,
       })
-      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
+      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
       .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.rotated',

@@ -1,0 +1,17 @@
+// team.policy.*: any member may read the team's token policy (the create dialog needs it); only
+// ADMINs change it. `instanceMaxLifetimeDays` tells the UI the server-wide limit on top of it.
+import { z } from 'zod';
+import { getTeamPolicy, updateTeamPolicy, ZId, ZUpdateTeamPolicyInput } from '@latchkey/lib';
+import { authenticatedProcedure, router } from '../trpc';
+
+export const policyRouter = router({
+  get: authenticatedProcedure.input(z.object({ teamId: ZId })).query(async ({ ctx, input }) => ({
+    ...(await getTeamPolicy({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
+    instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+  })),
+  update: authenticatedProcedure
+    .input(ZUpdateTeamPolicyInput.extend({ teamId: ZId }))
+    .mutation(({ ctx, input }) =>
+      updateTeamPolicy({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, knownScopes: ctx.allowedScopes, audit: ctx.audit, ...input }),
+    ),
+});

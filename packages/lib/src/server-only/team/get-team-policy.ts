@@ -1,0 +1,20 @@
+import type { Db } from '../../db/create-database';
+import { AppError, AppErrorCode } from '../../errors/app-error';
+import { ZId, type TeamPolicy } from '../../types/schemas';
+import { teamPolicyOfRow } from '../public-api/token-policy';
+import { parseInput } from '../validate';
+import { getTeamRole } from './get-team-role';
+
+/** A team's token policy; any member may read it (the create dialog needs it), outsiders get NOT_FOUND. */
+export async function getTeamPolicy(options: { db: Db; userId: number; teamId: number }): Promise<TeamPolicy> {
+  const { db } = options;
+  const teamId = parseInput(ZId, options.teamId, AppErrorCode.INVALID_REQUEST);
+  await getTeamRole(db, teamId, options.userId);
+  const row = await db
+    .selectFrom('teams')
+    .select(['policy_max_lifetime_days', 'policy_allowed_scopes'])
+    .where('id', '=', teamId)
+    .executeTakeFirst();
+  if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'Team not found' });
+  return teamPolicyOfRow(row);
+}

@@ -1,0 +1,292 @@
+// Leak reports, team and instance token policies, and per-token address limits.
+import { describe, expect, it } from 'vitest';
+import { AppErrorCode } from '../src/errors/app-error';
+import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
+import { ManualClock } from '../src/server-only/clock';
+import { checkApiToken } from '../src/server-only/public-api/check-api-token';
+import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { recordIpRefusal } from '../src/server-only/public-api/record-ip-refusal';
+import { revokeLeakedApiTokens } from '../src/server-only/public-api/revoke-leaked-api-tokens';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { getTeamPolicy } from '../src/server-only/team/get-team-policy';
+import { updateTeamPolicy } from '../src/server-only/team/update-team-policy';
+import { describeEachDatabase } from '../src/testing/index';
+import { ZAllowedIps } from '../src/types/schemas';
+import { allowedIpMatcher, normaliseAllowedIp } from '../src/universal/allowed-ips';
+import { generateApiToken } from '../src/universal/token-format';
+import { DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+
+const START = Date.UTC(2026, 5, 1, 8, 0, 0);
+
+describe('allowed addresses', () => {
+  it('normalises addresses and ranges, IPv4-mapped IPv6 as IPv4', () => {
+    expect(ZAllowedIps.parse(['10.1.2.3/8', ' 192.0.2.1 ', '2001:DB8::1/32', '::ffff:198.51.100.7', '192.0.2.1/32'])).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1',
+      '2001:db8::/32',
+      '198.51.100.7',
+    ]);
+    expect(ZAllowedIps.parse(['0.0.0.0/0', '::/0'])).toEqual(['0.0.0.0/0', '::/0']);
+  });
+
+  it.each([
+    ['300.1.1.1', 'not an IP address'],
+    ['10.0.0.0/33', 'not an IP address'],
+    ['fe80::1%eth0', 'zone ids'],
+    ['fe80::/10%1', 'zone ids'],
+    ['example.com', 'not an IP address'],
+    ['10.0.0.1/', 'not an IP address'],
+    ['10.1', 'not an IP address'],
+    ['', 'not an IP address'],
+  ])('refuses %j, naming it', (entry, reason) => {
+    const result = ZAllowedIps.safeParse(['192.0.2.1', entry]);
+    expect(result.success).toBe(false);
+    const issue = result.error!.issues[0]!;
+    expect(issue.path).toEqual([1]);
+    expect(issue.message).toContain(JSON.stringify(entry));
+    expect(issue.message).toContain(reason);
+  });
+
+  it('refuses 51 entries and non-string entries', () => {
+    const many = Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`);
+    expect(ZAllowedIps.safeParse(many).error?.issues[0]?.message).toBe('A token may have at most 50 allowed addresses');
+    expect(ZAllowedIps.safeParse(many.slice(0, 50)).success).toBe(true);
+    expect(ZAllowedIps.safeParse([42]).success).toBe(false);
+  });
+
+  it('matches a client address against ranges of both families', () => {
+    const allowed = allowedIpMatcher(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32']);
+    expect(allowed('10.200.3.4')).toBe(true);
+    expect(allowed('::ffff:10.200.3.4')).toBe(true);
+    expect(allowed('192.0.2.1')).toBe(true);
+    expect(allowed('192.0.2.2')).toBe(false);
+    expect(allowed('2001:db8:ffff::1')).toBe(true);
+    expect(allowed('2001:db9::1')).toBe(false);
+    expect(allowed('11.0.0.1')).toBe(false);
+    expect(allowed(undefined)).toBe(false);
+    expect(allowed('not an address')).toBe(false);
+    // Asked again (the remembered answers) it says the same.
+    expect(allowed('11.0.0.1')).toBe(false);
+    expect(allowed('10.200.3.4')).toBe(true);
+  });
+
+  it('lets every address in for no entries, 0.0.0.0/0 or ::/0', () => {
+    for (const entries of [[], ['0.0.0.0/0'], ['::/0']]) {
+      const allowed = allowedIpMatcher(entries);
+      expect(allowed('203.0.113.9')).toBe(true);
+      expect(allowed('2001:db8::9')).toBe(true);
+    }
+  });
+
+  it('keeps a range that normalisation already cleared', () => {
+    expect(normaliseAllowedIp('10.0.0.0/8')).toEqual({ ok: true, value: '10.0.0.0/8' });
+    expect(normaliseAllowedIp('::ffff:10.0.0.0/104')).toEqual({ ok: true, value: '10.0.0.0/8' });
+  });
+});
+
+describeEachDatabase('address limits on tokens', (getDatabase) => {
+  it('stores allowedIps, shows them everywhere, keeps them on rotation and gives the check a matcher', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'Limited', allowedIps: ['10.0.0.1/8', '2001:db8::1'] });
+    expect(created.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
+    const listed = (await getApiTokens({ db, clock, userId: user.id })).tokens[0]!;
+    expect(listed.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
+
+    const check = await checkApiToken({ db, clock, token: created.token });
+    if (!check.ok) throw new Error('token refused');
+    expect(check.token.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
+    expect(check.token.isAllowedIp('10.9.9.9')).toBe(true);
+    expect(check.token.isAllowedIp('192.0.2.1')).toBe(false);
+
+    const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id });
+    expect(rotated.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
+    const unlimited = await createApiToken({ db, clock, userId: user.id, name: 'Anywhere' });
+    expect(unlimited.allowedIps).toEqual([]);
+  });
+
+  it('refuses a bad entry with a 400 naming it, and stores nothing', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const error = await expectAppError(
+      createApiToken({ db, clock, userId: user.id, name: 'Bad', allowedIps: ['10.0.0.0/33'] }),
+      AppErrorCode.INVALID_BODY,
+    );
+    expect(JSON.stringify(error.issues)).toContain('10.0.0.0/33');
+    expect((await getApiTokens({ db, clock, userId: user.id })).tokens).toEqual([]);
+  });
+
+  it('records a refusal at most once a minute per token', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'Limited', allowedIps: ['10.0.0.0/8'] });
+    const token = { id: created.id, name: created.name, owner: { kind: 'user' as const, userId: user.id } };
+    expect(await recordIpRefusal({ db, clock, token, ip: '192.0.2.1' })).toBe(true);
+    clock.advance(30_000);
+    expect(await recordIpRefusal({ db, clock, token, ip: '192.0.2.1' })).toBe(false);
+    clock.advance(30_000);
+    expect(await recordIpRefusal({ db, clock, token, ip: '192.0.2.2' })).toBe(true);
+    const events = await getAuditEvents({ db, userId: user.id, type: 'token.ip_refused' });
+    expect(events.events.map((e) => e.ip)).toEqual(['192.0.2.2', '192.0.2.1']);
+  });
+});
+
+describeEachDatabase('team and instance token policies', (getDatabase) => {
+  async function setup() {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const admin = await insertUser(db, clock);
+    const manager = await insertUser(db, clock);
+    const member = await insertUser(db, clock);
+    const team = await makeTeam(db, clock, admin, [
+      [manager, 'MANAGER'],
+      [member, 'MEMBER'],
+    ]);
+    return { db, clock, admin, manager, member, team };
+  }
+
+  it('lets an ADMIN set the policy, members read it, and refuses a MANAGER and outsiders', async () => {
+    const { db, clock, admin, manager, member, team } = await setup();
+    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual({ maxLifetimeDays: null, allowedScopes: null });
+    await expectAppError(updateTeamPolicy({ db, clock, userId: manager.id, teamId: team.id, maxLifetimeDays: 30 }), AppErrorCode.FORBIDDEN);
+    const outsider = await insertUser(db, clock);
+    await expectAppError(getTeamPolicy({ db, userId: outsider.id, teamId: team.id }), AppErrorCode.NOT_FOUND);
+    const updated = await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    expect(updated).toEqual({ maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual(updated);
+    // Absent fields stay; null lifts a limit.
+    expect(await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: null })).toEqual({
+      maxLifetimeDays: 30,
+      allowedScopes: null,
+    });
+    const events = await getAuditEvents({ db, userId: admin.id, teamId: team.id, type: 'team.policy_updated' });
+    expect(events.events).toHaveLength(2);
+    expect(events.events[1]!.details).toMatchObject({ after: { maxLifetimeDays: 30, allowedScopes: ['tokens:read'] } });
+  });
+
+  it.each([0, 366, 1.5, -1])('refuses maxLifetimeDays %s', async (days) => {
+    const { db, clock, admin, team } = await setup();
+    const error = await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: days }), AppErrorCode.INVALID_BODY);
+    expect(error.issues?.[0]?.path).toBe('maxLifetimeDays');
+  });
+
+  it('refuses unknown or no allowed scopes', async () => {
+    const { db, clock, admin, team } = await setup();
+    await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: ['billing:write'] }), AppErrorCode.INVALID_BODY, /Unknown scope: billing:write/);
+    await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: [] }), AppErrorCode.INVALID_BODY, /at least one scope/);
+  });
+
+  it('refuses a longer preset, NEVER, or a scope outside the allowed set, naming the rule; fills in what was left out', async () => {
+    const { db, clock, admin, team } = await setup();
+    await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    const as = { db, clock, userId: admin.id, teamId: team.id };
+    await expectAppError(createApiToken({ ...as, name: 'Long', expiresIn: 'THREE_MONTHS' }), AppErrorCode.INVALID_BODY, /team's token policy allows tokens to live at most 30 days/);
+    await expectAppError(createApiToken({ ...as, name: 'Forever', expiresIn: 'NEVER' }), AppErrorCode.INVALID_BODY, /requires every token to expire/);
+    await expectAppError(createApiToken({ ...as, name: 'Writer', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:write'] }), AppErrorCode.INVALID_BODY, /does not allow the scope tokens:write/);
+    const ok = await createApiToken({ ...as, name: 'Month', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
+    expect(ok.expiresAt?.getTime()).toBe(START + 30 * DAY_MS);
+    const defaults = await createApiToken({ ...as, name: 'Defaults' });
+    expect(defaults.expiresAt?.getTime()).toBe(START + 30 * DAY_MS);
+    expect(defaults.scopes).toEqual(['tokens:read']);
+    // Personal tokens are not under the team's policy.
+    const personal = await createApiToken({ db, clock, userId: admin.id, name: 'Mine', expiresIn: 'NEVER' });
+    expect(personal.expiresAt).toBeNull();
+  });
+
+  it('does not shorten existing tokens, marks those that break the policy, and refuses to rotate them', async () => {
+    const { db, clock, admin, team } = await setup();
+    const as = { db, clock, userId: admin.id, teamId: team.id };
+    const forever = await createApiToken({ ...as, name: 'Forever', expiresIn: 'NEVER' });
+    const week = await createApiToken({ ...as, name: 'Week', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:read'] });
+    const writer = await createApiToken({ ...as, name: 'Writer', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:write'] });
+    await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    const listed = new Map((await getApiTokens(as)).tokens.map((t) => [t.id, t]));
+    expect(listed.get(forever.id)).toMatchObject({ expiresAt: null, breaksPolicy: 'longer than the team allows' });
+    expect(listed.get(week.id)!.breaksPolicy).toBeNull();
+    expect(listed.get(writer.id)!.breaksPolicy).toBe('has scopes the team does not allow');
+    await expectAppError(rotateApiToken({ ...as, id: forever.id }), AppErrorCode.INVALID_BODY, /requires every token to expire/);
+    const check = await checkApiToken({ db, clock, token: forever.token });
+    expect(check.ok).toBe(true);
+    const rotated = await rotateApiToken({ ...as, id: week.id });
+    expect(rotated.expiresAt?.getTime()).toBe(START + 7 * DAY_MS);
+  });
+
+  it('applies TOKEN_MAX_LIFETIME_DAYS to every token, personal ones too', async () => {
+    const { db, clock, admin, team } = await setup();
+    const limit = { instanceMaxLifetimeDays: 90 };
+    await expectAppError(createApiToken({ db, clock, userId: admin.id, name: 'Year', expiresIn: 'ONE_YEAR', ...limit }), AppErrorCode.INVALID_BODY, /server's token policy allows tokens to live at most 90 days/);
+    const omitted = await createApiToken({ db, clock, userId: admin.id, name: 'Omitted', ...limit });
+    expect(omitted.expiresAt?.getTime()).toBe(START + 90 * DAY_MS);
+    // The tighter of the team's and the instance's limits names its rule.
+    await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 200 });
+    await expectAppError(createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Half', expiresIn: 'SIX_MONTHS', ...limit }), AppErrorCode.INVALID_BODY, /server's/);
+    const old = await createApiToken({ db, clock, userId: admin.id, name: 'Old', expiresIn: 'NEVER' });
+    const listed = (await getApiTokens({ db, clock, userId: admin.id, ...limit })).tokens.find((t) => t.id === old.id)!;
+    expect(listed.breaksPolicy).toBe('longer than this server allows');
+  });
+});
+
+describeEachDatabase('leak reports', (getDatabase) => {
+  it('deletes every live token reported, skips malformed strings, and records token.revoked for each owner', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const alice = await insertUser(db, clock);
+    const bob = await insertUser(db, clock);
+    const a = await createApiToken({ db, clock, userId: alice.id, name: 'Alice key' });
+    const b = await createApiToken({ db, clock, userId: bob.id, name: 'Bob key' });
+    const kept = await createApiToken({ db, clock, userId: bob.id, name: 'Bob other' });
+    const result = await revokeLeakedApiTokens({
+      db,
+      clock,
+      credentials: [a.token, 'api_short', `${b.token.slice(0, -1)}x`, b.token, b.token, generateApiToken(), ` ${a.token} `],
+      ip: '198.51.100.1',
+    });
+    expect(result.revoked).toBe(2);
+    expect((await checkApiToken({ db, clock, token: a.token })).ok).toBe(false);
+    expect((await checkApiToken({ db, clock, token: b.token })).ok).toBe(false);
+    expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(true);
+    for (const [user, token] of [[alice, a], [bob, b]] as const) {
+      const events = (await getAuditEvents({ db, userId: user.id, type: 'token.revoked' })).events;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ tokenId: token.id, actor: { kind: 'leak_report' }, ip: '198.51.100.1', details: { source: 'leak_report' } });
+    }
+  });
+
+  it('a token reported twice is revoked and recorded once', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const a = await createApiToken({ db, clock, userId: user.id, name: 'Twice' });
+    const [first, second] = await Promise.all([
+      revokeLeakedApiTokens({ db, clock, credentials: [a.token] }),
+      revokeLeakedApiTokens({ db, clock, credentials: [a.token] }),
+    ]);
+    expect(first.revoked + second.revoked).toBe(1);
+    expect((await getAuditEvents({ db, userId: user.id, type: 'token.revoked' })).events).toHaveLength(1);
+  });
+
+  it('a report racing a rotation leaves no old token working', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const a = await createApiToken({ db, clock, userId: user.id, name: 'Raced' });
+    const [rotation] = await Promise.allSettled([
+      rotateApiToken({ db, clock, userId: user.id, id: a.id, gracePeriodSeconds: 3600 }),
+      revokeLeakedApiTokens({ db, clock, credentials: [a.token] }),
+    ]);
+    // Whichever came first, the reported token stops at once; a rotation that won keeps its new token.
+    expect((await checkApiToken({ db, clock, token: a.token })).ok).toBe(false);
+    if (rotation.status === 'fulfilled') expect((await checkApiToken({ db, clock, token: rotation.value.token })).ok).toBe(true);
+    else expect(rotation.reason).toMatchObject({ code: AppErrorCode.NOT_FOUND });
+  });
+
+  it.each([[[]], [Array.from({ length: 1001 }, () => 'x')], [[1, 2]], ['api_x']])('refuses a report that is not 1 to 1000 strings', async (credentials) => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    await expectAppError(revokeLeakedApiTokens({ db, clock, credentials: credentials as string[] }), AppErrorCode.INVALID_BODY);
+  });
+});
