@@ -30,3 +30,4 @@ export * from './rate-limit/rate-limiter';
 export * from './public-api/revoke-api-token-by-token';
 export * from './public-api/purge-revoked-api-tokens';
 export * from './rate-limit/redis-rate-limit-store';
+export * from './rate-limit/ping-redis';
