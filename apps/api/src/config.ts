@@ -1,7 +1,7 @@
 // The environment, read once at start into a typed config; a bad value stops the server with a
 // one-line message naming the variable.
 import { z } from 'zod';
-import { DEFAULT_REDIS_KEY_PREFIX, parseDatabaseUrl } from '@latchkey/lib';
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_TOKEN_CACHE_SIZE, parseDatabaseUrl } from '@latchkey/lib';
 
 const positiveInt = (name: string, fallback: number) =>
   z
@@ -117,6 +117,19 @@ const ZEnv = z.object({
         return z.NEVER;
       }
     }),
+  TOKEN_CACHE_SIZE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return DEFAULT_TOKEN_CACHE_SIZE;
+      const v = value.trim().replaceAll('_', '');
+      // Each entry holds about 1 KB; ten million would need some 10 GB.
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000_000) {
+        ctx.addIssue({ code: 'custom', message: `TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "${value}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt('RATE_LIMIT_IP_PER_MINUTE', 1000),
   RATE_LIMIT_OWNER_PER_MINUTE: positiveInt('RATE_LIMIT_OWNER_PER_MINUTE', 1000),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
@@ -142,6 +155,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
+  /** The most verified tokens each server keeps in memory. */
+  tokenCacheSize: number;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
@@ -172,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    tokenCacheSize: e.TOKEN_CACHE_SIZE,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,

@@ -16,7 +16,7 @@ async function main() {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd() });
+  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd(), tokenCacheSize: config.tokenCacheSize });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -60,6 +60,7 @@ async function main() {
       server.closeIdleConnections();
     });
     clearInterval(purge);
+    await app.revocations.stop();
     await lastUsed.stop();
     await rateLimits.close();
     await db.destroy();

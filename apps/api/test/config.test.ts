@@ -15,6 +15,7 @@ describe('configuration from the environment', () => {
     expect(config.logLevel).toBe('info');
     expect(config.allowSignup).toBe(true);
     expect(config.publicUrl).toBeNull();
+    expect(config.tokenCacheSize).toBe(100_000);
     expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
@@ -30,6 +31,8 @@ describe('configuration from the environment', () => {
     expect(config).toMatchObject({ port: 8080, trustProxy: 'loopback', logLevel: 'warn', allowSignup: false, publicUrl: 'https://tokens.example.com' });
     expect(config.rateLimits.ipPerMinute).toBe(5);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TOKEN_CACHE_SIZE: ' 5000 ' }).tokenCacheSize).toBe(5000);
+    expect(loadConfig({ TOKEN_CACHE_SIZE: '1_000_000' }).tokenCacheSize).toBe(1_000_000);
   });
 
   it.each([
@@ -38,6 +41,11 @@ describe('configuration from the environment', () => {
     ['RATE_LIMIT_IP_PER_MINUTE', '0', /RATE_LIMIT_IP_PER_MINUTE must be between 1/],
     ['RATE_LIMIT_OWNER_PER_MINUTE', '-5', /RATE_LIMIT_OWNER_PER_MINUTE must be a whole number/],
     ['RATE_LIMIT_TRPC_PER_MINUTE', '1.5', /RATE_LIMIT_TRPC_PER_MINUTE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '0', /TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "0"/],
+    ['TOKEN_CACHE_SIZE', '-1', /TOKEN_CACHE_SIZE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '1e5', /TOKEN_CACHE_SIZE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '10000001', /TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000/],
+    ['TOKEN_CACHE_SIZE', 'lots', /TOKEN_CACHE_SIZE must be a whole number/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['ALLOW_SIGNUP', 'maybe', /ALLOW_SIGNUP must be true or false/],
     ['TRUST_PROXY', 'everyone!', /TRUST_PROXY must be/],

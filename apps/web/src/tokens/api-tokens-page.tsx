@@ -1,22 +1,18 @@
 // The API Tokens page, personal (teamId null) or a team's; team tokens are for team ADMINs only.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import { TEAM_ADMIN_REQUIRED } from '@latchkey/lib/universal';
 import { useNow } from '../components/use-now';
 import { Link, paths } from '../router';
-import { errorCode, errorMessage, useTRPC } from '../trpc';
+import { errorCode, errorMessage, useTRPC, type TeamWithRole, type TokenListItem } from '../trpc';
 import { CreateTokenDialog } from './create-token-dialog';
 import { DeleteTokenDialog } from './delete-token-dialog';
 import { RotateTokenDialog } from './rotate-token-dialog';
 import { TokenTable } from './token-table';
 
-export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
+type OpenDialog = { kind: 'create' } | { kind: 'delete'; token: TokenListItem } | { kind: 'rotate'; token: TokenListItem } | null;
 
-type Team = { id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' };
-
-type OpenDialog = { kind: 'create' } | { kind: 'delete'; token: ApiTokenMetadata } | { kind: 'rotate'; token: ApiTokenMetadata } | null;
-
-export function ApiTokensPage({ team }: { team: Team | null }) {
+export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
   return (
     <section aria-labelledby="page-heading">

@@ -3,3 +3,4 @@ export * from './token-format';
 export * from './parse-authorization-header';
 export * from './scopes';
 export * from './expires-in';
+export * from './permissions';
