@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import {
   BUILTIN_SCOPES,
   createLastUsedTracker,
+  createRetiredTokenReuseDetector,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
@@ -77,7 +78,8 @@ export function createApp(deps: AppDeps) {
   const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
   const limiter = new RateLimiter(rateLimitStore, clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
-  const auth = createApiTokenAuth({ db, clock, lastUsed, rateLimiter: limiter, limits: config.rateLimits });
+  const retiredTokens = createRetiredTokenReuseDetector({ db, clock, onError: (error) => logger.error({ err: error }, 'could not check a retired token') });
+  const auth = createApiTokenAuth({ db, clock, lastUsed, retiredTokens, rateLimiter: limiter, limits: config.rateLimits });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
 
   const app = express();
@@ -137,7 +139,7 @@ export function createApp(deps: AppDeps) {
   app.use(errorHandler);
 
   // `revocations.stop()` goes with closing the server (before the database is destroyed).
-  return Object.assign(app, { lastUsed, limiter, logger, revocations });
+  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger, revocations });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

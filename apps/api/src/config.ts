@@ -21,6 +21,10 @@ const positiveInt = (name: string, fallback: number) =>
       return n;
     });
 
+/** A retention in days: 1 to 3650 (ten years). */
+const days = (name: string, fallback: number) =>
+  positiveInt(name, fallback).refine((n) => n <= 3650, { message: `${name} must be a number of days from 1 to 3650` });
+
 const bool = (name: string, fallback: boolean) =>
   z
     .string()
@@ -145,6 +149,8 @@ const ZEnv = z.object({
       ctx.addIssue({ code: 'custom', message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}` });
       return z.NEVER;
     }),
+  USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
+  AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
 });
 
 export type Config = {
@@ -157,6 +163,10 @@ export type Config = {
   publicUrl: string | null;
   /** The most verified tokens each server keeps in memory. */
   tokenCacheSize: number;
+  /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
+  usageRetentionDays: number;
+  /** Days audit events are kept. */
+  auditRetentionDays: number;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
@@ -188,6 +198,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
+    usageRetentionDays: e.USAGE_RETENTION_DAYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,

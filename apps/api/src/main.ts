@@ -1,7 +1,7 @@
 // Starts the server: config → database → migrations → listen; on SIGTERM/SIGINT it stops accepting,
 // finishes requests in flight, writes pending last-use times and closes the database.
 import type { AddressInfo } from 'node:net';
-import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApiTokens, systemClock } from '@latchkey/lib';
+import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApiTokens, purgeUsageAndAudit, systemClock } from '@latchkey/lib';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
@@ -31,6 +31,10 @@ async function main() {
   // Tokens whose rotation grace period has ended fail every check already; drop their rows hourly.
   const purge = setInterval(() => {
     purgeRevokedApiTokens({ db, clock }).catch((error: unknown) => logger.error({ err: error }, 'could not purge rotated tokens'));
+    const { usageRetentionDays, auditRetentionDays } = config;
+    purgeUsageAndAudit({ db, clock, usageRetentionDays, auditRetentionDays }).catch((error: unknown) =>
+      logger.error({ err: error }, 'could not purge old usage and audit events'),
+    );
   }, 60 * 60_000);
   purge.unref();
   const rateLimits = await openRateLimitStore({ config, clock, logger });

@@ -46,7 +46,7 @@ afterAll(() => {
 describe('migrate', () => {
   it('creates the database file and its folder, then reports it is up to date', async () => {
     const first = await cli('migrate');
-    expect(first).toEqual({ code: 0, out: ['applied: 0001_initial, 0002_revocation_log'], err: [] });
+    expect(first).toEqual({ code: 0, out: [expect.stringMatching(/^applied: 0001_initial(, \d{4}_\w+)+$/)], err: [] });
     expect(fs.existsSync(dbFile)).toBe(true);
     expect(await cli('migrate')).toEqual({ code: 0, out: ['database is up to date'], err: [] });
   });
@@ -55,7 +55,7 @@ describe('migrate', () => {
     const other = path.join(dir, 'other.db');
     const out: string[] = [];
     expect(await runCli(['migrate'], { DATABASE_URL: `file:${other}` }, (l) => out.push(l), () => {})).toBe(0);
-    expect(out).toEqual(['applied: 0001_initial, 0002_revocation_log']);
+    expect(out).toEqual([expect.stringMatching(/^applied: 0001_initial(, \d{4}_\w+)+$/)]);
     expect(fs.existsSync(other)).toBe(true);
   });
 
@@ -139,7 +139,7 @@ describe('token:create, token:list and token:revoke', () => {
     server.remember(result.out[0]!);
     const me = await server.api('GET', '/api/v1/me', { token: result.out[0] });
     expect(me.status).toBe(200);
-    expect(me.body.token).toMatchObject({ name: 'deploy bot', scopes: ['tokens:read', 'tokens:write'], expiresAt: null });
+    expect(me.body.token).toMatchObject({ name: 'deploy bot', scopes: ['tokens:read', 'tokens:write', 'audit:read'], expiresAt: null });
     expect(me.body.user.email).toBe('ops@example.com');
   });
 
@@ -166,7 +166,7 @@ describe('token:create, token:list and token:revoke', () => {
     expect(personal.code).toBe(0);
     expect(personal.out[0]).toBe('ID\tNAME\tSTART\tSTATUS\tEXPIRES\tLAST USED\tSCOPES');
     expect(personal.out.slice(1).map((line) => line.split('\t')[1])).toEqual(['deploy bot']);
-    expect(personal.out[1]).toMatch(/^\d+\tdeploy bot\tapi_[0-9A-Za-z]{4}…\tactive\tnever\t(never|\S+)\ttokens:read,tokens:write$/);
+    expect(personal.out[1]).toMatch(/^\d+\tdeploy bot\tapi_[0-9A-Za-z]{4}…\tactive\tnever\t(never|\S+)\ttokens:read,tokens:write,audit:read$/);
     const team = await cli('token:list', '--email', 'ops@example.com', '--team', 'platform');
     expect(team.out.slice(1).map((line) => line.split('\t')[1])).toEqual(['team reader']);
     expect(await cli('token:list', '--email', 'dev@example.com')).toEqual({ code: 0, out: ['no tokens'], err: [] });

@@ -16,6 +16,8 @@ describe('configuration from the environment', () => {
     expect(config.allowSignup).toBe(true);
     expect(config.publicUrl).toBeNull();
     expect(config.tokenCacheSize).toBe(100_000);
+    expect(config.usageRetentionDays).toBe(90);
+    expect(config.auditRetentionDays).toBe(365);
     expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
@@ -33,6 +35,7 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TOKEN_CACHE_SIZE: ' 5000 ' }).tokenCacheSize).toBe(5000);
     expect(loadConfig({ TOKEN_CACHE_SIZE: '1_000_000' }).tokenCacheSize).toBe(1_000_000);
+    expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({ usageRetentionDays: 30, auditRetentionDays: 3650 });
   });
 
   it.each([
@@ -51,6 +54,10 @@ describe('configuration from the environment', () => {
     ['TRUST_PROXY', 'everyone!', /TRUST_PROXY must be/],
     ['PUBLIC_URL', 'ftp://example.com', /PUBLIC_URL must be an http\(s\) URL/],
     ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL must be postgres/],
+    ['USAGE_RETENTION_DAYS', 'ninety', /USAGE_RETENTION_DAYS must be a whole number/],
+    ['USAGE_RETENTION_DAYS', '0', /USAGE_RETENTION_DAYS must be between 1/],
+    ['AUDIT_RETENTION_DAYS', '3651', /AUDIT_RETENTION_DAYS must be a number of days from 1 to 3650/],
+    ['AUDIT_RETENTION_DAYS', '12.5', /AUDIT_RETENTION_DAYS must be a whole number/],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

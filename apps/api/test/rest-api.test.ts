@@ -37,7 +37,7 @@ describe('GET /api/v1/me', () => {
         id: aliceToken.id,
         name: 'alice main',
         start: aliceToken.token.slice(0, 8),
-        scopes: ['tokens:read', 'tokens:write'],
+        scopes: ['tokens:read', 'tokens:write', 'audit:read'],
         createdAt: ISO(START_TIME),
         expiresAt: null,
         lastUsedAt: null,
@@ -88,7 +88,7 @@ describe('GET /api/v1/tokens', () => {
       id: bobToken.id,
       name: 'bob main',
       start: bobToken.token.slice(0, 8),
-      scopes: ['tokens:read', 'tokens:write'],
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
       status: 'active',
       createdAt: ISO(START_TIME),
       expiresAt: null,
@@ -171,7 +171,7 @@ describe('POST /api/v1/tokens', () => {
     expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
     expect(res.body).toMatchObject({
       name: 'ci deploy',
-      scopes: ['tokens:read', 'tokens:write'],
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
       createdAt: ISO(START_TIME),
       expiresAt: ISO(START_TIME + 30 * DAY),
     });

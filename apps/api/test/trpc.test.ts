@@ -283,7 +283,7 @@ describe('apiToken', () => {
   it('create: defaults to every scope and no expiry', async () => {
     const { client } = await signedUp('Defaults');
     const created = await client.apiToken.create.mutate({ name: 'defaults' });
-    expect(created.scopes).toEqual(['tokens:read', 'tokens:write']);
+    expect(created.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
     expect(created.expiresAt).toBeNull();
   });
 

@@ -31,6 +31,8 @@ export type Route =
   | { name: 'create-team' }
   | { name: 'team-tokens'; slug: string }
   | { name: 'team-members'; slug: string }
+  | { name: 'personal-activity' }
+  | { name: 'team-activity'; slug: string }
   | { name: 'not-found' };
 
 export const paths = {
@@ -40,6 +42,8 @@ export const paths = {
   createTeam: '/settings/teams/new',
   teamTokens: (slug: string) => `/t/${slug}/settings/tokens`,
   teamMembers: (slug: string) => `/t/${slug}/settings/members`,
+  personalActivity: '/settings/activity',
+  teamActivity: (slug: string) => `/t/${slug}/settings/activity`,
 };
 
 export function matchRoute(pathname: string): Route {
@@ -48,6 +52,9 @@ export function matchRoute(pathname: string): Route {
   if (path === '/sign-up') return { name: 'sign-up' };
   if (path === '/' || path === '/settings' || path === '/settings/tokens') return { name: 'personal-tokens' };
   if (path === '/settings/teams/new') return { name: 'create-team' };
+  if (path === '/settings/activity') return { name: 'personal-activity' };
+  const teamActivity = /^\/t\/([a-z0-9-]+)\/settings\/activity$/.exec(path);
+  if (teamActivity) return { name: 'team-activity', slug: teamActivity[1]! };
   const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members))?$/.exec(path);
   if (team) return team[2] === 'members' ? { name: 'team-members', slug: team[1]! } : { name: 'team-tokens', slug: team[1]! };
   return { name: 'not-found' };

@@ -45,7 +45,7 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     const me = await env().callMe(token);
     expect(me.status).toBe(200);
     expect(me.body.user.email).toBe(email);
-    expect(me.body.token).toMatchObject({ name: 'CI deploys', scopes: ['tokens:read', 'tokens:write'] });
+    expect(me.body.token).toMatchObject({ name: 'CI deploys', scopes: ['tokens:read', 'tokens:write', 'audit:read'] });
     expect(new Date(me.body.token.expiresAt).getTime() - new Date(me.body.token.createdAt).getTime()).toBe(90 * DAY);
 
     // Closing the dialog forgets the token: it is nowhere on the page any more.

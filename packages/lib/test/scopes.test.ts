@@ -21,9 +21,9 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const clock = new ManualClock(START);
       const user = await insertUser(db, clock);
       const created = await createApiToken({ db, clock, userId: user.id, name: 'Default scopes' });
-      expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write']);
-      expect(created.scopes).toEqual(['tokens:read', 'tokens:write']);
-      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write']);
+      expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
+      expect(created.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
     });
 
     it('with a host application’s scopes, the default is all of them', async () => {

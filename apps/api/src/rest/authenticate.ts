@@ -14,6 +14,7 @@ import {
   type Clock,
   type Db,
   type LastUsedTracker,
+  type RetiredTokenReuseDetector,
   type RateLimitResult,
   type RateLimitRule,
   type VerifiedApiToken,
@@ -37,8 +38,10 @@ export type ApiTokenRateLimits = { ipPerMinute: number; ownerPerMinute: number; 
 export type ApiTokenAuthOptions = {
   db: Db;
   clock: Clock;
-  /** Batches `lastUsedAt` writes; without one, uses are not recorded. */
+  /** Batches `lastUsedAt` writes and usage counts; without one, uses are not recorded. */
   lastUsed?: LastUsedTracker;
+  /** Spots rotated-away tokens presented again (`token.reused_after_rotation`). */
+  retiredTokens?: RetiredTokenReuseDetector;
   limits?: Partial<ApiTokenRateLimits>;
   /** Counters; pass the app's limiter to share them, or leave it out for a private in-memory one. */
   rateLimiter?: RateLimiter;
@@ -56,7 +59,7 @@ function withLimit<T>(result: RateLimitResult | Promise<RateLimitResult>, then: 
 }
 
 export function createApiTokenAuth(options: ApiTokenAuthOptions) {
-  const { db, clock, lastUsed } = options;
+  const { db, clock, lastUsed, retiredTokens } = options;
   const limiter = options.rateLimiter ?? new RateLimiter(new MemoryRateLimitStore(clock), clock);
   const ipRule: RateLimitRule = { name: 'api-ip', limit: options.limits?.ipPerMinute ?? 1000, windowMs: MINUTE };
   const ownerRule: RateLimitRule = { name: 'api-owner', limit: options.limits?.ownerPerMinute ?? 1000, windowMs: MINUTE };
@@ -64,6 +67,12 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
 
   function clientIp(req: Request): string {
     return requestIp(req) ?? req.socket.remoteAddress ?? 'unknown';
+  }
+
+  // One listener for every request (no closure each): a request that passed the check and was then
+  // answered 4xx/5xx (scope, limits, a route's error) counts as failed.
+  function countFailure(this: Response) {
+    if (this.statusCode >= 400) lastUsed!.fail(this.locals.usageTokenId as number);
   }
 
   async function refuse(req: Request, res: Response, message: string, headerMissing: boolean) {
@@ -103,8 +112,13 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
         const header = parseAuthorizationHeader(req.headers.authorization);
         if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
 
-        return checkApiToken({ db, clock, token: header.token, lastUsed }).then((check) => {
+        return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens }).then((check) => {
           if (!check.ok) return refuse(req, res, check.message, false);
+          if (lastUsed) {
+            lastUsed.count(check.token.id, clientIp(req), req.headers['user-agent']);
+            res.locals.usageTokenId = check.token.id;
+            res.once('finish', countFailure);
+          }
           return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) => admit(req, res, next, check.token, owner));
         });
       });

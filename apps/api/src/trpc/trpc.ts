@@ -4,7 +4,18 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { DEFAULT_MESSAGES, getSessionUser, isAppError, TRPC_CODE_BY_CODE, type Clock, type Db, type PublicUser, type RateLimiter, type RateLimitRule } from '@latchkey/lib';
+import {
+  DEFAULT_MESSAGES,
+  getSessionUser,
+  isAppError,
+  TRPC_CODE_BY_CODE,
+  type AuditContext,
+  type Clock,
+  type Db,
+  type PublicUser,
+  type RateLimiter,
+  type RateLimitRule,
+} from '@latchkey/lib';
 import type { Config } from '../config';
 import { clientIp } from '../http/client-ip';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
@@ -13,7 +24,14 @@ export const SESSION_COOKIE = 'latchkey_session';
 
 export type TrpcDeps = { db: Db; clock: Clock; config: Config; limiter: RateLimiter; allowedScopes: readonly string[] };
 
-export type Context = TrpcDeps & { req: Request; res: Response; user: PublicUser | null; sessionId: string | null };
+export type Context = TrpcDeps & {
+  req: Request;
+  res: Response;
+  user: PublicUser | null;
+  sessionId: string | null;
+  /** Who acts and from where, for the audit events of the procedure's changes. */
+  audit: AuditContext;
+};
 
 export function readSessionCookie(req: Request): string | null {
   const header = req.headers.cookie;
@@ -32,7 +50,13 @@ export function createContextFactory(deps: TrpcDeps) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const sessionId = readSessionCookie(req);
     const user = sessionId ? await getSessionUser({ db: deps.db, clock: deps.clock, sessionId }) : null;
-    return { ...deps, req, res, user, sessionId: user ? sessionId : null };
+    const userAgent = req.headers['user-agent'];
+    const audit: AuditContext = {
+      actor: user ? { kind: 'user', id: user.id, name: user.name } : undefined,
+      ip: clientIp(req) ?? null,
+      userAgent: typeof userAgent === 'string' ? userAgent : null,
+    };
+    return { ...deps, req, res, user, sessionId: user ? sessionId : null, audit };
   };
 }
 

@@ -201,12 +201,24 @@ export async function startServer(options: StartServerOptions = {}) {
     return [...secrets].filter((secret) => text.includes(secret));
   }
 
+  /** Audit events that hold any remembered secret (should be none): a plain token, password or session id. */
+  async function secretsInAuditEvents(): Promise<string[]> {
+    const events = await db.selectFrom('audit_events').selectAll().execute();
+    const text = events.map((e) => [e.type, e.actor_name, e.ip, e.user_agent, e.details].join('\n')).join('\n');
+    return [...secrets].filter((secret) => text.includes(secret)).map(() => 'an audit event holds a secret this server handed out');
+  }
+
   async function close() {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.revocations.stop();
     await lastUsed.stop();
+    await app.retiredTokens.settled();
+    // Every event any test wrote on this server is searched for the secrets it saw; the database's
+    // own check (stored hashes, token and session-id shapes) runs when it is dropped.
+    const leaked = await secretsInAuditEvents().catch(() => []);
     if (ownsDatabase) await database.drop();
+    if (leaked.length > 0) throw new Error(leaked[0]);
   }
 
   return {
@@ -221,6 +233,7 @@ export async function startServer(options: StartServerOptions = {}) {
     secrets,
     remember,
     leakedSecrets,
+    secretsInAuditEvents,
     settleLogs,
     request,
     api,

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
+import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
 import { Link, navigate, paths, type Route } from '../router';
@@ -62,6 +63,9 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
             <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>
               API Tokens
             </NavLink>
+            <NavLink href={paths.personalActivity} pathname={pathname}>
+              Activity
+            </NavLink>
           </div>
           <div className="nav-group">
             <p className="nav-heading">Teams</p>
@@ -91,6 +95,11 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
                   Members
                 </NavLink>
+                {team.role === 'ADMIN' && (
+                  <NavLink href={paths.teamActivity(team.slug)} pathname={pathname}>
+                    Activity
+                  </NavLink>
+                )}
               </div>
             ))
           )}
@@ -118,6 +127,9 @@ function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams:
       return <ApiTokensPage team={null} />;
     case 'create-team':
       return <CreateTeamPage />;
+    case 'personal-activity':
+      return <ActivityPage team={null} />;
+    case 'team-activity':
     case 'team-tokens':
     case 'team-members': {
       if (teams.isPending) return <PagePlaceholder />;
@@ -135,6 +147,7 @@ function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams:
         );
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
+      if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? <ApiTokensPage key={team.id} team={team} /> : <TeamMembersPage key={team.id} team={team} currentUserId={user.id} />;
     }
     default:
@@ -183,6 +196,10 @@ function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
       return team ? `API Tokens · ${team.name}` : 'API Tokens';
     case 'team-members':
       return team ? `Members · ${team.name}` : 'Members';
+    case 'personal-activity':
+      return 'Activity';
+    case 'team-activity':
+      return team ? `Activity · ${team.name}` : 'Activity';
     default:
       return '';
   }

@@ -5,12 +5,19 @@ import { TEAM_ADMIN_REQUIRED } from '@latchkey/lib/universal';
 import { useNow } from '../components/use-now';
 import { Link, paths } from '../router';
 import { errorCode, errorMessage, useTRPC, type TeamWithRole, type TokenListItem } from '../trpc';
+import { TokenUsageDialog } from '../usage/token-usage-dialog';
 import { CreateTokenDialog } from './create-token-dialog';
 import { DeleteTokenDialog } from './delete-token-dialog';
 import { RotateTokenDialog } from './rotate-token-dialog';
 import { TokenTable } from './token-table';
+import { DeleteExpiredTokens, filterInput, TokenFilterChips, type TokenFilter } from './token-filters';
 
-type OpenDialog = { kind: 'create' } | { kind: 'delete'; token: TokenListItem } | { kind: 'rotate'; token: TokenListItem } | null;
+type OpenDialog =
+  | { kind: 'create' }
+  | { kind: 'delete'; token: TokenListItem }
+  | { kind: 'rotate'; token: TokenListItem }
+  | { kind: 'usage'; token: TokenListItem }
+  | null;
 
 export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
@@ -49,7 +56,9 @@ export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
 function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId }));
+  const [filter, setFilter] = useState<TokenFilter>('all');
+  const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId, ...filterInput(filter) }));
+  const sparklines = useQuery(trpc.apiToken.dailyRequests.queryOptions({ teamId, days: 7 }));
   const [dialog, setDialog] = useState<OpenDialog>(null);
   // Refused as a non-admin: the role changed since the team list was loaded; reload it to show why.
   const forbidden = errorCode(tokens.error) === 'FORBIDDEN';
@@ -65,6 +74,8 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
         <p className="muted toolbar-count" aria-live="polite">
           {tokens.data ? `${tokens.data.length} ${tokens.data.length === 1 ? 'token' : 'tokens'}` : ' '}
         </p>
+        <TokenFilterChips value={filter} onChange={setFilter} />
+        <DeleteExpiredTokens teamId={teamId} />
         <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'create' })}>
           Create token
         </button>
@@ -78,6 +89,13 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           <p>{errorMessage(tokens.error)}</p>
           <button type="button" className="button" onClick={() => void tokens.refetch()} disabled={tokens.isFetching}>
             {tokens.isFetching ? 'Trying again…' : 'Try again'}
+          </button>
+        </div>
+      ) : tokens.data.length === 0 && filter !== 'all' ? (
+        <div className="empty-state">
+          <h2>No tokens match this filter</h2>
+          <button type="button" className="button" onClick={() => setFilter('all')}>
+            Show all tokens
           </button>
         </div>
       ) : tokens.data.length === 0 ? (
@@ -99,12 +117,16 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           showCreator={teamId !== null}
           onRotate={(token) => setDialog({ kind: 'rotate', token })}
           onDelete={(token) => setDialog({ kind: 'delete', token })}
+          sparklines={sparklines.data?.requests}
+          lastIps={sparklines.data?.lastIps}
+          onShowUsage={(token) => setDialog({ kind: 'usage', token })}
         />
       )}
 
       {dialog?.kind === 'create' && <CreateTokenDialog teamId={teamId} onClose={close} />}
       {dialog?.kind === 'delete' && <DeleteTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
       {dialog?.kind === 'rotate' && <RotateTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
+      {dialog?.kind === 'usage' && <TokenUsageDialog token={dialog.token} teamId={teamId} canSeeAudit onClose={close} />}
     </>
   );
 }

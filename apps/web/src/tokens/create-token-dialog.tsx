@@ -13,6 +13,7 @@ import { TokenRevealDialog } from './token-reveal';
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'tokens:read': 'List tokens and read their details',
   'tokens:write': 'Create, rotate and delete tokens',
+  'audit:read': 'Read the audit log and usage',
 };
 
 export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; onClose: () => void }) {

@@ -1,5 +1,6 @@
 // The token list. While loading it shows skeleton rows of the same height, so nothing jumps when data arrives.
 import type { TokenListItem } from '../trpc';
+import { Sparkline } from '../usage/sparkline';
 import { describeExpiry, formatDate, formatDateTime, formatLastUsed } from './format-token-times';
 
 type TokenTableProps = {
@@ -9,11 +10,16 @@ type TokenTableProps = {
   showCreator: boolean;
   onRotate: (token: TokenListItem) => void;
   onDelete: (token: TokenListItem) => void;
+  /** Requests per day over the last week, by token id (a token with none is absent). */
+  sparklines?: Record<number, number[]>;
+  onShowUsage?: (token: TokenListItem) => void;
+  /** The address each token was last used from, shown on hover over "Last used". */
+  lastIps?: Record<number, string>;
 };
 
 const SKELETON_ROWS = 3;
 
-export function TokenTable({ tokens, now, showCreator, onRotate, onDelete }: TokenTableProps) {
+export function TokenTable({ tokens, now, showCreator, onRotate, onDelete, sparklines, onShowUsage, lastIps }: TokenTableProps) {
   return (
     <div className="table-frame">
       <table className="token-table" aria-busy={tokens === null} aria-label="API tokens">
@@ -24,6 +30,7 @@ export function TokenTable({ tokens, now, showCreator, onRotate, onDelete }: Tok
             <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
+            <th scope="col">Last 7 days</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -32,7 +39,19 @@ export function TokenTable({ tokens, now, showCreator, onRotate, onDelete }: Tok
         <tbody>
           {tokens === null
             ? Array.from({ length: SKELETON_ROWS }, (_, i) => <SkeletonRow key={i} />)
-            : tokens.map((token) => <TokenRow key={token.id} token={token} now={now} showCreator={showCreator} onRotate={onRotate} onDelete={onDelete} />)}
+            : tokens.map((token) => (
+                <TokenRow
+                  key={token.id}
+                  token={token}
+                  now={now}
+                  showCreator={showCreator}
+                  onRotate={onRotate}
+                  onDelete={onDelete}
+                  daily={sparklines?.[token.id]}
+                  lastIp={lastIps?.[token.id]}
+                  onShowUsage={onShowUsage}
+                />
+              ))}
         </tbody>
       </table>
       {tokens === null && <p className="visually-hidden" role="status">Loading API tokens…</p>}
@@ -40,7 +59,18 @@ export function TokenTable({ tokens, now, showCreator, onRotate, onDelete }: Tok
   );
 }
 
-function TokenRow({ token, now, showCreator, onRotate, onDelete }: { token: TokenListItem; now: number; showCreator: boolean } & Pick<TokenTableProps, 'onRotate' | 'onDelete'>) {
+function TokenRow({
+  token,
+  now,
+  showCreator,
+  onRotate,
+  onDelete,
+  daily,
+  lastIp,
+  onShowUsage,
+}: { token: TokenListItem; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
+  const week = daily ?? [0, 0, 0, 0, 0, 0, 0];
+  const weekTotal = week.reduce((sum, n) => sum + n, 0);
   const expiry = describeExpiry(token.expiresAt, now, token.status);
   return (
     <tr data-token-id={token.id}>
@@ -79,8 +109,17 @@ function TokenRow({ token, now, showCreator, onRotate, onDelete }: { token: Toke
           </span>
         )}
       </td>
-      <td data-label="Last used" className="cell-nowrap" title={token.lastUsedAt ? formatDateTime(token.lastUsedAt) : undefined}>
+      <td
+        data-label="Last used"
+        className="cell-nowrap"
+        title={token.lastUsedAt ? `${formatDateTime(token.lastUsedAt)}${lastIp ? ` from ${lastIp}` : ''}` : undefined}
+      >
         {token.lastUsedAt ? formatLastUsed(token.lastUsedAt, now) : <span className="not-used">{formatLastUsed(null, now)}</span>}
+      </td>
+      <td data-label="Last 7 days" className="cell-nowrap">
+        <button type="button" className="link-button" onClick={() => onShowUsage?.(token)} aria-label={`Usage of ${token.name}`}>
+          <Sparkline values={week} label={`${weekTotal} requests in the last 7 days`} />
+        </button>
       </td>
       <td className="cell-actions">
         {/* Only an active token can be rotated: an expired one is not given a fresh life, and a
@@ -116,6 +155,9 @@ function SkeletonRow() {
       </td>
       <td>
         <span className="skeleton" style={{ width: '6rem' }} />
+      </td>
+      <td>
+        <span className="skeleton" style={{ width: '4.5rem' }} />
       </td>
       <td className="cell-actions">
         <span className="skeleton skeleton-button" />

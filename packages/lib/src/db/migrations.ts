@@ -90,6 +90,70 @@ function migrations(postgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('revocation_log_created_at_idx').on('revocation_log').column('created_at').execute();
       },
     },
+    '0003_usage_and_audit': {
+      async up(db: Kysely<any>) {
+        // No foreign keys to tokens or users: an event must outlive the token it tells of, and a
+        // usage flush that races a token's deletion must not fail its whole batch.
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .addColumn('actor_kind', 'text', (c) => c.notNull().check(sql`actor_kind in ('user', 'token', 'cli', 'leak_report')`))
+          .addColumn('actor_id', ref as 'integer')
+          .addColumn('actor_name', 'text')
+          .addColumn('user_id', ref as 'integer')
+          .addColumn('team_id', ref as 'integer')
+          .addColumn('token_id', ref as 'integer')
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('details', 'text', (c) => c.notNull())
+          .addCheckConstraint('audit_events_one_owner', sql`(user_id is null) <> (team_id is null)`)
+          .execute();
+        await db.schema.createIndex('audit_events_user_id_idx').on('audit_events').columns(['user_id', 'id']).execute();
+        await db.schema.createIndex('audit_events_team_id_idx').on('audit_events').columns(['team_id', 'id']).execute();
+        await db.schema.createIndex('audit_events_token_id_idx').on('audit_events').columns(['token_id', 'id']).execute();
+        await db.schema.createIndex('audit_events_created_at_idx').on('audit_events').column('created_at').execute();
+
+        // One row per token and hour; flushes add to it (insert … on conflict do update), so the
+        // counts of several servers add up.
+        await db.schema
+          .createTable('api_token_usage')
+          .addColumn('token_id', ref as 'integer', (c) => c.notNull())
+          .addColumn('hour_start', time as 'integer', (c) => c.notNull())
+          .addColumn('requests', time as 'integer', (c) => c.notNull())
+          .addColumn('failed', time as 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('api_token_usage_pk', ['token_id', 'hour_start'])
+          .execute();
+        await db.schema.createIndex('api_token_usage_hour_start_idx').on('api_token_usage').column('hour_start').execute();
+
+        // The last distinct client addresses of each token; a flush keeps the newest 5.
+        await db.schema
+          .createTable('api_token_recent_ips')
+          .addColumn('token_id', ref as 'integer', (c) => c.notNull())
+          .addColumn('ip', 'text', (c) => c.notNull())
+          .addColumn('user_agent', 'text')
+          .addColumn('last_seen_at', time as 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('api_token_recent_ips_pk', ['token_id', 'ip'])
+          .execute();
+
+        // Hashes of rotated-away tokens, so that one presented again can be told from an unknown one.
+        await db.schema
+          .createTable('retired_api_token_hashes')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('token_id', ref as 'integer', (c) => c.notNull())
+          .addColumn('user_id', ref as 'integer')
+          .addColumn('team_id', ref as 'integer')
+          .addColumn('stops_at', time as 'integer', (c) => c.notNull())
+          .addColumn('reported_at', time as 'integer')
+          .execute();
+        await db.schema
+          .createIndex('retired_api_token_hashes_stops_at_idx')
+          .on('retired_api_token_hashes')
+          .column('stops_at')
+          .execute();
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // Kysely table types. Timestamps are integer milliseconds since the epoch on both databases,
 // booleans are 0/1 and lists are JSON text, so one query set serves SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { AuditActorKind } from '../universal/audit-event-types';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -63,6 +64,50 @@ export interface RevocationLogTable {
   created_at: Generated<number>;
 }
 
+export interface AuditEventsTable {
+  id: Generated<number>;
+  type: string;
+  created_at: number;
+  actor_kind: AuditActorKind;
+  /** A user id for `user`, a token id for `token`; null for `cli` and `leak_report`. */
+  actor_id: number | null;
+  actor_name: string | null;
+  /** The owner whose log holds the event: exactly one of user_id and team_id is set. */
+  user_id: number | null;
+  team_id: number | null;
+  token_id: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+export interface ApiTokenUsageTable {
+  token_id: number;
+  /** Start of the hour (UTC, ms). */
+  hour_start: number;
+  requests: number;
+  failed: number;
+}
+
+export interface ApiTokenRecentIpsTable {
+  token_id: number;
+  ip: string;
+  user_agent: string | null;
+  last_seen_at: number;
+}
+
+export interface RetiredApiTokenHashesTable {
+  token_hash: string;
+  token_id: number;
+  user_id: number | null;
+  team_id: number | null;
+  /** When the rotated-away token stopped working; a use after it is a reuse. */
+  stops_at: number;
+  /** When its last `token.reused_after_rotation` event was recorded. */
+  reported_at: number | null;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -70,9 +115,14 @@ export interface Schema {
   team_members: TeamMembersTable;
   api_tokens: ApiTokensTable;
   revocation_log: RevocationLogTable;
+  audit_events: AuditEventsTable;
+  api_token_usage: ApiTokenUsageTable;
+  api_token_recent_ips: ApiTokenRecentIpsTable;
+  retired_api_token_hashes: RetiredApiTokenHashesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type TeamRow = Selectable<TeamsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type NewApiTokenRow = Insertable<ApiTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, type Db } from '../db/create-database';
 import { migrateToLatest } from '../db/migrations';
+import { assertNoSecretsInAuditEvents } from './find-secrets-in-audit-events';
 
 export type TestDatabaseKind = 'sqlite' | 'postgres';
 
@@ -44,8 +45,10 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
       db,
       url,
       async drop() {
+        const secrets = await assertNoSecretsInAuditEvents(db).then(() => null, (error: unknown) => error);
         await db.destroy();
         fs.rmSync(dir, { recursive: true, force: true });
+        if (secrets) throw secrets;
       },
     };
   }
@@ -64,11 +67,13 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
     db,
     url: url.toString(),
     async drop() {
+      const secrets = await assertNoSecretsInAuditEvents(db).then(() => null, (error: unknown) => error);
       await db.destroy();
       const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
+      if (secrets) throw secrets;
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './schemas';
 export * from './rest';
+export * from './usage-and-audit';

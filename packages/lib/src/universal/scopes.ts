@@ -1,6 +1,6 @@
 // Scopes a token can hold. Host applications add their own through `createScopeSet`.
 
-export const BUILTIN_SCOPES = ['tokens:read', 'tokens:write'] as const;
+export const BUILTIN_SCOPES = ['tokens:read', 'tokens:write', 'audit:read'] as const;
 export type BuiltinScope = (typeof BUILTIN_SCOPES)[number];
 
 /** A scope name: lowercase words separated by `:`, e.g. `tokens:read` or `invoices:write`. */

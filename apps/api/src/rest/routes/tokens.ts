@@ -45,9 +45,9 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes }, token, body }) => ({
+  handle: async ({ deps: { db, clock, allowedScopes }, token, audit, body }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, ...body }),
+    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, audit: audit(), ...body }),
   }),
 });
 
@@ -77,8 +77,8 @@ export const deleteToken = defineRoute({
   params: ZRestTokenIdParams,
   responses: { 204: { description: 'Deleted' } },
   errors: [404],
-  handle: async ({ deps: { db }, token, params }) => {
-    await deleteApiTokenById({ db, viaToken: token, id: tokenId(params.id, token) });
+  handle: async ({ deps: { db, clock }, token, audit, params }) => {
+    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit() });
     return { status: 204 };
   },
 });
@@ -95,8 +95,8 @@ export const rotateToken = defineRoute({
   bodyRequired: false,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
-  handle: async ({ deps: { db, clock }, token, params, body }) => ({
+  handle: async ({ deps: { db, clock }, token, audit, params, body }) => ({
     status: 201,
-    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), ...body }),
+    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit(), ...body }),
   }),
 });

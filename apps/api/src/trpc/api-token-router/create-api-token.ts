@@ -6,5 +6,5 @@ export const createApiToken = authenticatedProcedure
   .input(ZCreateApiTokenRequest)
   .output(ZCreateApiTokenResponse)
   .mutation(({ ctx, input }) =>
-    createApiTokenInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, allowedScopes: ctx.allowedScopes, ...input }),
+    createApiTokenInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, allowedScopes: ctx.allowedScopes, audit: ctx.audit, ...input }),
   );

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { getApiTokens as getApiTokensInLib, ZTeamId, type ApiTokenMetadata } from '@latchkey/lib';
+import { getApiTokens as getApiTokensInLib, ZApiTokenPage, ZTeamId, type ApiTokenMetadata } from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
-export const ZGetApiTokensRequest = z.object({ teamId: ZTeamId }).optional();
+export const ZGetApiTokensRequest = z
+  .object({ teamId: ZTeamId, status: ZApiTokenPage.shape.status, unusedForDays: ZApiTokenPage.shape.unusedForDays })
+  .optional();
 
 // No `.output` schema: the library builds every row as exactly `ApiTokenMetadata` (see
 // toApiTokenMetadata), so validating up to 1,000 of them again was pure overhead. The return type
@@ -10,6 +12,6 @@ export const ZGetApiTokensRequest = z.object({ teamId: ZTeamId }).optional();
 export const getApiTokens = authenticatedProcedure
   .input(ZGetApiTokensRequest)
   .query(async ({ ctx, input }): Promise<ApiTokenMetadata[]> => {
-    const { tokens } = await getApiTokensInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input?.teamId });
+    const { tokens } = await getApiTokensInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, ...input });
     return tokens;
   });

@@ -14,5 +14,13 @@ export const rotateApiToken = authenticatedProcedure
   .input(ZRotateApiTokenRequest)
   .output(ZRotatedApiToken)
   .mutation(({ ctx, input }) =>
-    rotateApiTokenInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input.teamId, id: input.id, gracePeriodSeconds: input.gracePeriodSeconds }),
+    rotateApiTokenInLib({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      teamId: input.teamId,
+      id: input.id,
+      gracePeriodSeconds: input.gracePeriodSeconds,
+      audit: ctx.audit,
+    }),
   );

@@ -1,7 +1,18 @@
 import { router } from '../trpc';
 import { createApiToken } from './create-api-token';
 import { deleteApiToken } from './delete-api-token';
+import { deleteExpiredApiTokens } from './delete-expired-api-tokens';
+import { getApiTokenDailyRequests } from './get-api-token-daily-requests';
+import { getApiTokenUsage } from './get-api-token-usage';
 import { getApiTokens } from './get-api-tokens';
 import { rotateApiToken } from './rotate-api-token';
 
-export const apiTokenRouter = router({ create: createApiToken, getMany: getApiTokens, delete: deleteApiToken, rotate: rotateApiToken });
+export const apiTokenRouter = router({
+  create: createApiToken,
+  getMany: getApiTokens,
+  delete: deleteApiToken,
+  rotate: rotateApiToken,
+  usage: getApiTokenUsage,
+  dailyRequests: getApiTokenDailyRequests,
+  deleteExpired: deleteExpiredApiTokens,
+});

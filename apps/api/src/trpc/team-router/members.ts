@@ -9,13 +9,23 @@ export const membersRouter = router({
     .query(({ ctx, input }) => getTeamMembers({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
   add: authenticatedProcedure
     .input(z.object({ teamId: ZId, email: ZEmail, role: ZTeamRole }))
-    .mutation(({ ctx, input }) => addTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => addTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, audit: ctx.audit, ...input })),
   updateRole: authenticatedProcedure
     .input(z.object({ teamId: ZId, userId: ZId, role: ZTeamRole }))
     .mutation(({ ctx, input }) =>
-      updateTeamMemberRole({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId, role: input.role }),
+      updateTeamMemberRole({
+        db: ctx.db,
+        clock: ctx.clock,
+        userId: ctx.user.id,
+        teamId: input.teamId,
+        memberUserId: input.userId,
+        role: input.role,
+        audit: ctx.audit,
+      }),
     ),
   remove: authenticatedProcedure
     .input(z.object({ teamId: ZId, userId: ZId }))
-    .mutation(({ ctx, input }) => removeTeamMember({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId })),
+    .mutation(({ ctx, input }) =>
+      removeTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId, audit: ctx.audit }),
+    ),
 });

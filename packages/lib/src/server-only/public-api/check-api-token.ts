@@ -11,6 +11,7 @@ import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { effectiveExpiry } from './api-token-metadata';
+import type { RetiredTokenReuseDetector } from './detect-retired-token-reuse';
 import type { LastUsedTracker } from './last-used-tracker';
 import type { ActingApiToken } from './token-owner';
 
@@ -55,6 +56,8 @@ export type CheckApiTokenOptions = {
   /** The token as the client sent it, already taken out of the header. */
   token: string;
   lastUsed?: LastUsedTracker;
+  /** Told of every hash with no live token, to spot rotated-away tokens used again. */
+  retiredTokens?: RetiredTokenReuseDetector;
 };
 
 /**
@@ -65,26 +68,26 @@ export type CheckApiTokenOptions = {
  */
 export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCheck> {
   try {
-    const { db, clock, token, lastUsed } = options;
+    const { db, clock, token, lastUsed, retiredTokens } = options;
     if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
     const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
-    if (!cache) return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), clock, lastUsed));
+    if (!cache) return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), clock, lastUsed, hash, retiredTokens));
     const ready = cache.readiness();
     if (ready === true) {
       const cached = cache.get(hash);
-      if (cached) return Promise.resolve(verify(cached, clock, lastUsed));
+      if (cached) return Promise.resolve(verify(cached, clock, lastUsed, hash, retiredTokens));
     } else if (ready !== false) {
       return ready.then(() => checkApiToken(options));
     }
     const generation = cache.generation;
     return LOOKUP.first(db, { hash }).then((row) => {
       // Unknown hashes are not kept: a flood of made-up tokens must not push out real ones.
-      if (!row) return INVALID;
+      if (!row) return verify(undefined, clock, lastUsed, hash, retiredTokens);
       const cached = toCached(row);
       if (ready) cache.add(hash, cached, generation);
-      return verify(cached, clock, lastUsed);
+      return verify(cached, clock, lastUsed, hash, retiredTokens);
     });
   } catch (error) {
     return Promise.reject(error);
@@ -130,9 +133,19 @@ function toCached(row: TokenLookupRow): CachedApiToken {
 }
 
 /** The verdict, from the cached facts and the clock, on every request. */
-function verify(cached: CachedApiToken | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
+function verify(
+  cached: CachedApiToken | undefined,
+  clock: Clock,
+  lastUsed: LastUsedTracker | undefined,
+  hash: string,
+  retiredTokens: RetiredTokenReuseDetector | undefined,
+): ApiTokenCheck {
   const now = clock.now();
-  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) return INVALID;
+  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) {
+    // The miss path only: a rotated-away token presented again is looked up among retired hashes.
+    retiredTokens?.noteMiss(hash);
+    return INVALID;
+  }
   if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;
   if (cached.ownerRefused) return INVALID;
   // The token shows the last use stored before this request, as a lookup of the row would.

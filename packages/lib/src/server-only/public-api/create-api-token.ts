@@ -4,6 +4,8 @@ import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas'
 import type { ExpiresIn } from '../../universal/expires-in';
 import { BUILTIN_SCOPES } from '../../universal/scopes';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
@@ -19,6 +21,8 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   scopes?: readonly string[];
   /** Every scope this deployment knows; a token may hold only these. Defaults to the built-in ones. */
   allowedScopes?: readonly string[];
+  /** Who acts and from where, for the `token.created` event. */
+  audit?: AuditContext;
 };
 
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
@@ -37,7 +41,8 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent }) });
 
   const token = generateApiToken();
-  const row = await db
+  const row = await db.transaction().execute(async (trx) => {
+    const inserted = await trx
     .insertInto('api_tokens')
     .values({
       name: input.name,
@@ -54,6 +59,16 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     })
     .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
     .executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, {
+      type: 'token.created',
+      ...auditFields(options),
+      owner,
+      tokenId: inserted.id,
+      details: { name: inserted.name, scopes, expiresAt },
+      at: now,
+    });
+    return inserted;
+  });
   return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
 }
 

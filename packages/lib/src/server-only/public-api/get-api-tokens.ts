@@ -14,14 +14,36 @@ export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   /** The id of the last token of the previous page. */
   cursor: z.number().int().positive().optional(),
+  status: z.enum(['active', 'expired'], { error: 'status must be active or expired' }).optional(),
+  /** Never used, or last used, more than this many days ago; tokens younger than that never count. */
+  unusedForDays: z
+    .number({ error: 'unusedForDays must be a number of days' })
+    .int({ error: 'unusedForDays must be a whole number of days' })
+    .min(1, { error: 'unusedForDays must be at least 1' })
+    .max(3650, { error: 'unusedForDays must be at most 3650' })
+    .optional(),
 });
 
-export type GetApiTokensOptions = ApiTokenActor & { db: Db; clock: Clock; limit?: number; cursor?: number };
+export type GetApiTokensOptions = ApiTokenActor & {
+  db: Db;
+  clock: Clock;
+  limit?: number;
+  cursor?: number;
+  status?: 'active' | 'expired' | string;
+  unusedForDays?: number;
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const NONE = Number.MAX_SAFE_INTEGER;
 
 /** The owner's live tokens, newest first; `nextCursor` is set when more remain. */
 export async function getApiTokens(options: GetApiTokensOptions): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
   const { db, clock } = options;
-  const page = parseInput(ZApiTokenPage, { limit: options.limit, cursor: options.cursor }, AppErrorCode.INVALID_REQUEST);
+  const page = parseInput(
+    ZApiTokenPage,
+    { limit: options.limit, cursor: options.cursor, status: options.status, unusedForDays: options.unusedForDays },
+    AppErrorCode.INVALID_REQUEST,
+  );
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
@@ -29,15 +51,29 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
     ownerId: owner.kind === 'user' ? owner.userId : owner.teamId,
     now,
     // No cursor and no limit are the largest of each, so one statement serves every page.
-    before: page.cursor ?? Number.MAX_SAFE_INTEGER,
-    limit: page.limit === undefined ? Number.MAX_SAFE_INTEGER : page.limit + 1,
+    before: page.cursor ?? NONE,
+    limit: page.limit === undefined ? NONE : page.limit + 1,
+    // Each filter is a bound that every row passes when the filter is not asked for.
+    activeAfter: page.status === 'active' ? now : -NONE,
+    expiredBy: page.status === 'expired' ? now : NONE,
+    createdBy: page.unusedForDays === undefined ? NONE : now - page.unusedForDays * DAY_MS,
+    usedBefore: page.unusedForDays === undefined ? NONE : now - page.unusedForDays * DAY_MS,
   });
   const more = page.limit !== undefined && rows.length > page.limit;
   const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
-type ListParams = { ownerId: number; now: number; before: number; limit: number };
+type ListParams = {
+  ownerId: number;
+  now: number;
+  before: number;
+  limit: number;
+  activeAfter: number;
+  expiredBy: number;
+  createdBy: number;
+  usedBefore: number;
+};
 
 function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
   return definePreparedQuery(`api_token_list_by_${ownerColumn.slice(2)}`, (db, p: ListParams) =>
@@ -49,6 +85,10 @@ function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
       .where(ownerColumn, '=', p.ownerId)
       .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
       .where('t.id', '<', p.before)
+      .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', p.activeAfter)]))
+      .where((eb) => eb(eb.fn.coalesce('t.expires_at', eb.val(NONE)), '<=', p.expiredBy))
+      .where('t.created_at', '<=', p.createdBy)
+      .where((eb) => eb(eb.fn.coalesce('t.last_used_at', eb.val(-NONE)), '<', p.usedBefore))
       .orderBy('t.id', 'desc')
       .limit(p.limit),
   );

@@ -1,18 +1,48 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { isWellFormedApiToken } from '../../universal/token-format';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
+import { systemClock, type Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { invalidateApiTokens } from './invalidate-api-tokens';
+import { ownerOfRow } from './token-owner';
+
+export type RevokeApiTokenByTokenOptions = {
+  db: Db;
+  token: string;
+  clock?: Clock;
+  /** Where the revocation came from, for the `token.revoked` event; the CLI by default. */
+  source?: 'cli' | 'leak_report';
+  audit?: AuditContext;
+};
 
 /** For operators with a leaked token in hand: deletes it by its value, whoever owns it. */
-export async function revokeApiTokenByToken({ db, token }: { db: Db; token: string }): Promise<{ id: number; name: string }> {
+export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOptions): Promise<{ id: number; name: string }> {
+  const { db, token } = options;
+  const source = options.source ?? 'cli';
+  const clock = options.clock ?? systemClock;
   if (typeof token !== 'string' || !isWellFormedApiToken(token.trim())) {
     throw new AppError(AppErrorCode.INVALID_REQUEST, { message: 'That is not a Latchkey token (api_ followed by 36 letters and digits, with a valid checksum)' });
   }
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.deleteFrom('api_tokens').where('token_hash', '=', hashSecret(token.trim())).returning(['id', 'name']).executeTakeFirst();
-    if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });
-    await invalidateApiTokens(trx, { tokenIds: [row.id] });
-    return row;
+  const row = await db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .deleteFrom('api_tokens')
+      .where('token_hash', '=', hashSecret(token.trim()))
+      .returning(['id', 'name', 'user_id', 'team_id'])
+      .executeTakeFirst();
+    if (!deleted) return undefined;
+    await recordAuditEvent(trx, {
+      type: 'token.revoked',
+      ...auditFields({ audit: { ...options.audit, actor: options.audit?.actor ?? { kind: source, id: null, name: null } } }),
+      owner: ownerOfRow(deleted),
+      tokenId: deleted.id,
+      details: { name: deleted.name, source },
+      at: clock.now(),
+    });
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
+    return { id: deleted.id, name: deleted.name };
   });
+  if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });
+  return row;
 }

@@ -3,11 +3,14 @@ import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type RotatedApiToken } from '../../types/schemas';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
+import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
 
@@ -17,6 +20,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
   id: number;
   /** How long the old token keeps working: 0 (the default) stops it at once; at most 7 days. */
   gracePeriodSeconds?: number;
+  /** Who acts and from where, for the `token.rotated` event. */
+  audit?: AuditContext;
 };
 
 /**
@@ -75,6 +80,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       await trx.updateTable('api_tokens').set({ revoke_at: revokeAt }).where('id', '=', old.id).execute();
       previousTokenStopsAt = old.expires_at === null ? revokeAt : Math.min(old.expires_at, revokeAt);
     }
+    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
     await invalidateApiTokens(trx, { tokenIds: [old.id] });
     const created = await trx
       .insertInto('api_tokens')
@@ -93,6 +99,14 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       })
       .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by'])
       .executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, {
+      type: 'token.rotated',
+      ...auditFields(options),
+      owner,
+      tokenId: old.id,
+      details: { name: old.name, newTokenId: created.id, gracePeriodSeconds: grace, previousTokenStopsAt },
+      at: now,
+    });
     return { created, previousTokenStopsAt };
   });
   const metadata = toApiTokenMetadata({ ...created, created_by_name: await creatorName(db, createdBy) }, now);

@@ -40,6 +40,11 @@ export function ownerColumns(owner: TokenOwner): { user_id: number | null; team_
   return owner.kind === 'user' ? { user_id: owner.userId, team_id: null } : { user_id: null, team_id: owner.teamId };
 }
 
+/** The owner a stored row (a token, an event, a retired hash) names. */
+export function ownerOfRow(row: { user_id: number | null; team_id: number | null }): TokenOwner {
+  return row.team_id !== null ? { kind: 'team', teamId: row.team_id } : { kind: 'user', userId: row.user_id! };
+}
+
 /** Narrows a query on `api_tokens` to one owner's rows. */
 export function whereOwner<Q extends { where: (...args: any[]) => Q }>(query: Q, owner: TokenOwner): Q {
   return owner.kind === 'user' ? query.where('api_tokens.user_id', '=', owner.userId) : query.where('api_tokens.team_id', '=', owner.teamId);

@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/create-database';
 import type { Clock } from '../clock';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { hashSecret } from '../hash';
 
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** A new session; the returned id goes in the cookie, only its hash is stored. */
-export async function createSession({ db, clock, userId }: { db: Db; clock: Clock; userId: number }) {
+export type CreateSessionOptions = { db: Db; clock: Clock; userId: number; audit?: AuditContext };
+
+/** A new session (a sign-in, recorded as `user.signed_in`); the id goes in the cookie, only its hash is stored. */
+export async function createSession(options: CreateSessionOptions) {
+  const { db, clock, userId } = options;
   const sessionId = randomBytes(32).toString('base64url');
   const now = clock.now();
   const expiresAt = now + SESSION_LIFETIME_MS;
-  await db
-    .insertInto('sessions')
-    .values({ token_hash: hashSecret(sessionId), user_id: userId, expires_at: expiresAt, created_at: now })
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('sessions')
+      .values({ token_hash: hashSecret(sessionId), user_id: userId, expires_at: expiresAt, created_at: now })
+      .execute();
+    await recordAuditEvent(trx, { type: 'user.signed_in', ...auditFields(options), owner: { kind: 'user', userId }, at: now });
+  });
   return { sessionId, expiresAt: new Date(expiresAt) };
 }

@@ -3,11 +3,21 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
 import type { Clock } from '../clock';
 import { isUniqueViolation } from '../../db/errors';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
 /** ADMIN only: adds an existing user to the team. */
-export async function addTeamMember(options: { db: Db; clock: Clock; userId: number; teamId: number; email: string; role: TeamRole }): Promise<void> {
+export async function addTeamMember(options: {
+  db: Db;
+  clock: Clock;
+  userId: number;
+  teamId: number;
+  email: string;
+  role: TeamRole;
+  audit?: AuditContext;
+}): Promise<void> {
   const { db, clock, userId, teamId } = options;
   const email = parseInput(ZEmail, options.email);
   const role = parseInput(ZTeamRole, options.role);
@@ -15,7 +25,17 @@ export async function addTeamMember(options: { db: Db; clock: Clock; userId: num
   const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
   try {
-    await db.insertInto('team_members').values({ team_id: teamId, user_id: user.id, role, created_at: clock.now() }).execute();
+    await db.transaction().execute(async (trx) => {
+      const now = clock.now();
+      await trx.insertInto('team_members').values({ team_id: teamId, user_id: user.id, role, created_at: now }).execute();
+      await recordAuditEvent(trx, {
+        type: 'team.member_added',
+        ...auditFields(options),
+        owner: { kind: 'team', teamId },
+        details: { userId: user.id, email, role },
+        at: now,
+      });
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
     throw error;

@@ -1,12 +1,23 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZTeamRole, type TeamRole } from '../../types/schemas';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
+import { systemClock, type Clock } from '../clock';
 import { parseInput } from '../validate';
 import { assertTeamAdmin, lockTeam } from './get-team-role';
 import { assertAnotherAdminRemains } from './assert-another-admin-remains';
 
 /** ADMIN only: changes a member's role; the last ADMIN cannot be demoted. */
-export async function updateTeamMemberRole(options: { db: Db; userId: number; teamId: number; memberUserId: number; role: TeamRole }): Promise<void> {
+export async function updateTeamMemberRole(options: {
+  db: Db;
+  userId: number;
+  teamId: number;
+  memberUserId: number;
+  role: TeamRole;
+  clock?: Clock;
+  audit?: AuditContext;
+}): Promise<void> {
   const { db, userId, teamId, memberUserId } = options;
   const role = parseInput(ZTeamRole, options.role);
   await db.transaction().execute(async (trx) => {
@@ -16,5 +27,13 @@ export async function updateTeamMemberRole(options: { db: Db; userId: number; te
     if (!member) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'That user is not a member of this team' });
     if (member.role === 'ADMIN' && role !== 'ADMIN') await assertAnotherAdminRemains(trx, teamId);
     await trx.updateTable('team_members').set({ role }).where('team_id', '=', teamId).where('user_id', '=', memberUserId).execute();
+    if (member.role === role) return;
+    await recordAuditEvent(trx, {
+      type: 'team.member_role_changed',
+      ...auditFields(options),
+      owner: { kind: 'team', teamId },
+      details: { userId: memberUserId, role, previousRole: member.role },
+      at: (options.clock ?? systemClock).now(),
+    });
   });
 }

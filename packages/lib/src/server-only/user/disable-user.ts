@@ -1,12 +1,14 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
-export type DisableUserOptions = { db: Db; clock: Clock; email: string };
+/** `audit.actor` defaults to the command line, the only way in that disables users today. */
+export type DisableUserOptions = { db: Db; clock: Clock; email: string; audit?: AuditContext };
 
 /** Disables a user: their sessions end and their personal tokens stop working at once. */
-export async function disableUser({ db, clock, email }: DisableUserOptions): Promise<void> {
+export async function disableUser({ db, clock, email, audit }: DisableUserOptions): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const user = await trx
       .updateTable('users')
@@ -17,5 +19,13 @@ export async function disableUser({ db, clock, email }: DisableUserOptions): Pro
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
     await invalidateApiTokens(trx, { userId: user.id });
+    await recordAuditEvent(trx, {
+      type: 'user.disabled',
+      actor: audit?.actor ?? { kind: 'cli', id: null, name: null },
+      owner: { kind: 'user', userId: user.id },
+      ip: audit?.ip ?? null,
+      userAgent: audit?.userAgent ?? null,
+      at: clock.now(),
+    });
   });
 }

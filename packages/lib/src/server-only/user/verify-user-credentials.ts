@@ -1,12 +1,19 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { PublicUser } from '../../types/schemas';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
+import { systemClock, type Clock } from '../clock';
 import { dummyPasswordHash, verifyPassword } from '../hash';
 
-export type VerifyUserCredentialsOptions = { db: Db; email: string; password: string };
+export type VerifyUserCredentialsOptions = { db: Db; email: string; password: string; clock?: Clock; audit?: AuditContext };
 
-/** The sign-in check: the user whose e-mail and password match, or UNAUTHORIZED. */
-export async function verifyUserCredentials({ db, email, password }: VerifyUserCredentialsOptions): Promise<PublicUser> {
+/**
+ * The sign-in check: the user whose e-mail and password match, or UNAUTHORIZED. A failure for a
+ * known e-mail is recorded as `user.sign_in_failed` in that user's log; one for an unknown e-mail
+ * is not stored (it would be a log of guesses, and of other people's addresses).
+ */
+export async function verifyUserCredentials(options: VerifyUserCredentialsOptions): Promise<PublicUser> {
+  const { db, email, password } = options;
   const invalid = new AppError(AppErrorCode.UNAUTHORIZED, { message: 'Invalid e-mail or password' });
   if (typeof email !== 'string' || typeof password !== 'string' || password.length > 256) throw invalid;
   const user = await db
@@ -16,7 +23,19 @@ export async function verifyUserCredentials({ db, email, password }: VerifyUserC
     .executeTakeFirst();
   // Hash even for an unknown e-mail, so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
-  if (!user || !ok) throw invalid;
+  if (!user) throw invalid;
+  if (!ok || user.disabled_at !== null) {
+    await recordAuditEvent(db, {
+      type: 'user.sign_in_failed',
+      actor: options.audit?.actor ?? { kind: 'user', id: null, name: null },
+      owner: { kind: 'user', userId: user.id },
+      ip: options.audit?.ip ?? null,
+      userAgent: options.audit?.userAgent ?? null,
+      details: { reason: ok ? 'account_disabled' : 'wrong_password' },
+      at: (options.clock ?? systemClock).now(),
+    });
+  }
+  if (!ok) throw invalid;
   if (user.disabled_at !== null) throw new AppError(AppErrorCode.UNAUTHORIZED, { message: 'This account is disabled' });
   return { id: user.id, name: user.name, email: user.email };
 }

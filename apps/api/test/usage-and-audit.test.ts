@@ -1,0 +1,115 @@
+// Usage and the audit log over real HTTP: REST requests counted (failures too) and read back through
+// tRPC after a flush; audit events of UI and REST changes; who may read them; bad input; reuse of a
+// rotated-away token answered like any invalid token.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, startServer, trpcError, type TestServer } from './support/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function signedIn() {
+  const user = await server.createTestUser();
+  const client = server.trpc();
+  await client.auth.signIn.mutate({ email: user.email, password: user.password });
+  return { user, client };
+}
+
+describe('apiToken.usage', () => {
+  it('shows the REST requests made with a token, failures included, after a flush', async () => {
+    const { user, client } = await signedIn();
+    const token = await server.createTestToken(user, { scopes: ['tokens:read'] });
+    for (let i = 0; i < 4; i++) expect((await server.api('GET', '/api/v1/me', { token: token.token, headers: { 'user-agent': 'usage-test/1' } })).status).toBe(200);
+    expect((await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'No scope' } })).status).toBe(403);
+    expect((await server.api('GET', '/api/v1/tokens/999999', { token: token.token })).status).toBe(404);
+    await server.lastUsed.flush();
+
+    const usage = await client.apiToken.usage.query({ id: token.id });
+    expect(usage.total).toEqual({ requests: 6, failed: 2 });
+    expect(usage.buckets.at(-1)).toMatchObject({ requests: 6, failed: 2 });
+    expect(usage.buckets[0]!.start).toBeInstanceOf(Date);
+    expect(usage.recentIps).toEqual([{ ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String), lastSeenAt: expect.any(Date) }]);
+    const [listed] = await client.apiToken.getMany.query({});
+    expect(listed!.lastUsedAt).toEqual(new Date(server.clock.now()));
+  });
+
+  it('answers BAD_REQUEST naming the field for a bad range, NOT_FOUND for a token of someone else', async () => {
+    const { user, client } = await signedIn();
+    const other = await signedIn();
+    const token = await server.createTestToken(user);
+    const now = server.clock.now();
+    const tooLong = await trpcError(client.apiToken.usage.query({ id: token.id, from: new Date(now - 40 * DAY), to: new Date(now) }));
+    expect(tooLong).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(tooLong.issues).toMatchObject([{ path: 'from' }]);
+    const reversed = await trpcError(client.apiToken.usage.query({ id: token.id, from: new Date(now), to: new Date(now - 1) }));
+    expect(reversed.issues).toMatchObject([{ path: 'from' }]);
+    const granularity = await trpcError(client.apiToken.usage.query({ id: token.id, granularity: 'week' as never }));
+    expect(granularity.issues).toMatchObject([{ path: 'granularity' }]);
+    expect((await trpcError(other.client.apiToken.usage.query({ id: token.id }))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('audit.getMany', () => {
+  it('lists the create and delete made in the UI and through REST, with actor and address', async () => {
+    const { client } = await signedIn();
+    const created = await client.apiToken.create.mutate({ name: 'Audited in UI' });
+    const viaRest = await server.api('POST', '/api/v1/tokens', { token: created.token, body: { name: 'Made by REST' }, headers: { 'user-agent': 'rest-agent' } });
+    expect(viaRest.status).toBe(201);
+    await client.apiToken.delete.mutate({ id: created.id });
+
+    const { events, nextCursor } = await client.audit.getMany.query({});
+    expect(events.map((e) => [e.type, e.actor.kind])).toEqual([
+      ['token.deleted', 'user'],
+      ['token.created', 'token'],
+      ['token.created', 'user'],
+      ['user.signed_in', 'user'],
+    ]);
+    expect(events[1]).toMatchObject({ tokenId: viaRest.body.id, actor: { id: created.id, name: 'Audited in UI' }, userAgent: 'rest-agent' });
+    expect(events[0]!.ip).toMatch(/127\.0\.0\.1/);
+    expect(nextCursor).toBeNull();
+    expect((await client.audit.getMany.query({ type: 'token.deleted' })).events).toHaveLength(1);
+    const bad = await trpcError(client.audit.getMany.query({ type: 'token.nope' as never }));
+    expect(bad).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(bad.issues).toMatchObject([{ path: 'type' }]);
+    expect(await server.secretsInAuditEvents()).toEqual([]);
+  });
+
+  it("a team's log is for its ADMINs; MEMBERs get FORBIDDEN", async () => {
+    const admin = await signedIn();
+    const member = await signedIn();
+    const team = await admin.client.team.create.mutate({ name: 'Audited team', slug: `audited-${Math.random().toString(36).slice(2, 8)}` });
+    await admin.client.team.members.add.mutate({ teamId: team.id, email: member.user.email, role: 'MEMBER' });
+    const events = (await admin.client.audit.getMany.query({ teamId: team.id })).events;
+    expect(events.map((e) => e.type)).toEqual(['team.member_added']);
+    expect((await trpcError(member.client.audit.getMany.query({ teamId: team.id }))).code).toBe('FORBIDDEN');
+  });
+
+  it('records a failed sign-in of a known e-mail', async () => {
+    const user = await server.createTestUser();
+    const client = server.trpc();
+    expect((await trpcError(client.auth.signIn.mutate({ email: user.email, password: 'not the password' }))).code).toBe('UNAUTHORIZED');
+    await client.auth.signIn.mutate({ email: user.email, password: user.password });
+    expect((await client.audit.getMany.query({})).events.map((e) => e.type)).toEqual(['user.signed_in', 'user.sign_in_failed']);
+  });
+});
+
+describe('a rotated-away token presented again', () => {
+  it('gets 401 Invalid token, like any unknown token, and a token.reused_after_rotation event', async () => {
+    const { user, client } = await signedIn();
+    const old = await server.createTestToken(user);
+    await client.apiToken.rotate.mutate({ id: old.id });
+    const reused = await server.api('GET', '/api/v1/me', { token: old.token });
+    const unknown = await server.api('GET', '/api/v1/me', { token: 'api_' + 'A'.repeat(36) });
+    expect(reused.status).toBe(401);
+    expect(reused.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
+    expect(reused.headers.get('www-authenticate')).toBe(unknown.headers.get('www-authenticate'));
+    expect(unknown.body).toEqual(reused.body);
+    await server.app.retiredTokens.settled();
+    const events = (await client.audit.getMany.query({ type: 'token.reused_after_rotation' })).events;
+    expect(events.map((e) => e.tokenId)).toEqual([old.id]);
+  });
+});

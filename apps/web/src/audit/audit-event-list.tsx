@@ -1,0 +1,63 @@
+// A list of audit events: what happened, who did it, from where, when. Used by the Activity pages
+// and by a token's usage view.
+import type { AuditEvent } from '@latchkey/lib/types';
+import { formatDateTime } from '../tokens/format-token-times';
+
+const DESCRIPTIONS: Record<string, string> = {
+  'token.created': 'Token created',
+  'token.rotated': 'Token rotated',
+  'token.deleted': 'Token deleted',
+  'token.revoked': 'Token revoked by value',
+  'token.reused_after_rotation': 'Rotated-away token used again',
+  'token.ip_refused': 'Token used from a refused address',
+  'team.member_added': 'Member added',
+  'team.member_role_changed': 'Member role changed',
+  'team.member_removed': 'Member removed',
+  'team.policy_updated': 'Policy updated',
+  'user.signed_in': 'Signed in',
+  'user.sign_in_failed': 'Failed sign-in',
+  'user.disabled': 'Account disabled',
+};
+
+export function describeAuditEventType(type: string): string {
+  return DESCRIPTIONS[type] ?? type;
+}
+
+function actorText(event: AuditEvent): string {
+  const { kind, name, id } = event.actor;
+  if (kind === 'cli') return 'the command line';
+  if (kind === 'leak_report') return 'a leak report';
+  if (kind === 'token') return name ? `token ${name}` : `token #${id ?? '?'}`;
+  return name ?? (id === null ? 'someone' : `user #${id}`);
+}
+
+function subject(event: AuditEvent): string | null {
+  const name = event.details.name;
+  if (typeof name === 'string') return name;
+  const email = event.details.email;
+  return typeof email === 'string' ? email : null;
+}
+
+export function AuditEventList({ events, label }: { events: AuditEvent[]; label: string }) {
+  return (
+    <ol className="audit-list" aria-label={label}>
+      {events.map((event) => {
+        const what = subject(event);
+        return (
+          <li key={event.id} className="audit-item" data-event-type={event.type}>
+            <div className="audit-main">
+              <span className={`badge ${event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed' ? 'badge-danger' : ''}`}>
+                {describeAuditEventType(event.type)}
+              </span>
+              {what && <span className="audit-subject">{what}</span>}
+            </div>
+            <div className="audit-meta muted">
+              by {actorText(event)}
+              {event.ip && <> · {event.ip}</>} · <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,108 @@
+// Usage and activity in headless Chromium: the chart shows requests made with a token (flushed in
+// process), the list filters, delete-expired with its count, and the Activity page lists the create
+// and delete. Screenshots at 375 px and 1280 px go to apps/web/test-artifacts/.
+import { expect, it } from 'vitest';
+import { createApiToken, systemClock } from '@latchkey/lib';
+import { describeInBrowser } from './support/browser-env';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describeInBrowser('token usage and activity in the browser', (env) => {
+  it('after N requests with a token, its row and its chart show them; spikes are marked', async () => {
+    const { context, page } = await env().newPage();
+    const user = await env().signInAs(context, { name: 'Grace Hopper' });
+    const created = await createApiToken({ db: env().db, clock: systemClock, userId: user.id, name: 'Nightly export' });
+    await createApiToken({ db: env().db, clock: systemClock, userId: user.id, name: 'Quiet token' });
+    const N = 7;
+    for (let i = 0; i < N; i++) expect((await env().callMe(created.token)).status).toBe(200);
+    await env().app.lastUsed.flush();
+
+    await page.goto('/settings/tokens');
+    const row = page.getByRole('row', { name: /Nightly export/ });
+    await row.getByRole('img', { name: `${N} requests in the last 7 days` }).waitFor();
+    expect(await row.locator('td[data-label="Last used"]').getAttribute('title')).toMatch(/from .*127\.0\.0\.1/);
+
+    await row.getByRole('button', { name: 'Usage of Nightly export' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Usage of Nightly export' });
+    await dialog.getByRole('img', { name: `${N} requests, 0 failed, per hour over 7 days` }).waitFor();
+    expect(await dialog.getByTestId('usage-total').textContent()).toBe(String(N));
+    expect(await dialog.locator('.usage-chart canvas').count()).toBe(1);
+    // All N requests fell in one hour of 169: far above 5× the hourly average.
+    expect(await dialog.getByTestId('usage-spikes').textContent()).toMatch(/One hour above 5× the hourly average/);
+    await dialog.getByRole('table', { name: 'Recent addresses' }).getByText(/127\.0\.0\.1/).waitFor();
+    await dialog.getByRole('list', { name: 'Events of this token' }).getByText('Token created').waitFor();
+    await env().screenshot(page, 'usage-chart-1280', { fullPage: false });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.waitForTimeout(200);
+    await env().screenshot(page, 'usage-chart-375', { fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await dialog.getByRole('button', { name: '90 days, daily' }).click();
+    await dialog.getByRole('img', { name: `${N} requests, 0 failed, per day over 90 days` }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('row', { name: /Quiet token/ }).getByRole('button', { name: 'Usage of Quiet token' }).click();
+    await page.getByRole('dialog', { name: 'Usage of Quiet token' }).getByText('No requests yet').waitFor();
+  });
+
+  it('filters the list by status and use, and deletes the expired tokens after saying how many', async () => {
+    const { context, page } = await env().newPage();
+    const user = await env().signInAs(context);
+    const db = env().db;
+    const longAgo = { now: () => Date.now() - 40 * DAY };
+    await createApiToken({ db, clock: longAgo, userId: user.id, name: 'Old expired one', expiresIn: 'SEVEN_DAYS' });
+    await createApiToken({ db, clock: longAgo, userId: user.id, name: 'Old expired two', expiresIn: 'ONE_MONTH' });
+    await createApiToken({ db, clock: longAgo, userId: user.id, name: 'Old unused' });
+    await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Fresh token' });
+
+    await page.goto('/settings/tokens');
+    const names = async () => (await page.locator('tbody .token-name').allTextContents()).sort();
+    await page.getByRole('row', { name: /Fresh token/ }).waitFor();
+    expect(await names()).toEqual(['Fresh token', 'Old expired one', 'Old expired two', 'Old unused']);
+    await page.getByRole('button', { name: 'Expired', exact: true }).click();
+    await expect.poll(names).toEqual(['Old expired one', 'Old expired two']);
+    await page.getByRole('button', { name: 'Active', exact: true }).click();
+    await expect.poll(names).toEqual(['Fresh token', 'Old unused']);
+    await page.getByRole('button', { name: 'Unused 30+ days' }).click();
+    await expect.poll(names).toEqual(['Old expired one', 'Old expired two', 'Old unused']);
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+
+    await page.getByRole('button', { name: 'Delete expired tokens' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Delete expired tokens?' });
+    await confirm.getByText('Delete all 2 expired tokens?').waitFor();
+    await confirm.getByRole('button', { name: 'Delete 2 tokens' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(names).toEqual(['Fresh token', 'Old unused']);
+    expect(await page.getByRole('button', { name: 'Delete expired tokens' }).count()).toBe(0);
+  });
+
+  it('the Activity page lists the create and the delete made in the UI', async () => {
+    const { context, page } = await env().newPage();
+    await env().signInAs(context, { name: 'Activity Person' });
+    await page.goto('/settings/tokens');
+    await page.getByRole('button', { name: 'Create your first token' }).click();
+    const form = page.getByRole('dialog', { name: 'Create API token' });
+    await form.getByLabel('Name').fill('Short lived');
+    await form.getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('dialog', { name: 'API token created' }).getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Delete Short lived' }).click();
+    await page.getByRole('alertdialog', { name: 'Delete API token?' }).getByRole('button', { name: 'Delete token' }).click();
+    await page.getByRole('heading', { name: 'No API tokens yet' }).waitFor();
+
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
+    const list = page.getByRole('list', { name: 'Audit events' });
+    await list.waitFor();
+    const types = await list.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-event-type')));
+    expect(types).toEqual(['token.deleted', 'token.created', 'user.signed_in']);
+    expect(await list.locator('li').first().textContent()).toMatch(/Token deleted\s*Short lived.*by Activity Person/);
+    await page.getByLabel('Event type').selectOption('token.created');
+    await expect.poll(() => list.locator('li').count()).toBe(1);
+    await page.getByLabel('Event type').selectOption('');
+    await expect.poll(() => list.locator('li').count()).toBe(3);
+    await env().screenshot(page, 'activity-1280');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.waitForTimeout(200);
+    await env().screenshot(page, 'activity-375');
+  });
+});

@@ -1,0 +1,60 @@
+// Requests per UTC day of every token of an owner over the last `days` days, in one query: what the
+// token list draws as sparklines. Readable by whoever may read the owner's usage.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../../db/create-database';
+import { AppErrorCode } from '../../errors/app-error';
+import type { Clock } from '../clock';
+import { parseInput } from '../validate';
+import { readerOwner } from './get-api-token-usage';
+import { HOUR_MS } from './last-used-tracker';
+import type { ApiTokenActor } from './token-owner';
+
+const DAY_MS = 24 * HOUR_MS;
+const ZDays = z.number({ error: 'days must be a number' }).int().min(1, { error: 'days must be at least 1' }).max(31, { error: 'days must be at most 31' });
+
+export type GetApiTokenDailyRequestsOptions = ApiTokenActor & { db: Db; clock: Clock; days?: number };
+
+export type ApiTokenDailyRequests = {
+  /** token id → requests per day, oldest first (`days` entries, today last); tokens with none are left out. */
+  requests: Record<number, number[]>;
+  /** token id → the client address it was last used from. */
+  lastIps: Record<number, string>;
+};
+
+export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequestsOptions): Promise<ApiTokenDailyRequests> {
+  const { db, clock } = options;
+  const days = parseInput(ZDays, options.days ?? 7, AppErrorCode.INVALID_REQUEST);
+  const owner = await readerOwner(db, options);
+  const now = clock.now();
+  const first = now - (now % DAY_MS) - (days - 1) * DAY_MS;
+  const day = sql<number>`(u.hour_start / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`;
+  let query = db
+    .selectFrom('api_token_usage as u')
+    .innerJoin('api_tokens as t', 't.id', 'u.token_id')
+    .select(['u.token_id', day.as('day'), sql<number>`sum(u.requests)`.as('requests')])
+    .where('u.hour_start', '>=', first)
+    .groupBy(['u.token_id', day]);
+  query = owner.kind === 'user' ? query.where('t.user_id', '=', owner.userId) : query.where('t.team_id', '=', owner.teamId);
+  const series: Record<number, number[]> = {};
+  for (const row of await query.execute()) {
+    const index = Math.round((Number(row.day) - first) / DAY_MS);
+    if (index < 0 || index >= days) continue;
+    (series[row.token_id] ??= new Array<number>(days).fill(0))[index] = Number(row.requests);
+  }
+  let ips = db
+    .selectFrom('api_token_recent_ips as r')
+    .innerJoin('api_tokens as t', 't.id', 'r.token_id')
+    .select(['r.token_id', 'r.ip', 'r.last_seen_at'])
+    .where('r.last_seen_at', '>=', first);
+  ips = owner.kind === 'user' ? ips.where('t.user_id', '=', owner.userId) : ips.where('t.team_id', '=', owner.teamId);
+  const lastIps: Record<number, string> = {};
+  const seenAt: Record<number, number> = {};
+  for (const row of await ips.execute()) {
+    if ((seenAt[row.token_id] ?? -1) < row.last_seen_at) {
+      seenAt[row.token_id] = row.last_seen_at;
+      lastIps[row.token_id] = row.ip;
+    }
+  }
+  return { requests: series, lastIps };
+}

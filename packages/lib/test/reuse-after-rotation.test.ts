@@ -1,0 +1,94 @@
+// A rotated-away token presented after its grace period: answered like any unknown token, and
+// recorded as `token.reused_after_rotation` at most once a minute per token, on every server together.
+import { expect, it } from 'vitest';
+import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
+import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
+import { ManualClock } from '../src/server-only/clock';
+import { checkApiToken } from '../src/server-only/public-api/check-api-token';
+import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { createRetiredTokenReuseDetector } from '../src/server-only/public-api/detect-retired-token-reuse';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { describeEachDatabase } from '../src/testing/index';
+import { generateApiToken } from '../src/universal/token-format';
+import { DAY_MS, insertUser, makeTeam } from './helpers';
+
+const START = Date.UTC(2026, 4, 1, 8, 0, 0);
+
+describeEachDatabase('reuse after rotation', (getDatabase) => {
+  async function setup() {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const detector = createRetiredTokenReuseDetector({ db, clock, onError: (error) => { throw error; } });
+    const check = async (token: string, retiredTokens = detector) => {
+      const result = await checkApiToken({ db, clock, token, retiredTokens });
+      await retiredTokens.settled();
+      return result;
+    };
+    const reuses = async (teamId?: number) =>
+      (await getAuditEvents({ db, userId: user.id, teamId, type: 'token.reused_after_rotation' })).events;
+    return { db, clock, user, detector, check, reuses };
+  }
+
+  it('answers "Invalid token" and records the reuse once a minute per token', async () => {
+    const { db, clock, user, check, reuses } = await setup();
+    const old = await createApiToken({ db, clock, userId: user.id, name: 'Rotated away' });
+    await rotateApiToken({ db, clock, userId: user.id, id: old.id });
+
+    expect(await check(old.token)).toEqual({ ok: false, message: 'Invalid token' });
+    const first = await reuses();
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ tokenId: old.id, actor: { kind: 'token', id: old.id }, details: { stoppedAt: START } });
+
+    clock.advance(30_000);
+    expect(await check(old.token)).toEqual({ ok: false, message: 'Invalid token' });
+    expect(await reuses()).toHaveLength(1);
+    clock.advance(30_000);
+    await check(old.token);
+    expect(await reuses()).toHaveLength(2);
+  });
+
+  it('a token within its grace period is no reuse; after it, it is', async () => {
+    const { db, clock, user, check, reuses } = await setup();
+    const team = await makeTeam(db, clock, user);
+    const old = await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team rotated' });
+    await rotateApiToken({ db, clock, userId: user.id, teamId: team.id, id: old.id, gracePeriodSeconds: 120 });
+    expect((await check(old.token)).ok).toBe(true);
+    clock.advance(120_000);
+    expect(await check(old.token)).toEqual({ ok: false, message: 'Invalid token' });
+    expect((await reuses(team.id)).map((e) => e.tokenId)).toEqual([old.id]);
+    // Still found after the purge of ended grace periods removed the row itself.
+    clock.advance(60_000);
+    await db.deleteFrom('api_tokens').where('id', '=', old.id).execute();
+    await check(old.token);
+    expect(await reuses(team.id)).toHaveLength(2);
+  });
+
+  it('several servers together record one event a minute', async () => {
+    const { db, clock, user, check, reuses } = await setup();
+    const old = await createApiToken({ db, clock, userId: user.id, name: 'Seen by many' });
+    await rotateApiToken({ db, clock, userId: user.id, id: old.id });
+    const servers = [1, 2, 3].map(() => createRetiredTokenReuseDetector({ db, clock }));
+    await Promise.all(servers.map((server) => check(old.token, server)));
+    expect(await reuses()).toHaveLength(1);
+  });
+
+  it('an unknown token records nothing', async () => {
+    const { db, check } = await setup();
+    const count = async () => (await db.selectFrom('audit_events').select('id').where('type', '=', 'token.reused_after_rotation').execute()).length;
+    const before = await count();
+    expect(await check(generateApiToken())).toEqual({ ok: false, message: 'Invalid token' });
+    expect(await count()).toBe(before);
+  });
+
+  it('forgets retired hashes after the usage retention', async () => {
+    const { db, clock, user, check, reuses } = await setup();
+    const old = await createApiToken({ db, clock, userId: user.id, name: 'Long retired' });
+    await rotateApiToken({ db, clock, userId: user.id, id: old.id });
+    clock.advance(91 * DAY_MS);
+    const purged = await purgeUsageAndAudit({ db, clock, usageRetentionDays: 90, auditRetentionDays: 365 });
+    expect(purged.retiredHashes).toBeGreaterThanOrEqual(1);
+    await check(old.token);
+    expect(await reuses()).toEqual([]);
+  });
+});

@@ -1,0 +1,202 @@
+// Usage: counted in memory, written in batches that add up across servers; read back as zero-filled
+// hourly or daily buckets with totals and recent addresses. Also the list filters and delete-expired.
+import { afterEach, describe, expect, it } from 'vitest';
+import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
+import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
+import { ManualClock } from '../src/server-only/clock';
+import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { getApiTokenDailyRequests } from '../src/server-only/public-api/get-api-token-daily-requests';
+import { deleteExpiredApiTokens } from '../src/server-only/public-api/delete-expired-api-tokens';
+import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
+import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { createLastUsedTracker, HOUR_MS, type LastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
+import { describeEachDatabase } from '../src/testing/index';
+import { DAY_MS, expectAppError, insertUser, makeTeam, watchDatabaseCalls } from './helpers';
+
+const START = Date.UTC(2026, 4, 10, 12, 30, 0);
+
+describeEachDatabase('token usage', (getDatabase) => {
+  const trackers: LastUsedTracker[] = [];
+  afterEach(async () => {
+    for (const tracker of trackers.splice(0)) await tracker.stop();
+  });
+
+  async function setup() {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const token = await createApiToken({ db, clock, userId: user.id, name: 'Counted token' });
+    const tracker = createLastUsedTracker({ db, clock, onError: (error) => { throw error; } });
+    trackers.push(tracker);
+    return { db, clock, user, token, tracker };
+  }
+
+  it('counts requests and failures per hour, writes nothing until the flush, then adds them up', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    const watcher = watchDatabaseCalls(db);
+    for (let i = 0; i < 5; i++) tracker.count(token.id, '198.51.100.1', 'curl/8');
+    tracker.fail(token.id);
+    watcher.stop();
+    expect(watcher.calls).toEqual([]);
+    clock.advance(HOUR_MS);
+    tracker.count(token.id, '198.51.100.2', 'curl/8');
+    await tracker.flush();
+
+    const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
+    expect(usage.granularity).toBe('hour');
+    expect(usage.buckets).toHaveLength(7 * 24 + 1);
+    expect(usage.buckets[0]!.start.getTime()).toBeLessThan(usage.buckets[1]!.start.getTime());
+    const hour = START - (START % HOUR_MS);
+    expect(usage.buckets.filter((b) => b.requests > 0)).toEqual([
+      { start: new Date(hour), requests: 5, failed: 1 },
+      { start: new Date(hour + HOUR_MS), requests: 1, failed: 0 },
+    ]);
+    expect(usage.total).toEqual({ requests: 6, failed: 1 });
+    expect(usage.recentIps.map((r) => r.ip)).toEqual(['198.51.100.2', '198.51.100.1']);
+    expect(usage.recentIps[0]).toEqual({ ip: '198.51.100.2', userAgent: 'curl/8', lastSeenAt: new Date(START + HOUR_MS) });
+  });
+
+  it('two servers flushing the same token-hour add up; lastUsedAt never moves backwards', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    const other = createLastUsedTracker({ db, clock });
+    trackers.push(other);
+    tracker.count(token.id, '192.0.2.1', undefined);
+    clock.advance(10_000);
+    other.count(token.id, '192.0.2.1', undefined);
+    other.count(token.id, '192.0.2.1', undefined);
+    other.touch(token.id, null);
+    clock.advance(-5_000);
+    tracker.touch(token.id, null);
+    await other.flush();
+    await tracker.flush();
+    const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
+    expect(usage.total.requests).toBe(3);
+    const row = await db.selectFrom('api_tokens').select('last_used_at').where('id', '=', token.id).executeTakeFirstOrThrow();
+    expect(row.last_used_at).toBe(START + 10_000);
+  });
+
+  it('keeps the last five distinct addresses', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    for (let i = 1; i <= 7; i++) {
+      tracker.count(token.id, `203.0.113.${i}`, `agent ${i}`);
+      clock.advance(1000);
+      if (i === 3) await tracker.flush();
+    }
+    tracker.count(token.id, '203.0.113.2', 'agent again');
+    await tracker.flush();
+    const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
+    expect(usage.recentIps.map((r) => r.ip)).toEqual(['203.0.113.2', '203.0.113.7', '203.0.113.6', '203.0.113.5', '203.0.113.4']);
+    expect(usage.recentIps[0]!.userAgent).toBe('agent again');
+    expect(await db.selectFrom('api_token_recent_ips').select('ip').where('token_id', '=', token.id).execute()).toHaveLength(5);
+  });
+
+  it('daily buckets are sums of the hours, over 90 days', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    tracker.count(token.id, '192.0.2.9', undefined);
+    clock.advance(3 * HOUR_MS);
+    tracker.count(token.id, '192.0.2.9', undefined);
+    await tracker.flush();
+    const from = new Date(START - 89 * DAY_MS);
+    const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id, from, granularity: 'day' });
+    expect(usage.buckets).toHaveLength(90);
+    expect(usage.buckets.at(-1)).toEqual({ start: new Date(START - (START % DAY_MS)), requests: 2, failed: 0 });
+  });
+
+  it('refuses bad ranges with 400 naming the field', async () => {
+    const { db, clock, user, token } = await setup();
+    const cases: Array<[string, object]> = [
+      ['granularity', { granularity: 'minute' }],
+      ['from', { from: new Date('nonsense') }],
+      ['to', { to: 'yesterday' }],
+      ['from', { from: new Date(START), to: new Date(START - 1) }],
+      ['from', { from: new Date(START - 32 * DAY_MS), to: new Date(START) }],
+      ['from', { from: new Date(START - 367 * DAY_MS), to: new Date(START), granularity: 'day' }],
+    ];
+    for (const [field, range] of cases) {
+      const error = await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: token.id, ...range } as never), 'INVALID_REQUEST');
+      expect(error.issues?.[0]?.path).toBe(field);
+    }
+    await getApiTokenUsage({ db, clock, userId: user.id, id: token.id, from: new Date(START - 31 * DAY_MS), to: new Date(START) });
+  });
+
+  it('any team member reads a team token’s usage; others get NOT_FOUND', async () => {
+    const { db, clock, user, tracker } = await setup();
+    const member = await insertUser(db, clock);
+    const outsider = await insertUser(db, clock);
+    const team = await makeTeam(db, clock, user, [[member, 'MEMBER']]);
+    const teamToken = await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team counted' });
+    tracker.count(teamToken.id, '192.0.2.3', undefined);
+    await tracker.flush();
+    expect((await getApiTokenUsage({ db, clock, userId: member.id, teamId: team.id, id: teamToken.id })).total.requests).toBe(1);
+    await expectAppError(getApiTokenUsage({ db, clock, userId: outsider.id, teamId: team.id, id: teamToken.id }), 'NOT_FOUND');
+    await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: teamToken.id }), 'NOT_FOUND');
+  });
+
+  it('purges buckets and addresses older than the usage retention', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    tracker.count(token.id, '192.0.2.4', undefined);
+    await tracker.flush();
+    clock.advance(91 * DAY_MS);
+    await purgeUsageAndAudit({ db, clock, usageRetentionDays: 90, auditRetentionDays: 365 });
+    expect(await db.selectFrom('api_token_usage').select('token_id').where('token_id', '=', token.id).execute()).toEqual([]);
+    expect((await getApiTokenUsage({ db, clock, userId: user.id, id: token.id })).recentIps).toEqual([]);
+  });
+
+  describe('list filters and delete-expired', () => {
+    it('status=active|expired and unusedForDays=N', async () => {
+      const { db, clock, user, token, tracker } = await setup();
+      const expiring = await createApiToken({ db, clock, userId: user.id, name: 'Expiring', expiresIn: 'SEVEN_DAYS' });
+      clock.advance(40 * DAY_MS);
+      const young = await createApiToken({ db, clock, userId: user.id, name: 'Young' });
+      const names = async (filters: object) => (await getApiTokens({ db, clock, userId: user.id, ...filters })).tokens.map((t) => t.id);
+      expect(await names({ status: 'expired' })).toEqual([expiring.id]);
+      expect(await names({ status: 'active' })).toEqual([young.id, token.id]);
+      expect(await names({ unusedForDays: 30 })).toEqual([expiring.id, token.id]);
+      tracker.touch(token.id, null);
+      await tracker.flush();
+      expect(await names({ unusedForDays: 30, status: 'active' })).toEqual([]);
+      expect(await names({ unusedForDays: 30, limit: 1 })).toEqual([expiring.id]);
+      for (const [field, filters] of [['status', { status: 'retired' }], ['unusedForDays', { unusedForDays: 0 }], ['unusedForDays', { unusedForDays: 3651 }]] as const) {
+        const error = await expectAppError(getApiTokens({ db, clock, userId: user.id, ...filters } as never), 'INVALID_REQUEST');
+        expect(error.issues?.[0]?.path).toBe(field);
+      }
+    });
+
+    it('deletes the expired tokens only, each with its event; team ones by ADMINs only', async () => {
+      const { db, clock, user, token } = await setup();
+      const manager = await insertUser(db, clock);
+      const team = await makeTeam(db, clock, user, [[manager, 'MANAGER']]);
+      const a = await createApiToken({ db, clock, userId: user.id, name: 'Expired A', expiresIn: 'SEVEN_DAYS' });
+      const b = await createApiToken({ db, clock, userId: user.id, name: 'Expired B', expiresIn: 'SEVEN_DAYS' });
+      await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team expired', expiresIn: 'SEVEN_DAYS' });
+      clock.advance(8 * DAY_MS);
+      expect(await deleteExpiredApiTokens({ db, clock, userId: user.id })).toEqual({ deleted: 2 });
+      expect((await getApiTokens({ db, clock, userId: user.id })).tokens.map((t) => t.id)).toEqual([token.id]);
+      const deleted = (await getAuditEvents({ db, userId: user.id, type: 'token.deleted' })).events.map((e) => e.tokenId);
+      expect(deleted.sort()).toEqual([a.id, b.id].sort());
+      await expectAppError(deleteExpiredApiTokens({ db, clock, userId: manager.id, teamId: team.id }), 'FORBIDDEN');
+      expect(await deleteExpiredApiTokens({ db, clock, userId: user.id, teamId: team.id })).toEqual({ deleted: 1 });
+    });
+  });
+});
+
+describeEachDatabase('daily requests for the token list', (getDatabase) => {
+  it('gives each used token of the owner its last 7 days, today last, in one query', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const other = await insertUser(db, clock);
+    const a = await createApiToken({ db, clock, userId: user.id, name: 'Daily A' });
+    const b = await createApiToken({ db, clock, userId: other.id, name: 'Daily B' });
+    const tracker = createLastUsedTracker({ db, clock });
+    clock.advance(-2 * DAY_MS);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    clock.advance(2 * DAY_MS);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    tracker.count(a.id, '192.0.2.1', undefined);
+    tracker.count(b.id, '192.0.2.1', undefined);
+    await tracker.stop();
+    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({ requests: { [a.id]: [0, 0, 0, 0, 1, 0, 2] }, lastIps: { [a.id]: '192.0.2.1' } });
+    await expectAppError(getApiTokenDailyRequests({ db, clock, userId: user.id, days: 40 }), 'INVALID_REQUEST');
+  });
+});
