@@ -111,12 +111,15 @@ describeWhenAvailable('three servers, one PostgreSQL, one Redis', [postgresUnava
   });
 
   it('lets 100 to 105 of 150 requests of one owner through across the three servers', async () => {
-    const [token] = await ownerTokens(database!.db, userId, 1, 'shared');
+    const [warm, token] = await ownerTokens(database!.db, userId, 2, 'shared');
+    // A cold server on a busy machine can take more than 50 ms for its first Redis answers and
+    // fall back for a second, as it should; the shared limit is measured once all answer in time.
+    for (const answer of await burst(cluster!.servers, warm!, 30)) expect([200, 429]).toContain(answer.status);
+    await until('every server to count in Redis', 10_000, async () => (await Promise.all(cluster!.servers.map(healthOf))).every((body) => JSON.stringify(body) === '{"status":"ok"}'));
     const answers = await burst(cluster!.servers, token!, 50);
     expectOneLimit(answers, OWNER_LIMIT);
     const ok = answers.filter((a) => a.status === 200).length;
     measured.push(`shared limit ${OWNER_LIMIT}: ${ok} of ${answers.length} passed (${[0, 1, 2].map((s) => answers.filter((a) => a.server === s && a.status === 200).length).join(' + ')})`);
-    for (const server of cluster!.servers) expect(await healthOf(server)).toEqual({ status: 'ok' });
   });
 
   it('keeps answering, never with a 5xx, on local limits while Redis is down, and shares them again when it is back', async () => {
@@ -173,7 +176,9 @@ describeWhenAvailable('three servers, one PostgreSQL, one Redis', [postgresUnava
     expect(okAfterKill).toBeGreaterThan(0);
     measured.push(`${statuses.length} requests of 60 owners while Redis was killed and restarted: 0 errors, 0 5xx`);
 
-    const [again] = await ownerTokens(database!.db, userId, 1, 'again');
+    const [warmAgain, again] = await ownerTokens(database!.db, userId, 2, 'again');
+    for (const answer of await burst(servers, warmAgain!, 30)) expect([200, 429]).toContain(answer.status);
+    await until('every server to count in Redis again', 10_000, async () => (await Promise.all(servers.map(healthOf))).every((body) => JSON.stringify(body) === '{"status":"ok"}'));
     const answers = await burst(servers, again!, 50);
     expectOneLimit(answers, OWNER_LIMIT);
     measured.push(`Redis back: ${answers.filter((a) => a.status === 200).length} of ${answers.length} passed`);
