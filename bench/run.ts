@@ -14,7 +14,7 @@ import { writeBenchmarksFile } from './src/markdown';
 import { PROFILE_DIR, REPO_ROOT } from './src/paths';
 import { formatProfileSummary, summarizeProfile } from './src/profile-summary';
 import { markdownTable, statusOf, terminalTable, type Row } from './src/report';
-import { createPostgresDatabase, postgresUnavailable, seedServerDatabase } from './src/seed';
+import { createPostgresDatabase, postgresUnavailable, redisUnavailable, seedServerDatabase } from './src/seed';
 import { startServer, type ServerProcess } from './src/server-process';
 import { formatBytes, formatLatency, formatNumber } from './src/stats';
 import { listTokensOverTrpc, type ListResult } from './src/trpc-list-bench';
@@ -35,6 +35,7 @@ const quick = args.has('--quick');
 const profile = args.has('--profile');
 const mode = quick ? 'quick' : 'full';
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MEMORY_LIMIT = 250 * 1024 * 1024;
 const FULL_CACHE_MEMORY_LIMIT = 300 * 1024 * 1024;
 
@@ -57,7 +58,11 @@ const plan = quick
 const started = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 
-type ServerRun = { kind: 'sqlite' | 'postgres'; http: HttpComparison; list: ListResult; peakRss: number };
+type ServerKind = 'sqlite' | 'postgres' | 'postgres+redis';
+type ServerRun = { kind: ServerKind; http: HttpComparison; list: ListResult; peakRss: number };
+
+const SERVER_NAMES: Record<ServerKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', 'postgres+redis': 'PostgreSQL with Redis limits' };
+const HTTP_TARGETS: Record<ServerKind, number> = { sqlite: 0.9, postgres: 0.8, 'postgres+redis': 0.88 };
 
 const results: {
   environmentBefore: Environment;
@@ -67,6 +72,7 @@ const results: {
   servers: ServerRun[];
   create?: CreateResult[];
   postgresSkipped?: string;
+  redisSkipped?: string;
   errors: string[];
   profiles: string[];
 } = { environmentBefore: environment(), servers: [], errors: [], profiles: [] };
@@ -82,8 +88,8 @@ async function cleanup() {
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
-async function withServer<T>(databaseUrl: string, label: string, body: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await startServer({ databaseUrl, profile, label });
+async function withServer<T>(databaseUrl: string, label: string, body: (server: ServerProcess) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const server = await startServer({ databaseUrl, profile, label, env });
   const stop = () => server.stop();
   cleanups.push(stop);
   try {
@@ -104,7 +110,7 @@ async function scenario(name: string, body: () => Promise<void>) {
   }
 }
 
-async function serverScenario(kind: 'sqlite' | 'postgres', databaseUrl: string) {
+async function serverScenario(kind: ServerKind, databaseUrl: string, env: Record<string, string> = {}) {
   const db = createDatabase(databaseUrl);
   const seeded = await seedServerDatabase(db, systemClock, 1000).finally(() => db.destroy());
   log(`${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`);
@@ -113,7 +119,7 @@ async function serverScenario(kind: 'sqlite' | 'postgres', databaseUrl: string) 
     log(`${kind}: apiToken.getMany over tRPC, 1,000 tokens, ${plan.list.requests} requests…`);
     const list = await listTokensOverTrpc(server.url, seeded.sessionId, { ...plan.list, expected: 1000 });
     results.servers.push({ kind, http, list, peakRss: server.memory()?.peak ?? Number.NaN });
-  });
+  }, env);
 }
 
 try {
@@ -150,6 +156,19 @@ try {
       postgresUrl = database.url;
       await serverScenario('postgres', database.url);
     });
+
+    // Every limit counted in Redis (one script call per counted hit), under a prefix of this run's own.
+    const redisDown = await redisUnavailable(REDIS_URL);
+    if (redisDown) {
+      results.redisSkipped = `Redis is not reachable at ${REDIS_URL}: ${redisDown}`;
+      log(`SKIPPED Redis: ${results.redisSkipped}`);
+    } else {
+      await scenario('HTTP on PostgreSQL with Redis limits', async () => {
+        const database = await createPostgresDatabase(POSTGRES_ADMIN_URL);
+        cleanups.push(() => database.drop());
+        await serverScenario('postgres+redis', database.url, { REDIS_URL, REDIS_KEY_PREFIX: `latchkey-bench:${process.pid}:${Date.now()}:` });
+      });
+    }
   }
 
   await scenario('createApiToken', async () => {
@@ -181,8 +200,8 @@ const rps = (x: number) => `${formatNumber(x)}/s`;
 
 for (const server of results.servers) {
   const { http } = server;
-  const name = server.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-  const target = server.kind === 'sqlite' ? 0.9 : 0.8;
+  const name = SERVER_NAMES[server.kind];
+  const target = HTTP_TARGETS[server.kind];
   const valid = http.badResponses === 0;
   rows.push({
     scenario: `HTTP ${name}: /api/v1/me vs /api/health throughput`,
@@ -192,6 +211,7 @@ for (const server of results.servers) {
   });
 }
 if (results.postgresSkipped) rows.push({ scenario: 'HTTP PostgreSQL', measured: results.postgresSkipped, target: '>= 0.80', status: 'SKIPPED' });
+if (results.redisSkipped) rows.push({ scenario: 'HTTP PostgreSQL with Redis limits', measured: results.redisSkipped, target: '>= 0.88', status: 'SKIPPED' });
 if (results.httpLarge) {
   const { http, tokens, active } = results.httpLarge;
   rows.push({
@@ -255,7 +275,7 @@ for (const create of results.create ?? []) {
 }
 
 for (const server of results.servers) {
-  const name = server.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const name = SERVER_NAMES[server.kind];
   rows.push({
     scenario: `tRPC apiToken.getMany, 1,000 tokens, ${name}`,
     measured: `p50 ${formatLatency(server.list.p50Ms)}, p99 ${formatLatency(server.list.p99Ms)} (${formatNumber(server.list.bytes / 1024)} KiB)`,
@@ -265,7 +285,7 @@ for (const server of results.servers) {
 }
 
 const memoryRows: Array<[string, number]> = [
-  ...results.servers.map((s): [string, number] => [`server on ${s.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (HTTP + tRPC runs)`, s.peakRss]),
+  ...results.servers.map((s): [string, number] => [`server on ${SERVER_NAMES[s.kind]} (HTTP + tRPC runs)`, s.peakRss]),
   ...(results.httpLarge ? [[`server on SQLite with ${sizeLabel(results.httpLarge.tokens)} tokens (HTTP run)`, results.httpLarge.peakRss] as [string, number]] : []),
 ];
 for (const [what, peak] of memoryRows) {

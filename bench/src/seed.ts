@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
   BUILTIN_SCOPES,
+  pingRedis,
   createDatabase,
   createSession,
   createUser,
@@ -148,6 +149,14 @@ export async function postgresUnavailable(adminUrl: string): Promise<string | nu
  * What the HTTP server benchmarks need, through the library on either database: a user with a
  * session (for tRPC) and `tokens` personal tokens (bulk-inserted rows with real hashes).
  */
+/** null when Redis answers a PING within 3 s; otherwise why not. */
+export async function redisUnavailable(url: string): Promise<string | null> {
+  return pingRedis(url, 3000).then(
+    () => null,
+    (error: Error) => error.message,
+  );
+}
+
 export async function seedServerDatabase(db: Db, clock: Clock, tokens: number): Promise<{ userId: number; sessionId: string; tokens: string[] }> {
   await migrateToLatest(db);
   const user = await createUser({ db, clock, email: 'bench@bench.test', name: 'Bench User', password: 'benchmark-password' });

@@ -119,6 +119,18 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     expect(await redis.keys(`${two}*`)).toEqual([`${two}api-ip:1.2.3.4:${resetAt}`]);
   });
 
+  it('does not take its own busy event loop for a slow Redis', async () => {
+    const { store, changes } = await connected({ keyPrefix: uniqueRedisPrefix('busy-loop') });
+    const resetAt = windowEnd(T, MINUTE);
+    const pending = store.increment('busy', resetAt);
+    // Longer than the timeout, without giving the loop a chance to read Redis's answer.
+    const until = Date.now() + 150;
+    while (Date.now() < until);
+    expect(await pending).toBe(1);
+    expect(store.reachable()).toBe(true);
+    expect(changes.map((c) => c.status)).toEqual(['up']);
+  });
+
   it('reports the move to up once when it connects', async () => {
     const { store, changes } = await connected({ keyPrefix: uniqueRedisPrefix('up') });
     expect(store.reachable()).toBe(true);

@@ -36,6 +36,7 @@ export * from './public-api/api-token-cache';
 export * from './public-api/invalidate-api-tokens';
 export * from './public-api/watch-revocations';
 export * from './rate-limit/redis-rate-limit-store';
+export * from './rate-limit/ping-redis';
 export * from './audit/record-audit-event';
 export * from './audit/audit-actor';
 export * from './audit/get-audit-events';

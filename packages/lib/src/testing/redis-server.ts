@@ -3,7 +3,7 @@
 // missing, a test that needs it fails under CI=true and is skipped, with the reason, elsewhere.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { Redis } from 'ioredis';
+import { pingRedis as ping } from '../server-only/rate-limit/ping-redis';
 
 /** The Redis the tests share; `TEST_REDIS_URL` overrides it. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,17 +24,6 @@ export function freePort(): Promise<number> {
 /** A key prefix no other test run uses. */
 export function uniqueRedisPrefix(label: string): string {
   return `latchkey-test:${label}:${process.pid}:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}:`;
-}
-
-async function ping(url: string, timeoutMs = 2000): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
 }
 
 let sharedAvailable: Promise<string | null> | undefined;

@@ -43,6 +43,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly memory: MemoryRateLimitStore;
   private readonly prefix: string;
   private readonly probeIntervalMs: number;
+  private readonly timeoutMs: number;
   private probe: NodeJS.Timeout | undefined;
   private probing: Promise<void> | undefined;
   private closed = false;
@@ -52,7 +53,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.memory = new MemoryRateLimitStore(options.clock);
     this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
-    const timeout = options.timeoutMs ?? 50;
+    const timeout = (this.timeoutMs = options.timeoutMs ?? 50);
     this.client = new Redis(options.url, {
       lazyConnect: true,
       // Nothing queues while Redis is away: a command then fails at once and the hit is counted in
@@ -60,12 +61,11 @@ export class RedisRateLimitStore implements RateLimitStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
-      commandTimeout: timeout,
       connectTimeout: Math.max(timeout * 10, 500),
       // Keep reconnecting, at most a second apart, for as long as the server runs.
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-      // Commands issued in the same turn of the event loop go out in one write.
-      enableAutoPipelining: true,
+      // No auto-pipelining: it holds a batch back until the previous one is answered, which under
+      // load adds waits of its own to the timeout.
     }) as ScriptedRedis;
     this.client.defineCommand('latchkeyHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     // Without a listener ioredis prints every connection error; the status change says it once.
@@ -99,7 +99,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const local = this.memory.increment(key, resetAt);
     if (this.state !== 'up') return local;
     const ttl = Math.max(1, resetAt - this.options.clock.now()) + EXPIRY_SLACK_MS;
-    return this.client.latchkeyHit(this.redisKey(key, resetAt), ttl).then(
+    return this.timed(this.client.latchkeyHit(this.redisKey(key, resetAt), ttl)).then(
       (count) => Number(count),
       (error: Error) => {
         this.markDown(error);
@@ -110,7 +110,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   get(key: string, resetAt: number): number | Promise<number> {
     if (this.state !== 'up') return this.memory.get(key, resetAt);
-    return this.client.get(this.redisKey(key, resetAt)).then(
+    return this.timed(this.client.get(this.redisKey(key, resetAt))).then(
       (value) => (value === null ? 0 : Number(value)),
       (error: Error) => {
         this.markDown(error);
@@ -124,6 +124,37 @@ export class RedisRateLimitStore implements RateLimitStore {
     clearInterval(this.probe);
     this.probe = undefined;
     this.client.disconnect();
+  }
+
+  /**
+   * The command's answer, or a rejection once it is late. Late is judged after the event loop has
+   * read what arrived meanwhile (the timer fires before sockets are read in a turn of the loop), so
+   * a busy server whose own loop lags is not taken for a slow Redis.
+   */
+  private timed<T>(command: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const late = () => {
+        if (settled) return;
+        settled = true;
+        reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`));
+      };
+      const timer = setTimeout(() => setImmediate(late), this.timeoutMs);
+      command.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(error as Error);
+        },
+      );
+    });
   }
 
   private redisKey(key: string, resetAt: number): string {
@@ -141,10 +172,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.options.onStatusChange?.({ status: 'down', previous, error });
   }
 
-  /** One PING at a time; Redis is up again when it answers within the timeout. */
+  /**
+   * One probe at a time; Redis is up again when it answers within the timeout. The probe loads the
+   * script, so that the first hits after a (re)start do not all pay a second round trip to load it.
+   */
   private tryAgain(): Promise<void> {
     if (this.closed || this.state === 'up' || this.client.status !== 'ready') return Promise.resolve();
-    this.probing ??= this.client.ping().then(
+    this.probing ??= this.timed(this.client.script('LOAD', HIT_SCRIPT)).then(
       () => {
         this.probing = undefined;
         if (this.closed || this.state === 'up') return;
