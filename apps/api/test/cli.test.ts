@@ -46,7 +46,7 @@ afterAll(() => {
 describe('migrate', () => {
   it('creates the database file and its folder, then reports it is up to date', async () => {
     const first = await cli('migrate');
-    expect(first).toEqual({ code: 0, out: ['applied: 0001_initial'], err: [] });
+    expect(first).toEqual({ code: 0, out: ['applied: 0001_initial, 0002_revocation_log'], err: [] });
     expect(fs.existsSync(dbFile)).toBe(true);
     expect(await cli('migrate')).toEqual({ code: 0, out: ['database is up to date'], err: [] });
   });
@@ -55,7 +55,7 @@ describe('migrate', () => {
     const other = path.join(dir, 'other.db');
     const out: string[] = [];
     expect(await runCli(['migrate'], { DATABASE_URL: `file:${other}` }, (l) => out.push(l), () => {})).toBe(0);
-    expect(out).toEqual(['applied: 0001_initial']);
+    expect(out).toEqual(['applied: 0001_initial, 0002_revocation_log']);
     expect(fs.existsSync(other)).toBe(true);
   });
 

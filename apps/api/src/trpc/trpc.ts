@@ -4,7 +4,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { getSessionUser, isAppError, TRPC_CODE_BY_CODE, type Clock, type Db, type PublicUser, type RateLimiter, type RateLimitRule } from '@latchkey/lib';
+import { DEFAULT_MESSAGES, getSessionUser, isAppError, TRPC_CODE_BY_CODE, type Clock, type Db, type PublicUser, type RateLimiter, type RateLimitRule } from '@latchkey/lib';
 import type { Config } from '../config';
 import { clientIp } from '../http/client-ip';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
@@ -58,7 +58,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** AppErrors from the library become the matching tRPC error, message kept. */
 const appErrors = t.middleware(async ({ next }) => {
@@ -78,7 +77,7 @@ const perIpLimit = t.middleware(async ({ ctx, next }) => {
   setRateLimitHeaders(ctx.res, result);
   if (!result.allowed) {
     ctx.res.setHeader('Retry-After', String(result.retryAfterSeconds));
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' });
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: DEFAULT_MESSAGES.TOO_MANY_REQUESTS });
   }
   return next();
 });

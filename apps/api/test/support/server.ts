@@ -204,6 +204,7 @@ export async function startServer(options: StartServerOptions = {}) {
   async function close() {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.revocations.stop();
     await lastUsed.stop();
     if (ownsDatabase) await database.drop();
   }

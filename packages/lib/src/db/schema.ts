@@ -53,12 +53,23 @@ export interface ApiTokensTable {
   created_by: number | null;
 }
 
+export interface RevocationLogTable {
+  /** In commit order on SQLite; on PostgreSQL two transactions may commit out of id order. */
+  id: Generated<number>;
+  kind: 'tokens' | 'user' | 'team';
+  /** JSON array: the token ids, or the one user or team id. */
+  ids: string;
+  /** Set by the database (its clock), milliseconds. */
+  created_at: Generated<number>;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   api_tokens: ApiTokensTable;
+  revocation_log: RevocationLogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -29,3 +29,7 @@ export * from './public-api/last-used-tracker';
 export * from './rate-limit/rate-limiter';
 export * from './public-api/revoke-api-token-by-token';
 export * from './public-api/purge-revoked-api-tokens';
+export * from './public-api/api-token-cache';
+export * from './public-api/invalidate-api-tokens';
+export * from './public-api/watch-revocations';
+export * from './rate-limit/redis-rate-limit-store';

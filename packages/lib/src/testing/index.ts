@@ -1,2 +1,4 @@
 export * from './test-databases';
 export * from './describe-each-database';
+export * from './redis-server';
+export * from './describe-when-available';

@@ -1,15 +1,18 @@
 // Records when tokens are used without a database write per request: uses are kept in memory and
 // written in one batch every `flushIntervalMs`, and on shutdown. A use is skipped when the stored
 // time is recent enough, so `lastUsedAt` is accurate to within 60 seconds.
-import { sql } from 'kysely';
 import type { Db } from '../../db/create-database';
 import type { Clock } from '../clock';
 
 export const LAST_USED_ACCURACY_MS = 60_000;
 
 export type LastUsedTracker = {
-  /** Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. */
-  touch(tokenId: number, storedLastUsedAt: number | null): void;
+  /**
+   * Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. Gives
+   * what the database will hold once the pending uses are written (`storedLastUsedAt` when this use
+   * is close enough to it to be skipped).
+   */
+  touch(tokenId: number, storedLastUsedAt: number | null): number | null;
   /** Writes pending uses now. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is pending. */
@@ -34,18 +37,32 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
     const entries = [...batch];
     for (let i = 0; i < entries.length; i += 500) {
       const chunk = entries.slice(i, i + 500);
-      // The cast types the parameters: PostgreSQL would otherwise read them as text and refuse the update.
-      const cases = sql.join(chunk.map(([id, at]) => sql`when ${id} then cast(${at} as bigint)`), sql` `);
       const ids = chunk.map(([id]) => id);
-      await sql`update api_tokens set last_used_at = case id ${cases} end where id in (${sql.join(ids)})`.execute(db);
+      await db
+        .updateTable('api_tokens')
+        .set((eb) => {
+          // The cast types the parameters: PostgreSQL would otherwise read them as text and refuse the update.
+          const time = (at: number) => eb.cast<number>(eb.val(at), 'bigint');
+          const [[firstId, firstAt], ...others] = chunk as [[number, number], ...Array<[number, number]>];
+          let cases = eb.case().when('id', '=', firstId).then(time(firstAt));
+          for (const [id, at] of others) cases = cases.when('id', '=', id).then(time(at));
+          const used = cases.end();
+          // Several servers write the same token's time: a batch never moves it backwards.
+          const newer = eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', used)]);
+          return { last_used_at: eb.case().when(newer).then(used).else(eb.ref('last_used_at')).end() };
+        })
+        .where('id', 'in', ids)
+        .execute();
     }
   }
 
   const tracker: LastUsedTracker = {
     touch(tokenId, storedLastUsedAt) {
       const now = clock.now();
-      if (storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return;
+      // A use already pending only moves to the later time.
+      if (!pending.has(tokenId) && storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return storedLastUsedAt;
       pending.set(tokenId, now);
+      return now;
     },
     flush() {
       if (pending.size === 0) return flushing;

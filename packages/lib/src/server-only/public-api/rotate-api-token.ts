@@ -1,4 +1,5 @@
-import { isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
+import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type RotatedApiToken } from '../../types/schemas';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
@@ -6,6 +7,7 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata, tokenStatus } from './api-token-metadata';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
 
@@ -34,13 +36,12 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const token = generateApiToken();
 
   const { created, previousTokenStopsAt } = await db.transaction().execute(async (trx) => {
-    let query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
+    const query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
       eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]),
     );
-    // Concurrent rotations of one token take turns on PostgreSQL (SQLite runs transactions one at a
-    // time): without the lock each would replace the token, and a later one could lengthen the grace.
-    if (isPostgres(trx)) query = query.forUpdate();
-    const old = await query.executeTakeFirst();
+    // Concurrent rotations of one token take turns: without the lock each would replace the token,
+    // and a later one could lengthen the grace.
+    const old = await lockingRows(trx, query).executeTakeFirst();
     if (!old) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
     const status = tokenStatus(old, now);
     if (status === 'expired') {
@@ -74,6 +75,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       await trx.updateTable('api_tokens').set({ revoke_at: revokeAt }).where('id', '=', old.id).execute();
       previousTokenStopsAt = old.expires_at === null ? revokeAt : Math.min(old.expires_at, revokeAt);
     }
+    await invalidateApiTokens(trx, { tokenIds: [old.id] });
     const created = await trx
       .insertInto('api_tokens')
       .values({

@@ -2,7 +2,8 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
 import type { Clock } from '../clock';
-import { isUniqueViolation, parseInput } from '../validate';
+import { isUniqueViolation } from '../../db/errors';
+import { parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
 /** ADMIN only: adds an existing user to the team. */

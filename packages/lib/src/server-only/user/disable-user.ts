@@ -1,6 +1,7 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { Clock } from '../clock';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 export type DisableUserOptions = { db: Db; clock: Clock; email: string };
 
@@ -15,5 +16,6 @@ export async function disableUser({ db, clock, email }: DisableUserOptions): Pro
       .executeTakeFirst();
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await invalidateApiTokens(trx, { userId: user.id });
   });
 }
