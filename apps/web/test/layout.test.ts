@@ -1,7 +1,7 @@
 // Layout at desktop and phone widths; screenshots go to apps/web/test-artifacts/ for a person to look at.
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { addTeamMember, createApiToken, createTeam, systemClock } from '@latchkey/lib';
+import { addTeamMember, createApiToken, createTeam, rotateApiToken, systemClock } from '@latchkey/lib';
 import { describeInBrowser, uniqueEmail } from './support/browser-env';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -20,6 +20,11 @@ async function expectFitsWidth(page: Page, width: number) {
       .map((el) => el.outerHTML.slice(0, 80));
   }, width);
   expect(outside).toEqual([]);
+  // Nor is anything cut off inside a table's frame (a column too many for the width).
+  const clipped = await page.evaluate(() =>
+    [...document.querySelectorAll('.table-frame')].filter((frame) => frame.scrollWidth > frame.clientWidth).map((frame) => frame.innerHTML.slice(0, 80)),
+  );
+  expect(clipped).toEqual([]);
 }
 
 describeInBrowser('layout at 1280 and 375 px', (env) => {
@@ -35,6 +40,9 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     const soon = await make('Nightly export', 'ONE_MONTH');
     const used = await make('Grafana', 'NEVER');
     await make('GitHub Actions: deploy production', 'ONE_YEAR');
+    // Rotated with a day's grace: the old one shows as Retiring beside its successor.
+    const relay = await make('Webhook relay', 'THREE_MONTHS');
+    await rotateApiToken({ db, clock: systemClock, userId: owner.id, id: relay.id, gracePeriodSeconds: 86_400 });
     await db.updateTable('api_tokens').set({ expires_at: now - 2 * DAY, created_at: now - 32 * DAY }).where('id', '=', expired.id).execute();
     await db.updateTable('api_tokens').set({ expires_at: now + 2 * DAY + 60_000 }).where('id', '=', soon.id).execute();
     await db.updateTable('api_tokens').set({ last_used_at: now - 5 * 60_000 - 5_000 }).where('id', '=', used.id).execute();
@@ -47,6 +55,8 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await expectFitsWidth(page, 1280);
     // A real table on desktop: the header row is visible.
     expect(await page.getByRole('columnheader', { name: 'Expires' }).isVisible()).toBe(true);
+    expect(await page.getByRole('columnheader', { name: 'Scopes' }).isVisible()).toBe(true);
+    expect(await page.locator(`tr[data-token-id="${relay.id}"] .badge`).textContent()).toBe('Retiring');
     await env().screenshot(page, 'tokens-desktop-1280');
     await page.locator('.toolbar').getByRole('button', { name: 'Create token' }).click();
     await env().screenshot(page, 'create-dialog-desktop-1280', { fullPage: false });
@@ -64,6 +74,8 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await expectFitsWidth(phone, 375);
     // Cells say what they are when the header row is hidden.
     expect(await phone.getByRole('row', { name: /Nightly export/ }).locator('td[data-label="Expires"]').evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Expires"');
+    const scopesLabel = await phone.locator(`tr[data-token-id="${relay.id}"] td[data-label="Scopes"]`).evaluate((td) => getComputedStyle(td, '::before').content);
+    expect(scopesLabel).toBe('"Scopes"');
     await env().screenshot(phone, 'tokens-mobile-375');
 
     await phone.locator('.toolbar').getByRole('button', { name: 'Create token' }).click();
@@ -79,7 +91,14 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await reveal.getByTestId('new-token').waitFor();
     await expectFitsWidth(phone, 375);
     await env().screenshot(phone, 'token-created-mobile-375', { fullPage: false });
-    await reveal.getByRole('button', { name: 'Done' }).click();
+    // Escape before copying asks first.
+    await phone.keyboard.press('Escape');
+    const question = reveal.getByRole('alert').filter({ hasText: 'You have not copied this token' });
+    await question.waitFor();
+    await expectFitsWidth(phone, 375);
+    await env().screenshot(phone, 'token-close-check-mobile-375', { fullPage: false });
+    await question.getByRole('button', { name: 'Close without copying' }).click();
+    await reveal.waitFor({ state: 'detached' });
 
     await phone.getByRole('button', { name: 'Rotate Grafana' }).click();
     await expectFitsWidth(phone, 375);

@@ -24,11 +24,14 @@ export function Dialog({ title, onClose, children, role, busy = false, onDismiss
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
-  onCloseRef.current = onClose;
   const busyRef = useRef(busy);
-  busyRef.current = busy;
   const onDismissRef = useRef(onDismiss);
-  onDismissRef.current = onDismiss;
+  // The listeners below are added once; they read the latest props through these refs.
+  useLayoutEffect(() => {
+    onCloseRef.current = onClose;
+    busyRef.current = busy;
+    onDismissRef.current = onDismiss;
+  });
   const dismiss = () => (onDismissRef.current ?? onCloseRef.current)();
 
   useLayoutEffect(() => {

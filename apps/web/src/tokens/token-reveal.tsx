@@ -31,7 +31,9 @@ export function TokenReveal({ token, onCopied, children }: { token: string; onCo
   const valueRef = useRef<HTMLElement>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
   const onCopiedRef = useRef(onCopied);
-  onCopiedRef.current = onCopied;
+  useEffect(() => {
+    onCopiedRef.current = onCopied;
+  });
 
   // Selecting the token and pressing Ctrl+C (or the menu's Copy) counts as copying it too.
   useEffect(() => {
@@ -65,11 +67,12 @@ export function TokenReveal({ token, onCopied, children }: { token: string; onCo
           type="button"
           className="button button-primary"
           data-autofocus
-          onClick={async () => {
-            const done = await copyText(token, valueRef.current);
-            setCopied(done ? 'copied' : 'failed');
-            if (done) onCopiedRef.current?.();
-          }}
+          onClick={() =>
+            void copyText(token, valueRef.current).then((done) => {
+              setCopied(done ? 'copied' : 'failed');
+              if (done) onCopiedRef.current?.();
+            })
+          }
         >
           {copied === 'copied' ? 'Copied' : 'Copy token'}
         </button>
