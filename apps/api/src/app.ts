@@ -16,6 +16,7 @@ import {
   type Db,
   type LastUsedTracker,
   type RateLimitStore,
+  watchRevocations,
 } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
@@ -24,9 +25,10 @@ import { createLogger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { createApiTokenAuth } from './rest/authenticate';
-import { renderDocsPage } from './rest/docs-page';
+import { docsRouter } from './rest/docs-page';
+import { mountRoutes } from './rest/mount-routes';
 import { buildOpenApiDocument } from './rest/openapi';
-import { createRestRouter } from './rest/routes';
+import { REST_ROUTES } from './rest/routes/index';
 import { appRouter } from './trpc/router';
 import { createContextFactory } from './trpc/trpc';
 
@@ -37,7 +39,7 @@ export type AppDeps = {
   logger?: Logger;
   /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
   lastUsed?: LastUsedTracker;
-  /** Where rate-limit counters live; in memory by default. */
+  /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
   /** Scopes the host application adds to the built-in `tokens:read` and `tokens:write`. */
   extraScopes?: readonly string[];
@@ -67,12 +69,18 @@ export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
-  const limiter = new RateLimiter(deps.rateLimitStore ?? new MemoryRateLimitStore(clock), clock);
+  // Keeps the token cache in step with revocations made by other servers on the database.
+  const revocations = watchRevocations({
+    db,
+    onError: (error, what) => logger.warn({ err: error }, `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`),
+    onRecovered: () => logger.info('token revocation listener is back'),
+  });
+  const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
+  const limiter = new RateLimiter(rateLimitStore, clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
   const retiredTokens = createRetiredTokenReuseDetector({ db, clock, onError: (error) => logger.error({ err: error }, 'could not check a retired token') });
   const auth = createApiTokenAuth({ db, clock, lastUsed, retiredTokens, rateLimiter: limiter, limits: config.rateLimits });
-  const openApi = buildOpenApiDocument({ serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
-  const docsPage = renderDocsPage(openApi);
+  const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
 
   const app = express();
   app.disable('x-powered-by');
@@ -81,32 +89,25 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestLog(logger));
   app.use(securityHeaders);
-  const parseJson = express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] });
-
   // All of /api/v1 in one router, so its prefix is matched once per request. CORS and the per-IP
-  // limit come before the body parser, so a body it refuses (bad JSON, too large) is still counted
-  // and its error still carries the CORS and X-RateLimit-* headers every /api/v1 response has.
+  // limit come first, so every answer (a 401, a refused body, a 404) is counted and carries the CORS
+  // and X-RateLimit-* headers every /api/v1 response has; each route parses its own body.
   const v1 = express.Router();
-  v1.use(corsForPublicApi, auth.rateLimitByIp, parseJson, rejectDeepJson);
-  v1.get('/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  v1.use(createRestRouter({ db, clock, auth, allowedScopes }));
+  v1.use(corsForPublicApi, auth.rateLimitByIp);
+  v1.use(mountRoutes(REST_ROUTES, { db, clock, allowedScopes, openApi: openApi as unknown as Record<string, unknown> }, auth));
   app.use('/api/v1', v1);
-  // An unknown /api/v1 path falls through to here; its body, already read, is not read again.
-  app.use('/api', parseJson, rejectDeepJson);
 
   app.get('/api/health', async (_req, res) => {
     try {
       await sql`select 1`.execute(db);
-      res.json({ status: 'ok' });
+      // Still 200: with the shared counters away, every server goes on with its own.
+      if (rateLimitStore.reachable && !rateLimitStore.reachable()) res.json({ status: 'degraded', redis: 'unreachable' });
+      else res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.get('/api/docs', (_req, res) => {
-    res.type('html').send(docsPage);
-  });
+  app.use('/api/docs', docsRouter());
 
   const trpcHandler = trpcExpress.createExpressMiddleware({
     router: appRouter,
@@ -118,7 +119,9 @@ export function createApp(deps: AppDeps) {
   });
   // tRPC turns each request into a fetch Request, which throws on these methods (a 500); they get
   // the JSON 404 instead, as on every other /api path.
-  app.use('/api/trpc', (req, res, next) => (FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next)));
+  // tRPC's adapter walks the parsed input recursively, so a body nested too deeply is refused first.
+  const trpcBody = express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] });
+  app.use('/api/trpc', trpcBody, rejectDeepJson, (req, res, next) => (FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next)));
 
   app.use('/api', apiNotFound);
 
@@ -135,7 +138,8 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger });
+  // `revocations.stop()` goes with closing the server (before the database is destroyed).
+  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger, revocations });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

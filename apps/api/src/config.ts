@@ -1,7 +1,7 @@
 // The environment, read once at start into a typed config; a bad value stops the server with a
 // one-line message naming the variable.
 import { z } from 'zod';
-import { parseDatabaseUrl } from '@latchkey/lib';
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_TOKEN_CACHE_SIZE, parseDatabaseUrl } from '@latchkey/lib';
 
 const positiveInt = (name: string, fallback: number) =>
   z
@@ -37,6 +37,34 @@ const bool = (name: string, fallback: boolean) =>
       ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
       return z.NEVER;
     });
+
+const REDIS_URL_EXAMPLE = 'redis://127.0.0.1:6379 (or rediss://user:password@host:6380/0 for TLS)';
+
+/** A Redis URL, checked here so a typo stops the server at start; the value is never echoed (it may hold a password). */
+const redisUrl = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value.trim() === '') return null;
+    const problem = redisUrlProblem(value.trim());
+    if (!problem) return value.trim();
+    ctx.addIssue({ code: 'custom', message: `REDIS_URL ${problem}, such as ${REDIS_URL_EXAMPLE}` });
+    return z.NEVER;
+  });
+
+function redisUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a redis:// or rediss:// URL';
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `must start with redis:// or rediss://, not ${url.protocol.slice(0, 20)}//`;
+  if (url.hostname === '') return 'needs a host name';
+  if (!/^\/?(\d{1,5})?$/.test(url.pathname)) return 'may name only a database number after the host (/0, /1, …)';
+  if (url.search || url.hash) return 'must not have a query string or fragment';
+  return null;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -93,6 +121,19 @@ const ZEnv = z.object({
         return z.NEVER;
       }
     }),
+  TOKEN_CACHE_SIZE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return DEFAULT_TOKEN_CACHE_SIZE;
+      const v = value.trim().replaceAll('_', '');
+      // Each entry holds about 1 KB; ten million would need some 10 GB.
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000_000) {
+        ctx.addIssue({ code: 'custom', message: `TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "${value}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    }),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt('RATE_LIMIT_IP_PER_MINUTE', 1000),
   RATE_LIMIT_OWNER_PER_MINUTE: positiveInt('RATE_LIMIT_OWNER_PER_MINUTE', 1000),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
@@ -100,6 +141,16 @@ const ZEnv = z.object({
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
   USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
   AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return DEFAULT_REDIS_KEY_PREFIX;
+      if (/^[\x21-\x7e]{1,100}$/.test(value)) return value;
+      ctx.addIssue({ code: 'custom', message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}` });
+      return z.NEVER;
+    }),
 });
 
 export type Config = {
@@ -114,6 +165,8 @@ export type Config = {
   usageRetentionDays: number;
   /** Days audit events are kept. */
   auditRetentionDays: number;
+  /** The most verified tokens each server keeps in memory. */
+  tokenCacheSize: number;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
@@ -121,6 +174,10 @@ export type Config = {
     trpcPerMinute: number;
     signInFailures: number;
   };
+  /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
+  redisUrl: string | null;
+  /** Put before every Redis key, so that several installations can share one Redis. */
+  redisKeyPrefix: string;
 };
 
 /** Reads the config from an environment; throws an Error whose message is one line per bad variable. */
@@ -142,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    tokenCacheSize: e.TOKEN_CACHE_SIZE,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,
@@ -149,6 +207,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trpcPerMinute: e.RATE_LIMIT_TRPC_PER_MINUTE,
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
     },
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
   };
 }
 

@@ -5,6 +5,7 @@ import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApi
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
+import { openRateLimitStore } from './http/rate-limit-store';
 
 async function main() {
   let config;
@@ -15,7 +16,7 @@ async function main() {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd() });
+  const db = createDatabase(config.databaseUrl, { baseDir: process.env.INIT_CWD ?? process.cwd(), tokenCacheSize: config.tokenCacheSize });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -36,7 +37,8 @@ async function main() {
     );
   }, 60 * 60_000);
   purge.unref();
-  const app = createApp({ db, config, clock, logger, lastUsed });
+  const rateLimits = await openRateLimitStore({ config, clock, logger });
+  const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
   const server = app.listen(config.port, config.host ?? '0.0.0.0');
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(`latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`);
@@ -62,7 +64,9 @@ async function main() {
       server.closeIdleConnections();
     });
     clearInterval(purge);
+    await app.revocations.stop();
     await lastUsed.stop();
+    await rateLimits.close();
     await db.destroy();
     logger.info('stopped');
     process.exit(0);

@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
     expect(config.publicUrl).toBeNull();
     expect(config.usageRetentionDays).toBe(90);
     expect(config.auditRetentionDays).toBe(365);
+    expect(config.tokenCacheSize).toBe(100_000);
     expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
@@ -33,6 +34,8 @@ describe('configuration from the environment', () => {
     expect(config.rateLimits.ipPerMinute).toBe(5);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({ usageRetentionDays: 30, auditRetentionDays: 3650 });
+    expect(loadConfig({ TOKEN_CACHE_SIZE: ' 5000 ' }).tokenCacheSize).toBe(5000);
+    expect(loadConfig({ TOKEN_CACHE_SIZE: '1_000_000' }).tokenCacheSize).toBe(1_000_000);
   });
 
   it.each([
@@ -41,6 +44,11 @@ describe('configuration from the environment', () => {
     ['RATE_LIMIT_IP_PER_MINUTE', '0', /RATE_LIMIT_IP_PER_MINUTE must be between 1/],
     ['RATE_LIMIT_OWNER_PER_MINUTE', '-5', /RATE_LIMIT_OWNER_PER_MINUTE must be a whole number/],
     ['RATE_LIMIT_TRPC_PER_MINUTE', '1.5', /RATE_LIMIT_TRPC_PER_MINUTE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '0', /TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "0"/],
+    ['TOKEN_CACHE_SIZE', '-1', /TOKEN_CACHE_SIZE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '1e5', /TOKEN_CACHE_SIZE must be a whole number/],
+    ['TOKEN_CACHE_SIZE', '10000001', /TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000/],
+    ['TOKEN_CACHE_SIZE', 'lots', /TOKEN_CACHE_SIZE must be a whole number/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['ALLOW_SIGNUP', 'maybe', /ALLOW_SIGNUP must be true or false/],
     ['TRUST_PROXY', 'everyone!', /TRUST_PROXY must be/],
@@ -52,6 +60,50 @@ describe('configuration from the environment', () => {
     ['AUDIT_RETENTION_DAYS', '12.5', /AUDIT_RETENTION_DAYS must be a whole number/],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads REDIS_URL and REDIS_KEY_PREFIX, with counters in memory when REDIS_URL is unset', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: null, redisKeyPrefix: 'latchkey:rate-limit:' });
+    expect(loadConfig({ REDIS_URL: '  ' }).redisUrl).toBeNull();
+    for (const url of ['redis://127.0.0.1:6379', 'redis://localhost', 'rediss://user:secret@cache.example.com:6380/2', 'redis://[::1]:6379/0']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'acme:limits:' }).redisKeyPrefix).toBe('acme:limits:');
+  });
+
+  it.each([
+    ['not a url', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL, such as redis:\/\/127\.0\.0\.1:6379/],
+    ['http://127.0.0.1:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\/, not http:\/\//],
+    ['127.0.0.1:6379', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['localhost:6379', /^REDIS_URL must start with redis:\/\/ or rediss:\/\/, not localhost:\/\//],
+    ['redis://', /^REDIS_URL needs a host name/],
+    ['redis://127.0.0.1:99999', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['redis://127.0.0.1:6379/cache', /^REDIS_URL may name only a database number/],
+    ['redis://127.0.0.1:6379?enableOfflineQueue=true', /^REDIS_URL must not have a query string/],
+  ])('refuses REDIS_URL=%s with one line that names it', (value, message) => {
+    let error: Error | undefined;
+    try {
+      loadConfig({ REDIS_URL: value });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message.split('\n')).toHaveLength(1);
+  });
+
+  it('never repeats a REDIS_URL, which may hold a password, in its error', () => {
+    for (const url of ['redis://user:hunter2-secret@host:6379/db', 'http://user:hunter2-secret@host:6379']) {
+      expect(() => loadConfig({ REDIS_URL: url })).toThrow(/REDIS_URL/);
+      expect(() => loadConfig({ REDIS_URL: url })).not.toThrow(/hunter2/);
+    }
+  });
+
+  it.each(['has space', '', 'x'.repeat(101), 'tab\tkey'])('refuses REDIS_KEY_PREFIX=%j', (value) => {
+    if (value === '') {
+      expect(loadConfig({ REDIS_KEY_PREFIX: value }).redisKeyPrefix).toBe('latchkey:rate-limit:');
+      return;
+    }
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: value })).toThrow(/^REDIS_KEY_PREFIX must be 1 to 100 printable characters/);
   });
 
   it('stops the server at start with one line on stderr and exit code 1', async () => {

@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedApiToken } from '@latchkey/lib';
+import { ZTokenName, type CreatedApiToken } from '@latchkey/lib';
 import { startServer, type TestServer } from './support/server';
 
 let server: TestServer;
@@ -78,8 +78,11 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('documents every route with its scope, and the registered host scopes', () => {
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as object).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security[0].bearerToken]));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops as object).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security[0]?.bearerToken ?? 'public']),
+    );
     expect(Object.fromEntries(operations)).toEqual({
+      'GET /openapi.json': 'public',
       'GET /me': [],
       'GET /tokens': ['tokens:read'],
       'POST /tokens': ['tokens:write'],
@@ -87,20 +90,69 @@ describe('GET /api/v1/openapi.json', () => {
       'DELETE /tokens/{id}': ['tokens:write'],
       'POST /tokens/{id}/rotate': ['tokens:write'],
     });
-    expect(doc.servers).toEqual([{ url: '/api/v1' }]);
+    expect(doc.servers).toEqual([{ url: '/api/v1', description: 'This server' }]);
     expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.bearerToken.description).toContain('`invoices:read`');
   });
 
   it('lists the six expiresIn values in the create body', () => {
-    const body = doc.paths['/tokens'].post.requestBody.content['application/json'].schema;
+    const ref = doc.paths['/tokens'].post.requestBody.content['application/json'].schema.$ref;
+    const body = resolvePointer(doc, ref) as any;
     expect(body.properties.expiresIn.enum).toEqual(['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR']);
     expect(body.required).toEqual(['name']);
   });
 
-  it('puts the named schemas on the docs page too', async () => {
-    const html = await (await server.request('/api/docs')).text();
-    for (const name of ['Me', 'TokenMetadata', 'CreatedToken', 'Error']) expect(html).toContain(`id="schema-${name}"`);
+  it('gives every named schema an example that the schema itself accepts', () => {
+    for (const [name, schema] of Object.entries(doc.components.schemas as Record<string, { examples?: unknown[] }>)) {
+      expect(schema.examples?.length, name).toBeGreaterThan(0);
+      for (const example of schema.examples!) {
+        const check = validatorFor(schema)(example);
+        expect(check.ok, `${name}: ${check.errors}`).toBe(true);
+      }
+    }
+  });
+
+  it('passes `redocly lint` with the recommended rules: no errors, no warnings', async () => {
+    const { lintFromString, createConfig } = await import('@redocly/openapi-core');
+    const problems = await lintFromString({ source: JSON.stringify(doc), config: await createConfig({ extends: ['recommended'] }) });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`)).toEqual([]);
+  });
+
+  it('types path and query parameters as what the server takes: integers with their ranges and defaults, or `self`', () => {
+    const [id] = doc.paths['/tokens/{id}'].get.parameters;
+    expect(id).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(id.schema.anyOf).toEqual([
+      { type: 'string', const: 'self' },
+      { type: 'integer', exclusiveMinimum: 0 },
+    ]);
+    const [limit, cursor] = doc.paths['/tokens'].get.parameters;
+    expect(limit).toMatchObject({ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } });
+    expect(cursor).toMatchObject({ name: 'cursor', in: 'query', schema: { type: 'integer', exclusiveMinimum: 0 } });
+    expect(JSON.stringify(doc)).not.toContain(String(Number.MAX_SAFE_INTEGER));
+  });
+
+  it("states the name rules in the schema, so a name the document allows is one the server takes", () => {
+    const name = doc.components.schemas.CreateTokenRequest.properties.name;
+    const pattern = new RegExp(name.pattern, 'u');
+    const samples = ['CI deploys', '  padded  ', '\tdeploy\n', 'abc', '   ', 'a\u0000bc', 'ab\u200bcd', 'two\u2028lines', 'tab\there', 'émoji 🚀 ok'];
+    for (const sample of samples) {
+      const documented = pattern.test(sample) && sample.length >= name.minLength;
+      const taken = ZTokenName.safeParse(sample).success;
+      expect(documented, JSON.stringify(sample)).toBe(taken);
+    }
+  });
+
+  it('lists every status a route answers, with the error body and the rate-limit, Retry-After and WWW-Authenticate headers', () => {
+    const create = doc.paths['/tokens'].post.responses;
+    expect(Object.keys(create).sort()).toEqual(['201', '400', '401', '403', '413', '429', '500']);
+    for (const status of ['400', '401', '403', '413', '429', '500']) {
+      expect(create[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+      expect(Object.keys(create[status].headers)).toEqual(expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']));
+    }
+    expect(create['401'].headers['WWW-Authenticate']).toBeDefined();
+    expect(create['429'].headers['Retry-After']).toBeDefined();
+    expect(Object.keys(doc.paths['/tokens/{id}'].delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '429', '500']);
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(['PAYLOAD_TOO_LARGE', 'METHOD_NOT_ALLOWED']));
   });
 });
 

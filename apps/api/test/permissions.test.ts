@@ -87,14 +87,26 @@ describe('lifetimes over REST', () => {
     month = await server.createTestToken(user, { name: 'a month', expiresIn: 'ONE_MONTH' });
   });
 
-  it('refuses a ONE_MONTH token creating a NEVER, ONE_YEAR or unspecified-lifetime token (403)', async () => {
+  it('refuses a ONE_MONTH token creating a NEVER or ONE_YEAR token (403)', async () => {
     const before = await tokenIds(month.token);
-    for (const body of [{ name: 'forever', expiresIn: 'NEVER' }, { name: 'a year', expiresIn: 'ONE_YEAR' }, { name: 'default lifetime' }]) {
+    for (const body of [{ name: 'forever', expiresIn: 'NEVER' }, { name: 'a year', expiresIn: 'ONE_YEAR' }]) {
       const res = await server.api('POST', '/api/v1/tokens', { token: month.token, body });
       expect(res.status, JSON.stringify(body)).toBe(403);
-      expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'A token cannot create a token that outlives it; choose an earlier expiry' });
+      expect(res.body).toEqual({
+        code: 'FORBIDDEN',
+        message:
+          'A token cannot create a token that outlives it; ' +
+          'choose an earlier expiry, or leave expiresIn out to get the longest allowed',
+      });
     }
     expect(await tokenIds(month.token)).toEqual(before);
+  });
+
+  it('gives a child of a ONE_MONTH token without expiresIn the longest lifetime allowed (201)', async () => {
+    const res = await server.api('POST', '/api/v1/tokens', { token: month.token, body: { name: 'default lifetime' } });
+    expect(res.status).toBe(201);
+    expect(res.body.expiresAt).toBe(month.expiresAt!.toISOString());
+    expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
   });
 
   it('lets a ONE_MONTH token create a token that ends no later than itself', async () => {

@@ -207,7 +207,7 @@ describe('POST /api/v1/tokens', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       code: 'INVALID_BODY',
-      message: 'name: Name must be at least 3 characters',
+      message: 'Name must be at least 3 characters',
       issues: [{ path: 'name', message: 'Name must be at least 3 characters' }],
     });
   });
@@ -332,12 +332,13 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     try {
       const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
+      expect(Object.keys(res.body).sort()).toEqual([...CREATED_KEYS, 'previousTokenStopsAt'].sort());
       expect(res.body).toMatchObject({
         name: 'rotate me',
         scopes: ['tokens:read'],
         createdAt: ISO(START_TIME + DAY),
         expiresAt: ISO(START_TIME + DAY + 30 * DAY),
+        previousTokenStopsAt: ISO(START_TIME + DAY),
       });
       expect(res.body.id).not.toBe(old.id);
       expect(res.body.token).toMatch(TOKEN_REGEX);
@@ -413,17 +414,31 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     const res = await server.api('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual(['/me', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
+    expect(Object.keys(res.body.paths).sort()).toEqual(['/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
   });
 
-  it('serves a readable HTML reference of every operation', async () => {
+  it('serves the API reference page with its renderer from this server only (no CDN, no inline script)', async () => {
     const res = await server.request('/api/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await res.text();
-    for (const op of ['getMe', 'listTokens', 'createToken', 'getToken', 'deleteToken', 'rotateToken']) expect(html).toContain(`id="${op}"`);
-    expect(html).toContain('/api/v1/tokens/{id}/rotate');
-    expect(html).not.toMatch(/<script/i);
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(body?.trim(), "inline script").toBe("");
+      const src = /src="([^"]+)"/.exec(attributes!)?.[1];
+      // The one script without a source is the renderer's configuration, held in data attributes.
+      if (src === undefined) {
+        expect(attributes).toContain('data-url="/api/v1/openapi.json"');
+        continue;
+      }
+      expect(src).toMatch(/^\/api\/docs\//);
+      const asset = await server.request(src!);
+      expect(asset.status, src).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    }
+    expect(html).not.toMatch(/https?:\/\//);
   });
 
   it('answers {"status":"ok"} while the database answers', async () => {

@@ -324,6 +324,17 @@ describe('apiToken', () => {
     const rotated = await client.apiToken.rotate.mutate({ id: old.id, gracePeriodSeconds: 120 });
     expect(rotated).toMatchObject({ name: 'rotating', scopes: ['tokens:read'], expiresAt: new Date(START_TIME + 7 * DAY) });
     expect(rotated.token).not.toBe(old.token);
+    expect(rotated.previousTokenStopsAt).toEqual(new Date(START_TIME + 120_000));
+    const listed = await client.apiToken.getMany.query();
+    expect(listed.map((t) => [t.id, t.status])).toEqual([
+      [rotated.id, 'active'],
+      [old.id, 'retiring'],
+    ]);
+    // Rotating the retiring one again is refused: it has a successor already.
+    expect(await trpcError(client.apiToken.rotate.mutate({ id: old.id }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/create a new token/),
+    });
     try {
       server.clock.advance(119_000);
       expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(200);

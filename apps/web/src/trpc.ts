@@ -2,10 +2,20 @@
 import type { AppRouter } from '@latchkey/api';
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+/** What each procedure takes and returns, as the server declares it: the UI types nothing by hand. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export type SignedInUser = NonNullable<RouterOutputs['auth']['me']['user']>;
+export type TeamWithRole = RouterOutputs['team']['getMany'][number];
+export type TeamMember = RouterOutputs['team']['members']['getMany'][number];
+export type TokenListItem = RouterOutputs['apiToken']['getMany'][number];
 
 export function createTrpcClient() {
   return createTRPCClient<AppRouter>({

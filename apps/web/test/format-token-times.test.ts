@@ -8,8 +8,20 @@ const DAY = 24 * HOUR;
 const now = Date.UTC(2026, 5, 15, 12, 0, 0);
 
 describe('describeExpiry', () => {
-  it('says Never for a token without an expiry', () => {
-    expect(describeExpiry(null, now)).toEqual({ kind: 'never', text: 'Never' });
+  it('says "Never expires" for a token without an expiry', () => {
+    expect(describeExpiry(null, now)).toEqual({ kind: 'never', text: 'Never expires' });
+  });
+
+  it('calls a retiring token Retiring and says when it stops, counting down under 7 days', () => {
+    expect(describeExpiry(new Date(now + 59 * MINUTE), now, 'retiring')).toMatchObject({
+      kind: 'retiring',
+      text: 'Retiring',
+      stops: 'stops in 59 minutes',
+    });
+    expect(describeExpiry(new Date(now + 2 * DAY + HOUR), now, 'retiring')).toMatchObject({ kind: 'retiring', stops: 'stops in 2 days' });
+    expect(describeExpiry(new Date(now + 7 * DAY), now, 'retiring').kind).toBe('retiring');
+    // Once its grace period is over it is simply expired.
+    expect(describeExpiry(new Date(now - MINUTE), now, 'retiring').kind).toBe('expired');
   });
 
   it('marks a token whose expiry has passed, or that the server calls expired, as Expired', () => {
@@ -34,7 +46,7 @@ describe('describeExpiry', () => {
 
 describe('formatLastUsed', () => {
   it('words recent use relatively and old use as a date', () => {
-    expect(formatLastUsed(null, now)).toBe('Never');
+    expect(formatLastUsed(null, now)).toBe('Not used yet');
     expect(formatLastUsed(new Date(now - 20 * 1000), now)).toBe('Less than a minute ago');
     expect(formatLastUsed(new Date(now - 5 * MINUTE - 5000), now)).toBe('5 minutes ago');
     expect(formatLastUsed(new Date(now - MINUTE), now)).toBe('1 minute ago');

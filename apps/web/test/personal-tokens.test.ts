@@ -56,7 +56,7 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     const row = page.getByRole('row', { name: /CI deploys/ });
     await row.waitFor();
     expect(await row.locator('td[data-label="Name"]').textContent()).toContain(`${token.slice(0, 8)}…`);
-    expect(await row.locator('td[data-label="Last used"]').textContent()).toBe('Never');
+    expect(await row.locator('td[data-label="Last used"]').textContent()).toBe('Not used yet');
 
     // The use above is written within a minute; flush it instead of waiting.
     await env().app.lastUsed.flush();
@@ -108,7 +108,7 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     expect(createCalls).toHaveLength(1);
   });
 
-  it('shows Expired and "in N days" badges, Never, a date, and when each token was last used', async () => {
+  it('shows Expired and "in N days" badges, Never expires, a date, and when each token was last used', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context, { name: 'Grace Hopper' });
     const db = env().db;
@@ -130,14 +130,14 @@ describeInBrowser('personal API tokens in the browser', (env) => {
 
     expect(await cell('Old deploy key', 'Expires').locator('.badge').textContent()).toBe('Expired');
     expect(await cell('Nightly export', 'Expires').locator('.badge').textContent()).toBe('in 3 days');
-    expect(await cell('Metrics scraper', 'Expires').textContent()).toBe('Never');
+    expect(await cell('Metrics scraper', 'Expires').textContent()).toBe('Never expires');
     const quarterlyDate = new Date(quarterly.expiresAt!).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
     expect(await cell('Billing sync', 'Expires').textContent()).toBe(quarterlyDate);
     expect(await cell('Billing sync', 'Expires').locator('.badge').count()).toBe(0);
 
     expect(await cell('Metrics scraper', 'Last used').textContent()).toBe('5 minutes ago');
     expect(await cell('Billing sync', 'Last used').textContent()).toBe('3 hours ago');
-    expect(await cell('Old deploy key', 'Last used').textContent()).toBe('Never');
+    expect(await cell('Old deploy key', 'Last used').textContent()).toBe('Not used yet');
     expect(await page.locator('.toolbar-count').textContent()).toBe('4 tokens');
   });
 

@@ -83,16 +83,24 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       const { db, clock, user, created, listIds } = await setup();
       const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
       const graceEnd = START + 3600 * 1000;
+      expect(rotated.previousTokenStopsAt).toEqual(new Date(graceEnd));
 
       for (const at of [START, START + 1000, graceEnd - 1]) {
         clock.set(at);
         expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
         expect((await getApiTokenByToken({ db, clock, token: rotated.token })).id).toBe(rotated.id);
       }
-      // While both live, the old one shows when it will stop.
+      // While both live, the old one is retiring and shows when it will stop; the new one is active.
       clock.set(START);
       expect(await listIds()).toEqual([rotated.id, created.id]);
-      expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).expiresAt).toEqual(new Date(graceEnd));
+      const listed = (await getApiTokens({ db, clock, userId: user.id })).tokens;
+      expect(listed.map((t) => [t.id, t.status])).toEqual([
+        [rotated.id, 'active'],
+        [created.id, 'retiring'],
+      ]);
+      expect(listed[1]!.expiresAt).toEqual(new Date(graceEnd));
+      const byId = await getApiTokenById({ db, clock, userId: user.id, id: created.id });
+      expect(byId).toMatchObject({ status: 'retiring', expiresAt: new Date(graceEnd) });
       expect((await getApiTokenByToken({ db, clock, token: created.token })).expiresAt).toBe(graceEnd);
 
       clock.set(graceEnd);
@@ -103,12 +111,46 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
     });
 
-    it('rotating again during a grace period never lengthens the old token’s grace', async () => {
-      const { db, clock, user, created } = await setup();
-      await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 60 });
-      await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
+    it('a retiring token cannot be rotated again: INVALID_REQUEST, create a new one; nothing changes', async () => {
+      const { db, clock, user, created, listIds } = await setup();
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 60 });
+      clock.advance(1000);
+      for (const gracePeriodSeconds of [3600, 0]) {
+        const again = rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds });
+        await expectAppError(again, 'INVALID_REQUEST', /create a new token/);
+      }
+      expect(await listIds()).toEqual([rotated.id, created.id]);
+      // Its grace period was neither lengthened nor cut short.
+      clock.set(START + 60_000 - 1);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
       clock.set(START + 60_000);
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
+    });
+
+    it('an expired token cannot be rotated: INVALID_REQUEST, create a new one; nothing is created', async () => {
+      const { db, clock, user, created, listIds } = await setup({ expiresIn: 'SEVEN_DAYS' });
+      clock.set(START + 7 * DAY_MS);
+      const before = await countRows(db, 'api_tokens');
+      const rotation = rotateApiToken({ db, clock, userId: user.id, id: created.id });
+      const error = await expectAppError(rotation, 'INVALID_REQUEST', /expired/);
+      expect(error.message).toMatch(/create a new token/);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+      expect(await listIds()).toEqual([created.id]);
+      expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).status).toBe('expired');
+    });
+
+    it('previousTokenStopsAt: now without grace; the own expiry when it comes before the grace ends', async () => {
+      const { db, clock, user, created } = await setup({ expiresIn: 'SEVEN_DAYS' });
+      clock.set(START + 7 * DAY_MS - 30 * 60_000);
+      const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
+      expect(rotated.previousTokenStopsAt).toEqual(new Date(START + 7 * DAY_MS));
+      const old = await getApiTokenById({ db, clock, userId: user.id, id: created.id });
+      expect(old.expiresAt).toEqual(new Date(START + 7 * DAY_MS));
+
+      const other = await createApiToken({ db, clock, userId: user.id, name: 'Rotated at once' });
+      clock.advance(5000);
+      const atOnce = await rotateApiToken({ db, clock, userId: user.id, id: other.id, gracePeriodSeconds: 0 });
+      expect(atOnce.previousTokenStopsAt).toEqual(new Date(clock.now()));
     });
 
     it('the maximum grace period, 604800 seconds (7 days), is accepted and honoured', async () => {
@@ -160,14 +202,19 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
 
-    it('parallel rotations with grace periods never give the old token more than the shortest of them', async () => {
+    it('of parallel rotations with grace one wins, the rest find it retiring', async () => {
       const { db, clock, user, created } = await setup();
       const graces = [3600, 60, 7200, 600, 3600, 86_400, 120, 3600, 900, 1800];
       const results = await Promise.allSettled(graces.map((gracePeriodSeconds) => rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds })));
-      expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
-      clock.set(START + 60_000 - 1);
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('INVALID_REQUEST');
+      }
+      const stopsAt = winners[0]!.value.previousTokenStopsAt.getTime();
+      clock.set(stopsAt - 1);
       expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
-      clock.set(START + 60_000);
+      clock.set(stopsAt);
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
 

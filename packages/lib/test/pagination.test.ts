@@ -5,7 +5,7 @@ import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
-import { getSqliteReader } from '../src/db/create-database';
+import { engineOf } from '../src/db/database-engine';
 import { describeEachDatabase } from '../src/testing/index';
 import { DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
@@ -123,7 +123,7 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
     await db.deleteFrom('users').where('id', '=', maker.id).execute();
     clock.advance(8 * DAY_MS); // the SEVEN_DAYS tokens are now expired, the grace period is over
 
-    if (kind === 'sqlite') expect(getSqliteReader(db)).toBeDefined();
+    if (kind === 'sqlite') expect(engineOf(db)?.reader).toBeDefined();
     for (const actor of [{ userId: admin.id }, { userId: admin.id, teamId: team.id }]) {
       for (const page of [{}, { limit: 2 }, { limit: 3, cursor: undefined as number | undefined }]) {
         const direct = await getApiTokens({ db, clock, ...actor, ...page });

@@ -9,7 +9,7 @@ import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
-import { TEAM_ADMIN_REQUIRED } from '../src/server-only/team/get-team-role';
+import { TEAM_ADMIN_REQUIRED } from '../src/universal/permissions';
 import { describeEachDatabase } from '../src/testing/index';
 import { expectAppError, insertUser, makeTeam } from './helpers';
 

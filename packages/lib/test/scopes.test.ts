@@ -113,11 +113,27 @@ describeEachDatabase('token scopes', (getDatabase) => {
       expect(await countRows(db, 'api_tokens')).toBe(before);
     });
 
-    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER'], [undefined]])('cannot create a token that outlives it (expiresIn %s is FORBIDDEN)', async (expiresIn) => {
+    it.each([['ONE_YEAR'], ['THREE_MONTHS'], ['NEVER']])(
+      'cannot create a token that outlives it (expiresIn %s is FORBIDDEN)',
+      async (expiresIn) => {
+        const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
+        const before = await countRows(db, 'api_tokens');
+        const child = createApiToken({ db, clock, viaToken, name: 'Long child', expiresIn });
+        await expectAppError(child, 'FORBIDDEN', /outlives/);
+        expect(await countRows(db, 'api_tokens')).toBe(before);
+      },
+    );
+
+    it('with expiresIn omitted, an expiring token makes a child that lives as long as allowed', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
-      const before = await countRows(db, 'api_tokens');
-      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Long child', ...(expiresIn ? { expiresIn } : {}) }), 'FORBIDDEN', /outlives/);
-      expect(await countRows(db, 'api_tokens')).toBe(before);
+      clock.advance(25 * DAY_MS);
+      const child = await createApiToken({ db, clock, viaToken, name: 'Default child' });
+      expect(child.expiresAt).toEqual(new Date(START + 30 * DAY_MS));
+      expect(child.status).toBe('active');
+      clock.set(START + 30 * DAY_MS - 1);
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).id).toBe(child.id);
+      clock.set(START + 30 * DAY_MS);
+      await expectAppError(getApiTokenByToken({ db, clock, token: child.token }), 'UNAUTHORIZED', 'Expired token');
     });
 
     it('a parent close to its expiry cannot create a child whose fixed lifetime reaches past it', async () => {

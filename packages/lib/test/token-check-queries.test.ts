@@ -1,7 +1,7 @@
 // The request check refuses a malformed token or a wrong checksum before any database work.
 import { expect, it } from 'vitest';
 import type { Db } from '../src/db/create-database';
-import { getSqliteReader } from '../src/db/create-database';
+import { engineOf } from '../src/db/database-engine';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
@@ -45,8 +45,9 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
     const created = await createApiToken({ db, clock, userId: user.id, name: 'Watched token' });
 
     // A well-formed token nobody issued: the check must look it up, and the watcher must see that.
+    // (A second check of the known token would be answered from the cache.)
     const unknown = generateApiToken();
-    for (const token of [created.token, unknown, created.token]) {
+    for (const token of [created.token, unknown, unknown]) {
       const watcher = watchDatabaseCalls(db);
       try {
         if (token === unknown) await expectAppError(getApiTokenByToken({ db, clock, token }), 'UNAUTHORIZED', 'Invalid token');
@@ -55,10 +56,10 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
         watcher.stop();
       }
       expect(watcher.calls.length).toBeGreaterThan(0);
-      expect(watcher.calls.some((call) => /from api_tokens/i.test(call.sql))).toBe(true);
+      expect(watcher.calls.some((call) => /from "?api_tokens"?/i.test(call.sql))).toBe(true);
       if (kind === 'sqlite') {
         // On a SQLite file the check reads through its own connection with a cached statement.
-        expect(getSqliteReader(db)).toBeDefined();
+        expect(engineOf(db)?.reader).toBeDefined();
         expect(watcher.calls.some((call) => call.via.startsWith('sqlite.statement'))).toBe(true);
       } else {
         expect(watcher.calls.some((call) => call.via === 'pg.query')).toBe(true);

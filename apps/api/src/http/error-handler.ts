@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, AppErrorCode, isAppError } from '@latchkey/lib';
 import { sendError, toAppError } from './send-error';
 
-type BodyParserError = Error & { type?: string; status?: number; expose?: boolean };
+type BodyParserError = Error & { type?: string; status?: number; expose?: boolean; limit?: number };
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (res.headersSent) {
@@ -13,7 +13,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
   }
   const parserError = error as BodyParserError;
   if (parserError?.type === 'entity.too.large') {
-    res.status(413).json({ code: AppErrorCode.INVALID_BODY, message: 'Request body is too large (16 KB at most)' });
+    const kb = Math.round((parserError.limit ?? 16 * 1024) / 1024);
+    sendError(res, new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, { message: `Request body is too large (${kb} KB at most)` }));
     return;
   }
   if (parserError?.type === 'entity.parse.failed') {

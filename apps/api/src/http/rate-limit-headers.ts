@@ -1,6 +1,7 @@
 // X-RateLimit-* headers: of the limits a request was counted against, the one with least room.
 import type { Response } from 'express';
-import type { RateLimitResult } from '@latchkey/lib';
+import { AppError, AppErrorCode, type RateLimitResult } from '@latchkey/lib';
+import { sendError } from './send-error';
 
 export function setRateLimitHeaders(res: Response, result: RateLimitResult): void {
   const shown = res.locals.rateLimit as RateLimitResult | undefined;
@@ -19,5 +20,5 @@ function sameHeaders(a: RateLimitResult, b: RateLimitResult): boolean {
 export function sendTooManyRequests(res: Response, result: RateLimitResult): void {
   setRateLimitHeaders(res, result);
   res.setHeader('Retry-After', String(result.retryAfterSeconds));
-  res.status(429).json({ code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' });
+  sendError(res, new AppError(AppErrorCode.TOO_MANY_REQUESTS));
 }

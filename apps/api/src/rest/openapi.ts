@@ -1,148 +1,118 @@
-// The OpenAPI 3.1 document of `/api/v1`, generated from the same zod schemas the routes validate with.
-import { z } from 'zod';
-import {
-  BUILTIN_SCOPES,
-  ZRestCreatedToken,
-  ZRestCreateTokenBody,
-  ZRestError,
-  ZRestListTokensQuery,
-  ZRestMe,
-  ZRestRotateTokenBody,
-  ZRestTokenIdParam,
-  ZRestTokenList,
-  ZRestTokenMetadata,
-} from '@latchkey/lib';
+// The OpenAPI 3.1 document of /api/v1, derived from the route declarations by zod-openapi: each
+// route's parameters, body and answers are the schemas it validates and encodes with, and every
+// status it can answer is listed with its body and headers.
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import { BUILTIN_SCOPES, ZRestError } from '@latchkey/lib';
+import type { RestRoute } from './define-route';
+import { DEFAULT_BODY_LIMIT } from './mount-routes';
 
-type JsonSchema = Record<string, unknown>;
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+const RATE_LIMIT_HEADERS = { 'X-RateLimit-Limit': ref('X-RateLimit-Limit'), 'X-RateLimit-Remaining': ref('X-RateLimit-Remaining'), 'X-RateLimit-Reset': ref('X-RateLimit-Reset') };
 
-const components: Record<string, JsonSchema> = {};
+const HEADERS = {
+  'X-RateLimit-Limit': { description: 'Requests allowed in the current window by the tightest limit that counted this request', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', minimum: 0 } },
+  'X-RateLimit-Reset': { description: 'When the current window ends, in Unix seconds', schema: { type: 'integer' } },
+  'Retry-After': { description: 'Seconds to wait before trying again (at least 1)', schema: { type: 'integer', minimum: 1 } },
+  'WWW-Authenticate': { description: '`Bearer realm="api"`, with `error="invalid_token"` when a token was sent', schema: { type: 'string' } },
+} as const;
 
-/** Points zod's local `#/$defs/X` references at the document's `#/components/schemas/X`. */
-function toComponentRefs(json: JsonSchema): JsonSchema {
-  return JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+function errorResponse(description: string, headers: Record<string, unknown> = {}): ZodOpenApiResponseObject {
+  return { description, headers: { ...RATE_LIMIT_HEADERS, ...headers }, content: { 'application/json': { schema: ZRestError } } };
 }
 
-/** A schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect); named ones go to components. */
-function schema(type: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
-  const json = z.toJSONSchema(type, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
-  delete json.$schema;
-  // zod puts schemas named with `.meta({ id })` in `$defs`, the root one included, and refers to
-  // them as `#/$defs/…`; in an OpenAPI document that would point at the document's root, so they
-  // move to components.
-  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
-  delete json.$defs;
-  for (const [name, def] of Object.entries(defs)) components[name] = toComponentRefs(def);
-  const id = (json.id as string | undefined) ?? undefined;
-  if (id) {
-    delete json.id;
-    components[id] = toComponentRefs(json);
-    return { $ref: `#/components/schemas/${id}` };
+/** The error statuses a route can answer: from what it takes and who may call it, plus its own. */
+function errorResponses(route: RestRoute): Record<string, ZodOpenApiResponseObject> {
+  const responses: Record<string, ZodOpenApiResponseObject> = {};
+  const secured = !('public' in route.access);
+  const scoped = secured && 'scope' in route.access && route.access.scope !== null;
+  if (route.params || route.query || route.body) {
+    responses['400'] = errorResponse('Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field');
   }
-  return toComponentRefs(json);
+  if (secured) {
+    responses['401'] = errorResponse('No token, or an invalid or expired one (`UNAUTHORIZED`)', { 'WWW-Authenticate': ref('WWW-Authenticate') });
+  }
+  if (scoped || route.errors?.includes(403)) {
+    responses['403'] = errorResponse(
+      scoped ? `The token lacks the scope \`${(route.access as { scope: string }).scope}\`, or the request goes beyond what the token may do (\`FORBIDDEN\`)` : 'Not allowed (`FORBIDDEN`)',
+    );
+  }
+  if (route.errors?.includes(404)) responses['404'] = errorResponse('No such token for this owner (`NOT_FOUND`)');
+  if (route.body) {
+    responses['413'] = errorResponse(`Body larger than ${(route.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1024} KB (\`PAYLOAD_TOO_LARGE\`)`);
+  }
+  responses['429'] = errorResponse('A rate limit was passed (`TOO_MANY_REQUESTS`)', { 'Retry-After': ref('Retry-After') });
+  responses['500'] = errorResponse('Something failed on the server (`INTERNAL_ERROR`); no detail is given');
+  return responses;
 }
 
-const json = (type: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: schema(type, io) } });
-
-function errors(...statuses: number[]) {
-  const descriptions: Record<number, string> = {
-    400: 'Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` for validation errors',
-    401: 'No token, or an invalid or expired one (`UNAUTHORIZED`)',
-    403: 'The token lacks a needed scope, or would exceed its own lifetime or scopes (`FORBIDDEN`)',
-    404: 'No such token for this owner (`NOT_FOUND`)',
-    413: 'Body larger than 16 KB',
-    429: 'A rate limit was passed; see `Retry-After` (`TOO_MANY_REQUESTS`)',
-  };
-  return Object.fromEntries(statuses.map((s) => [String(s), { description: descriptions[s], content: json(ZRestError) }]));
-}
-
-const idParameter = { name: 'id', in: 'path', required: true, schema: schema(ZRestTokenIdParam, 'input'), description: 'A token id, or `self`' };
-
-function queryParameters(type: z.ZodObject) {
-  return Object.entries(type.shape).map(([name, field]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: schema(field as z.ZodType, 'input'),
-    description: (field as z.ZodType).description,
-  }));
-}
-
-export function buildOpenApiDocument(options: { serverUrl?: string; scopes?: readonly string[] } = {}) {
-  const scopes = options.scopes ?? BUILTIN_SCOPES;
-  const secured = (scope?: string) => ({ security: [{ bearerToken: scope ? [scope] : [] }] });
-  const paths = {
-    '/me': {
-      get: {
-        operationId: 'getMe',
-        summary: 'The token making the request, its user and team',
-        ...secured(),
-        responses: { '200': { description: 'The token, user and team', content: json(ZRestMe) }, ...errors(401, 429) },
-      },
-    },
-    '/tokens': {
-      get: {
-        operationId: 'listTokens',
-        summary: 'Tokens of the same owner, newest first',
-        ...secured('tokens:read'),
-        parameters: queryParameters(ZRestListTokensQuery),
-        responses: { '200': { description: 'A page of tokens', content: json(ZRestTokenList) }, ...errors(400, 401, 403, 429) },
-      },
-      post: {
-        operationId: 'createToken',
-        summary: 'Create a token; it can neither outlive nor out-scope the token that makes it',
-        ...secured('tokens:write'),
-        requestBody: { required: true, content: json(ZRestCreateTokenBody, 'input') },
-        responses: { '201': { description: 'The new token, shown only here', content: json(ZRestCreatedToken) }, ...errors(400, 401, 403, 413, 429) },
-      },
-    },
-    '/tokens/{id}': {
-      get: {
-        operationId: 'getToken',
-        summary: "One token's metadata",
-        ...secured('tokens:read'),
-        parameters: [idParameter],
-        responses: { '200': { description: 'The token', content: json(ZRestTokenMetadata) }, ...errors(400, 401, 403, 404, 429) },
-      },
-      delete: {
-        operationId: 'deleteToken',
-        summary: 'Delete a token; it stops working at once',
-        ...secured('tokens:write'),
-        parameters: [idParameter],
-        responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 403, 404, 429) },
-      },
-    },
-    '/tokens/{id}/rotate': {
-      post: {
-        operationId: 'rotateToken',
-        summary: 'Replace a token with a new one of the same name, scopes and lifetime length',
-        ...secured('tokens:write'),
-        parameters: [idParameter],
-        requestBody: { required: false, content: json(ZRestRotateTokenBody, 'input') },
-        responses: { '201': { description: 'The new token, shown only here', content: json(ZRestCreatedToken) }, ...errors(400, 401, 403, 404, 413, 429) },
-      },
-    },
-  };
-
+function operation(route: RestRoute): ZodOpenApiOperationObject {
+  const success = Object.fromEntries(
+    Object.entries(route.responses).map(([status, { description, schema }]) => [
+      status,
+      { description, headers: RATE_LIMIT_HEADERS, ...(schema ? { content: { 'application/json': { schema } } } : {}) },
+    ]),
+  );
+  const scope = 'scope' in route.access ? route.access.scope : null;
   return {
-    openapi: '3.1.0',
-    info: {
-      title: 'Latchkey API',
-      version: '1.0.0',
-      description:
-        'Manage API tokens with an API token. Send it as `Authorization: Bearer <token>` (or the bare token). ' +
-        'Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.',
-    },
-    servers: [{ url: `${options.serverUrl ?? ''}/api/v1` }],
-    paths,
-    components: {
-      schemas: components,
-      securitySchemes: {
-        bearerToken: {
-          type: 'http',
-          scheme: 'bearer',
-          description: `A Latchkey token (\`api_\` + 36 characters). Scopes: ${scopes.map((s) => `\`${s}\``).join(', ')}.`,
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.description ?? (scope ? `Needs a token with the scope \`${scope}\`.` : 'public' in route.access ? 'Needs no token.' : 'Needs any valid token.'),
+    tags: [route.tag],
+    security: 'public' in route.access ? [] : [{ bearerToken: scope ? [scope] : [] }],
+    ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
+    ...(route.body ? { requestBody: { required: route.bodyRequired ?? true, content: { 'application/json': { schema: route.body } } } } : {}),
+    responses: { ...success, ...errorResponses(route) },
+  };
+}
+
+const TAGS = [
+  { name: 'Account', description: 'Who the calling token is' },
+  { name: 'Tokens', description: 'The tokens of the calling token’s owner (a user or a team)' },
+  { name: 'Meta', description: 'This document' },
+];
+
+export function buildOpenApiDocument(routes: readonly RestRoute[], options: { serverUrl?: string; scopes?: readonly string[] } = {}) {
+  const scopes = options.scopes ?? BUILTIN_SCOPES;
+  const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    (paths[path] ??= {})[route.method] = operation(route);
+  }
+  const usedTags = new Set(routes.map((route) => route.tag));
+  return createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Latchkey API',
+        version: '1.0.0',
+        license: { name: 'MIT', identifier: 'MIT' },
+        description:
+          'Manage API tokens with an API token. Send it as `Authorization: Bearer <token>` (or the bare token). ' +
+          'Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`. ' +
+          'Errors are `{"code", "message"}`, with `issues` for validation errors; a path asked with a method it does not ' +
+          'serve is a 405 with an `Allow` header.',
+      },
+      servers: [{ url: `${options.serverUrl ?? ''}/api/v1`, description: 'This server' }],
+      tags: TAGS.filter((tag) => usedTags.has(tag.name as RestRoute['tag'])),
+      paths,
+      components: {
+        headers: HEADERS,
+        securitySchemes: {
+          bearerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `A Latchkey token (\`api_\` + 36 characters). Scopes: ${scopes.map((s) => `\`${s}\``).join(', ')}.`,
+          },
         },
       },
     },
-  };
+    {
+      // zod bounds every integer by ±(2^53 − 1), which says nothing to a reader; the document leaves it out.
+      override: ({ jsonSchema }) => {
+        if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+        if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+      },
+    },
+  );
 }

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import {
+  DEFAULT_MESSAGES,
   getSessionUser,
   isAppError,
   TRPC_CODE_BY_CODE,
@@ -81,7 +82,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** AppErrors from the library become the matching tRPC error, message kept. */
 const appErrors = t.middleware(async ({ next }) => {
@@ -101,7 +101,7 @@ const perIpLimit = t.middleware(async ({ ctx, next }) => {
   setRateLimitHeaders(ctx.res, result);
   if (!result.allowed) {
     ctx.res.setHeader('Retry-After', String(result.retryAfterSeconds));
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' });
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: DEFAULT_MESSAGES.TOO_MANY_REQUESTS });
   }
   return next();
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiToken, type CreatedApiToken } from '@latchkey/lib';
+import { AppErrorCode, generateApiToken, HTTP_STATUS_BY_CODE, type CreatedApiToken } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
 import { recordFigure } from './support/figures';
 import { rawHttp, type RawResponse } from './support/http';
@@ -27,17 +27,10 @@ function fuzzSeed(): number {
   if (chosen === 'random') return Math.floor(Math.random() * 2 ** 31);
   return chosen && /^\d+$/.test(chosen) ? Number(chosen) : 20260101;
 }
-const REST_ERROR_CODES = ['INVALID_BODY', 'INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR'];
-const STATUS_OF_CODE: Record<string, number[]> = {
-  INVALID_BODY: [400, 413],
-  INVALID_REQUEST: [400],
-  UNAUTHORIZED: [401],
-  FORBIDDEN: [403],
-  NOT_FOUND: [404],
-  CONFLICT: [409],
-  TOO_MANY_REQUESTS: [429],
-  INTERNAL_ERROR: [500],
-};
+const REST_ERROR_CODES: string[] = Object.values(AppErrorCode);
+const STATUS_OF_CODE: Record<string, number[]> = Object.fromEntries(
+  Object.entries(HTTP_STATUS_BY_CODE).map(([code, status]) => [code, [status]]),
+);
 
 /**
  * Who a request speaks as. None of these can change stored data through the routes they are

@@ -211,6 +211,7 @@ export async function startServer(options: StartServerOptions = {}) {
   async function close() {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.revocations.stop();
     await lastUsed.stop();
     await app.retiredTokens.settled();
     // Every event any test wrote on this server is searched for the secrets it saw; the database's

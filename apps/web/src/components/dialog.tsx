@@ -11,31 +11,49 @@ type DialogProps = {
   role?: 'dialog' | 'alertdialog';
   /** While a request runs the dialog stays open, so its answer (a new token) is not lost. */
   busy?: boolean;
+  /**
+   * Called instead of closing when the user dismisses the dialog with Escape or ×, for a dialog
+   * that must ask first (a new token not yet copied). Without it, dismissing closes.
+   */
+  onDismiss?: () => void;
 };
 
 const FOCUSABLE = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled]), a[href]';
 
-export function Dialog({ title, onClose, children, role, busy = false }: DialogProps) {
+export function Dialog({ title, onClose, children, role, busy = false, onDismiss }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
   const busyRef = useRef(busy);
   busyRef.current = busy;
+  const onDismissRef = useRef(onDismiss);
+  onDismissRef.current = onDismiss;
+  const dismiss = () => (onDismissRef.current ?? onCloseRef.current)();
 
   useLayoutEffect(() => {
     const dialog = ref.current!;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const handleClose = () => onCloseRef.current();
     const handleCancel = (event: Event) => {
-      if (busyRef.current) event.preventDefault();
+      if (busyRef.current || onDismissRef.current) event.preventDefault();
+      if (!busyRef.current) onDismissRef.current?.();
+    };
+    // Chromium lets a page refuse only one Escape in a row through `cancel`; refusing the key
+    // itself keeps a dialog that asks first open however often Escape is pressed.
+    const handleKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || !onDismissRef.current) return;
+      event.preventDefault();
+      if (!busyRef.current) onDismissRef.current();
     };
     dialog.addEventListener('close', handleClose);
     dialog.addEventListener('cancel', handleCancel);
+    dialog.addEventListener('keydown', handleKeyDown);
     dialog.showModal();
     return () => {
       dialog.removeEventListener('close', handleClose);
       dialog.removeEventListener('cancel', handleCancel);
+      dialog.removeEventListener('keydown', handleKeyDown);
       if (dialog.open) dialog.close();
       // The opener may be gone (its row was deleted): then the page heading takes focus.
       const target = opener?.isConnected ? opener : document.getElementById('page-heading');
@@ -57,7 +75,7 @@ export function Dialog({ title, onClose, children, role, busy = false }: DialogP
         <h2 id={titleId} className="dialog-title">
           {title}
         </h2>
-        <button type="button" className="icon-button" aria-label="Close" disabled={busy} onClick={() => onCloseRef.current()}>
+        <button type="button" className="icon-button" aria-label="Close" disabled={busy} onClick={dismiss}>
           <span aria-hidden="true">×</span>
         </button>
       </div>

@@ -1,17 +1,15 @@
 // The signed-in frame: a header with the account and sign-out, a settings menu (personal, then each
 // team), and the page of the current route.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
 import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
 import { Link, navigate, paths, type Route } from '../router';
-import { errorMessage, useTRPC } from '../trpc';
+import { errorMessage, useTRPC, type SignedInUser, type TeamWithRole } from '../trpc';
 
-type User = { id: number; name: string; email: string };
-
-export function SettingsLayout({ user, route, pathname }: { user: User; route: Route; pathname: string }) {
+export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; route: Route; pathname: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const teams = useQuery(trpc.team.getMany.queryOptions());
@@ -123,9 +121,7 @@ function NavLink({ href, pathname, aliases = [], children }: { href: string; pat
   );
 }
 
-type TeamsQuery = { isPending: boolean; isError: boolean; error: unknown; data?: Array<{ id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' }>; refetch: () => unknown };
-
-function Page({ route, user, teams }: { route: Route; user: User; teams: TeamsQuery }) {
+function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams: UseQueryResult<TeamWithRole[], unknown> }) {
   switch (route.name) {
     case 'personal-tokens':
       return <ApiTokensPage team={null} />;
@@ -189,7 +185,7 @@ function NotFound({ message }: { message: string }) {
   );
 }
 
-function pageTitle(route: Route, teams: Array<{ slug: string; name: string }> | undefined): string {
+function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
   const team = 'slug' in route ? teams?.find((t) => t.slug === route.slug) : undefined;
   switch (route.name) {
     case 'personal-tokens':

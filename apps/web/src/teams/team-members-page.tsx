@@ -1,34 +1,37 @@
 // A team's members: everyone may look; admins add by e-mail, change roles and remove.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ZEmail } from '@latchkey/lib/types';
+import { ZEmail, ZTeamRole } from '@latchkey/lib/types';
 import { Dialog } from '../components/dialog';
 import { firstIssue } from '../components/field';
 import { navigate, paths } from '../router';
 import { ErrorCallout } from '../components/error-callout';
-import { errorMessage, useTRPC } from '../trpc';
+import { errorMessage, useTRPC, type RouterInputs, type TeamMember, type TeamWithRole } from '../trpc';
 
-type Role = 'ADMIN' | 'MANAGER' | 'MEMBER';
-type Team = { id: number; name: string; slug: string; role: Role };
-type Member = { userId: number; name: string; email: string; role: Role; createdAt: Date };
+type Role = RouterInputs['team']['members']['add']['role'];
 
-const ROLES: Role[] = ['ADMIN', 'MANAGER', 'MEMBER'];
+const ROLES: readonly Role[] = ZTeamRole.options;
 const ROLE_LABELS: Record<Role, string> = { ADMIN: 'Admin', MANAGER: 'Manager', MEMBER: 'Member' };
 
-export function TeamMembersPage({ team, currentUserId }: { team: Team; currentUserId: number }) {
+export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; currentUserId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const members = useQuery(trpc.team.members.getMany.queryOptions({ teamId: team.id }));
   const isAdmin = team.role === 'ADMIN';
-  const [removing, setRemoving] = useState<Member | null>(null);
+  const [removing, setRemoving] = useState<TeamMember | null>(null);
   const [rowError, setRowError] = useState<string | null>(null);
+  // Only the latest action's error shows: a new attempt, here or in the add form, clears the old one.
+  const [lastAction, setLastAction] = useState<'add' | 'role' | null>(null);
 
   const refresh = async () => {
     await Promise.all([queryClient.invalidateQueries(trpc.team.members.getMany.pathFilter()), queryClient.invalidateQueries(trpc.team.getMany.pathFilter())]);
   };
   const updateRole = useMutation(
     trpc.team.members.updateRole.mutationOptions({
-      onMutate: () => setRowError(null),
+      onMutate: () => {
+        setRowError(null);
+        setLastAction('role');
+      },
       onSuccess: refresh,
       onError: (error) => setRowError(errorMessage(error)),
     }),
@@ -49,14 +52,14 @@ export function TeamMembersPage({ team, currentUserId }: { team: Team; currentUs
       </div>
 
       {isAdmin ? (
-        <AddMemberForm teamId={team.id} onAdded={refresh} />
+        <AddMemberForm teamId={team.id} onAdded={refresh} onStart={() => setLastAction('add')} showErrors={lastAction !== 'role'} />
       ) : (
         <p className="callout callout-info" role="status">
           You need to be a team admin to manage members.
         </p>
       )}
 
-      {rowError && (
+      {rowError && lastAction === 'role' && (
         <p className="callout callout-error" role="alert">
           {rowError}
         </p>
@@ -161,7 +164,16 @@ export function TeamMembersPage({ team, currentUserId }: { team: Team; currentUs
   );
 }
 
-function AddMemberForm({ teamId, onAdded }: { teamId: number; onAdded: () => Promise<void> }) {
+type AddMemberFormProps = {
+  teamId: number;
+  onAdded: () => Promise<void>;
+  /** Told when a new attempt starts, so the page drops errors of other actions. */
+  onStart: () => void;
+  /** False once another action on the page ran since: its errors are stale. */
+  showErrors: boolean;
+};
+
+function AddMemberForm({ teamId, onAdded, onStart, showErrors }: AddMemberFormProps) {
   const trpc = useTRPC();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('MEMBER');
@@ -180,6 +192,9 @@ function AddMemberForm({ teamId, onAdded }: { teamId: number; onAdded: () => Pro
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setAdded(null);
+    onStart();
+    // The server's answer to the last attempt is stale next to whatever this one brings.
+    add.reset();
     const problem = firstIssue(ZEmail.safeParse(email));
     setEmailError(problem);
     if (problem) {
@@ -207,8 +222,8 @@ function AddMemberForm({ teamId, onAdded }: { teamId: number; onAdded: () => Pro
             autoComplete="off"
             value={email}
             onChange={(event) => setEmail(event.target.value)}
-            aria-invalid={emailError ? true : undefined}
-            aria-describedby={emailError ? 'member-email-error' : undefined}
+            aria-invalid={emailError && showErrors ? true : undefined}
+            aria-describedby={emailError && showErrors ? 'member-email-error' : undefined}
           />
         </div>
         <div className="field">
@@ -229,12 +244,12 @@ function AddMemberForm({ teamId, onAdded }: { teamId: number; onAdded: () => Pro
           </button>
         </div>
       </div>
-      {emailError && (
+      {emailError && showErrors && (
         <p id="member-email-error" className="field-error" role="alert">
           {emailError}
         </p>
       )}
-      <ErrorCallout error={add.error} />
+      {showErrors && <ErrorCallout error={add.error} />}
       <p className="field-hint" role="status">
         {added ?? ''}
       </p>
@@ -249,8 +264,8 @@ function RemoveMemberDialog({
   onClose,
   onRemoved,
 }: {
-  team: Team;
-  member: Member;
+  team: TeamWithRole;
+  member: TeamMember;
   isSelf: boolean;
   onClose: () => void;
   onRemoved: (isSelf: boolean) => Promise<void>;

@@ -1,10 +1,10 @@
 // The API Tokens page, personal (teamId null) or a team's; team tokens are for team ADMINs only.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import { TEAM_ADMIN_REQUIRED } from '@latchkey/lib/universal';
 import { useNow } from '../components/use-now';
 import { Link, paths } from '../router';
-import { errorCode, errorMessage, useTRPC } from '../trpc';
+import { errorCode, errorMessage, useTRPC, type TeamWithRole, type TokenListItem } from '../trpc';
 import { TokenUsageDialog } from '../usage/token-usage-dialog';
 import { CreateTokenDialog } from './create-token-dialog';
 import { DeleteTokenDialog } from './delete-token-dialog';
@@ -12,18 +12,14 @@ import { RotateTokenDialog } from './rotate-token-dialog';
 import { TokenTable } from './token-table';
 import { DeleteExpiredTokens, filterInput, TokenFilterChips, type TokenFilter } from './token-filters';
 
-export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
-
-type Team = { id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' };
-
 type OpenDialog =
   | { kind: 'create' }
-  | { kind: 'delete'; token: ApiTokenMetadata }
-  | { kind: 'rotate'; token: ApiTokenMetadata }
-  | { kind: 'usage'; token: ApiTokenMetadata }
+  | { kind: 'delete'; token: TokenListItem }
+  | { kind: 'rotate'; token: TokenListItem }
+  | { kind: 'usage'; token: TokenListItem }
   | null;
 
-export function ApiTokensPage({ team }: { team: Team | null }) {
+export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
   return (
     <section aria-labelledby="page-heading">

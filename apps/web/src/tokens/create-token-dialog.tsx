@@ -1,11 +1,12 @@
 // Create a token: name (checked with the server's own schema), expiry and scopes; then the token, once.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ZTokenName, type CreatedApiToken } from '@latchkey/lib/types';
+import { ZTokenName } from '@latchkey/lib/types';
 import { BUILTIN_SCOPES, DEFAULT_UI_EXPIRES_IN, EXPIRES_IN_LABELS, EXPIRES_IN_VALUES, type ExpiresIn } from '@latchkey/lib/universal';
 import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
-import { useTRPC } from '../trpc';
+import { Field, firstIssue } from '../components/field';
+import { useTRPC, type RouterOutputs } from '../trpc';
 import { formatDate } from './format-token-times';
 import { TokenRevealDialog } from './token-reveal';
 
@@ -23,7 +24,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
   const [expiresIn, setExpiresIn] = useState<ExpiresIn>(DEFAULT_UI_EXPIRES_IN);
   const [scopes, setScopes] = useState<string[]>([...BUILTIN_SCOPES]);
   const [scopesError, setScopesError] = useState<string | null>(null);
-  const [created, setCreated] = useState<CreatedApiToken | null>(null);
+  const [created, setCreated] = useState<RouterOutputs['apiToken']['create'] | null>(null);
 
   const create = useMutation(
     trpc.apiToken.create.mutationOptions({
@@ -34,10 +35,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
     }),
   );
 
-  function validateName(value: string): string | null {
-    const result = ZTokenName.safeParse(value);
-    return result.success ? null : (result.error.issues[0]?.message ?? 'Enter a name');
-  }
+  const validateName = (value: string) => firstIssue(ZTokenName.safeParse(value));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -66,36 +64,22 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
   return (
     <Dialog title={teamId === null ? 'Create API token' : 'Create team API token'} onClose={onClose} busy={create.isPending}>
       <form onSubmit={submit} noValidate>
-        <div className="field">
-          <label className="field-label" htmlFor="token-name">
-            Name
-          </label>
-          <input
-            id="token-name"
-            className="input"
-            data-autofocus
-            value={name}
-            maxLength={200}
-            autoComplete="off"
-            placeholder="e.g. CI deploys"
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? 'token-name-error' : 'token-name-hint'}
-            onChange={(event) => {
-              setName(event.target.value);
-              // Once a message is showing, keep it in step with what is typed.
-              if (nameError) setNameError(validateName(event.target.value));
-            }}
-          />
-          {nameError ? (
-            <p id="token-name-error" className="field-error" role="alert">
-              {nameError}
-            </p>
-          ) : (
-            <p id="token-name-hint" className="field-hint">
-              What the token is for, so you know what breaks if you delete it.
-            </p>
-          )}
-        </div>
+        <Field
+          id="token-name"
+          label="Name"
+          data-autofocus
+          value={name}
+          maxLength={200}
+          autoComplete="off"
+          placeholder="e.g. CI deploys"
+          error={nameError}
+          hint="What the token is for, so you know what breaks if you delete it."
+          onChange={(event) => {
+            setName(event.target.value);
+            // Once a message is showing, keep it in step with what is typed.
+            if (nameError) setNameError(validateName(event.target.value));
+          }}
+        />
 
         <div className="field">
           <label className="field-label" htmlFor="token-expires-in">

@@ -1,11 +1,10 @@
 // Confirms deleting a token by name; the list refreshes without a reload.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { ApiTokenMetadata } from '@latchkey/lib/types';
 import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
-import { useTRPC } from '../trpc';
+import { useTRPC, type TokenListItem } from '../trpc';
 
-export function DeleteTokenDialog({ token, teamId, onClose }: { token: ApiTokenMetadata; teamId: number | null; onClose: () => void }) {
+export function DeleteTokenDialog({ token, teamId, onClose }: { token: TokenListItem; teamId: number | null; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(

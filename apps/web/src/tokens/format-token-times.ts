@@ -1,4 +1,5 @@
 // How token dates read in the table. Pure functions of (date, now) so they are easy to test.
+import type { ApiTokenStatus } from '@latchkey/lib/types';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -17,14 +18,20 @@ export function formatDateTime(date: Date): string {
 }
 
 export type ExpiryDisplay =
-  | { kind: 'never'; text: 'Never' }
+  | { kind: 'never'; text: 'Never expires' }
+  | { kind: 'retiring'; text: 'Retiring'; stops: string; title: string }
   | { kind: 'expired'; text: 'Expired'; title: string }
   | { kind: 'soon'; text: string; title: string }
   | { kind: 'date'; text: string; title: string };
 
-export function describeExpiry(expiresAt: Date | null, now: number, status: 'active' | 'expired' = 'active'): ExpiryDisplay {
-  if (expiresAt === null) return { kind: 'never', text: 'Never' };
+export function describeExpiry(expiresAt: Date | null, now: number, status: ApiTokenStatus = 'active'): ExpiryDisplay {
+  if (expiresAt === null) return { kind: 'never', text: 'Never expires' };
   const left = expiresAt.getTime() - now;
+  // Rotated with a grace period: `expiresAt` is when the grace period (or its own life) ends.
+  if (status === 'retiring' && left > 0) {
+    const stops = left < EXPIRES_SOON_MS ? `stops ${formatIn(left)}` : `stops ${formatDate(expiresAt)}`;
+    return { kind: 'retiring', text: 'Retiring', stops, title: `Rotated; stops working ${formatDateTime(expiresAt)}` };
+  }
   const title = `${left <= 0 || status === 'expired' ? 'Expired' : 'Expires'} ${formatDateTime(expiresAt)}`;
   if (status === 'expired' || left <= 0) return { kind: 'expired', text: 'Expired', title };
   if (left < EXPIRES_SOON_MS) return { kind: 'soon', text: formatIn(left), title };
@@ -38,9 +45,12 @@ function formatIn(ms: number): string {
   return relative.format(Math.max(1, Math.floor(ms / MINUTE)), 'minute');
 }
 
-/** "Never", "Less than a minute ago", "5 minutes ago", "3 hours ago", "2 days ago", or a date past a month. */
+/** Said of a token nobody has used; worded unlike "Never expires" so the two columns are not confused. */
+export const NOT_USED_YET = 'Not used yet';
+
+/** "Not used yet", "Less than a minute ago", "5 minutes ago", "3 hours ago", "2 days ago", or a date past a month. */
 export function formatLastUsed(lastUsedAt: Date | null, now: number): string {
-  if (lastUsedAt === null) return 'Never';
+  if (lastUsedAt === null) return NOT_USED_YET;
   const ago = Math.max(0, now - lastUsedAt.getTime());
   if (ago < MINUTE) return 'Less than a minute ago';
   if (ago < HOUR) return relative.format(-Math.floor(ago / MINUTE), 'minute');

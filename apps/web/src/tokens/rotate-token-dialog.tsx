@@ -1,10 +1,10 @@
 // Rotate: a new token with the same name, scopes and lifetime; the old one stops now or after a grace period.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import type { ApiTokenMetadata, CreatedApiToken } from '@latchkey/lib/types';
+import { MAX_GRACE_PERIOD_SECONDS } from '@latchkey/lib/universal';
 import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
-import { useTRPC } from '../trpc';
+import { useTRPC, type RouterOutputs, type TokenListItem } from '../trpc';
 import { formatDateTime } from './format-token-times';
 import { TokenRevealDialog } from './token-reveal';
 
@@ -12,20 +12,21 @@ export const GRACE_PERIODS = [
   { seconds: 0, label: 'Now', hint: 'The old token stops working at once.' },
   { seconds: 3600, label: 'In 1 hour', hint: 'Time to swap it in a script or two.' },
   { seconds: 86_400, label: 'In 24 hours', hint: 'Time to redeploy services that use it.' },
-  { seconds: 604_800, label: 'In 7 days', hint: 'The longest grace period.' },
+  { seconds: MAX_GRACE_PERIOD_SECONDS, label: 'In 7 days', hint: 'The longest grace period.' },
 ] as const;
 
-export function RotateTokenDialog({ token, teamId, onClose }: { token: ApiTokenMetadata; teamId: number | null; onClose: () => void }) {
+type RotatedToken = RouterOutputs['apiToken']['rotate'];
+
+export function RotateTokenDialog({ token, teamId, onClose }: { token: TokenListItem; teamId: number | null; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [grace, setGrace] = useState<number>(0);
-  const [rotated, setRotated] = useState<{ token: CreatedApiToken; oldStopsAt: Date | null } | null>(null);
+  const [rotated, setRotated] = useState<RotatedToken | null>(null);
 
   const rotate = useMutation(
     trpc.apiToken.rotate.mutationOptions({
-      onSuccess: async (created, input) => {
-        const seconds = input.gracePeriodSeconds ?? 0;
-        setRotated({ token: created, oldStopsAt: seconds === 0 ? null : new Date(created.createdAt.getTime() + seconds * 1000) });
+      onSuccess: async (created) => {
+        setRotated(created);
         await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
       },
     }),
@@ -38,10 +39,11 @@ export function RotateTokenDialog({ token, teamId, onClose }: { token: ApiTokenM
 
   if (rotated) {
     return (
-      <TokenRevealDialog title="API token rotated" token={rotated.token.token} onClose={onClose}>
+      <TokenRevealDialog title="API token rotated" token={rotated.token} onClose={onClose}>
         <p className="muted">
-          {rotated.oldStopsAt
-            ? `The old token (${token.start}…) keeps working until ${formatDateTime(rotated.oldStopsAt)}.`
+          {/* The server says when the old one stops: a grace period never outlasts its own expiry. */}
+          {rotated.previousTokenStopsAt.getTime() > rotated.createdAt.getTime()
+            ? `The old token (${token.start}…) keeps working until ${formatDateTime(rotated.previousTokenStopsAt)}.`
             : `The old token (${token.start}…) has stopped working.`}
         </p>
       </TokenRevealDialog>

@@ -26,9 +26,21 @@ async function copyText(text: string, element: HTMLElement | null): Promise<bool
   }
 }
 
-export function TokenReveal({ token, children }: { token: string; children?: ReactNode }) {
+/** The token with its Copy button; `onCopied` hears of every copy, by the button or by Ctrl+C. */
+export function TokenReveal({ token, onCopied, children }: { token: string; onCopied?: () => void; children?: ReactNode }) {
   const valueRef = useRef<HTMLElement>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const onCopiedRef = useRef(onCopied);
+  onCopiedRef.current = onCopied;
+
+  // Selecting the token and pressing Ctrl+C (or the menu's Copy) counts as copying it too.
+  useEffect(() => {
+    const handleCopy = () => {
+      if (window.getSelection()?.toString().includes(token)) onCopiedRef.current?.();
+    };
+    document.addEventListener('copy', handleCopy);
+    return () => document.removeEventListener('copy', handleCopy);
+  }, [token]);
 
   useEffect(() => {
     if (copied !== 'copied') return;
@@ -53,7 +65,11 @@ export function TokenReveal({ token, children }: { token: string; children?: Rea
           type="button"
           className="button button-primary"
           data-autofocus
-          onClick={async () => setCopied((await copyText(token, valueRef.current)) ? 'copied' : 'failed')}
+          onClick={async () => {
+            const done = await copyText(token, valueRef.current);
+            setCopied(done ? 'copied' : 'failed');
+            if (done) onCopiedRef.current?.();
+          }}
         >
           {copied === 'copied' ? 'Copied' : 'Copy token'}
         </button>
@@ -65,16 +81,60 @@ export function TokenReveal({ token, children }: { token: string; children?: Rea
   );
 }
 
-/** The dialog that shows a new token once, with a Done button; closing it forgets the token. */
+/**
+ * The dialog that shows a new token once, with a Done button; closing it forgets the token. Escape
+ * or × before the token was copied asks first, since a closed token cannot be shown again.
+ */
 export function TokenRevealDialog({ title, token, onClose, children }: { title: string; token: string; onClose: () => void; children?: ReactNode }) {
+  const [copied, setCopied] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const keepRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (asking) keepRef.current?.focus();
+  }, [asking]);
+
   return (
-    <Dialog title={title} onClose={onClose}>
-      <TokenReveal token={token}>{children}</TokenReveal>
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Done
-        </button>
-      </div>
+    <Dialog
+      title={title}
+      onClose={onClose}
+      onDismiss={() => {
+        if (copied) onClose();
+        // A second Escape while asking answers "keep it open".
+        else setAsking((wasAsking) => !wasAsking);
+      }}
+    >
+      <TokenReveal
+        token={token}
+        onCopied={() => {
+          setCopied(true);
+          setAsking(false);
+        }}
+      >
+        {children}
+      </TokenReveal>
+      {asking ? (
+        <div className="callout callout-error close-check" role="alert">
+          <p>
+            <strong>You have not copied this token.</strong> Once this dialog closes it cannot be shown again; you would have to rotate it or
+            create another.
+          </p>
+          <div className="dialog-actions">
+            <button type="button" className="button" onClick={onClose}>
+              Close without copying
+            </button>
+            <button ref={keepRef} type="button" className="button button-primary" onClick={() => setAsking(false)}>
+              Keep it open
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      )}
     </Dialog>
   );
 }

@@ -1,18 +1,18 @@
 // The token list. While loading it shows skeleton rows of the same height, so nothing jumps when data arrives.
-import type { ApiTokenMetadata } from '@latchkey/lib/types';
+import type { TokenListItem } from '../trpc';
 import { Sparkline } from '../usage/sparkline';
 import { describeExpiry, formatDate, formatDateTime, formatLastUsed } from './format-token-times';
 
 type TokenTableProps = {
   /** null while loading. */
-  tokens: ApiTokenMetadata[] | null;
+  tokens: TokenListItem[] | null;
   now: number;
   showCreator: boolean;
-  onRotate: (token: ApiTokenMetadata) => void;
-  onDelete: (token: ApiTokenMetadata) => void;
+  onRotate: (token: TokenListItem) => void;
+  onDelete: (token: TokenListItem) => void;
   /** Requests per day over the last week, by token id (a token with none is absent). */
   sparklines?: Record<number, number[]>;
-  onShowUsage?: (token: ApiTokenMetadata) => void;
+  onShowUsage?: (token: TokenListItem) => void;
   /** The address each token was last used from, shown on hover over "Last used". */
   lastIps?: Record<number, string>;
 };
@@ -26,6 +26,7 @@ export function TokenTable({ tokens, now, showCreator, onRotate, onDelete, spark
         <thead>
           <tr>
             <th scope="col">Name</th>
+            <th scope="col">Scopes</th>
             <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
@@ -67,7 +68,7 @@ function TokenRow({
   daily,
   lastIp,
   onShowUsage,
-}: { token: ApiTokenMetadata; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
+}: { token: TokenListItem; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
   const week = daily ?? [0, 0, 0, 0, 0, 0, 0];
   const weekTotal = week.reduce((sum, n) => sum + n, 0);
   const expiry = describeExpiry(token.expiresAt, now, token.status);
@@ -79,15 +80,29 @@ function TokenRow({
           {token.start}…
         </code>
       </td>
+      <td data-label="Scopes" className="cell-scopes">
+        <ul className="scope-list" aria-label={`Scopes of ${token.name}`}>
+          {token.scopes.map((scope) => (
+            <li key={scope}>
+              <code className="scope">{scope}</code>
+            </li>
+          ))}
+        </ul>
+      </td>
       <td data-label="Created" className="cell-nowrap" title={formatDateTime(token.createdAt)}>
         {formatDate(token.createdAt)}
         {showCreator && token.createdBy && <span className="cell-sub">by {token.createdBy.name}</span>}
       </td>
       <td data-label="Expires" className="cell-nowrap">
         {expiry.kind === 'never' ? (
-          <span className="muted">Never</span>
+          <span className="expiry-never">{expiry.text}</span>
         ) : expiry.kind === 'date' ? (
           <span title={expiry.title}>{expiry.text}</span>
+        ) : expiry.kind === 'retiring' ? (
+          <span title={expiry.title}>
+            <span className="badge badge-retiring">{expiry.text}</span>
+            <span className="cell-sub">{expiry.stops}</span>
+          </span>
         ) : (
           <span className={`badge ${expiry.kind === 'expired' ? 'badge-danger' : 'badge-warning'}`} title={expiry.title}>
             {expiry.text}
@@ -99,7 +114,7 @@ function TokenRow({
         className="cell-nowrap"
         title={token.lastUsedAt ? `${formatDateTime(token.lastUsedAt)}${lastIp ? ` from ${lastIp}` : ''}` : undefined}
       >
-        {token.lastUsedAt ? formatLastUsed(token.lastUsedAt, now) : <span className="muted">Never</span>}
+        {token.lastUsedAt ? formatLastUsed(token.lastUsedAt, now) : <span className="not-used">{formatLastUsed(null, now)}</span>}
       </td>
       <td data-label="Last 7 days" className="cell-nowrap">
         <button type="button" className="link-button" onClick={() => onShowUsage?.(token)} aria-label={`Usage of ${token.name}`}>
@@ -107,9 +122,13 @@ function TokenRow({
         </button>
       </td>
       <td className="cell-actions">
-        <button type="button" className="button button-small" onClick={() => onRotate(token)} aria-label={`Rotate ${token.name}`}>
-          Rotate
-        </button>
+        {/* Only an active token can be rotated: an expired one is not given a fresh life, and a
+            retiring one already has its successor. */}
+        {token.status === 'active' && (
+          <button type="button" className="button button-small" onClick={() => onRotate(token)} aria-label={`Rotate ${token.name}`}>
+            Rotate
+          </button>
+        )}
         <button type="button" className="button button-small button-danger-outline" onClick={() => onDelete(token)} aria-label={`Delete ${token.name}`}>
           Delete
         </button>
@@ -124,6 +143,9 @@ function SkeletonRow() {
       <td className="cell-name">
         <span className="skeleton" style={{ width: '9rem' }} />
         <span className="skeleton skeleton-small" style={{ width: '5rem' }} />
+      </td>
+      <td>
+        <span className="skeleton" style={{ width: '7rem' }} />
       </td>
       <td>
         <span className="skeleton" style={{ width: '5.5rem' }} />

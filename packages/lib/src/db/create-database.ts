@@ -2,9 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createDatabaseEngine, type DatabaseEngine, EngineDriver, EnginePostgresAdapter, EngineSqliteAdapter } from './database-engine';
 import type { Schema } from './schema';
+
+export { isPostgres } from './database-engine';
 
 export type Db = Kysely<Schema>;
 
@@ -43,36 +46,63 @@ export function parseDatabaseUrl(url: string | undefined, baseDir = process.cwd(
   return { kind: 'sqlite', path: path.resolve(baseDir, value) };
 }
 
-const sqliteReaders = new WeakMap<object, SqliteDatabase.Database>();
-const postgresPools = new WeakMap<object, pg.Pool>();
-
 export type CreateDatabaseOptions = {
   /** Resolves relative SQLite paths; the current directory by default. */
   baseDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** The most verified tokens kept in memory (`TOKEN_CACHE_SIZE`); 100,000 by default. */
+  tokenCacheSize?: number;
 };
+
+export const DEFAULT_TOKEN_CACHE_SIZE = 100_000;
 
 /** Page cache of the request check's reader connection, in KiB. */
 const READER_CACHE_KIB = 16 * 1024;
 
+class LatchkeySqliteDialect extends SqliteDialect {
+  constructor(
+    database: SqliteDatabase.Database,
+    private readonly engine: DatabaseEngine,
+  ) {
+    super({ database });
+  }
+  override createAdapter() {
+    return new EngineSqliteAdapter(this.engine);
+  }
+  override createDriver() {
+    return new EngineDriver(super.createDriver(), this.engine);
+  }
+}
+
+class LatchkeyPostgresDialect extends PostgresDialect {
+  constructor(
+    pool: pg.Pool,
+    private readonly engine: DatabaseEngine,
+  ) {
+    super({ pool });
+  }
+  override createAdapter() {
+    return new EnginePostgresAdapter(this.engine);
+  }
+  override createDriver() {
+    return new EngineDriver(super.createDriver(), this.engine);
+  }
+}
+
 export function createDatabase(url: string | undefined, options: CreateDatabaseOptions = {}): Db {
   const location = parseDatabaseUrl(url, options.baseDir);
+  const engineOptions = { tokenCacheSize: options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE };
   if (location.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: location.url,
       max: options.poolSize ?? 10,
-      // Timestamps are bigint columns; read them as numbers (milliseconds fit in 2^53).
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-      },
+      types: { getTypeParser: bigintAsNumber },
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    postgresPools.set(db, pool);
-    return db;
+    const engine = createDatabaseEngine({ kind: 'postgres', options: engineOptions, pool, url: location.url });
+    return new Kysely<Schema>({ dialect: new LatchkeyPostgresDialect(pool, engine) });
   }
 
   if (location.path !== ':memory:') fs.mkdirSync(path.dirname(location.path), { recursive: true });
@@ -83,56 +113,21 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let reader: SqliteDatabase.Database | undefined;
   if (location.path !== ':memory:') {
     // A second connection for the request check. It reads outside Kysely's (asynchronous)
     // transactions on the main connection, so it only ever sees committed rows, and WAL lets it
     // read while the main connection writes.
-    const reader = new SqliteDatabase(location.path);
+    reader = new SqliteDatabase(location.path);
     reader.pragma('busy_timeout = 5000');
     // Room for the pages of the tokens in use (about 3 pages each, from the index and the table);
     // with SQLite's default of 2 MB, a million-token table keeps re-reading them from the OS.
     reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
-    const closeMain = sqlite.close.bind(sqlite);
-    sqlite.close = () => {
-      reader.close();
-      return closeMain();
-    };
-    sqliteReaders.set(db, reader);
   }
-  return db;
+  const engine = createDatabaseEngine({ kind: 'sqlite', options: engineOptions, reader });
+  return new Kysely<Schema>({ dialect: new LatchkeySqliteDialect(sqlite, engine) });
 }
 
-export function isPostgres(db: Kysely<any>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
-/**
- * The pool of a PostgreSQL database from `createDatabase`, for the request check: it runs its
- * lookup as a named prepared statement, which PostgreSQL parses and plans once per connection.
- */
-export function getPostgresPool(db: Kysely<any>): pg.Pool | undefined {
-  return postgresPools.get(db);
-}
-
-/** The read connection of a SQLite file database from `createDatabase`, for the request check. */
-export function getSqliteReader(db: Kysely<any>): SqliteDatabase.Database | undefined {
-  return sqliteReaders.get(db);
-}
-
-const readerStatements = new WeakMap<object, Map<string, SqliteDatabase.Statement>>();
-
-/**
- * `sql` prepared once on the reader connection of a SQLite database from `createDatabase`, giving
- * array rows (`raw`), which spares better-sqlite3 building an object with named keys per row; or
- * undefined when the database has no reader connection (PostgreSQL, in-memory SQLite, a transaction).
- */
-export function getReaderStatement(db: Kysely<any>, sql: string): SqliteDatabase.Statement | undefined {
-  const reader = sqliteReaders.get(db);
-  if (!reader) return undefined;
-  let statements = readerStatements.get(reader);
-  if (!statements) readerStatements.set(reader, (statements = new Map()));
-  let statement = statements.get(sql);
-  if (!statement) statements.set(sql, (statement = reader.prepare(sql).raw(true)));
-  return statement;
-}
+/** Timestamps are bigint columns; read them as numbers (milliseconds fit in 2^53). */
+export const bigintAsNumber = ((oid: number, format?: 'text' | 'binary') =>
+  oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;

@@ -1,6 +1,6 @@
 // Migrations in code, applied in order at start. Append new ones; never edit one that has shipped.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { isPostgres } from './create-database';
+import { isPostgres } from './database-engine';
 
 function migrations(postgres: boolean): Record<string, Migration> {
   // `bigint` on PostgreSQL holds millisecond timestamps; SQLite's integer is 64-bit already.
@@ -70,6 +70,24 @@ function migrations(postgres: boolean): Record<string, Migration> {
         await db.schema.createIndex('api_tokens_token_hash_idx').unique().on('api_tokens').column('token_hash').execute();
         await db.schema.createIndex('api_tokens_user_id_idx').on('api_tokens').columns(['user_id', 'id']).execute();
         await db.schema.createIndex('api_tokens_team_id_idx').on('api_tokens').columns(['team_id', 'id']).execute();
+      },
+    },
+    '0002_revocation_log': {
+      async up(db: Kysely<any>) {
+        // Recent invalidations, read by the other processes on the database to drop what they cache.
+        // The time is the database's own, so every process reads one clock; old rows are purged.
+        const dbNow = postgres
+          ? sql`(cast(extract(epoch from clock_timestamp()) * 1000 as bigint))`
+          : sql`(cast((julianday('now') - 2440587.5) * 86400000 as integer))`;
+        await db.schema
+          .createTable('revocation_log')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('tokens', 'user', 'team')`))
+          // A JSON array of token ids, or of the one user or team id.
+          .addColumn('ids', 'text', (c) => c.notNull())
+          .addColumn('created_at', time as 'integer', (c) => c.notNull().defaultTo(dbNow))
+          .execute();
+        await db.schema.createIndex('revocation_log_created_at_idx').on('revocation_log').column('created_at').execute();
       },
     },
     '0003_usage_and_audit': {

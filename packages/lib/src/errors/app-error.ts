@@ -6,7 +6,9 @@ export const AppErrorCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;
@@ -26,13 +28,16 @@ export class AppError extends Error {
   }
 }
 
-const DEFAULT_MESSAGES: Record<AppErrorCode, string> = {
+/** What an error says when the code that raised it gave no message (the 429 of every limit, for one). */
+export const DEFAULT_MESSAGES: Record<AppErrorCode, string> = {
   INVALID_REQUEST: 'Invalid request',
   INVALID_BODY: 'Invalid request body',
   UNAUTHORIZED: 'Unauthorized',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
   CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Request body is too large',
   TOO_MANY_REQUESTS: 'Too many requests, please try again later.',
   INTERNAL_ERROR: 'Internal server error',
 };
@@ -43,7 +48,9 @@ export const HTTP_STATUS_BY_CODE: Record<AppErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
 };
@@ -54,7 +61,9 @@ export const TRPC_CODE_BY_CODE = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
   CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<AppErrorCode, string>;

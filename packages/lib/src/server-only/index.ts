@@ -37,3 +37,7 @@ export * from './public-api/detect-retired-token-reuse';
 export * from './public-api/get-api-token-usage';
 export * from './public-api/delete-expired-api-tokens';
 export * from './public-api/get-api-token-daily-requests';
+export * from './public-api/api-token-cache';
+export * from './public-api/invalidate-api-tokens';
+export * from './public-api/watch-revocations';
+export * from './rate-limit/redis-rate-limit-store';

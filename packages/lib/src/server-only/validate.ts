@@ -1,18 +1,33 @@
 // Parses outside input with a shared zod schema; failures become one AppError with every issue.
 import type { z } from 'zod';
-import { AppError, AppErrorCode } from '../errors/app-error';
+import { AppError, AppErrorCode, type AppErrorIssue } from '../errors/app-error';
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: AppErrorCode = AppErrorCode.INVALID_BODY): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  code: AppErrorCode = AppErrorCode.INVALID_BODY,
+): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  const seen = new Set<string>();
+  // One message per field: a union or a chain of checks can report the same sentence twice.
+  const issues = result.error.issues.flatMap(toIssues).filter((i) => !seen.has(i.path + i.message) && seen.add(i.path + i.message));
   const first = issues[0];
-  const message = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'Invalid input';
-  throw new AppError(code, { message, issues });
+  throw new AppError(code, { message: first ? messageOf(first) : 'Invalid input', issues });
 }
 
-/** True for a unique-constraint violation on either database. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
+/** One issue per field; an unknown field is named as the path, so a client can point at it. */
+function toIssues(issue: z.core.$ZodIssue): AppErrorIssue[] {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `Unknown field "${key}"` }));
+  }
+  return [{ path, message: issue.message }];
+}
+
+/** The issue as one sentence: its message, with the field in front unless the message names it already. */
+function messageOf({ path, message }: AppErrorIssue): string {
+  if (!path) return message;
+  const field = path.split('.').at(-1)!;
+  return message.toLowerCase().includes(field.toLowerCase()) ? message : `${path}: ${message}`;
 }

@@ -1,70 +1,104 @@
-// Shapes of the public REST API (`/api/v1`): what routes validate with and what the OpenAPI
-// document is built from. Dates are ISO 8601 strings here.
+// Shapes of the public REST API (`/api/v1`): what its routes validate requests with and encode
+// answers through, and what the OpenAPI document is generated from. They are the shared schemas of
+// schemas.ts with times as ISO 8601 strings: a REST response is `schema.parse(libraryResult)`.
 import { z } from 'zod';
-import { ZCreateApiTokenInput, ZRotateApiTokenInput, ZApiTokenStatus } from './schemas';
+import { AppErrorCode } from '../errors/app-error';
+import { REST_EXAMPLES } from './rest-examples';
+import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
 
-const integerString = (name: string, min: number, max: number) =>
-  z
-    .string({ error: `${name} must be a single whole number` })
-    .regex(/^\d{1,16}$/, { error: `${name} must be a whole number` })
-    .transform(Number)
-    .pipe(z.number().int().min(min, { error: `${name} must be at least ${min}` }).max(max, { error: `${name} must be at most ${max}` }));
-
-export const ZRestListTokensQuery = z.object({
-  limit: integerString('limit', 1, 100).optional().describe('Page size, 1 to 100 (50 by default)'),
-  cursor: integerString('cursor', 1, Number.MAX_SAFE_INTEGER).optional().describe('`nextCursor` of the previous page'),
+/** A time: a `Date` in the library, an ISO 8601 string on the wire. */
+export const ZRestDateTime = z.codec(z.date(), z.string().meta({ format: 'date-time', examples: ['2026-12-01T09:30:00.000Z'] }), {
+  decode: (date) => date.toISOString(),
+  encode: (text) => new Date(text),
 });
 
-export const ZRestTokenIdParam = z
-  .string()
-  .regex(/^(self|[1-9]\d{0,15})$/, { error: 'Token id must be a positive whole number or `self`' })
-  .describe('A token id, or `self` for the token making the request');
+export const ZRestTokenMetadata = z.object(apiTokenMetadataFields(ZRestDateTime)).meta({ id: 'TokenMetadata', examples: [REST_EXAMPLES.metadata] });
 
-export const ZRestCreateTokenBody = ZCreateApiTokenInput;
-export const ZRestRotateTokenBody = ZRotateApiTokenInput;
-
-export const ZRestTokenMetadata = z
+export const ZRestTokenList = z
   .object({
-    id: z.number().int(),
-    name: z.string(),
-    start: z.string().describe('The first characters of the token, e.g. `api_Ab3x`'),
-    scopes: z.array(z.string()),
-    status: ZApiTokenStatus,
-    createdAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime().nullable(),
-    lastUsedAt: z.iso.datetime().nullable().describe('Accurate to within 60 seconds'),
-    createdBy: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    tokens: z.array(ZRestTokenMetadata),
+    nextCursor: ZId.nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
   })
-  .meta({ id: 'TokenMetadata' });
+  .meta({ id: 'TokenList', examples: [REST_EXAMPLES.list] });
 
-export const ZRestTokenList = z.object({ tokens: z.array(ZRestTokenMetadata), nextCursor: z.number().int().nullable() }).meta({ id: 'TokenList' });
+export const ZRestCreatedToken = ZRestTokenMetadata.pick({
+  id: true,
+  name: true,
+  start: true,
+  scopes: true,
+  createdAt: true,
+  expiresAt: true,
+})
+  .extend({ token: z.string().meta({ description: 'The token itself; shown only in this response' }) })
+  .meta({ id: 'CreatedToken', examples: [REST_EXAMPLES.created] });
 
-export const ZRestCreatedToken = z
-  .object({
-    id: z.number().int(),
-    token: z.string().describe('The token itself; shown only in this response'),
-    name: z.string(),
-    start: z.string(),
-    scopes: z.array(z.string()),
-    createdAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'CreatedToken' });
+export const ZRestRotatedToken = ZRestCreatedToken.extend({
+  previousTokenStopsAt: ZRestDateTime.meta({
+    description: 'When the old token stops working: the grace period’s end, or earlier if it was already due to stop',
+  }),
+}).meta({ id: 'RotatedToken', examples: [REST_EXAMPLES.rotated] });
 
 export const ZRestMe = z
   .object({
-    token: ZRestTokenMetadata.pick({ id: true, name: true, start: true, scopes: true, createdAt: true, expiresAt: true, lastUsedAt: true }),
-    user: z.object({ id: z.number().int(), name: z.string(), email: z.string() }).nullable(),
-    team: z.object({ id: z.number().int(), name: z.string(), slug: z.string() }).nullable(),
+    token: ZRestTokenMetadata.pick({
+      id: true,
+      name: true,
+      start: true,
+      scopes: true,
+      createdAt: true,
+      expiresAt: true,
+      lastUsedAt: true,
+    }),
+    user: ZUser.nullable().meta({ description: "The personal token's user, or the user who made a team token" }),
+    team: ZTeam.nullable(),
   })
-  .meta({ id: 'Me' });
+  .meta({ id: 'Me', examples: [REST_EXAMPLES.me] });
 
 export const ZRestError = z
   .object({
-    code: z.enum(['INVALID_BODY', 'INVALID_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR']),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    code: z.enum(Object.values(AppErrorCode) as [AppErrorCode, ...AppErrorCode[]]),
+    message: z.string().meta({ description: 'For the person reading it' }),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Validation errors: one per field, `path` names the field' }),
   })
-  .meta({ id: 'Error' });
+  .meta({ id: 'Error', examples: [REST_EXAMPLES.error] });
 
-export const ZRestHealth = z.object({ status: z.enum(['ok', 'unavailable']) });
+// ---- requests. Path and query values arrive as text; digit strings are read as numbers before these
+// schemas see them (rest/parse-request.ts), so the document can type them as what they are.
+
+const TOKEN_ID = { error: 'Token id must be a positive whole number or `self`' };
+
+export const ZRestTokenIdParams = z.object({
+  id: z
+    .union([z.literal('self', TOKEN_ID), z.number(TOKEN_ID).int(TOKEN_ID).positive(TOKEN_ID).max(Number.MAX_SAFE_INTEGER, TOKEN_ID)], TOKEN_ID)
+    .meta({ description: 'A token id, or `self` for the token making the request' }),
+});
+
+export const ZRestListTokensQuery = z.object({
+  limit: z
+    .number({ error: 'limit must be a whole number from 1 to 100' })
+    .int({ error: 'limit must be a whole number from 1 to 100' })
+    .min(1, { error: 'limit must be at least 1' })
+    .max(100, { error: 'limit must be at most 100' })
+    .default(50)
+    .meta({ description: 'Page size' }),
+  cursor: z
+    .number({ error: 'cursor must be the nextCursor of the previous page' })
+    .int({ error: 'cursor must be the nextCursor of the previous page' })
+    .positive({ error: 'cursor must be the nextCursor of the previous page' })
+    .max(Number.MAX_SAFE_INTEGER, { error: 'cursor must be the nextCursor of the previous page' })
+    .optional()
+    .meta({ description: '`nextCursor` of the previous page' }),
+});
+
+export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({
+  id: 'CreateTokenRequest',
+  // zod leaves `examples` out of the input schema of an object with a transform inside (scopes are
+  // de-duplicated); written back here.
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+    jsonSchema.examples = [REST_EXAMPLES.createRequest];
+  },
+});
+export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest', examples: [REST_EXAMPLES.rotateRequest] });

@@ -11,19 +11,34 @@ const INVISIBLE_EVEN_AT_EDGES = /[\p{Cf}\p{Zl}\p{Zp}]/u;
 const INVISIBLE_MESSAGE = 'Name must not contain control or invisible characters';
 
 /**
+ * What JSON Schema can say of a display name (OpenAPI clients see it): after optional leading and
+ * trailing white space, no control or invisible character anywhere. The trimmed length (in code
+ * points) is in the description; `minLength`/`maxLength` bound the untrimmed text.
+ */
+export const DISPLAY_NAME_PATTERN = String.raw`^(?![\s\S]*[\p{Cf}\p{Zl}\p{Zp}])\s*[^\s\p{C}](?:[^\p{C}\p{Zl}\p{Zp}]*[^\s\p{C}])?\s*$`;
+
+/**
  * A display name: trimmed, `min` to `max` characters (counted as Unicode code points, so an emoji
  * is one), nothing invisible.
  */
 function displayName(min: number, max: number) {
   const length = (text: string) => [...text].length;
   return z
-    .string({ error: 'Name must be text' })
+    .string({ error: (issue) => (issue.input === undefined ? 'Name is required' : 'Name must be text') })
     .refine((name) => !INVISIBLE_EVEN_AT_EDGES.test(name), { error: INVISIBLE_MESSAGE, abort: true })
     .trim()
-    .refine((name) => length(name) >= min, { error: min === 1 ? 'Name is required' : `Name must be at least ${min} characters`, abort: true })
+    .refine((name) => length(name) >= min, {
+      error: min === 1 ? 'Name is required' : `Name must be at least ${min} characters`,
+      abort: true,
+    })
     .refine((name) => length(name) <= max, { error: `Name must be at most ${max} characters`, abort: true })
     .refine((name) => !INVISIBLE_OR_CONTROL.test(name), { error: INVISIBLE_MESSAGE })
-    .meta({ minLength: min, maxLength: max });
+    .meta({
+      minLength: min,
+      maxLength: max,
+      pattern: DISPLAY_NAME_PATTERN,
+      description: `${min} to ${max} characters once leading and trailing white space is trimmed; no control or invisible characters`,
+    });
 }
 
 export const ZTokenName = displayName(3, 100);
@@ -74,36 +89,55 @@ export const ZTeamSlug = z
     error: 'Slug must be 1 to 48 lowercase letters, digits or dashes, not starting or ending with a dash',
   });
 
+/** A request object that refuses fields it does not know: a typo such as `expires_in` must not pass silently. */
+export function strictInput<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape);
+}
+
 // ---- API tokens
 
-export const ZCreateApiTokenInput = z.object({
+export const ZCreateApiTokenInput = strictInput({
   name: ZTokenName,
   expiresIn: ZExpiresIn.optional(),
   scopes: ZScopes.optional(),
 });
 export type CreateApiTokenInput = z.infer<typeof ZCreateApiTokenInput>;
 
-export const ZRotateApiTokenInput = z.object({
+export const ZRotateApiTokenInput = strictInput({
   gracePeriodSeconds: ZGracePeriodSeconds.optional(),
 });
 
-export const ZApiTokenStatus = z.enum(['active', 'expired']);
+/** `retiring`: rotated with a grace period and still working until `expiresAt`. */
+export const ZApiTokenStatus = z.enum(['active', 'retiring', 'expired']);
+export type ApiTokenStatus = z.infer<typeof ZApiTokenStatus>;
 
-export const ZApiTokenMetadata = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  start: z.string(),
-  scopes: z.array(z.string()),
-  status: ZApiTokenStatus,
-  createdAt: z.date(),
-  expiresAt: z.date().nullable(),
-  lastUsedAt: z.date().nullable(),
-  createdBy: z.object({ id: z.number().int(), name: z.string() }).nullable(),
-});
+/**
+ * The fields of a token's metadata, with `date` for its times: `z.date()` for the library and tRPC,
+ * an ISO 8601 codec for REST (types/rest.ts), so both describe one shape.
+ */
+export function apiTokenMetadataFields<D extends z.ZodType>(date: D) {
+  return {
+    id: z.number().int(),
+    name: z.string(),
+    start: z.string().meta({ description: 'The first characters of the token, e.g. `api_Ab3x`' }),
+    scopes: z.array(z.string()),
+    status: ZApiTokenStatus,
+    createdAt: date,
+    expiresAt: date.nullable().meta({ description: 'When the token stops working; null if it never expires' }),
+    lastUsedAt: date.nullable().meta({ description: 'Accurate to within 60 seconds; null if never used' }),
+    createdBy: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+  };
+}
+
+export const ZApiTokenMetadata = z.object(apiTokenMetadataFields(z.date()));
 export type ApiTokenMetadata = z.infer<typeof ZApiTokenMetadata>;
 
 export const ZCreatedApiToken = ZApiTokenMetadata.extend({ token: z.string() });
 export type CreatedApiToken = z.infer<typeof ZCreatedApiToken>;
+
+/** A rotation's answer: the new token, and when the one it replaces stops working. */
+export const ZRotatedApiToken = ZCreatedApiToken.extend({ previousTokenStopsAt: z.date() });
+export type RotatedApiToken = z.infer<typeof ZRotatedApiToken>;
 
 export const ZUser = z.object({ id: z.number().int(), name: z.string(), email: z.string() });
 export type PublicUser = z.infer<typeof ZUser>;

@@ -4,3 +4,4 @@ export * from './parse-authorization-header';
 export * from './scopes';
 export * from './expires-in';
 export * from './audit-event-types';
+export * from './permissions';

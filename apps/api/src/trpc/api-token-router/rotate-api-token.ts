@@ -1,12 +1,18 @@
 import { z } from 'zod';
-import { rotateApiToken as rotateApiTokenInLib, ZCreatedApiToken, ZGracePeriodSeconds, ZId, ZTeamId } from '@latchkey/lib';
+import {
+  rotateApiToken as rotateApiTokenInLib,
+  ZGracePeriodSeconds,
+  ZId,
+  ZRotatedApiToken,
+  ZTeamId,
+} from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
 export const ZRotateApiTokenRequest = z.object({ id: ZId, teamId: ZTeamId, gracePeriodSeconds: ZGracePeriodSeconds.optional() });
 
 export const rotateApiToken = authenticatedProcedure
   .input(ZRotateApiTokenRequest)
-  .output(ZCreatedApiToken)
+  .output(ZRotatedApiToken)
   .mutation(({ ctx, input }) =>
     rotateApiTokenInLib({
       db: ctx.db,

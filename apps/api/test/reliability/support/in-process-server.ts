@@ -68,6 +68,7 @@ export async function startInProcessServer(options: {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.revocations.stop();
       await lastUsed.stop();
     },
   };

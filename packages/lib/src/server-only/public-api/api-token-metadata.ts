@@ -1,5 +1,5 @@
 // Turns stored token rows into the metadata every adapter shows.
-import type { ApiTokenMetadata } from '../../types/schemas';
+import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas';
 
 export type ApiTokenMetadataRow = {
   id: number;
@@ -20,6 +20,13 @@ export function effectiveExpiry(row: { expires_at: number | null; revoke_at: num
   return row.expires_at === null ? row.revoke_at : Math.min(row.expires_at, row.revoke_at);
 }
 
+/** Expired once it stops; retiring while a rotation's grace period still lets it work. */
+export function tokenStatus(row: { expires_at: number | null; revoke_at: number | null }, now: number): ApiTokenStatus {
+  const stopsAt = effectiveExpiry(row);
+  if (stopsAt !== null && stopsAt <= now) return 'expired';
+  return row.revoke_at === null ? 'active' : 'retiring';
+}
+
 export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number): ApiTokenMetadata {
   const expiresAt = effectiveExpiry(row);
   return {
@@ -27,7 +34,7 @@ export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number): ApiTo
     name: row.name,
     start: row.start,
     scopes: JSON.parse(row.scopes) as string[],
-    status: expiresAt !== null && expiresAt <= now ? 'expired' : 'active',
+    status: tokenStatus(row, now),
     createdAt: new Date(row.created_at),
     expiresAt: expiresAt === null ? null : new Date(expiresAt),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),

@@ -1,9 +1,11 @@
-// The request check, run on every API request: format and checksum (no I/O), one SHA-256, one
-// indexed lookup, then expiry and owner. A refusal is an answer (`{ ok: false, message }`, with the
+// The request check, run on every API request: format and checksum (no I/O), one SHA-256, the
+// cache of verified tokens (api-token-cache.ts), one indexed lookup only on a miss, then expiry and
+// owner, judged from the clock every time. A refusal is an answer (`{ ok: false, message }`, with the
 // messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
 // next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
-import { CompiledQuery } from 'kysely';
-import { getPostgresPool, getReaderStatement, isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
+import { definePreparedQuery } from '../../db/prepared-query';
+import { apiTokenCacheOf, type CachedTokenKeys } from './api-token-cache';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
@@ -26,62 +28,19 @@ export const INVALID_TOKEN = 'Invalid token';
 export const EXPIRED_TOKEN = 'Expired token';
 export const MISSING_TOKEN = 'API token was not provided';
 
-type TokenLookupRow = {
-  id: number;
-  name: string;
-  start: string;
-  scopes: string;
-  expires_at: number | null;
-  revoke_at: number | null;
-  created_at: number;
-  last_used_at: number | null;
-  user_id: number | null;
-  team_id: number | null;
-  created_by: number | null;
-  owner_id: number | null;
-  owner_name: string | null;
-  owner_email: string | null;
-  owner_disabled_at: number | null;
-  team_name: string | null;
-  team_slug: string | null;
-};
+// One statement: the token row with its user (the owner, or a team token's maker) and team.
+const LOOKUP = definePreparedQuery('api_token_lookup', (db, p: { hash: string }) =>
+  db
+    .selectFrom('api_tokens as t')
+    .leftJoin('users as u', (join) => join.on((eb) => eb('u.id', '=', eb.fn.coalesce('t.user_id', 't.created_by'))))
+    .leftJoin('teams as tm', 'tm.id', 't.team_id')
+    .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at'])
+    .select(['t.user_id', 't.team_id', 't.created_by', 'u.id as owner_id', 'u.name as owner_name', 'u.email as owner_email'])
+    .select(['u.disabled_at as owner_disabled_at', 'tm.name as team_name', 'tm.slug as team_slug'])
+    .where('t.token_hash', '=', p.hash),
+);
 
-// One statement, written once: the token row with its user (the owner, or a team token's maker) and team.
-const LOOKUP_SQL = `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
-  t.user_id, t.team_id, t.created_by, u.id as owner_id, u.name as owner_name, u.email as owner_email,
-  u.disabled_at as owner_disabled_at, tm.name as team_name, tm.slug as team_slug
-from api_tokens t
-left join users u on u.id = coalesce(t.user_id, t.created_by)
-left join teams tm on tm.id = t.team_id
-where t.token_hash = `;
-
-const LOOKUP_STATEMENT_NAME = 'latchkey_api_token_lookup';
-
-// The SQLite statement gives array rows in LOOKUP_SQL's column order; `fromColumns` builds the
-// row as a plain literal, which V8 does far faster than better-sqlite3's named-key objects.
-const SQLITE_LOOKUP_SQL = `${LOOKUP_SQL}?`;
-
-function fromColumns(c: unknown[]): TokenLookupRow {
-  return {
-    id: c[0] as number,
-    name: c[1] as string,
-    start: c[2] as string,
-    scopes: c[3] as string,
-    expires_at: c[4] as number | null,
-    revoke_at: c[5] as number | null,
-    created_at: c[6] as number,
-    last_used_at: c[7] as number | null,
-    user_id: c[8] as number | null,
-    team_id: c[9] as number | null,
-    created_by: c[10] as number | null,
-    owner_id: c[11] as number | null,
-    owner_name: c[12] as string | null,
-    owner_email: c[13] as string | null,
-    owner_disabled_at: c[14] as number | null,
-    team_name: c[15] as string | null,
-    team_slug: c[16] as string | null,
-  };
-}
+type TokenLookupRow = NonNullable<Awaited<ReturnType<typeof LOOKUP.first>>>;
 
 export type ApiTokenRefusal = { readonly ok: false; readonly message: typeof INVALID_TOKEN | typeof EXPIRED_TOKEN };
 export type ApiTokenCheck = { ok: true; token: VerifiedApiToken } | ApiTokenRefusal;
@@ -104,51 +63,58 @@ export type CheckApiTokenOptions = {
 /**
  * `{ ok: true, token }` with the token's metadata and owner, or `{ ok: false, message }` with
  * "Invalid token" (malformed, unknown, deleted, rotated out, owner disabled) or "Expired token".
- * The promise rejects only when the database fails. Not an `async` function, so that a refusal or a
- * SQLite lookup (synchronous) costs no extra promise machinery.
+ * The promise rejects only when the database fails. Not an `async` function, so that a refusal
+ * costs no promise machinery.
  */
 export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCheck> {
   try {
     const { db, clock, token, lastUsed, retiredTokens } = options;
     if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
-    const sqlite = getReaderStatement(db, SQLITE_LOOKUP_SQL);
-    if (sqlite) {
-      const columns = sqlite.get(hash) as unknown[] | undefined;
-      return Promise.resolve(verify(columns && fromColumns(columns), clock, lastUsed, hash, retiredTokens));
+    // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
+    const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
+    if (!cache) return LOOKUP.first(db, { hash }).then((row) => noteMiss(verify(row && toCached(row), clock, lastUsed), hash, retiredTokens));
+    const ready = cache.readiness();
+    if (ready === true) {
+      const cached = cache.get(hash);
+      if (cached) return Promise.resolve(noteMiss(verify(cached, clock, lastUsed), hash, retiredTokens));
+    } else if (ready !== false) {
+      return ready.then(() => checkApiToken(options));
     }
-    const pool = getPostgresPool(db);
-    if (pool) {
-      // A named statement: PostgreSQL parses and plans it once per connection, not on every request.
-      return pool
-        .query<TokenLookupRow>({ name: LOOKUP_STATEMENT_NAME, text: `${LOOKUP_SQL}$1`, values: [hash] })
-        .then(({ rows }) => verify(rows[0], clock, lastUsed, hash, retiredTokens));
-    }
-    // Any other Kysely instance (a transaction, an in-memory SQLite database): the same statement.
-    return db
-      .executeQuery<TokenLookupRow>(CompiledQuery.raw(`${LOOKUP_SQL}${isPostgres(db) ? '$1' : '?'}`, [hash]))
-      .then(({ rows }) => verify(rows[0], clock, lastUsed, hash, retiredTokens));
+    const generation = cache.generation;
+    return LOOKUP.first(db, { hash }).then((row) => {
+      // Unknown hashes are not kept: a flood of made-up tokens must not push out real ones.
+      if (!row) return noteMiss(INVALID, hash, retiredTokens);
+      const cached = toCached(row);
+      if (ready) cache.add(hash, cached, generation);
+      return noteMiss(verify(cached, clock, lastUsed), hash, retiredTokens);
+    });
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-function verify(
-  row: TokenLookupRow | undefined,
-  clock: Clock,
-  lastUsed: LastUsedTracker | undefined,
-  hash: string,
-  retiredTokens: RetiredTokenReuseDetector | undefined,
-): ApiTokenCheck {
-  const now = clock.now();
-  if (!row || (row.revoke_at !== null && row.revoke_at <= now)) {
-    retiredTokens?.noteMiss(hash);
-    return INVALID;
-  }
-  if (row.expires_at !== null && row.expires_at <= now) return EXPIRED;
-  if (row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null)) return INVALID;
-  lastUsed?.touch(row.id, row.last_used_at);
+/** A found token as the cache keeps it: the facts, and the answer to give while they hold. */
+type CachedApiToken = CachedTokenKeys & {
+  expiresAt: number | null;
+  revokeAt: number | null;
+  /** A personal token whose user is gone or disabled. */
+  ownerRefused: boolean;
+  /** What the database holds, or will once the pending uses are written. */
+  lastUsedAt: number | null;
+  accepted: { ok: true; token: VerifiedApiToken };
+};
 
+/**
+ * The one addition of the reuse check to the check: an "Invalid token" answer (unknown hash, or a
+ * grace period over) tells the detector, which looks among retired hashes without delaying the answer.
+ */
+function noteMiss(check: ApiTokenCheck, hash: string, retiredTokens: RetiredTokenReuseDetector | undefined): ApiTokenCheck {
+  if (check === INVALID && retiredTokens) retiredTokens.noteMiss(hash);
+  return check;
+}
+
+function toCached(row: TokenLookupRow): CachedApiToken {
   const token: VerifiedApiToken = {
     id: row.id,
     name: row.name,
@@ -162,5 +128,27 @@ function verify(
     user: row.owner_id === null ? null : { id: row.owner_id, name: row.owner_name!, email: row.owner_email! },
     team: row.team_id === null ? null : { id: row.team_id, name: row.team_name!, slug: row.team_slug! },
   };
-  return { ok: true, token };
+  return {
+    id: row.id,
+    userId: row.user_id,
+    teamId: row.team_id,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    revokeAt: row.revoke_at,
+    ownerRefused: row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null),
+    lastUsedAt: row.last_used_at,
+    accepted: { ok: true, token },
+  };
+}
+
+/** The verdict, from the cached facts and the clock, on every request. */
+function verify(cached: CachedApiToken | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
+  const now = clock.now();
+  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) return INVALID;
+  if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;
+  if (cached.ownerRefused) return INVALID;
+  // The token shows the last use stored before this request, as a lookup of the row would.
+  cached.accepted.token.lastUsedAt = cached.lastUsedAt;
+  if (lastUsed) cached.lastUsedAt = lastUsed.touch(cached.id, cached.lastUsedAt);
+  return cached.accepted;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas';
-import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in';
+import type { ExpiresIn } from '../../universal/expires-in';
 import { BUILTIN_SCOPES } from '../../universal/scopes';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
@@ -10,6 +10,7 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
+import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
 import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner } from './token-owner';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
@@ -34,17 +35,11 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   const scopes = input.scopes ?? (parent ? [...parent.scopes] : [...allowedScopes]);
   assertKnownScopes(scopes, allowedScopes);
 
-  const now = clock.now();
-  const lifetime = EXPIRES_IN_MS[input.expiresIn ?? 'NEVER'];
-  const expiresAt = lifetime === null ? null : now + lifetime;
-  if (parent) {
-    assertWithinParentScopes(scopes, parent);
-    if (parent.expiresAt !== null && (expiresAt === null || expiresAt > parent.expiresAt)) {
-      throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot create a token that outlives it; choose an earlier expiry' });
-    }
-  }
-
   const { owner, createdBy } = await resolveTokenOwner(db, options);
+  const now = clock.now();
+  if (parent) assertWithinParentScopes(scopes, parent);
+  const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent }) });
+
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -75,6 +70,27 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     return inserted;
   });
   return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+}
+
+/**
+ * Every limit on how late a new token may expire. A team's `maxLifetimeDays` and the instance's
+ * `TOKEN_MAX_LIFETIME_DAYS` join here as further limits (with a 400 naming the rule).
+ */
+function expiryLimits({ parent }: { parent: ActingApiToken | undefined }): ExpiryLimit[] {
+  const limits: ExpiryLimit[] = [];
+  // A token may not make one that outlives it.
+  if (parent && parent.expiresAt !== null) {
+    limits.push({
+      latest: parent.expiresAt,
+      refuse: () =>
+        new AppError(AppErrorCode.FORBIDDEN, {
+          message:
+            'A token cannot create a token that outlives it; ' +
+            'choose an earlier expiry, or leave expiresIn out to get the longest allowed',
+        }),
+    });
+  }
+  return limits;
 }
 
 export function assertKnownScopes(scopes: readonly string[], allowedScopes: readonly string[]): void {

@@ -5,6 +5,7 @@ import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { systemClock, type Clock } from '../clock';
 import { parseInput } from '../validate';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
 
 /** Deletes one of the owner's tokens; it fails every check from the moment this returns. */
@@ -26,5 +27,6 @@ export async function deleteApiTokenById(options: ApiTokenActor & { db: Db; id: 
       details: { name: deleted.name },
       at: clock.now(),
     });
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
   });
 }

@@ -1,11 +1,8 @@
-// The owner's tokens, newest first, a page at a time. The UI lists up to 1,000 tokens, and building
-// a row object per token through Kysely and the driver was the largest part of that, so one SQL text
-// is run as a prepared statement giving array rows: on a SQLite file through the reader connection,
-// on PostgreSQL as a named statement on the pool. Any other Kysely instance (a transaction, an
-// in-memory SQLite database) runs the same text through Kysely.
-import { CompiledQuery } from 'kysely';
+// The owner's tokens, newest first, a page at a time. The UI lists up to 1,000 tokens, so the list
+// is a prepared query (one per owner kind), which spares building the query on every call.
 import { z } from 'zod';
-import { getPostgresPool, getReaderStatement, isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
+import { definePreparedQuery } from '../../db/prepared-query';
 import { AppErrorCode } from '../../errors/app-error';
 import type { ApiTokenMetadata } from '../../types/schemas';
 import type { Clock } from '../clock';
@@ -49,71 +46,57 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
   const { owner } = await resolveTokenOwner(db, options);
   const now = clock.now();
 
-  const rows = await listRows(db, owner, now, page);
+  const params: ListParams = {
+    ownerId: owner.kind === 'user' ? owner.userId : owner.teamId,
+    now,
+    // No cursor and no limit are the largest of each, so one statement serves every page.
+    before: page.cursor ?? Number.MAX_SAFE_INTEGER,
+    limit: page.limit === undefined ? Number.MAX_SAFE_INTEGER : page.limit + 1,
+  };
+  const filtered = page.status !== undefined || page.unusedForDays !== undefined;
+  const rows: ApiTokenMetadataRow[] = filtered ? await filteredRows(db, owner, params, page) : await LIST_BY_OWNER[owner.kind].all(db, params);
   const more = page.limit !== undefined && rows.length > page.limit;
   const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
-type Page = z.infer<typeof ZApiTokenPage>;
+type ListParams = { ownerId: number; now: number; before: number; limit: number };
 
-/**
- * The list query for an owner kind, with or without a cursor and filters; `param(n)` writes the
- * n-th placeholder, and each is used once, in order (SQLite's `?`): owner, now, cursor, `now` again
- * for a status filter, the unused-since time twice, then the limit.
- */
-function listSql(kind: TokenOwner['kind'], withCursor: boolean, param: (n: number) => string, page: Page = {}): string {
-  let n = withCursor ? 4 : 3;
-  const filters =
-    (page.status === 'active' ? ` and (t.expires_at is null or t.expires_at > ${param(n++)})` : '') +
-    (page.status === 'expired' ? ` and t.expires_at <= ${param(n++)}` : '') +
-    (page.unusedForDays !== undefined ? ` and t.created_at <= ${param(n++)} and (t.last_used_at is null or t.last_used_at < ${param(n++)})` : '');
-  return `select t.id, t.name, t.start, t.scopes, t.expires_at, t.revoke_at, t.created_at, t.last_used_at,
-  t.created_by, creator.name as created_by_name
-from api_tokens t left join users creator on creator.id = t.created_by
-where t.${kind === 'user' ? 'user_id' : 'team_id'} = ${param(1)} and (t.revoke_at is null or t.revoke_at > ${param(2)})${withCursor ? ` and t.id < ${param(3)}` : ''}${filters}
-order by t.id desc limit ${param(n)}`;
+function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
+  return definePreparedQuery(`api_token_list_by_${ownerColumn.slice(2)}`, (db, p: ListParams) =>
+    db
+      .selectFrom('api_tokens as t')
+      .leftJoin('users as creator', 'creator.id', 't.created_by')
+      .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at', 't.created_by'])
+      .select('creator.name as created_by_name')
+      .where(ownerColumn, '=', p.ownerId)
+      .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
+      .where('t.id', '<', p.before)
+      .orderBy('t.id', 'desc')
+      .limit(p.limit),
+  );
 }
 
-function listRows(db: Db, owner: TokenOwner, now: number, page: Page): Promise<ApiTokenMetadataRow[]> {
-  const withCursor = page.cursor !== undefined;
-  const variant = `${owner.kind}${withCursor ? '_after' : ''}${page.status ? `_${page.status}` : ''}${page.unusedForDays ? '_unused' : ''}`;
-  const ownerId = owner.kind === 'user' ? owner.userId : owner.teamId;
-  const rest: unknown[] = withCursor ? [page.cursor] : [];
-  if (page.status) rest.push(now);
-  if (page.unusedForDays !== undefined) rest.push(now - page.unusedForDays * DAY_MS, now - page.unusedForDays * DAY_MS);
-  const limit = page.limit === undefined ? null : page.limit + 1;
+const LIST_BY_OWNER: Record<TokenOwner['kind'], ReturnType<typeof listQuery>> = {
+  user: listQuery('t.user_id'),
+  team: listQuery('t.team_id'),
+};
 
-  const sqliteText = listSql(owner.kind, withCursor, () => '?', page);
-  const sqlite = getReaderStatement(db, sqliteText);
-  if (sqlite) {
-    // A negative limit is SQLite's "no limit".
-    return Promise.resolve((sqlite.all(ownerId, now, ...rest, limit ?? -1) as unknown[][]).map(fromColumns));
+/** The filtered list (the UI's chips): rarer than the plain list, so an ordinary query. */
+function filteredRows(db: Db, owner: TokenOwner, p: ListParams, filters: z.infer<typeof ZApiTokenPage>): Promise<ApiTokenMetadataRow[]> {
+  let query = db
+    .selectFrom('api_tokens as t')
+    .leftJoin('users as creator', 'creator.id', 't.created_by')
+    .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at', 't.created_by'])
+    .select('creator.name as created_by_name')
+    .where(owner.kind === 'user' ? 't.user_id' : 't.team_id', '=', p.ownerId)
+    .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
+    .where('t.id', '<', p.before);
+  if (filters.status === 'active') query = query.where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', p.now)]));
+  if (filters.status === 'expired') query = query.where('t.expires_at', '<=', p.now);
+  if (filters.unusedForDays !== undefined) {
+    const since = p.now - filters.unusedForDays * DAY_MS;
+    query = query.where('t.created_at', '<=', since).where((eb) => eb.or([eb('t.last_used_at', 'is', null), eb('t.last_used_at', '<', since)]));
   }
-  const pool = getPostgresPool(db);
-  if (pool) {
-    // A null limit is PostgreSQL's "no limit".
-    const text = listSql(owner.kind, withCursor, (n) => `$${n}`, page);
-    return pool
-      .query<unknown[]>({ name: `latchkey_api_token_list_${variant}`, text, values: [ownerId, now, ...rest, limit], rowMode: 'array' })
-      .then(({ rows }) => rows.map(fromColumns));
-  }
-  const postgres = isPostgres(db);
-  const text = postgres ? listSql(owner.kind, withCursor, (n) => `$${n}`, page) : sqliteText;
-  return db.executeQuery<ApiTokenMetadataRow>(CompiledQuery.raw(text, [ownerId, now, ...rest, limit ?? (postgres ? null : -1)])).then(({ rows }) => rows);
-}
-
-function fromColumns(c: unknown[]): ApiTokenMetadataRow {
-  return {
-    id: c[0] as number,
-    name: c[1] as string,
-    start: c[2] as string,
-    scopes: c[3] as string,
-    expires_at: c[4] as number | null,
-    revoke_at: c[5] as number | null,
-    created_at: c[6] as number,
-    last_used_at: c[7] as number | null,
-    created_by: c[8] as number | null,
-    created_by_name: c[9] as string | null,
-  };
+  return query.orderBy('t.id', 'desc').limit(p.limit).execute();
 }

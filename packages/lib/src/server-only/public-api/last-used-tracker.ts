@@ -16,8 +16,12 @@ export const RECENT_IPS_KEPT = 5;
 const CHUNK = 500;
 
 export type LastUsedTracker = {
-  /** Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. */
-  touch(tokenId: number, storedLastUsedAt: number | null): void;
+  /**
+   * Notes a use of the token; `storedLastUsedAt` is what the database held when it was read. Gives
+   * what the database will hold once the pending uses are written (`storedLastUsedAt` when this use
+   * is close enough to it to be skipped).
+   */
+  touch(tokenId: number, storedLastUsedAt: number | null): number | null;
   /** Counts a request that presented the token and passed the check, from `ip`. */
   count(tokenId: number, ip: string, userAgent: string | undefined): void;
   /** Counts, as failed, a request `count` saw that was then answered 4xx or 5xx. */
@@ -67,8 +71,10 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
   const tracker: LastUsedTracker = {
     touch(tokenId, storedLastUsedAt) {
       const now = clock.now();
-      if (storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return;
+      // A use already pending only moves to the later time.
+      if (!lastUsed.has(tokenId) && storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return storedLastUsedAt;
       lastUsed.set(tokenId, now);
+      return now;
     },
     count(tokenId, ip, userAgent) {
       const now = clock.now();

@@ -5,6 +5,7 @@ import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { systemClock, type Clock } from '../clock';
 import { hashSecret } from '../hash';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { ownerOfRow } from './token-owner';
 
 export type RevokeApiTokenByTokenOptions = {
@@ -31,6 +32,7 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
       .returning(['id', 'name', 'user_id', 'team_id'])
       .executeTakeFirst();
     if (!deleted) return undefined;
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     await recordAuditEvent(trx, {
       type: 'token.revoked',
       ...auditFields({ audit: { ...options.audit, actor: options.audit?.actor ?? { kind: source, id: null, name: null } } }),

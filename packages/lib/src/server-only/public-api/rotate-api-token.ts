@@ -1,13 +1,15 @@
-import { isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
+import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZGracePeriodSeconds, ZId, type CreatedApiToken } from '../../types/schemas';
+import { ZGracePeriodSeconds, ZId, type RotatedApiToken } from '../../types/schemas';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
-import { toApiTokenMetadata } from './api-token-metadata';
+import { toApiTokenMetadata, tokenStatus } from './api-token-metadata';
+import { invalidateApiTokens } from './invalidate-api-tokens';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, whereOwner } from './token-owner';
@@ -22,8 +24,12 @@ export type RotateApiTokenOptions = ApiTokenActor & {
   audit?: AuditContext;
 };
 
-/** Replaces a token with a new one of the same name, scopes and lifetime length. */
-export async function rotateApiToken(options: RotateApiTokenOptions): Promise<CreatedApiToken> {
+/**
+ * Replaces an active token with a new one of the same name, scopes and lifetime length, and says
+ * when the old one stops. An expired or retiring token cannot be rotated: rotating would give an
+ * expired token a fresh life, or a retiring one a second successor.
+ */
+export async function rotateApiToken(options: RotateApiTokenOptions): Promise<RotatedApiToken> {
   const { db, clock } = options;
   // Through a token, the new one may not hold scopes the token lacks, nor a longer lifetime than
   // the token's own; so a token may always rotate itself.
@@ -34,15 +40,25 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
   const now = clock.now();
   const token = generateApiToken();
 
-  const row = await db.transaction().execute(async (trx) => {
-    let query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
+  const { created, previousTokenStopsAt } = await db.transaction().execute(async (trx) => {
+    const query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
       eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]),
     );
-    // Concurrent rotations of one token take turns on PostgreSQL (SQLite runs transactions one at a
-    // time): without the lock each would replace the token, and a later one could lengthen the grace.
-    if (isPostgres(trx)) query = query.forUpdate();
-    const old = await query.executeTakeFirst();
+    // Concurrent rotations of one token take turns: without the lock each would replace the token,
+    // and a later one could lengthen the grace.
+    const old = await lockingRows(trx, query).executeTakeFirst();
     if (!old) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
+    const status = tokenStatus(old, now);
+    if (status === 'expired') {
+      throw new AppError(AppErrorCode.INVALID_REQUEST, {
+        message: 'This token has expired and cannot be rotated; create a new token instead',
+      });
+    }
+    if (status === 'retiring') {
+      throw new AppError(AppErrorCode.INVALID_REQUEST, {
+        message: 'This token was already rotated and is retiring; use its successor, or create a new token instead',
+      });
+    }
 
     const scopes = JSON.parse(old.scopes) as string[];
     const lifetime = old.expires_at === null ? null : old.expires_at - old.created_at;
@@ -54,14 +70,19 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
       }
     }
 
-    const stopsAt = old.revoke_at === null ? now + grace * 1000 : Math.min(old.revoke_at, now + grace * 1000);
+    // The old token is active, so it has no grace period yet; it stops at the earlier of the grace
+    // period's end and its own expiry.
+    let previousTokenStopsAt = now;
     if (grace === 0) {
       await trx.deleteFrom('api_tokens').where('id', '=', old.id).execute();
     } else {
-      await trx.updateTable('api_tokens').set({ revoke_at: stopsAt }).where('id', '=', old.id).execute();
+      const revokeAt = now + grace * 1000;
+      await trx.updateTable('api_tokens').set({ revoke_at: revokeAt }).where('id', '=', old.id).execute();
+      previousTokenStopsAt = old.expires_at === null ? revokeAt : Math.min(old.expires_at, revokeAt);
     }
-    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt });
-    const inserted = await trx
+    await invalidateApiTokens(trx, { tokenIds: [old.id] });
+    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
+    const created = await trx
       .insertInto('api_tokens')
       .values({
         name: old.name,
@@ -83,10 +104,11 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Cr
       ...auditFields(options),
       owner,
       tokenId: old.id,
-      details: { name: old.name, newTokenId: inserted.id, gracePeriodSeconds: grace, previousTokenStopsAt: stopsAt },
+      details: { name: old.name, newTokenId: created.id, gracePeriodSeconds: grace, previousTokenStopsAt },
       at: now,
     });
-    return inserted;
+    return { created, previousTokenStopsAt };
   });
-  return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+  const metadata = toApiTokenMetadata({ ...created, created_by_name: await creatorName(db, createdBy) }, now);
+  return { ...metadata, token, previousTokenStopsAt: new Date(previousTokenStopsAt) };
 }

@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../../db/schema';
 import { AppErrorCode } from '../../errors/app-error';
 import { ZId, ZTeamId } from '../../types/schemas';
-import { assertTeamAdmin, TEAM_ADMIN_REQUIRED } from '../team/get-team-role';
+import { TEAM_ADMIN_REQUIRED } from '../../universal/permissions';
+import { assertTeamAdmin } from '../team/get-team-role';
 import { parseInput } from '../validate';
 
 export type TokenOwner = { kind: 'user'; userId: number } | { kind: 'team'; teamId: number };

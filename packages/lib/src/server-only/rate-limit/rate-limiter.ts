@@ -8,6 +8,8 @@ export interface RateLimitStore {
   increment(key: string, resetAt: number): number | Promise<number>;
   /** The current count without adding to it. */
   get(key: string, resetAt: number): number | Promise<number>;
+  /** For a shared store: false while it cannot reach where the counters are shared (and counts locally). */
+  reachable?(): boolean;
 }
 
 export type RateLimitResult = {

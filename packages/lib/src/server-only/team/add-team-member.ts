@@ -2,9 +2,10 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
 import type { Clock } from '../clock';
+import { isUniqueViolation } from '../../db/errors';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { isUniqueViolation, parseInput } from '../validate';
+import { parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
 /** ADMIN only: adds an existing user to the team. */

@@ -3,7 +3,8 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZTeamName, ZTeamSlug, type PublicTeam } from '../../types/schemas';
 import type { Clock } from '../clock';
-import { isUniqueViolation, parseInput } from '../validate';
+import { isUniqueViolation } from '../../db/errors';
+import { parseInput } from '../validate';
 
 export const ZCreateTeamInput = z.object({ name: ZTeamName, slug: ZTeamSlug });
 

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import { isPostgres, type Db } from '../../db/create-database';
+import type { Kysely } from 'kysely';
+import type { Db } from '../../db/create-database';
+import { lockRows } from '../../db/row-locks';
 import type { Schema } from '../../db/schema';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { TeamRole } from '../../types/schemas';
@@ -16,18 +17,13 @@ export async function getTeamRole(db: Kysely<Schema>, teamId: number, userId: nu
   return member.role;
 }
 
-export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
-
 /** Passes only for a team ADMIN; others get FORBIDDEN with `message`, outsiders NOT_FOUND. */
 export async function assertTeamAdmin(db: Kysely<Schema>, teamId: number, userId: number, message: string): Promise<void> {
   const role = await getTeamRole(db, teamId, userId);
   if (role !== 'ADMIN') throw new AppError(AppErrorCode.FORBIDDEN, { message });
 }
 
-/**
- * Serialises changes to one team's members inside a transaction. PostgreSQL takes a row lock;
- * SQLite needs none, as Kysely runs its transactions one at a time on a single connection.
- */
+/** Serialises changes to one team's members inside a transaction. */
 export async function lockTeam(trx: Db, teamId: number): Promise<void> {
-  if (isPostgres(trx)) await sql`select id from teams where id = ${teamId} for update`.execute(trx);
+  await lockRows(trx, trx.selectFrom('teams').select('id').where('id', '=', teamId));
 }

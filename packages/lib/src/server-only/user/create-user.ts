@@ -4,7 +4,8 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZEmail, ZPassword, ZUserName, type PublicUser } from '../../types/schemas';
 import type { Clock } from '../clock';
 import { hashPassword } from '../hash';
-import { isUniqueViolation, parseInput } from '../validate';
+import { isUniqueViolation } from '../../db/errors';
+import { parseInput } from '../validate';
 
 export const ZCreateUserInput = z.object({ email: ZEmail, name: ZUserName, password: ZPassword });
 

@@ -2,6 +2,7 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 /** `audit.actor` defaults to the command line, the only way in that disables users today. */
 export type DisableUserOptions = { db: Db; clock: Clock; email: string; audit?: AuditContext };
@@ -25,5 +26,6 @@ export async function disableUser({ db, clock, email, audit }: DisableUserOption
       userAgent: audit?.userAgent ?? null,
       at: clock.now(),
     });
+    await invalidateApiTokens(trx, { userId: user.id });
   });
 }

@@ -1,0 +1,63 @@
+// Turns the text of a request (path parameters, query string, JSON body) into what a route's
+// schemas take, with one clear 400 for whatever does not fit.
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { AppError, AppErrorCode, parseInput } from '@latchkey/lib';
+
+/** Whether a field's schema takes a number, through optional/default/nullable wrappers and unions. */
+function takesNumber(schema: z.core.$ZodType): boolean {
+  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[]; in?: z.core.$ZodType };
+  switch (def.type) {
+    case 'number':
+      return true;
+    case 'optional':
+    case 'default':
+    case 'nullable':
+    case 'prefault':
+      return takesNumber(def.innerType!);
+    case 'pipe':
+      return takesNumber(def.in!);
+    case 'union':
+      return def.options!.some(takesNumber);
+    default:
+      return false;
+  }
+}
+
+const WHOLE_NUMBER = /^\d{1,20}$/;
+
+/**
+ * Path parameters or the query string through `schema`. Text in a field that takes a number is read
+ * as one when it is digits only (so `?limit=10` is the integer the document promises, and `1e3` or
+ * `0x10` are refused); a query field given twice is refused rather than guessed at.
+ */
+export function parseTextFields<S extends z.ZodObject>(schema: S, raw: Record<string, unknown>): z.output<S> {
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.core.$ZodType>)) {
+    const value = raw[key];
+    if (Array.isArray(value)) {
+      throw new AppError(AppErrorCode.INVALID_REQUEST, {
+        message: `${key} must be given once`,
+        issues: [{ path: key, message: `${key} must be given once` }],
+      });
+    }
+    values[key] = typeof value === 'string' && WHOLE_NUMBER.test(value) && takesNumber(field) ? Number(value) : value;
+  }
+  return parseInput(schema, values, AppErrorCode.INVALID_REQUEST);
+}
+
+/** The JSON object body; an absent body is read as `{}`, so a missing field is named as such. */
+export function parseJsonBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  const body: unknown = req.body;
+  if (body === undefined) {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > 0 || req.headers['transfer-encoding']) {
+      throw new AppError(AppErrorCode.INVALID_BODY, { message: 'Send the body as JSON with Content-Type: application/json' });
+    }
+    return parseInput(schema, {});
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new AppError(AppErrorCode.INVALID_BODY, { message: 'Request body must be a JSON object' });
+  }
+  return parseInput(schema, body);
+}

@@ -1,0 +1,7 @@
+// Every route of /api/v1. Adding one: a declaration (see define-route.ts) and its library function.
+import type { RestRoute } from '../define-route';
+import { getMe } from './me';
+import { openApiDocument } from './openapi-document';
+import { createToken, deleteToken, getToken, listTokens, rotateToken } from './tokens';
+
+export const REST_ROUTES: readonly RestRoute[] = [getMe, listTokens, createToken, getToken, deleteToken, rotateToken, openApiDocument];

@@ -1,0 +1,27 @@
+// When a new token expires: the caller's `expiresIn`, checked against every limit that applies; or,
+// when the caller chose nothing, the longest lifetime those limits allow (NEVER when none applies).
+// A limit refuses an explicit choice that breaks it, but never a choice the caller did not make.
+import type { AppError } from '../../errors/app-error';
+import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in';
+
+/** The latest moment (ms) a new token may expire, and the error for an explicit choice past it. */
+export type ExpiryLimit = { latest: number; refuse: () => AppError };
+
+export type ChooseExpiryOptions = {
+  now: number;
+  /** Undefined: the caller did not choose. */
+  expiresIn: ExpiresIn | undefined;
+  limits: readonly ExpiryLimit[];
+};
+
+/** The new token's `expires_at` in ms, or null for a token that never expires. */
+export function chooseExpiry({ now, expiresIn, limits }: ChooseExpiryOptions): number | null {
+  if (expiresIn === undefined) {
+    return limits.length === 0 ? null : Math.min(...limits.map((limit) => limit.latest));
+  }
+  const lifetime = EXPIRES_IN_MS[expiresIn];
+  const expiresAt = lifetime === null ? null : now + lifetime;
+  const broken = limits.find((limit) => expiresAt === null || expiresAt > limit.latest);
+  if (broken) throw broken.refuse();
+  return expiresAt;
+}

@@ -1,0 +1,164 @@
+// Rate-limit counters shared by every server through Redis, with the in-memory counters as the
+// fallback. Each counted hit is one round trip: a script that adds one to the window's key and
+// sets its expiry when the key is new, so two servers never both see the same count. When Redis
+// fails to answer within the timeout, the store stops asking it and counts in memory at once
+// (no request waits on a dead Redis), and checks in the background until it answers again.
+import { Redis } from 'ioredis';
+import type { Clock } from '../clock';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter';
+
+export type RedisRateLimitStatus = 'connecting' | 'up' | 'down';
+
+export type RedisRateLimitStatusChange = { status: 'up' | 'down'; previous: RedisRateLimitStatus; error?: Error };
+
+export type RedisRateLimitStoreOptions = {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. */
+  url: string;
+  clock: Clock;
+  /** Put before every key, so that several installations (or tests) can share one Redis. */
+  keyPrefix?: string;
+  /** How long one command may take before Redis counts as down; 50 ms by default. */
+  timeoutMs?: number;
+  /** How often to try Redis again while it is down; 1 s by default. */
+  probeIntervalMs?: number;
+  /** Called once on every change of status (not for each failed command). */
+  onStatusChange?: (change: RedisRateLimitStatusChange) => void;
+};
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'latchkey:rate-limit:';
+
+// The count of a window's key; the key is made with the window's end in it and expires a little
+// after that end, so a server whose clock runs slightly behind still finds it.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+const EXPIRY_SLACK_MS = 5_000;
+
+type ScriptedRedis = Redis & { latchkeyHit(key: string, ttlMs: number): Promise<number> };
+
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly client: ScriptedRedis;
+  private readonly memory: MemoryRateLimitStore;
+  private readonly prefix: string;
+  private readonly probeIntervalMs: number;
+  private probe: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
+  private closed = false;
+  private state: RedisRateLimitStatus = 'connecting';
+
+  constructor(private readonly options: RedisRateLimitStoreOptions) {
+    this.memory = new MemoryRateLimitStore(options.clock);
+    this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
+    const timeout = options.timeoutMs ?? 50;
+    this.client = new Redis(options.url, {
+      lazyConnect: true,
+      // Nothing queues while Redis is away: a command then fails at once and the hit is counted in
+      // memory, so neither waiting requests nor a queue can grow without bound.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: timeout,
+      connectTimeout: Math.max(timeout * 10, 500),
+      // Keep reconnecting, at most a second apart, for as long as the server runs.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      // Commands issued in the same turn of the event loop go out in one write.
+      enableAutoPipelining: true,
+    }) as ScriptedRedis;
+    this.client.defineCommand('latchkeyHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    // Without a listener ioredis prints every connection error; the status change says it once.
+    this.client.on('error', () => {});
+    this.client.on('ready', () => void this.tryAgain());
+    this.client.on('close', () => this.markDown(new Error('the connection to Redis closed')));
+  }
+
+  /** Connects once; resolves either way (down means counting in memory until Redis answers). */
+  async connect(): Promise<RedisRateLimitStatus> {
+    try {
+      await this.client.connect();
+      await this.tryAgain();
+    } catch (error) {
+      this.markDown(error as Error);
+    }
+    return this.state;
+  }
+
+  get status(): RedisRateLimitStatus {
+    return this.state;
+  }
+
+  /** False while the counters are in memory because Redis does not answer. */
+  reachable(): boolean {
+    return this.state === 'up';
+  }
+
+  increment(key: string, resetAt: number): number | Promise<number> {
+    // Counted in memory too, so a server that falls back starts from its own share of the window.
+    const local = this.memory.increment(key, resetAt);
+    if (this.state !== 'up') return local;
+    const ttl = Math.max(1, resetAt - this.options.clock.now()) + EXPIRY_SLACK_MS;
+    return this.client.latchkeyHit(this.redisKey(key, resetAt), ttl).then(
+      (count) => Number(count),
+      (error: Error) => {
+        this.markDown(error);
+        return local;
+      },
+    );
+  }
+
+  get(key: string, resetAt: number): number | Promise<number> {
+    if (this.state !== 'up') return this.memory.get(key, resetAt);
+    return this.client.get(this.redisKey(key, resetAt)).then(
+      (value) => (value === null ? 0 : Number(value)),
+      (error: Error) => {
+        this.markDown(error);
+        return this.memory.get(key, resetAt);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.probe);
+    this.probe = undefined;
+    this.client.disconnect();
+  }
+
+  private redisKey(key: string, resetAt: number): string {
+    return `${this.prefix}${key}:${resetAt}`;
+  }
+
+  private markDown(error: Error) {
+    if (this.closed || this.state === 'down') return;
+    const previous = this.state;
+    this.state = 'down';
+    // Tried again on a timer as well as on reconnection: a Redis that is connected but too slow
+    // sends no event when it recovers.
+    this.probe ??= setInterval(() => void this.tryAgain(), this.probeIntervalMs);
+    this.probe.unref();
+    this.options.onStatusChange?.({ status: 'down', previous, error });
+  }
+
+  /** One PING at a time; Redis is up again when it answers within the timeout. */
+  private tryAgain(): Promise<void> {
+    if (this.closed || this.state === 'up' || this.client.status !== 'ready') return Promise.resolve();
+    this.probing ??= this.client.ping().then(
+      () => {
+        this.probing = undefined;
+        if (this.closed || this.state === 'up') return;
+        clearInterval(this.probe);
+        this.probe = undefined;
+        const previous = this.state;
+        this.state = 'up';
+        this.options.onStatusChange?.({ status: 'up', previous });
+      },
+      (error: Error) => {
+        this.probing = undefined;
+        this.markDown(error);
+      },
+    );
+    return this.probing;
+  }
+}
