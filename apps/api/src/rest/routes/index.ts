@@ -3,5 +3,16 @@ import type { RestRoute } from '../define-route';
 import { getMe } from './me';
 import { openApiDocument } from './openapi-document';
 import { createToken, deleteToken, getToken, listTokens, rotateToken } from './tokens';
+import { getTokenUsage, listAuditEvents } from './usage-and-audit';
 
-export const REST_ROUTES: readonly RestRoute[] = [getMe, listTokens, createToken, getToken, deleteToken, rotateToken, openApiDocument];
+export const REST_ROUTES: readonly RestRoute[] = [
+  getMe,
+  listTokens,
+  createToken,
+  getToken,
+  deleteToken,
+  rotateToken,
+  getTokenUsage,
+  listAuditEvents,
+  openApiDocument,
+];

@@ -15,6 +15,7 @@ import {
   ZRestTokenMetadata,
   type VerifiedApiToken,
 } from '@latchkey/lib';
+import { restAuditContext } from '../audit-context';
 import { defineRoute } from '../define-route';
 
 /** `:id` as a number; `self` is the token making the request. */
@@ -45,9 +46,9 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes }, token, body }) => ({
+  handle: async ({ deps: { db, clock, allowedScopes }, token, body, req }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, ...body }),
+    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, audit: restAuditContext(req, token), ...body }),
   }),
 });
 
@@ -77,8 +78,8 @@ export const deleteToken = defineRoute({
   params: ZRestTokenIdParams,
   responses: { 204: { description: 'Deleted' } },
   errors: [404],
-  handle: async ({ deps: { db }, token, params }) => {
-    await deleteApiTokenById({ db, viaToken: token, id: tokenId(params.id, token) });
+  handle: async ({ deps: { db, clock }, token, params, req }) => {
+    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: restAuditContext(req, token) });
     return { status: 204 };
   },
 });
@@ -95,8 +96,8 @@ export const rotateToken = defineRoute({
   bodyRequired: false,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
-  handle: async ({ deps: { db, clock }, token, params, body }) => ({
+  handle: async ({ deps: { db, clock }, token, params, body, req }) => ({
     status: 201,
-    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), ...body }),
+    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: restAuditContext(req, token), ...body }),
   }),
 });
