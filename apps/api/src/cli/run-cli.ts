@@ -26,6 +26,8 @@ type Command = {
 };
 
 const clock = systemClock;
+// The command line is the actor of the audit events its changes record.
+const audit = { actor: { kind: 'cli' as const, id: null, name: null } };
 
 export const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -73,7 +75,8 @@ export const COMMANDS: Record<string, Command> = {
         .where('role', '=', 'ADMIN')
         .orderBy('created_at')
         .executeTakeFirstOrThrow();
-      await addTeamMember({ db, clock, userId: admin.user_id, teamId: team.id, email: values.email!, role: values.role!.toUpperCase() as TeamRole });
+      const role = values.role!.toUpperCase() as TeamRole;
+      await addTeamMember({ db, clock, userId: admin.user_id, teamId: team.id, email: values.email!, role, audit });
       out(`added ${values.email!.trim().toLowerCase()} to ${team.slug} as ${values.role!.toUpperCase()}`);
     },
   },
@@ -90,7 +93,8 @@ export const COMMANDS: Record<string, Command> = {
       const user = await getUserByEmail({ db, email: values.email! });
       const teamId = values.team ? (await getTeamBySlug({ db, slug: values.team })).id : null;
       const scopes = values.scopes === undefined ? undefined : values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-      const created = await createApiToken({ db, clock, userId: user.id, teamId, name: values.name!, expiresIn: values['expires-in'], scopes });
+      const expiresIn = values['expires-in'];
+      const created = await createApiToken({ db, clock, userId: user.id, teamId, name: values.name!, expiresIn, scopes, audit });
       out(created.token);
     },
   },
@@ -113,7 +117,7 @@ export const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 1,
     async run({ db, positionals, out }) {
-      const revoked = await revokeApiTokenByToken({ db, token: positionals[0]! });
+      const revoked = await revokeApiTokenByToken({ db, clock, token: positionals[0]! });
       out(`revoked token ${revoked.id} (${revoked.name})`);
     },
   },
