@@ -29,7 +29,7 @@ export type GetApiTokensOptions = ApiTokenActor & {
   clock: Clock;
   limit?: number;
   cursor?: number;
-  status?: 'active' | 'expired' | string;
+  status?: 'active' | 'expired';
   unusedForDays?: number;
 };
 
