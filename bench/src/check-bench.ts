@@ -17,6 +17,7 @@ export type CheckBenchOptions = {
   secondsPerRun: number;
   warmupSeconds: number;
   malformedSeconds: number;
+  fullCacheEntries: number;
   profile: boolean;
   log: (line: string) => void;
 };
@@ -39,7 +40,7 @@ export async function seedCheckDatabase(dir: string, tokens: number, sample: num
 export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBenchResult> {
   const maxActive = Math.max(...options.active);
   const small = await seedCheckDatabase(options.dir, options.smallTokens, options.smallTokens, options.log);
-  const large = await seedCheckDatabase(options.dir, options.largeTokens, maxActive, options.log);
+  const large = await seedCheckDatabase(options.dir, options.largeTokens, Math.max(maxActive, options.fullCacheEntries), options.log);
   const smallActive = Math.min(options.smallTokens, options.active[0]!);
   const targets: CheckTargetInput[] = [
     { label: sizeLabel(options.smallTokens), file: small.file, tokens: options.smallTokens, sampleFile: small.sampleFile, active: smallActive },
@@ -51,8 +52,10 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     secondsPerRun: options.secondsPerRun,
     warmupSeconds: options.warmupSeconds,
     malformedSeconds: options.malformedSeconds,
+    fullCacheEntries: options.fullCacheEntries,
   };
-  const nodeArgs = ['--import', 'tsx'];
+  // A full GC before and after filling the token cache, so its memory is measured alone.
+  const nodeArgs = ['--import', 'tsx', '--expose-gc'];
   if (options.profile) {
     const dir = path.join(PROFILE_DIR, 'check-worker');
     fs.mkdirSync(dir, { recursive: true });

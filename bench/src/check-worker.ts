@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import {
+  apiTokenCacheOf,
   createDatabase,
   checkApiToken,
   createLastUsedTracker,
@@ -27,6 +28,8 @@ export type CheckWorkerInput = {
   secondsPerRun: number;
   warmupSeconds: number;
   malformedSeconds: number;
+  /** Fills a fresh database's token cache with this many tokens of the largest target's sample. */
+  fullCacheEntries: number;
 };
 
 export type CheckRun = { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number };
@@ -44,6 +47,10 @@ export type CheckTargetOutput = {
 export type CheckWorkerOutput = {
   targets: CheckTargetOutput[];
   queriesPerCheck: number;
+  /** Tokens first seen (cache misses) over every check of the largest target's database. */
+  firstSight: { misses: number; checks: number };
+  /** The token cache filled to its bound: entries, and the resident and heap memory it added. */
+  fullCache: { entries: number; rssBytes: number; heapBytes: number };
   malformed: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number; queries: number; kinds: number };
   /** The machine's speed on one thread, to compare runs on different machines. */
   reference: { sha256PerSecond: number; awaitPerSecond: number };
@@ -52,12 +59,14 @@ export type CheckWorkerOutput = {
   memoryUsage: NodeJS.MemoryUsage;
 };
 
-type Target = { input: CheckTargetInput; db: Db; tokens: string[]; lastUsed: LastUsedTracker; cursor: number; runs: CheckRun[] };
+type Opened = { db: Db; lastUsed: LastUsedTracker; checks: number };
+type Target = { input: CheckTargetInput; database: Opened; db: Db; tokens: string[]; lastUsed: LastUsedTracker; cursor: number; runs: CheckRun[] };
 
 // Room for 1,000,000 timed calls per run (8 MB): plenty for a p99, and little of the measured memory.
 const LATENCIES = new Float64Array(1_000_000);
 
 function nextToken(target: Target): string {
+  target.database.checks++;
   const token = target.tokens[target.cursor]!;
   target.cursor = target.cursor + 1 === target.tokens.length ? 0 : target.cursor + 1;
   return token;
@@ -192,18 +201,37 @@ async function reference(seconds: number): Promise<CheckWorkerOutput['reference'
   return { sha256PerSecond, awaitPerSecond: n / ((performance.now() - started) / 1000) };
 }
 
+/** What a token cache filled with `entries` tokens adds to the process, measured after a full GC. */
+async function fillCache(target: CheckTargetInput, entries: number): Promise<CheckWorkerOutput['fullCache']> {
+  const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, entries);
+  if (tokens.length < entries) throw new Error(`the sample holds ${tokens.length} tokens, not ${entries}`);
+  const db = createDatabase(target.file, { tokenCacheSize: entries });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  try {
+    await checkApiToken({ db, clock: systemClock, token: tokens[0]! });
+    gc?.();
+    const before = process.memoryUsage();
+    for (const token of tokens) await checkApiToken({ db, clock: systemClock, token });
+    gc?.();
+    const after = process.memoryUsage();
+    return { entries: apiTokenCacheOf(db)?.size ?? 0, rssBytes: after.rss - before.rss, heapBytes: after.heapUsed - before.heapUsed };
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
-  const opened = new Map<string, { db: Db; lastUsed: LastUsedTracker }>();
+  const opened = new Map<string, Opened>();
   const targets: Target[] = input.targets.map((target) => {
     let database = opened.get(target.file);
     if (!database) {
       const db = createDatabase(target.file);
       // As in the server: uses are kept in memory and written in a batch every 30 s.
-      database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }) };
+      database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }), checks: 0 };
       opened.set(target.file, database);
     }
     const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, target.active);
-    return { input: target, ...database, tokens, cursor: 0, runs: [] };
+    return { input: target, database, db: database.db, lastUsed: database.lastUsed, tokens, cursor: 0, runs: [] };
   });
   try {
     // Warm every target: JIT, the prepared statement, the pages of the active tokens' rows.
@@ -241,14 +269,18 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     }));
 
     const largest = targets[targets.length - 1]!;
+    const firstSight = { misses: apiTokenCacheOf(largest.db)?.size ?? Number.NaN, checks: largest.database.checks };
     const bad = malformedTokens(largest.tokens);
     await refusalThroughput(largest.db, bad, input.warmupSeconds);
     const timed = await timedRefusals(largest.db, bad, input.malformedSeconds / 2);
     const throughput = await refusalThroughput(largest.db, bad, input.malformedSeconds / 2);
 
+    const fullCache = await fillCache(largest.input, input.fullCacheEntries);
     return {
       targets: outputs,
       queriesPerCheck,
+      firstSight,
+      fullCache,
       malformed: { ...timed, ...throughput, kinds: 8 },
       reference: await reference(Math.min(1, input.secondsPerRun)),
       peakRssBytes: residentSet()?.peak ?? Number.NaN,

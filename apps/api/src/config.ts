@@ -139,8 +139,6 @@ const ZEnv = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
   RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
-  USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
-  AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: z
     .string()
@@ -151,6 +149,8 @@ const ZEnv = z.object({
       ctx.addIssue({ code: 'custom', message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}` });
       return z.NEVER;
     }),
+  USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
+  AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
 });
 
 export type Config = {
@@ -161,12 +161,12 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
+  /** The most verified tokens each server keeps in memory. */
+  tokenCacheSize: number;
   /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
   usageRetentionDays: number;
   /** Days audit events are kept. */
   auditRetentionDays: number;
-  /** The most verified tokens each server keeps in memory. */
-  tokenCacheSize: number;
   rateLimits: {
     ipPerMinute: number;
     ownerPerMinute: number;
@@ -197,9 +197,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
-    tokenCacheSize: e.TOKEN_CACHE_SIZE,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,

@@ -15,9 +15,9 @@ describe('configuration from the environment', () => {
     expect(config.logLevel).toBe('info');
     expect(config.allowSignup).toBe(true);
     expect(config.publicUrl).toBeNull();
+    expect(config.tokenCacheSize).toBe(100_000);
     expect(config.usageRetentionDays).toBe(90);
     expect(config.auditRetentionDays).toBe(365);
-    expect(config.tokenCacheSize).toBe(100_000);
     expect(config.rateLimits).toEqual({ ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
   });
 
@@ -33,9 +33,9 @@ describe('configuration from the environment', () => {
     expect(config).toMatchObject({ port: 8080, trustProxy: 'loopback', logLevel: 'warn', allowSignup: false, publicUrl: 'https://tokens.example.com' });
     expect(config.rateLimits.ipPerMinute).toBe(5);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({ usageRetentionDays: 30, auditRetentionDays: 3650 });
     expect(loadConfig({ TOKEN_CACHE_SIZE: ' 5000 ' }).tokenCacheSize).toBe(5000);
     expect(loadConfig({ TOKEN_CACHE_SIZE: '1_000_000' }).tokenCacheSize).toBe(1_000_000);
+    expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({ usageRetentionDays: 30, auditRetentionDays: 3650 });
   });
 
   it.each([

@@ -1,9 +1,11 @@
-// The main journeys through REST and the typed tRPC client, once on SQLite and once on PostgreSQL.
+// The main journeys through REST (with the typed @latchkey/client) and the typed tRPC client, once on
+// SQLite and once on PostgreSQL.
 // Without PostgreSQL the second run fails under CI=true and is skipped, with the reason, elsewhere.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CreateTokenRequest } from '@latchkey/client';
 import { TOKEN_REGEX } from '@latchkey/lib';
 import { describeEachDatabase, type TestDatabase } from '@latchkey/lib/testing';
-import { DAY, START_TIME, startServer, trpcError, type TestServer } from './support/server';
+import { answerOf, DAY, errorOf, START_TIME, startServer, trpcError, type TestServer } from './support/server';
 
 describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
   let server: TestServer;
@@ -21,43 +23,48 @@ describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
     await server?.close();
   });
 
-  it('REST: a token reads itself, creates, lists, reads, rotates and deletes tokens', async () => {
+  it('REST (typed client): a token reads itself, creates, lists, reads, rotates and deletes tokens', async () => {
     const user = await server.createTestUser('Rest Journey');
     const root = await server.createTestToken(user, { name: 'root token' });
+    const client = server.client(root.token);
 
-    const me = await server.api('GET', '/api/v1/me', { token: root.token });
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ token: { id: root.id, name: 'root token' }, user: { id: user.id, email: user.email }, team: null });
+    const me = await answerOf(client.GET('/me'), 200);
+    expect(me).toMatchObject({
+      token: { id: root.id, name: 'root token' },
+      user: { id: user.id, email: user.email },
+      team: null,
+    });
 
-    const created = await server.api('POST', '/api/v1/tokens', { token: root.token, body: { name: 'child', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:read'] } });
-    expect(created.status).toBe(201);
-    expect(created.body.token).toMatch(TOKEN_REGEX);
-    expect(created.body.expiresAt).toBe(new Date(START_TIME + 7 * DAY).toISOString());
+    const body = { name: 'child', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:read'] } satisfies CreateTokenRequest;
+    const created = await answerOf(client.POST('/tokens', { body }), 201);
+    expect(created.token).toMatch(TOKEN_REGEX);
+    expect(created.expiresAt).toBe(new Date(START_TIME + 7 * DAY).toISOString());
 
-    const list = await server.api('GET', '/api/v1/tokens', { token: root.token });
-    expect(list.status).toBe(200);
-    expect(list.body.tokens.map((t: { id: number }) => t.id)).toEqual([created.body.id, root.id]);
+    const list = await answerOf(client.GET('/tokens'), 200);
+    expect(list.tokens.map((t) => t.id)).toEqual([created.id, root.id]);
 
-    const one = await server.api('GET', `/api/v1/tokens/${created.body.id}`, { token: created.body.token });
-    expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ id: created.body.id, name: 'child', status: 'active', scopes: ['tokens:read'], createdBy: { id: user.id } });
+    const child = server.client(created.token);
+    const one = await answerOf(child.GET('/tokens/{id}', { params: { path: { id: created.id } } }), 200);
+    expect(one).toMatchObject({ id: created.id, name: 'child', status: 'active', scopes: ['tokens:read'] });
+    expect(one.createdBy?.id).toBe(user.id);
 
-    const rotated = await server.api('POST', `/api/v1/tokens/${created.body.id}/rotate`, { token: root.token, body: { gracePeriodSeconds: 30 } });
-    expect(rotated.status).toBe(201);
-    expect(rotated.body).toMatchObject({ name: 'child', scopes: ['tokens:read'] });
-    expect((await server.api('GET', '/api/v1/me', { token: created.body.token })).status).toBe(200);
+    const rotated = await answerOf(
+      client.POST('/tokens/{id}/rotate', { params: { path: { id: created.id } }, body: { gracePeriodSeconds: 30 } }),
+      201,
+    );
+    expect(rotated).toMatchObject({ name: 'child', scopes: ['tokens:read'] });
+    await answerOf(child.GET('/me'), 200);
     server.clock.advance(30_000);
     try {
-      expect((await server.api('GET', '/api/v1/me', { token: created.body.token })).status).toBe(401);
+      expect((await errorOf(child.GET('/me'), 401)).code).toBe('UNAUTHORIZED');
 
-      const deleted = await server.api('DELETE', `/api/v1/tokens/${rotated.body.id}`, { token: root.token });
-      expect(deleted.status).toBe(204);
-      expect((await server.api('GET', '/api/v1/me', { token: rotated.body.token })).status).toBe(401);
-      const after = await server.api('GET', '/api/v1/tokens', { token: root.token });
-      expect(after.body.tokens.map((t: { id: number }) => t.id)).toEqual([root.id]);
+      await answerOf(client.DELETE('/tokens/{id}', { params: { path: { id: rotated.id } } }), 204);
+      await errorOf(server.client(rotated.token).GET('/me'), 401);
+      const after = await answerOf(client.GET('/tokens'), 200);
+      expect(after.tokens.map((t) => t.id)).toEqual([root.id]);
 
-      expect((await server.api('DELETE', '/api/v1/tokens/self', { token: root.token })).status).toBe(204);
-      expect((await server.api('GET', '/api/v1/me', { token: root.token })).status).toBe(401);
+      await answerOf(client.DELETE('/tokens/{id}', { params: { path: { id: 'self' } } }), 204);
+      await errorOf(client.GET('/me'), 401);
     } finally {
       server.clock.set(START_TIME);
     }
@@ -66,10 +73,11 @@ describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
   it('REST: lastUsedAt is written in a batch and shown afterwards', async () => {
     const user = await server.createTestUser('Last Used');
     const token = await server.createTestToken(user, { name: 'used' });
-    expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(200);
+    const client = server.client(token.token);
+    await answerOf(client.GET('/me'), 200);
     await server.lastUsed.flush();
-    const res = await server.api('GET', '/api/v1/tokens/self', { token: token.token });
-    expect(res.body.lastUsedAt).toBe(new Date(START_TIME).toISOString());
+    const self = await answerOf(client.GET('/tokens/{id}', { params: { path: { id: 'self' } } }), 200);
+    expect(self.lastUsedAt).toBe(new Date(START_TIME).toISOString());
   });
 
   it('REST: health answers ok', async () => {

@@ -1,7 +1,9 @@
 // Every route of the public REST API over real HTTP: what it answers, and each error it can give.
+// Calls the server must accept go through the typed client (@latchkey/client), so its generated
+// types, the OpenAPI document and the server are proved to agree; malformed ones use plain fetch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, TOKEN_REGEX, type CreatedApiToken, type PublicTeam } from '@latchkey/lib';
-import { DAY, START_TIME, startServer, type TestServer } from './support/server';
+import { answerOf, DAY, errorOf, START_TIME, startServer, type TestServer } from './support/server';
 
 const METADATA_KEYS = ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes', 'start', 'status'];
 const CREATED_KEYS = ['createdAt', 'expiresAt', 'id', 'name', 'scopes', 'start', 'token'];
@@ -30,9 +32,8 @@ afterAll(async () => {
 
 describe('GET /api/v1/me', () => {
   it('describes a personal token, its user and no team', async () => {
-    const res = await server.api('GET', '/api/v1/me', { token: aliceToken.token });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
+    const me = await answerOf(server.client(aliceToken.token).GET('/me'), 200);
+    expect(me).toEqual({
       token: {
         id: aliceToken.id,
         name: 'alice main',
@@ -48,24 +49,23 @@ describe('GET /api/v1/me', () => {
   });
 
   it('describes a team token with its team and the user who made it', async () => {
-    const res = await server.api('GET', '/api/v1/me', { token: teamToken.token });
-    expect(res.status).toBe(200);
-    expect(res.body.token.id).toBe(teamToken.id);
-    expect(res.body.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
-    expect(res.body.user).toEqual({ id: alice.id, name: 'Alice', email: alice.email });
+    const me = await answerOf(server.client(teamToken.token).GET('/me'), 200);
+    expect(me.token.id).toBe(teamToken.id);
+    expect(me.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
+    expect(me.user).toEqual({ id: alice.id, name: 'Alice', email: alice.email });
   });
 
   it('records lastUsedAt in a batch, not with a write per request', async () => {
     const token = await server.createTestToken(alice, { name: 'last used probe' });
     const usedAt = server.clock.now();
-    expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(200);
+    const client = server.client(token.token);
+    await answerOf(client.GET('/me'), 200);
     const before = await server.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', token.id).executeTakeFirstOrThrow();
     expect(before.last_used_at).toBeNull();
 
     await server.lastUsed.flush();
     server.clock.advance(5_000);
-    const res = await server.api('GET', '/api/v1/me', { token: token.token });
-    expect(res.body.token.lastUsedAt).toBe(ISO(usedAt));
+    expect((await answerOf(client.GET('/me'), 200)).token.lastUsedAt).toBe(ISO(usedAt));
     server.clock.set(START_TIME);
   });
 
@@ -78,11 +78,11 @@ describe('GET /api/v1/me', () => {
 
 describe('GET /api/v1/tokens', () => {
   it("lists the owner's tokens newest first, as metadata without the token itself", async () => {
-    const res = await server.api('GET', '/api/v1/tokens', { token: bobToken.token });
-    expect(res.status).toBe(200);
-    expect(res.body.nextCursor).toBeNull();
-    expect(res.body.tokens).toHaveLength(1);
-    const [listed] = res.body.tokens;
+    const { data, response } = await server.client(bobToken.token).GET('/tokens');
+    expect(response.status).toBe(200);
+    expect(data?.nextCursor).toBeNull();
+    expect(data?.tokens).toHaveLength(1);
+    const listed = data!.tokens[0]!;
     expect(Object.keys(listed).sort()).toEqual(METADATA_KEYS);
     expect(listed).toEqual({
       id: bobToken.id,
@@ -95,18 +95,18 @@ describe('GET /api/v1/tokens', () => {
       lastUsedAt: null,
       createdBy: { id: bob.id, name: 'Bob' },
     });
-    expect(res.text).not.toContain(bobToken.token);
+    expect(JSON.stringify(data)).not.toContain(bobToken.token);
   });
 
   it("lists a team's tokens for a team token, and only the user's own for a personal token", async () => {
-    const viaTeam = await server.api('GET', '/api/v1/tokens', { token: teamToken.token });
-    expect(viaTeam.body.tokens.map((t: { id: number }) => t.id)).toEqual([teamToken.id]);
-    const viaAlice = await server.api('GET', '/api/v1/tokens', { token: aliceToken.token });
-    const ids = viaAlice.body.tokens.map((t: { id: number }) => t.id);
+    const viaTeam = await answerOf(server.client(teamToken.token).GET('/tokens'), 200);
+    expect(viaTeam.tokens.map((t) => t.id)).toEqual([teamToken.id]);
+    const viaAlice = await answerOf(server.client(aliceToken.token).GET('/tokens'), 200);
+    const ids = viaAlice.tokens.map((t) => t.id);
     expect(ids).toContain(aliceToken.id);
     expect(ids).not.toContain(teamToken.id);
     expect(ids).not.toContain(bobToken.id);
-    expect(ids).toEqual([...ids].sort((a: number, b: number) => b - a));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
   });
 
   it('pages with ?limit= and ?cursor=, ending with nextCursor null', async () => {
@@ -115,24 +115,27 @@ describe('GET /api/v1/tokens', () => {
     for (let i = 1; i <= 5; i++) tokens.push(await server.createTestToken(carol, { name: `carol ${i}` }));
     const newestFirst = tokens.map((t) => t.id).reverse();
 
-    const first = await server.api('GET', '/api/v1/tokens?limit=2', { token: tokens[0]!.token });
-    expect(first.status).toBe(200);
-    expect(first.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(0, 2));
-    expect(first.body.nextCursor).toBe(newestFirst[1]);
-    const second = await server.api('GET', `/api/v1/tokens?limit=2&cursor=${first.body.nextCursor}`, { token: tokens[0]!.token });
-    expect(second.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(2, 4));
-    const third = await server.api('GET', `/api/v1/tokens?limit=2&cursor=${second.body.nextCursor}`, { token: tokens[0]!.token });
-    expect(third.body.tokens.map((t: { id: number }) => t.id)).toEqual(newestFirst.slice(4));
-    expect(third.body.nextCursor).toBeNull();
+    const client = server.client(tokens[0]!.token);
+
+    const first = await answerOf(client.GET('/tokens', { params: { query: { limit: 2 } } }), 200);
+    expect(first.tokens.map((t) => t.id)).toEqual(newestFirst.slice(0, 2));
+    expect(first.nextCursor).toBe(newestFirst[1]);
+    // The cursor goes back exactly as it came: the types take the integer the server sent.
+    const page = (cursor: number) => answerOf(client.GET('/tokens', { params: { query: { limit: 2, cursor } } }), 200);
+    const second = await page(first.nextCursor!);
+    expect(second.tokens.map((t) => t.id)).toEqual(newestFirst.slice(2, 4));
+    const third = await page(second.nextCursor!);
+    expect(third.tokens.map((t) => t.id)).toEqual(newestFirst.slice(4));
+    expect(third.nextCursor).toBeNull();
   });
 
   it('returns at most 50 tokens when no limit is given', async () => {
     const dave = await server.createTestUser('Dave');
     let last: CreatedApiToken | undefined;
     for (let i = 0; i < 51; i++) last = await server.createTestToken(dave, { name: `dave ${i}` });
-    const res = await server.api('GET', '/api/v1/tokens', { token: last!.token });
-    expect(res.body.tokens).toHaveLength(50);
-    expect(res.body.nextCursor).toBe(res.body.tokens[49].id);
+    const page = await answerOf(server.client(last!.token).GET('/tokens'), 200);
+    expect(page.tokens).toHaveLength(50);
+    expect(page.nextCursor).toBe(page.tokens[49]!.id);
   });
 
   it('shows a token past its expiry as expired', async () => {
@@ -141,10 +144,10 @@ describe('GET /api/v1/tokens', () => {
     const shortLived = await server.createTestToken(erin, { name: 'short lived', expiresIn: 'SEVEN_DAYS' });
     server.clock.advance(8 * DAY);
     try {
-      const res = await server.api('GET', '/api/v1/tokens', { token: reader.token });
-      const listed = res.body.tokens.find((t: { id: number }) => t.id === shortLived.id);
-      expect(listed.status).toBe('expired');
-      expect(listed.expiresAt).toBe(ISO(START_TIME + 7 * DAY));
+      const page = await answerOf(server.client(reader.token).GET('/tokens'), 200);
+      const listed = page.tokens.find((t) => t.id === shortLived.id);
+      expect(listed?.status).toBe('expired');
+      expect(listed?.expiresAt).toBe(ISO(START_TIME + 7 * DAY));
     } finally {
       server.clock.set(START_TIME);
     }
@@ -166,40 +169,44 @@ describe('GET /api/v1/tokens', () => {
 
 describe('POST /api/v1/tokens', () => {
   it('creates a token of the same owner and shows the plain token once', async () => {
-    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: '  ci deploy  ', expiresIn: 'ONE_MONTH' } });
-    expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
-    expect(res.body).toMatchObject({
+    const bobClient = server.client(bobToken.token);
+    const body = { name: '  ci deploy  ', expiresIn: 'ONE_MONTH' } as const;
+    const created = await answerOf(bobClient.POST('/tokens', { body }), 201);
+    expect(Object.keys(created).sort()).toEqual(CREATED_KEYS);
+    expect(created).toMatchObject({
       name: 'ci deploy',
       scopes: ['tokens:read', 'tokens:write', 'audit:read'],
       createdAt: ISO(START_TIME),
       expiresAt: ISO(START_TIME + 30 * DAY),
     });
-    expect(res.body.token).toMatch(TOKEN_REGEX);
-    expect(res.body.start).toBe(res.body.token.slice(0, 8));
+    expect(created.token).toMatch(TOKEN_REGEX);
+    expect(created.start).toBe(created.token.slice(0, 8));
 
-    const me = await server.api('GET', '/api/v1/me', { token: res.body.token });
-    expect(me.status).toBe(200);
-    expect(me.body.user.id).toBe(bob.id);
-    const listed = await server.api('GET', `/api/v1/tokens/${res.body.id}`, { token: bobToken.token });
-    expect(listed.body).not.toHaveProperty('token');
-    const row = await server.db.selectFrom('api_tokens').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
-    expect(row.token_hash).toBe(hashSecret(res.body.token));
+    const me = await answerOf(server.client(created.token).GET('/me'), 200);
+    expect(me.user?.id).toBe(bob.id);
+    const listed = await answerOf(bobClient.GET('/tokens/{id}', { params: { path: { id: created.id } } }), 200);
+    expect(listed).not.toHaveProperty('token');
+    const row = await server.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(hashSecret(created.token));
     expect(row.algorithm).toBe('sha256');
   });
 
   it('makes a team token when called with a team token', async () => {
-    const res = await server.api('POST', '/api/v1/tokens', { token: teamToken.token, body: { name: 'acme second' } });
-    expect(res.status).toBe(201);
-    const me = await server.api('GET', '/api/v1/me', { token: res.body.token });
-    expect(me.body.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
+    const teamClient = server.client(teamToken.token);
+    const created = await answerOf(teamClient.POST('/tokens', { body: { name: 'acme second' } }), 201);
+    const me = await answerOf(server.client(created.token).GET('/me'), 200);
+    expect(me.team).toEqual({ id: team.id, name: 'Acme', slug: 'acme' });
   });
 
   it('gives the new token the requested subset of scopes', async () => {
-    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: 'read only', scopes: ['tokens:read'] } });
-    expect(res.status).toBe(201);
-    expect(res.body.scopes).toEqual(['tokens:read']);
-    expect(res.body.expiresAt).toBeNull();
+    const body = { name: 'read only', scopes: ['tokens:read'] };
+    const created = await answerOf(server.client(bobToken.token).POST('/tokens', { body }), 201);
+    expect(created.scopes).toEqual(['tokens:read']);
+    expect(created.expiresAt).toBeNull();
   });
 
   it('answers 400 with issues for an invalid name', async () => {
@@ -238,26 +245,26 @@ describe('POST /api/v1/tokens', () => {
 
 describe('GET /api/v1/tokens/:id', () => {
   it("returns one token's metadata", async () => {
-    const res = await server.api('GET', `/api/v1/tokens/${aliceToken.id}`, { token: aliceToken.token });
-    expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(METADATA_KEYS);
-    expect(res.body).toMatchObject({ id: aliceToken.id, name: 'alice main', status: 'active', createdBy: { id: alice.id, name: 'Alice' } });
+    const client = server.client(aliceToken.token);
+    const one = await answerOf(client.GET('/tokens/{id}', { params: { path: { id: aliceToken.id } } }), 200);
+    expect(Object.keys(one).sort()).toEqual(METADATA_KEYS);
+    expect(one).toMatchObject({ id: aliceToken.id, name: 'alice main', status: 'active' });
+    expect(one.createdBy).toEqual({ id: alice.id, name: 'Alice' });
   });
 
   it('accepts `self` for the token making the request', async () => {
-    const res = await server.api('GET', '/api/v1/tokens/self', { token: teamToken.token });
-    expect(res.status).toBe(200);
-    expect(res.body.id).toBe(teamToken.id);
-    expect(res.body.name).toBe('acme deploy');
+    const client = server.client(teamToken.token);
+    const self = await answerOf(client.GET('/tokens/{id}', { params: { path: { id: 'self' } } }), 200);
+    expect(self.id).toBe(teamToken.id);
+    expect(self.name).toBe('acme deploy');
   });
 
   it("answers 404 for another owner's token, exactly as for an unknown id", async () => {
-    const foreign = await server.api('GET', `/api/v1/tokens/${bobToken.id}`, { token: aliceToken.token });
-    const unknown = await server.api('GET', '/api/v1/tokens/999999', { token: aliceToken.token });
-    expect(foreign.status).toBe(404);
-    expect(foreign.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual(foreign.body);
+    const client = server.client(aliceToken.token);
+    const foreign = await errorOf(client.GET('/tokens/{id}', { params: { path: { id: bobToken.id } } }), 404);
+    const unknown = await errorOf(client.GET('/tokens/{id}', { params: { path: { id: 999_999 } } }), 404);
+    expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect(unknown).toEqual(foreign);
   });
 
   it('answers 400 for an id that is not a number or `self`', async () => {
@@ -278,11 +285,12 @@ describe('GET /api/v1/tokens/:id', () => {
 describe('DELETE /api/v1/tokens/:id', () => {
   it('deletes a token: 204, gone from the listing, and it stops working', async () => {
     const doomed = await server.createTestToken(bob, { name: 'doomed' });
-    const res = await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token });
-    expect(res.status).toBe(204);
-    expect(res.text).toBe('');
-    const list = await server.api('GET', '/api/v1/tokens?limit=100', { token: bobToken.token });
-    expect(list.body.tokens.map((t: { id: number }) => t.id)).not.toContain(doomed.id);
+    const bobClient = server.client(bobToken.token);
+    const { response } = await bobClient.DELETE('/tokens/{id}', { params: { path: { id: doomed.id } } });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    const list = await answerOf(bobClient.GET('/tokens', { params: { query: { limit: 100 } } }), 200);
+    expect(list.tokens.map((t) => t.id)).not.toContain(doomed.id);
     const use = await server.api('GET', '/api/v1/me', { token: doomed.token });
     expect(use.status).toBe(401);
     expect(use.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
@@ -290,24 +298,24 @@ describe('DELETE /api/v1/tokens/:id', () => {
 
   it('deletes the requesting token itself with `self`', async () => {
     const self = await server.createTestToken(bob, { name: 'self destruct' });
-    const res = await server.api('DELETE', '/api/v1/tokens/self', { token: self.token });
-    expect(res.status).toBe(204);
+    await answerOf(server.client(self.token).DELETE('/tokens/{id}', { params: { path: { id: 'self' } } }), 204);
     expect((await server.api('GET', '/api/v1/me', { token: self.token })).status).toBe(401);
     expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
   });
 
   it("answers 404 for another owner's token and leaves it working", async () => {
-    const res = await server.api('DELETE', `/api/v1/tokens/${bobToken.id}`, { token: aliceToken.token });
-    expect(res.status).toBe(404);
-    expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    const client = server.client(aliceToken.token);
+    const error = await errorOf(client.DELETE('/tokens/{id}', { params: { path: { id: bobToken.id } } }), 404);
+    expect(error).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
     expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
   });
 
   it('answers 404 for a token already deleted', async () => {
     const doomed = await server.createTestToken(bob, { name: 'twice' });
-    expect((await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token })).status).toBe(204);
-    const again = await server.api('DELETE', `/api/v1/tokens/${doomed.id}`, { token: bobToken.token });
-    expect(again.status).toBe(404);
+    const bobClient = server.client(bobToken.token);
+    await answerOf(bobClient.DELETE('/tokens/{id}', { params: { path: { id: doomed.id } } }), 204);
+    const again = await errorOf(bobClient.DELETE('/tokens/{id}', { params: { path: { id: doomed.id } } }), 404);
+    expect(again.code).toBe('NOT_FOUND');
   });
 
   it('answers 403 to a token without tokens:write, and deletes nothing', async () => {
@@ -330,19 +338,19 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     const old = await server.createTestToken(bob, { name: 'rotate me', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
     server.clock.advance(DAY);
     try {
-      const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token });
-      expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual([...CREATED_KEYS, 'previousTokenStopsAt'].sort());
-      expect(res.body).toMatchObject({
+      const client = server.client(bobToken.token);
+      const rotated = await answerOf(client.POST('/tokens/{id}/rotate', { params: { path: { id: old.id } } }), 201);
+      expect(Object.keys(rotated).sort()).toEqual([...CREATED_KEYS, 'previousTokenStopsAt'].sort());
+      expect(rotated).toMatchObject({
         name: 'rotate me',
         scopes: ['tokens:read'],
         createdAt: ISO(START_TIME + DAY),
         expiresAt: ISO(START_TIME + DAY + 30 * DAY),
         previousTokenStopsAt: ISO(START_TIME + DAY),
       });
-      expect(res.body.id).not.toBe(old.id);
-      expect(res.body.token).toMatch(TOKEN_REGEX);
-      expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+      expect(rotated.id).not.toBe(old.id);
+      expect(rotated.token).toMatch(TOKEN_REGEX);
+      await answerOf(server.client(rotated.token).GET('/me'), 200);
       const oldUse = await server.api('GET', '/api/v1/me', { token: old.token });
       expect(oldUse.status).toBe(401);
       expect(oldUse.body.message).toBe('Invalid token');
@@ -353,8 +361,9 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
 
   it('keeps the old token working until the grace period ends', async () => {
     const old = await server.createTestToken(bob, { name: 'graceful' });
-    const res = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: bobToken.token, body: { gracePeriodSeconds: 3600 } });
-    expect(res.status).toBe(201);
+    const client = server.client(bobToken.token);
+    const params = { path: { id: old.id } };
+    const rotated = await answerOf(client.POST('/tokens/{id}/rotate', { params, body: { gracePeriodSeconds: 3600 } }), 201);
     try {
       server.clock.advance(3600_000 - 1);
       expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(200);
@@ -362,7 +371,7 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
       const after = await server.api('GET', '/api/v1/me', { token: old.token });
       expect(after.status).toBe(401);
       expect(after.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
-      expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+      await answerOf(server.client(rotated.token).GET('/me'), 200);
     } finally {
       server.clock.set(START_TIME);
     }
@@ -370,17 +379,17 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
 
   it('rotates the requesting token itself with `self`', async () => {
     const self = await server.createTestToken(bob, { name: 'self rotate' });
-    const res = await server.api('POST', '/api/v1/tokens/self/rotate', { token: self.token });
-    expect(res.status).toBe(201);
-    expect(res.body.name).toBe('self rotate');
+    const client = server.client(self.token);
+    const rotated = await answerOf(client.POST('/tokens/{id}/rotate', { params: { path: { id: 'self' } } }), 201);
+    expect(rotated.name).toBe('self rotate');
     expect((await server.api('GET', '/api/v1/me', { token: self.token })).status).toBe(401);
-    expect((await server.api('GET', '/api/v1/me', { token: res.body.token })).status).toBe(200);
+    await answerOf(server.client(rotated.token).GET('/me'), 200);
   });
 
   it("answers 404 for another owner's token and leaves it working", async () => {
-    const res = await server.api('POST', `/api/v1/tokens/${bobToken.id}/rotate`, { token: aliceToken.token });
-    expect(res.status).toBe(404);
-    expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
+    const client = server.client(aliceToken.token);
+    const rotate = client.POST('/tokens/{id}/rotate', { params: { path: { id: bobToken.id } } });
+    expect(await errorOf(rotate, 404)).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
     expect((await server.api('GET', '/api/v1/me', { token: bobToken.token })).status).toBe(200);
   });
 

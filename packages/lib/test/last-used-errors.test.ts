@@ -20,7 +20,7 @@ describeEachDatabase('last-use writes that fail', (getDatabase) => {
 
     // The first batch fails, as if the database were briefly unavailable.
     const failure = new Error('database unavailable');
-    const spy = vi.spyOn(db, 'getExecutor').mockImplementationOnce(() => {
+    const spy = vi.spyOn(db, 'transaction').mockImplementationOnce(() => {
       throw failure;
     });
     await tracker.flush();

@@ -35,6 +35,21 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     return { db, clock, user, created, tracker };
   }
 
+  it('a batch never moves lastUsedAt backwards (another server may have written a later use)', async () => {
+    const { db, clock, created, tracker } = await setup();
+    const later = clock.now() + 10 * 60_000;
+    await db.updateTable('api_tokens').set({ last_used_at: later }).where('id', '=', created.id).execute();
+    tracker.touch(created.id, null);
+    await tracker.flush();
+    expect(await storedLastUsed(db, created.id)).toBe(later);
+    // A newer use does move it forwards.
+    tracker.touch(created.id, null);
+    clock.set(later + 1000);
+    tracker.touch(created.id, null);
+    await tracker.flush();
+    expect(await storedLastUsed(db, created.id)).toBe(later + 1000);
+  });
+
   it('a new token has never been used', async () => {
     const { db, created } = await setup();
     expect(created.lastUsedAt).toBeNull();

@@ -3,7 +3,7 @@
 // OpenAPI document (openapi.ts) are all derived from these declarations, so they cannot drift apart.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { Clock, Db, VerifiedApiToken } from '@latchkey/lib';
+import type { AuditContext, Clock, Db, VerifiedApiToken } from '@latchkey/lib';
 
 export type RestDeps = {
   db: Db;
@@ -33,7 +33,13 @@ export type RouteInput<A extends RouteAccess, P, Q, B> = {
   deps: RestDeps;
   req: Request;
   res: Response;
-} & (A extends { public: true } ? { token?: undefined } : { token: VerifiedApiToken });
+} & (A extends { public: true }
+  ? { token?: undefined }
+  : {
+      token: VerifiedApiToken;
+      /** The calling token as the actor of an audit event, with the client's address and user agent. */
+      audit(): AuditContext;
+    });
 
 /** What a handler returns: one of the route's statuses with a body of its schema's input type. */
 export type RouteReply<R extends RouteResponses> = {

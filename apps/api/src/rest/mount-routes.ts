@@ -1,8 +1,9 @@
 // The express side of the route declarations: for each one, the token check it asks for, its body
 // parser, the parsing of its inputs, and the encoding of its answer through the response schema. A
 // known path asked with a method none of its routes serves is a 405 that lists the ones it does.
-import express, { Router, type RequestHandler } from 'express';
-import { AppError, AppErrorCode } from '@latchkey/lib';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { AppError, AppErrorCode, type AuditContext } from '@latchkey/lib';
+import { clientIp } from '../http/client-ip';
 import { rejectDeepJson } from '../http/json-depth';
 import { sendError } from '../http/send-error';
 import type { ApiTokenAuth } from './authenticate';
@@ -10,6 +11,11 @@ import type { RestDeps, RestRoute } from './define-route';
 import { parseJsonBody, parseTextFields } from './parse-request';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+function auditOf(req: Request): AuditContext {
+  const token = req.apiToken!;
+  return { actor: { kind: 'token', id: token.id, name: token.name }, ip: clientIp(req) ?? null, userAgent: req.headers['user-agent'] ?? null };
+}
 
 function handlerOf(route: RestRoute, deps: RestDeps): RequestHandler {
   return async (req, res) => {
@@ -20,7 +26,8 @@ function handlerOf(route: RestRoute, deps: RestDeps): RequestHandler {
       deps,
       req,
       res,
-      token: req.apiToken!,
+      token: req.apiToken,
+      audit: () => auditOf(req),
     } as Parameters<RestRoute['handle']>[0]);
     const schema = route.responses[reply.status]?.schema;
     res.status(reply.status);

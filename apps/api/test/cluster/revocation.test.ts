@@ -60,7 +60,7 @@ function runCliChild(databaseUrl: string, args: string[]): Promise<{ code: numbe
     env.DATABASE_URL = databaseUrl;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: API_DIR, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stderr }));
   });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
+import { createLatchkeyClient, type LatchkeyClient } from '@latchkey/client';
 import {
   BUILTIN_SCOPES,
   createApiToken,
@@ -92,7 +93,15 @@ export async function startServer(options: StartServerOptions = {}) {
 
   /** fetch on this server; remembers any token in a response and any session id in a cookie. */
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(path.startsWith('http') ? path : url + path, init);
+    return observe(await fetch(path.startsWith('http') ? path : url + path, init));
+  }
+
+  /** A typed REST client (`@latchkey/client`) using `token`, whose answers are remembered as `request`'s are. */
+  function client(token: string): LatchkeyClient {
+    return createLatchkeyClient({ baseUrl: url, token, fetch: async (req) => observe(await fetch(req)) });
+  }
+
+  async function observe(response: Response): Promise<Response> {
     const text = await response.clone().text();
     for (const token of text.match(TOKEN_IN_TEXT) ?? []) remember(token);
     for (const cookie of response.headers.getSetCookie()) {
@@ -237,6 +246,7 @@ export async function startServer(options: StartServerOptions = {}) {
     settleLogs,
     request,
     api,
+    client,
     trpc,
     jarOf,
     createTestUser,
@@ -271,4 +281,24 @@ export async function trpcError(call: Promise<unknown>): Promise<{ code: string 
     return { code: data?.code, httpStatus: data?.httpStatus, message: error.message, issues: data?.issues };
   }
   throw new Error('expected the tRPC call to fail, but it succeeded');
+}
+
+type ClientAnswer<D, E> = { data?: D; error?: E; response: Response };
+
+/** The body of a `server.client()` call that must answer `status`; otherwise fails with what it got. */
+export async function answerOf<D, E>(call: Promise<ClientAnswer<D, E>>, status: number): Promise<NonNullable<D>> {
+  const { data, error, response } = await call;
+  if (response.status !== status || error !== undefined) {
+    throw new Error(`expected ${status}, got ${response.status} ${JSON.stringify(error ?? data)}`);
+  }
+  return data as NonNullable<D>;
+}
+
+/** The error body of a `server.client()` call that must fail with `status`; fails the test when it does not. */
+export async function errorOf<D, E>(call: Promise<ClientAnswer<D, E>>, status: number): Promise<NonNullable<E>> {
+  const { data, error, response } = await call;
+  if (response.status !== status || error === undefined) {
+    throw new Error(`expected an error ${status}, got ${response.status} ${JSON.stringify(error ?? data)}`);
+  }
+  return error as NonNullable<E>;
 }

@@ -3,12 +3,13 @@
 // LISTEN connection of its own; SQLite's `data_version`, which changes when another connection
 // commits to the file.
 import { sql, type Kysely } from 'kysely';
+import type { Schema } from './schema';
 import pg from 'pg';
 import { engineOf, isPostgres } from './database-engine';
 import { bigintAsNumber } from './create-database';
 
 /** Sends `payload` on `channel` when the transaction commits; nothing on a database without notifications. */
-export async function notifyOnCommit(trx: Kysely<any>, channel: string, payload: string): Promise<void> {
+export async function notifyOnCommit(trx: Kysely<Schema>, channel: string, payload: string): Promise<void> {
   if (isPostgres(trx)) await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
 }
 
@@ -17,7 +18,7 @@ export async function notifyOnCommit(trx: Kysely<any>, channel: string, payload:
  * which changes whenever another connection (another process, or this one's writer) commits. A call
  * costs one pragma, about 0.4 µs. Undefined for PostgreSQL and for an in-memory database.
  */
-export function dataVersionReader(db: Kysely<any>): (() => number) | undefined {
+export function dataVersionReader(db: Kysely<Schema>): (() => number) | undefined {
   const reader = engineOf(db)?.reader;
   if (!reader) return undefined;
   const statement = reader.prepare('pragma data_version').pluck();
@@ -25,7 +26,7 @@ export function dataVersionReader(db: Kysely<any>): (() => number) | undefined {
 }
 
 /** True when other processes can write to the database without the detector above seeing it. */
-export function needsChangeListener(db: Kysely<any>): boolean {
+export function needsChangeListener(db: Kysely<Schema>): boolean {
   return engineOf(db)?.kind === 'postgres';
 }
 
@@ -48,7 +49,7 @@ export type ListenOptions = {
  * it to other queries, and a transaction-mode pooler such as PgBouncer drops LISTEN), opened again
  * with backoff when lost. Undefined for a database without notifications.
  */
-export function listenToChannel(db: Kysely<any>, options: ListenOptions): ChannelListener | undefined {
+export function listenToChannel(db: Kysely<Schema>, options: ListenOptions): ChannelListener | undefined {
   const engine = engineOf(db);
   if (engine?.kind !== 'postgres' || !engine.url) return undefined;
   const url = engine.url;

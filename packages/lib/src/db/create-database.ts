@@ -129,5 +129,8 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
 }
 
 /** Timestamps are bigint columns; read them as numbers (milliseconds fit in 2^53). */
-export const bigintAsNumber = ((oid: number, format?: 'text' | 'binary') =>
-  oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
+function parseBigintAsNumber(oid: number, format?: 'text'): (value: string) => unknown {
+  if (oid === 20) return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+}
+export const bigintAsNumber = parseBigintAsNumber as typeof pg.types.getTypeParser;

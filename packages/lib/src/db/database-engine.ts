@@ -14,6 +14,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
+import type { Schema } from './schema';
 
 export type DatabaseEngineOptions = {
   /** The most verified tokens one process keeps in memory. */
@@ -60,12 +61,12 @@ export class EnginePostgresAdapter extends PostgresAdapter {
 }
 
 /** The engine of a database from `createDatabase` (or of one of its transactions); undefined for any other Kysely. */
-export function engineOf(db: Kysely<any>): DatabaseEngine | undefined {
+export function engineOf(db: Kysely<Schema>): DatabaseEngine | undefined {
   const adapter = db.getExecutor().adapter;
   return adapter instanceof EngineSqliteAdapter || adapter instanceof EnginePostgresAdapter ? adapter.engine : undefined;
 }
 
-export function isPostgres(db: Kysely<any>): boolean {
+export function isPostgres(db: Kysely<Schema>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
@@ -73,7 +74,7 @@ export function isPostgres(db: Kysely<any>): boolean {
  * The object `create` makes for this database, made once and kept as long as the database; for a
  * Kysely instance not made by `createDatabase`, undefined.
  */
-export function attachedToDatabase<T>(db: Kysely<any>, key: object, create: (engine: DatabaseEngine) => T): T | undefined {
+export function attachedToDatabase<T>(db: Kysely<Schema>, key: object, create: (engine: DatabaseEngine) => T): T | undefined {
   const engine = engineOf(db);
   if (!engine) return undefined;
   let value = engine.attached.get(key) as T | undefined;
@@ -141,10 +142,11 @@ function unwrap(connection: DatabaseConnection): DatabaseConnection {
  * Runs `callback` once the transaction `trx` has committed (not at all if it rolls back); at once
  * when `trx` is not a transaction of a database from `createDatabase`.
  */
-export async function afterCommit(trx: Kysely<any>, callback: () => void): Promise<void> {
+export async function afterCommit(trx: Kysely<Schema>, callback: () => void): Promise<void> {
   if (!trx.isTransaction || !engineOf(trx)) return callback();
-  await trx.getExecutor().provideConnection(async (connection) => {
+  await trx.getExecutor().provideConnection((connection) => {
     if (connection instanceof TrackedConnection) connection.afterCommit.push(callback);
     else callback();
+    return Promise.resolve();
   });
 }

@@ -95,7 +95,7 @@ export function definePreparedQuery<P extends Record<string, unknown>, R>(
       }
       return db.executeQuery<R>({ ...prepared.compiled, parameters: values }).then((result) => [...result.rows]);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -114,5 +114,6 @@ export function definePreparedQuery<P extends Record<string, unknown>, R>(
  */
 function rowBuilder(names: string[]): (columns: unknown[]) => unknown {
   const fields = names.map((name, i) => `${JSON.stringify(name)}: c[${i}]`).join(', ');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the text is built from column names, see above
   return new Function('c', `return { ${fields} };`) as (columns: unknown[]) => unknown;
 }

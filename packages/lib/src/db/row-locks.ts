@@ -2,16 +2,17 @@
 // by side, so they take turns on the row with FOR UPDATE; SQLite runs one transaction at a time (Kysely
 // serialises them on its one connection), so it needs none and has no such clause.
 import type { Kysely } from 'kysely';
+import type { Schema } from './schema';
 import { isPostgres } from './database-engine';
 
 type Lockable<Q> = { forUpdate(): Q };
 
 /** `query` with FOR UPDATE where the database needs it to keep concurrent transactions apart. */
-export function lockingRows<Q extends Lockable<Q>>(trx: Kysely<any>, query: Q): Q {
+export function lockingRows<Q extends Lockable<Q>>(trx: Kysely<Schema>, query: Q): Q {
   return isPostgres(trx) ? query.forUpdate() : query;
 }
 
 /** Locks the rows `query` selects until the transaction ends; nothing to do (and nothing run) on SQLite. */
-export async function lockRows<Q extends Lockable<Q> & { execute(): Promise<unknown> }>(trx: Kysely<any>, query: Q): Promise<void> {
+export async function lockRows<Q extends Lockable<Q> & { execute(): Promise<unknown> }>(trx: Kysely<Schema>, query: Q): Promise<void> {
   if (isPostgres(trx)) await query.forUpdate().execute();
 }

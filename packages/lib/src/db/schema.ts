@@ -54,6 +54,15 @@ export interface ApiTokensTable {
   created_by: number | null;
 }
 
+export interface RevocationLogTable {
+  /** In commit order on SQLite; on PostgreSQL two transactions may commit out of id order. */
+  id: Generated<number>;
+  kind: 'tokens' | 'user' | 'team';
+  /** JSON array: the token ids, or the one user or team id. */
+  ids: string;
+  /** Set by the database (its clock), milliseconds. */
+  created_at: Generated<number>;
+}
 
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -99,27 +108,17 @@ export interface RetiredApiTokenHashesTable {
   reported_at: number | null;
 }
 
-export interface RevocationLogTable {
-  /** In commit order on SQLite; on PostgreSQL two transactions may commit out of id order. */
-  id: Generated<number>;
-  kind: 'tokens' | 'user' | 'team';
-  /** JSON array: the token ids, or the one user or team id. */
-  ids: string;
-  /** Set by the database (its clock), milliseconds. */
-  created_at: Generated<number>;
-}
-
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   api_tokens: ApiTokensTable;
+  revocation_log: RevocationLogTable;
   audit_events: AuditEventsTable;
   api_token_usage: ApiTokenUsageTable;
   api_token_recent_ips: ApiTokenRecentIpsTable;
   retired_api_token_hashes: RetiredApiTokenHashesTable;
-  revocation_log: RevocationLogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

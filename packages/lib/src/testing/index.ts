@@ -1,5 +1,5 @@
 export * from './test-databases';
 export * from './describe-each-database';
-export * from './find-secrets-in-audit-events';
 export * from './redis-server';
 export * from './describe-when-available';
+export * from './find-secrets-in-audit-events';

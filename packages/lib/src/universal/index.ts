@@ -3,5 +3,5 @@ export * from './token-format';
 export * from './parse-authorization-header';
 export * from './scopes';
 export * from './expires-in';
-export * from './audit-event-types';
 export * from './permissions';
+export * from './audit-event-types';

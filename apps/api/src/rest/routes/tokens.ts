@@ -46,9 +46,9 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes }, token, body, req }) => ({
+  handle: async ({ deps: { db, clock, allowedScopes }, token, audit, body }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, audit: restAuditContext(req, token), ...body }),
+    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, audit: audit(), ...body }),
   }),
 });
 
@@ -78,8 +78,8 @@ export const deleteToken = defineRoute({
   params: ZRestTokenIdParams,
   responses: { 204: { description: 'Deleted' } },
   errors: [404],
-  handle: async ({ deps: { db, clock }, token, params, req }) => {
-    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: restAuditContext(req, token) });
+  handle: async ({ deps: { db, clock }, token, audit, params }) => {
+    await deleteApiTokenById({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit() });
     return { status: 204 };
   },
 });
@@ -96,8 +96,8 @@ export const rotateToken = defineRoute({
   bodyRequired: false,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestRotatedToken } },
   errors: [403, 404],
-  handle: async ({ deps: { db, clock }, token, params, body, req }) => ({
+  handle: async ({ deps: { db, clock }, token, audit, params, body }) => ({
     status: 201,
-    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: restAuditContext(req, token), ...body }),
+    body: await rotateApiToken({ db, clock, viaToken: token, id: tokenId(params.id, token), audit: audit(), ...body }),
   }),
 });

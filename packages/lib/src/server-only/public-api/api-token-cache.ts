@@ -12,7 +12,7 @@
 //   the cache serves only while a watcher's last poll is recent, so a stopped or failing watcher
 //   makes every check read the database instead of trusting old entries.
 import { LRUCache } from 'lru-cache';
-import { attachedToDatabase } from '../../db/database-engine';
+import { attachedToDatabase, engineOf } from '../../db/database-engine';
 import type { Db } from '../../db/create-database';
 import { dataVersionReader, needsChangeListener } from '../../db/change-signals';
 import { definePreparedQuery } from '../../db/prepared-query';
@@ -195,6 +195,11 @@ const CACHE_KEY = {};
 
 /** The cache of `db` (made on first use, kept with the database); undefined for a Kysely not from `createDatabase`. */
 export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
-  if (db.isTransaction) return attachedToDatabase(db, CACHE_KEY, () => undefined) as ApiTokenCache<E> | undefined;
-  return attachedToDatabase(db, CACHE_KEY, (engine) => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
+  // On every request: no closure, one map lookup.
+  const engine = engineOf(db);
+  if (!engine) return undefined;
+  const cache = engine.attached.get(CACHE_KEY) as ApiTokenCache<E> | undefined;
+  // A transaction only finds the cache of its database; it never makes one (it must read outside the transaction).
+  if (cache || db.isTransaction) return cache;
+  return attachedToDatabase(db, CACHE_KEY, () => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
 }

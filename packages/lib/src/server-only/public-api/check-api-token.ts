@@ -73,24 +73,24 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
     const hash = hashSecret(token);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
     const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
-    if (!cache) return LOOKUP.first(db, { hash }).then((row) => noteMiss(verify(row && toCached(row), clock, lastUsed), hash, retiredTokens));
+    if (!cache) return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), clock, lastUsed, hash, retiredTokens));
     const ready = cache.readiness();
     if (ready === true) {
       const cached = cache.get(hash);
-      if (cached) return Promise.resolve(noteMiss(verify(cached, clock, lastUsed), hash, retiredTokens));
+      if (cached) return Promise.resolve(verify(cached, clock, lastUsed, hash, retiredTokens));
     } else if (ready !== false) {
       return ready.then(() => checkApiToken(options));
     }
     const generation = cache.generation;
     return LOOKUP.first(db, { hash }).then((row) => {
       // Unknown hashes are not kept: a flood of made-up tokens must not push out real ones.
-      if (!row) return noteMiss(INVALID, hash, retiredTokens);
+      if (!row) return verify(undefined, clock, lastUsed, hash, retiredTokens);
       const cached = toCached(row);
       if (ready) cache.add(hash, cached, generation);
-      return noteMiss(verify(cached, clock, lastUsed), hash, retiredTokens);
+      return verify(cached, clock, lastUsed, hash, retiredTokens);
     });
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
@@ -104,15 +104,6 @@ type CachedApiToken = CachedTokenKeys & {
   lastUsedAt: number | null;
   accepted: { ok: true; token: VerifiedApiToken };
 };
-
-/**
- * The one addition of the reuse check to the check: an "Invalid token" answer (unknown hash, or a
- * grace period over) tells the detector, which looks among retired hashes without delaying the answer.
- */
-function noteMiss(check: ApiTokenCheck, hash: string, retiredTokens: RetiredTokenReuseDetector | undefined): ApiTokenCheck {
-  if (check === INVALID && retiredTokens) retiredTokens.noteMiss(hash);
-  return check;
-}
 
 function toCached(row: TokenLookupRow): CachedApiToken {
   const token: VerifiedApiToken = {
@@ -142,9 +133,19 @@ function toCached(row: TokenLookupRow): CachedApiToken {
 }
 
 /** The verdict, from the cached facts and the clock, on every request. */
-function verify(cached: CachedApiToken | undefined, clock: Clock, lastUsed: LastUsedTracker | undefined): ApiTokenCheck {
+function verify(
+  cached: CachedApiToken | undefined,
+  clock: Clock,
+  lastUsed: LastUsedTracker | undefined,
+  hash: string,
+  retiredTokens: RetiredTokenReuseDetector | undefined,
+): ApiTokenCheck {
   const now = clock.now();
-  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) return INVALID;
+  if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) {
+    // The miss path only: a rotated-away token presented again is looked up among retired hashes.
+    retiredTokens?.noteMiss(hash);
+    return INVALID;
+  }
   if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;
   if (cached.ownerRefused) return INVALID;
   // The token shows the last use stored before this request, as a lookup of the row would.

@@ -34,6 +34,7 @@ export type GetApiTokensOptions = ApiTokenActor & {
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const NONE = Number.MAX_SAFE_INTEGER;
 
 /** The owner's live tokens, newest first; `nextCursor` is set when more remain. */
 export async function getApiTokens(options: GetApiTokensOptions): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
@@ -50,17 +51,29 @@ export async function getApiTokens(options: GetApiTokensOptions): Promise<{ toke
     ownerId: owner.kind === 'user' ? owner.userId : owner.teamId,
     now,
     // No cursor and no limit are the largest of each, so one statement serves every page.
-    before: page.cursor ?? Number.MAX_SAFE_INTEGER,
-    limit: page.limit === undefined ? Number.MAX_SAFE_INTEGER : page.limit + 1,
-  };
-  const filtered = page.status !== undefined || page.unusedForDays !== undefined;
-  const rows: ApiTokenMetadataRow[] = filtered ? await filteredRows(db, owner, params, page) : await LIST_BY_OWNER[owner.kind].all(db, params);
+    before: page.cursor ?? NONE,
+    limit: page.limit === undefined ? NONE : page.limit + 1,
+    // Each filter is a bound that every row passes when the filter is not asked for.
+    activeAfter: page.status === 'active' ? now : -NONE,
+    expiredBy: page.status === 'expired' ? now : NONE,
+    createdBy: page.unusedForDays === undefined ? NONE : now - page.unusedForDays * DAY_MS,
+    usedBefore: page.unusedForDays === undefined ? NONE : now - page.unusedForDays * DAY_MS,
+  });
   const more = page.limit !== undefined && rows.length > page.limit;
   const tokens = (more ? rows.slice(0, page.limit) : rows).map((row) => toApiTokenMetadata(row, now));
   return { tokens, nextCursor: more ? tokens[tokens.length - 1]!.id : null };
 }
 
-type ListParams = { ownerId: number; now: number; before: number; limit: number };
+type ListParams = {
+  ownerId: number;
+  now: number;
+  before: number;
+  limit: number;
+  activeAfter: number;
+  expiredBy: number;
+  createdBy: number;
+  usedBefore: number;
+};
 
 function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
   return definePreparedQuery(`api_token_list_by_${ownerColumn.slice(2)}`, (db, p: ListParams) =>
@@ -72,6 +85,10 @@ function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
       .where(ownerColumn, '=', p.ownerId)
       .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
       .where('t.id', '<', p.before)
+      .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', p.activeAfter)]))
+      .where((eb) => eb(eb.fn.coalesce('t.expires_at', eb.val(NONE)), '<=', p.expiredBy))
+      .where('t.created_at', '<=', p.createdBy)
+      .where((eb) => eb(eb.fn.coalesce('t.last_used_at', eb.val(-NONE)), '<', p.usedBefore))
       .orderBy('t.id', 'desc')
       .limit(p.limit),
   );
@@ -81,22 +98,3 @@ const LIST_BY_OWNER: Record<TokenOwner['kind'], ReturnType<typeof listQuery>> = 
   user: listQuery('t.user_id'),
   team: listQuery('t.team_id'),
 };
-
-/** The filtered list (the UI's chips): rarer than the plain list, so an ordinary query. */
-function filteredRows(db: Db, owner: TokenOwner, p: ListParams, filters: z.infer<typeof ZApiTokenPage>): Promise<ApiTokenMetadataRow[]> {
-  let query = db
-    .selectFrom('api_tokens as t')
-    .leftJoin('users as creator', 'creator.id', 't.created_by')
-    .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at', 't.created_by'])
-    .select('creator.name as created_by_name')
-    .where(owner.kind === 'user' ? 't.user_id' : 't.team_id', '=', p.ownerId)
-    .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))
-    .where('t.id', '<', p.before);
-  if (filters.status === 'active') query = query.where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', p.now)]));
-  if (filters.status === 'expired') query = query.where('t.expires_at', '<=', p.now);
-  if (filters.unusedForDays !== undefined) {
-    const since = p.now - filters.unusedForDays * DAY_MS;
-    query = query.where('t.created_at', '<=', since).where((eb) => eb.or([eb('t.last_used_at', 'is', null), eb('t.last_used_at', '<', since)]));
-  }
-  return query.orderBy('t.id', 'desc').limit(p.limit).execute();
-}

@@ -4,8 +4,7 @@
 // stored one is recent enough, so `lastUsedAt` is accurate to within 60 seconds. Counts are added
 // to the stored ones (one upsert row per token and hour), so every server's counts add up, and a
 // batch that cannot be written is kept, whole, for the next flush.
-import { sql, type RawBuilder } from 'kysely';
-import { isPostgres, type Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database';
 import type { Clock } from '../clock';
 
 export const LAST_USED_ACCURACY_MS = 60_000;
@@ -134,10 +133,6 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
 
 /** One transaction: last-use times (never moved backwards), adding upserts of counts, recent addresses. */
 async function writeBatch(db: Db, batch: Batch): Promise<void> {
-  const postgres = isPostgres(db);
-  const bigint = (value: number) => (postgres ? sql`cast(${value} as bigint)` : sql`${value}`);
-  const larger = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => (postgres ? sql<number>`greatest(${a}, ${b})` : sql<number>`max(${a}, ${b})`);
-
   // Counters of one token and hour (from a retried batch and a new one) become one row.
   const usage = new Map<string, { tokenId: number; hourStart: number; requests: number; failed: number }>();
   const ips = new Map<string, { tokenId: number; ip: string; userAgent: string | null; at: number }>();
@@ -160,11 +155,22 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const lastUsed = [...batch.lastUsed];
     for (let i = 0; i < lastUsed.length; i += CHUNK) {
-      const values = sql.join(lastUsed.slice(i, i + CHUNK).map(([id, at]) => sql`(${bigint(id)}, ${bigint(at)})`));
-      // Another server may have written a later time already: keep the later one.
-      const later = larger(sql`coalesce(api_tokens.last_used_at, 0)`, sql`v.at`);
-      await sql`with v(id, at) as (values ${values})
-        update api_tokens set last_used_at = ${later} from v where api_tokens.id = v.id`.execute(trx);
+      const chunk = lastUsed.slice(i, i + CHUNK) as Array<[number, number]>;
+      await trx
+        .updateTable('api_tokens')
+        .set((eb) => {
+          // The cast types the parameters: PostgreSQL would otherwise read them as text and refuse the update.
+          const time = (at: number) => eb.cast<number>(eb.val(at), 'bigint');
+          const [[firstId, firstAt], ...others] = chunk as [[number, number], ...Array<[number, number]>];
+          let cases = eb.case().when('id', '=', firstId).then(time(firstAt));
+          for (const [id, at] of others) cases = cases.when('id', '=', id).then(time(at));
+          const used = cases.end();
+          // Several servers write the same token's time: a batch never moves it backwards.
+          const newer = eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', used)]);
+          return { last_used_at: eb.case().when(newer).then(used).else(eb.ref('last_used_at')).end() };
+        })
+        .where('id', 'in', chunk.map(([id]) => id))
+        .execute();
     }
 
     const rows = [...usage.values()];
@@ -173,10 +179,10 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
         .insertInto('api_token_usage')
         .values(rows.slice(i, i + CHUNK).map((r) => ({ token_id: r.tokenId, hour_start: r.hourStart, requests: r.requests, failed: r.failed })))
         .onConflict((oc) =>
-          oc.columns(['token_id', 'hour_start']).doUpdateSet({
-            requests: sql`api_token_usage.requests + excluded.requests`,
-            failed: sql`api_token_usage.failed + excluded.failed`,
-          }),
+          oc.columns(['token_id', 'hour_start']).doUpdateSet((eb) => ({
+            requests: eb('api_token_usage.requests', '+', eb.ref('excluded.requests')),
+            failed: eb('api_token_usage.failed', '+', eb.ref('excluded.failed')),
+          })),
         )
         .execute();
     }
@@ -187,9 +193,13 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
         .insertInto('api_token_recent_ips')
         .values(seen.slice(i, i + CHUNK).map((s) => ({ token_id: s.tokenId, ip: s.ip, user_agent: s.userAgent, last_seen_at: s.at })))
         .onConflict((oc) =>
-          oc.columns(['token_id', 'ip']).doUpdateSet({
-            user_agent: sql`case when excluded.last_seen_at >= api_token_recent_ips.last_seen_at then excluded.user_agent else api_token_recent_ips.user_agent end`,
-            last_seen_at: larger(sql`api_token_recent_ips.last_seen_at`, sql`excluded.last_seen_at`),
+          oc.columns(['token_id', 'ip']).doUpdateSet((eb) => {
+            // Another server may have seen the address later: its sighting stays.
+            const newer = eb('excluded.last_seen_at', '>=', eb.ref('api_token_recent_ips.last_seen_at'));
+            return {
+              user_agent: eb.case().when(newer).then(eb.ref('excluded.user_agent')).else(eb.ref('api_token_recent_ips.user_agent')).end(),
+              last_seen_at: eb.case().when(newer).then(eb.ref('excluded.last_seen_at')).else(eb.ref('api_token_recent_ips.last_seen_at')).end(),
+            };
           }),
         )
         .execute();
@@ -197,10 +207,25 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
     const tokenIds = [...new Set(seen.map((s) => s.tokenId))];
     for (let i = 0; i < tokenIds.length; i += CHUNK) {
       // Keep each token's newest five: drop a row that five newer rows of its token outrank.
-      await sql`delete from api_token_recent_ips where token_id in (${sql.join(tokenIds.slice(i, i + CHUNK))})
-        and (select count(*) from api_token_recent_ips n where n.token_id = api_token_recent_ips.token_id
-          and (n.last_seen_at > api_token_recent_ips.last_seen_at
-            or (n.last_seen_at = api_token_recent_ips.last_seen_at and n.ip > api_token_recent_ips.ip))) >= ${RECENT_IPS_KEPT}`.execute(trx);
+      await trx
+        .deleteFrom('api_token_recent_ips')
+        .where('token_id', 'in', tokenIds.slice(i, i + CHUNK))
+        .where(
+          (eb) =>
+            eb
+              .selectFrom('api_token_recent_ips as n')
+              .select((n) => n.fn.countAll<number>().as('newer'))
+              .whereRef('n.token_id', '=', 'api_token_recent_ips.token_id')
+              .where((n) =>
+                n.or([
+                  n('n.last_seen_at', '>', n.ref('api_token_recent_ips.last_seen_at')),
+                  n.and([n('n.last_seen_at', '=', n.ref('api_token_recent_ips.last_seen_at')), n('n.ip', '>', n.ref('api_token_recent_ips.ip'))]),
+                ]),
+              ),
+          '>=',
+          RECENT_IPS_KEPT,
+        )
+        .execute();
     }
   });
 }

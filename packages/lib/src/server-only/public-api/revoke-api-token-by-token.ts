@@ -41,6 +41,7 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
       details: { name: deleted.name, source },
       at: clock.now(),
     });
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     return { id: deleted.id, name: deleted.name };
   });
   if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });

@@ -80,6 +80,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       await trx.updateTable('api_tokens').set({ revoke_at: revokeAt }).where('id', '=', old.id).execute();
       previousTokenStopsAt = old.expires_at === null ? revokeAt : Math.min(old.expires_at, revokeAt);
     }
+    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
     await invalidateApiTokens(trx, { tokenIds: [old.id] });
     await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
     const created = await trx

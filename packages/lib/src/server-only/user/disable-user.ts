@@ -18,6 +18,7 @@ export async function disableUser({ db, clock, email, audit }: DisableUserOption
       .executeTakeFirst();
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await invalidateApiTokens(trx, { userId: user.id });
     await recordAuditEvent(trx, {
       type: 'user.disabled',
       actor: audit?.actor ?? { kind: 'cli', id: null, name: null },
@@ -26,6 +27,5 @@ export async function disableUser({ db, clock, email, audit }: DisableUserOption
       userAgent: audit?.userAgent ?? null,
       at: clock.now(),
     });
-    await invalidateApiTokens(trx, { userId: user.id });
   });
 }
