@@ -218,6 +218,8 @@ describe('token:create, token:list and token:revoke', () => {
     expect(me.status).toBe(200);
     expect(me.body.token).toMatchObject({ name: 'deploy bot', scopes: ['tokens:read', 'tokens:write', 'audit:read'], expiresAt: null });
     expect(me.body.user.email).toBe('ops@example.com');
+    const created = await server.db.selectFrom('audit_events').selectAll().where('type', '=', 'token.created').where('token_id', '=', me.body.token.id).execute();
+    expect(created.map((e) => e.actor_kind)).toEqual(['cli']);
   });
 
   it('makes a team token with an expiry and scopes', async () => {

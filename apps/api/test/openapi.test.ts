@@ -90,6 +90,8 @@ describe('GET /api/v1/openapi.json', () => {
       'GET /tokens/{id}': ['tokens:read'],
       'DELETE /tokens/{id}': ['tokens:write'],
       'POST /tokens/{id}/rotate': ['tokens:write'],
+      'GET /tokens/{id}/usage': ['tokens:read'],
+      'GET /audit-events': ['audit:read'],
     });
     expect(doc.servers).toEqual([{ url: '/api/v1', description: 'This server' }]);
     expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -425,7 +425,7 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     const res = await server.api('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual(['/credentials/revoke', '/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate']);
+    expect(Object.keys(res.body.paths).sort()).toEqual(['/audit-events', '/credentials/revoke', '/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate', '/tokens/{id}/usage']);
   });
 
   it('serves the API reference page with its renderer from this server only (no CDN, no inline script)', async () => {

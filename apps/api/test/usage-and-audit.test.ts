@@ -113,3 +113,44 @@ describe('a rotated-away token presented again', () => {
     expect(events.map((e) => e.tokenId)).toEqual([old.id]);
   });
 });
+
+describe('REST: GET /api/v1/tokens/:id/usage and GET /api/v1/audit-events', () => {
+  it('answers usage with ISO times, and 400 naming the field for bad input', async () => {
+    const user = await server.createTestUser();
+    const token = await server.createTestToken(user);
+    for (let i = 0; i < 3; i++) await server.api('GET', '/api/v1/me', { token: token.token });
+    await server.lastUsed.flush();
+    const usage = await server.api('GET', '/api/v1/tokens/self/usage?granularity=day&from=2025-12-25T00:00:00Z', { token: token.token });
+    expect(usage.status).toBe(200);
+    expect(usage.body).toMatchObject({ tokenId: token.id, granularity: 'day', total: { requests: 3, failed: 0 } });
+    expect(usage.body.buckets[0].start).toBe('2025-12-25T00:00:00.000Z');
+    for (const [query, field] of [
+      ['from=yesterday', 'from'],
+      ['to=2026-13-45', 'to'],
+      ['granularity=minute', 'granularity'],
+      ['from=2025-01-01T00:00:00Z', 'from'],
+    ] as const) {
+      const bad = await server.api('GET', `/api/v1/tokens/self/usage?${query}`, { token: token.token });
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.issues?.[0]?.path ?? bad.body.message, query).toContain(field);
+    }
+  });
+
+  it('lists the owner audit events with audit:read, newest first; 403 without the scope', async () => {
+    const user = await server.createTestUser();
+    const token = await server.createTestToken(user);
+    const made = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'From REST', scopes: ['tokens:read'] } });
+    expect(made.status).toBe(201);
+    const page = await server.api('GET', '/api/v1/audit-events?limit=1', { token: token.token });
+    expect(page.status).toBe(200);
+    expect(page.body.events).toHaveLength(1);
+    expect(page.body.events[0]).toMatchObject({ type: 'token.created', tokenId: made.body.id, actor: { kind: 'token', id: token.id } });
+    expect(typeof page.body.events[0].createdAt).toBe('string');
+    expect(page.body.nextCursor).toBe(page.body.events[0].id);
+    const next = await server.api('GET', `/api/v1/audit-events?cursor=${page.body.nextCursor}`, { token: token.token });
+    expect(next.body.events.map((e: { tokenId: number }) => e.tokenId)).toEqual([token.id]);
+    expect((await server.api('GET', '/api/v1/audit-events?type=nope', { token: token.token })).status).toBe(400);
+    const readOnly = await server.api('GET', '/api/v1/audit-events', { token: made.body.token });
+    expect(readOnly.status).toBe(403);
+  });
+});

@@ -56,7 +56,7 @@ export function UsageChart({ buckets, average, label }: { buckets: UsageBucket[]
               ctx.save();
               ctx.fillStyle = warning;
               u.data[0].forEach((x, i) => {
-                const total = (u.data[1]?.[i] ?? 0) as number;
+                const total = u.data[1]?.[i] ?? 0;
                 if (total > 0 && total > threshold) {
                   const cx = u.valToPos(x, 'x', true);
                   const cy = u.valToPos(total, 'y', true) - 6 * devicePixelRatio;

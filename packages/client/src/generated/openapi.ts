@@ -90,6 +90,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tokens/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests over time (hourly or daily), totals and the last client addresses
+         * @description Needs a token with the scope `tokens:read`.
+         */
+        get: operations["getTokenUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The owner's audit events, newest first
+         * @description Needs a token with the scope `audit:read`.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/revoke": {
         parameters: {
             query?: never;
@@ -391,6 +431,132 @@ export interface components {
              * @example 2026-12-01T09:30:00.000Z
              */
             previousTokenStopsAt: string;
+        };
+        /**
+         * @example {
+         *       "tokenId": 42,
+         *       "granularity": "day",
+         *       "from": "2026-11-29T00:00:00.000Z",
+         *       "to": "2026-12-01T09:30:00.000Z",
+         *       "total": {
+         *         "requests": 130,
+         *         "failed": 4
+         *       },
+         *       "buckets": [
+         *         {
+         *           "start": "2026-11-29T00:00:00.000Z",
+         *           "requests": 0,
+         *           "failed": 0
+         *         },
+         *         {
+         *           "start": "2026-11-30T00:00:00.000Z",
+         *           "requests": 120,
+         *           "failed": 3
+         *         },
+         *         {
+         *           "start": "2026-12-01T00:00:00.000Z",
+         *           "requests": 10,
+         *           "failed": 1
+         *         }
+         *       ],
+         *       "recentIps": [
+         *         {
+         *           "ip": "203.0.113.7",
+         *           "userAgent": "curl/8.5.0",
+         *           "lastSeenAt": "2026-12-01T09:29:12.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        TokenUsage: {
+            tokenId: number;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /**
+             * Format: date-time
+             * @example 2026-12-01T09:30:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T09:30:00.000Z
+             */
+            to: string;
+            total: {
+                requests: number;
+                failed: number;
+            };
+            /** @description Oldest first, empty buckets included as zeros */
+            buckets: {
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T09:30:00.000Z
+                 */
+                start: string;
+                requests: number;
+                failed: number;
+            }[];
+            recentIps: {
+                ip: string;
+                userAgent: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T09:30:00.000Z
+                 */
+                lastSeenAt: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "id": 7,
+         *           "type": "token.created",
+         *           "createdAt": "2026-12-01T09:30:00.000Z",
+         *           "actor": {
+         *             "kind": "token",
+         *             "id": 41,
+         *             "name": "CI deploys"
+         *           },
+         *           "tokenId": 42,
+         *           "ip": "203.0.113.7",
+         *           "userAgent": "curl/8.5.0",
+         *           "details": {
+         *             "name": "Nightly export",
+         *             "scopes": [
+         *               "tokens:read"
+         *             ],
+         *             "expiresAt": null
+         *           }
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
+        AuditEventPage: {
+            events: {
+                id: number;
+                type: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T09:30:00.000Z
+                 */
+                createdAt: string;
+                actor: {
+                    /** @enum {string} */
+                    kind: "user" | "token" | "cli" | "leak_report";
+                    id: number | null;
+                    name: string | null;
+                };
+                tokenId: number | null;
+                ip: string | null;
+                userAgent: string | null;
+                details: {
+                    [key: string]: unknown;
+                };
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: number | null;
         };
         /**
          * @description The same answer whether or not anything matched
@@ -951,6 +1117,207 @@ export interface operations {
             };
             /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
             413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTokenUsage: {
+        parameters: {
+            query?: {
+                /** @description Start of the range; 7 days before `to` by default */
+                from?: string;
+                /** @description End of the range; now by default */
+                to?: string;
+                /** @description `hour` (up to 31 days, the default) or `day` (up to 366 days) */
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description A token id, or `self` for the token making the request */
+                id: "self" | number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenUsage"];
+                };
+            };
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such token for this owner (`NOT_FOUND`) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+            429: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events of this type */
+                type?: "token.created" | "token.rotated" | "token.deleted" | "token.revoked" | "token.reused_after_rotation" | "token.ip_refused" | "team.member_added" | "team.member_role_changed" | "team.member_removed" | "team.policy_updated" | "user.signed_in" | "user.sign_in_failed" | "user.disabled";
+                /** @description Only events about this token */
+                tokenId?: number;
+                /** @description Page size */
+                limit?: number;
+                /** @description `nextCursor` of the previous page */
+                cursor?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the scope `audit:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
+            403: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

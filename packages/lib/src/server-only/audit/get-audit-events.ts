@@ -14,7 +14,7 @@ export const TEAM_ACTIVITY_ADMIN_REQUIRED = "You need to be a team admin to see 
 
 export type GetAuditEventsOptions = ApiTokenActor & {
   db: Db;
-  type?: AuditEventType | string;
+  type?: AuditEventType;
   tokenId?: number;
   limit?: number;
   cursor?: number;

@@ -23,7 +23,7 @@ export type GetApiTokenUsageOptions = ApiTokenActor & {
   id: number;
   from?: Date;
   to?: Date;
-  granularity?: UsageGranularity | string;
+  granularity?: UsageGranularity;
 };
 
 export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promise<ApiTokenUsage> {

@@ -30,7 +30,7 @@ export type GetApiTokensOptions = ApiTokenActor & {
   clock: Clock;
   limit?: number;
   cursor?: number;
-  status?: 'active' | 'expired' | string;
+  status?: 'active' | 'expired';
   unusedForDays?: number;
   /** TOKEN_MAX_LIFETIME_DAYS, to mark tokens that outlive it. */
   instanceMaxLifetimeDays?: number | null;

@@ -32,6 +32,7 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
       .returning(['id', 'name', 'user_id', 'team_id'])
       .executeTakeFirst();
     if (!deleted) return undefined;
+    await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     await recordAuditEvent(trx, {
       type: 'token.revoked',
       ...auditFields({ audit: { ...options.audit, actor: options.audit?.actor ?? { kind: source, id: null, name: null } } }),
