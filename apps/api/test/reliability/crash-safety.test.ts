@@ -64,7 +64,8 @@ describeEachDatabase('crash safety', (getDatabase) => {
     const cliErr: string[] = [];
     const password = `crash-pw-${Math.random().toString(36).slice(2)}`;
     ledger.add('password', password);
-    expect(await runCli(['user:create', '--email', 'crash@example.test', '--name', 'Crash Tester', '--password', password], env, (l) => cliOut.push(l), (l) => cliErr.push(l))).toBe(0);
+    const withPassword = { ...env, LATCHKEY_PASSWORD: password };
+    expect(await runCli(['user:create', '--email', 'crash@example.test', '--name', 'Crash Tester'], withPassword, (l) => cliOut.push(l), (l) => cliErr.push(l))).toBe(0);
     cliOut.length = 0;
     expect(await runCli(['token:create', '--email', 'crash@example.test', '--name', 'crash parent'], env, (l) => cliOut.push(l), (l) => cliErr.push(l)), cliErr.join('\n')).toBe(0);
     const parent = cliOut[0]!;

@@ -18,7 +18,7 @@ if (!(seconds > 0 && seconds <= 3600 && connections > 0 && connections <= 2000 &
 const database = await createTestDatabase('sqlite');
 const env = { DATABASE_URL: database.url };
 const out: string[] = [];
-await runCli(['user:create', '--email', 'soak@example.test', '--name', 'Soak', '--password', `soak-${Date.now()}`], env, () => {}, (l) => out.push(l));
+await runCli(['user:create', '--email', 'soak@example.test', '--name', 'Soak'], { ...env, LATCHKEY_PASSWORD: `soak-${Date.now()}` }, () => {}, (l) => out.push(l));
 await runCli(['token:create', '--email', 'soak@example.test', '--name', 'soak token'], env, (l) => out.push(l), (l) => out.push(l));
 const token = out.at(-1)!;
 const output: string[] = [];

@@ -29,7 +29,7 @@ beforeAll(async () => {
   const password = `load-pw-${Math.random().toString(36).slice(2)}`;
   ledger.add('password', password);
   const out: string[] = [];
-  expect(await runCli(['user:create', '--email', 'load@example.test', '--name', 'Load', '--password', password], env, () => {}, (l) => out.push(l))).toBe(0);
+  expect(await runCli(['user:create', '--email', 'load@example.test', '--name', 'Load'], { ...env, LATCHKEY_PASSWORD: password }, () => {}, (l) => out.push(l))).toBe(0);
   expect(await runCli(['token:create', '--email', 'load@example.test', '--name', 'load token'], env, (l) => out.push(l), (l) => out.push(l))).toBe(0);
   token = out.at(-1)!;
   ledger.add('token', token);
