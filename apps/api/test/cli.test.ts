@@ -457,3 +457,60 @@ describe('as a child process', () => {
     }
   });
 });
+
+describe('token:check-format, token:usage, audit:list and --allowed-ips', () => {
+  it('token:check-format exits 0 for a well-formed token and 1 for anything else, without a database', async () => {
+    const { generateApiToken } = await import('@latchkey/lib');
+    const good = generateApiToken();
+    const noDb = { DATABASE_URL: path.join(dir, 'never-created', 'x.db') };
+    expect(await cliWith(noDb, 'token:check-format', good)).toEqual({ code: 0, out: [expect.stringMatching(/^well-formed/)], err: [] });
+    const badChecksum = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
+    for (const bad of [badChecksum, 'api_short', 'hello']) {
+      const result = await cliWith(noDb, 'token:check-format', bad);
+      expect(result.code, bad).toBe(1);
+      expect(result.err).toEqual([expect.stringMatching(/^latchkey: not a well-formed Latchkey token/)]);
+    }
+    expect((await cliWith(noDb, 'token:check-format')).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'never-created'))).toBe(false);
+  });
+
+  it('token:create --allowed-ips keeps the addresses, and refuses a bad one naming it', async () => {
+    expect((await createUserCli('ips@example.com', 'Ips', 'correct horse battery')).code).toBe(0);
+    const made = await cli('token:create', '--email', 'ips@example.com', '--name', 'office only', '--allowed-ips', '10.0.0.0/8, 192.168.1.7');
+    expect(made.code).toBe(0);
+    const bad = await cli('token:create', '--email', 'ips@example.com', '--name', 'bad range', '--allowed-ips', '10.0.0.0/33');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual([expect.stringContaining('10.0.0.0/33')]);
+  });
+
+  it('token:usage prints the totals and one row per day, and audit:list the events newest first', async () => {
+    expect((await createUserCli('usage@example.com', 'Usage', 'correct horse battery')).code).toBe(0);
+    expect((await cli('token:create', '--email', 'usage@example.com', '--name', 'counted')).code).toBe(0);
+    const usage = await cli('token:usage', '--email', 'usage@example.com', '--name', 'counted', '--days', '3');
+    expect(usage.code).toBe(0);
+    expect(usage.out[0]).toBe('counted: 0 requests, 0 failed, in 3 days');
+    expect(usage.out[1]).toBe('DAY\tREQUESTS\tFAILED');
+    expect(usage.out.length).toBeGreaterThanOrEqual(5);
+
+    const audit = await cli('audit:list', '--email', 'usage@example.com', '--type', 'token.created', '--limit', '5');
+    expect(audit.code).toBe(0);
+    expect(audit.out[0]).toBe('TIME\tTYPE\tACTOR\tTOKEN\tIP');
+    expect(audit.out.slice(1)).toEqual([expect.stringMatching(/\ttoken\.created\tcli/)]);
+  });
+
+  it('refuses bad --days, --limit and names with one line each', async () => {
+    expect((await createUserCli('bad-opts@example.com', 'Bad', 'correct horse battery')).code).toBe(0);
+    for (const argv of [
+      ['token:usage', '--email', 'bad-opts@example.com', '--name', 'x', '--days', '0'],
+      ['token:usage', '--email', 'bad-opts@example.com', '--name', 'x', '--days', 'week'],
+      ['token:usage', '--email', 'bad-opts@example.com', '--name', 'nothing by this name'],
+      ['audit:list', '--email', 'bad-opts@example.com', '--limit', '101'],
+      ['audit:list', '--email', 'bad-opts@example.com', '--type', 'no.such.type'],
+    ]) {
+      const result = await cli(...argv);
+      expect(result.code, argv.join(' ')).toBe(1);
+      expect(result.err, argv.join(' ')).toHaveLength(1);
+      expect(result.out).toEqual([]);
+    }
+  });
+});

@@ -10,13 +10,18 @@ import {
   enableUser,
   EXPIRES_IN_VALUES,
   getApiTokens,
+  getApiTokenUsage,
+  getAuditEvents,
   getTeamBySlug,
   getUserByEmail,
   migrateToLatest,
   OPERATOR,
+  isWellFormedApiToken,
   revokeApiTokenByToken,
   systemClock,
   ZTeamRole,
+  type AuditEventType,
+  type Db,
   type TeamRole,
 } from '@latchkey/lib';
 import type { CommandContext } from './run-cli';
@@ -26,6 +31,24 @@ const ROLES = ZTeamRole.options.join('|');
 const EXPIRY_HELP = `how long the token lives: ${EXPIRES_IN_VALUES.join(', ')} (omitted: NEVER, or the longest a limit allows)`;
 const SCOPES_HELP = `comma-separated scopes from ${BUILTIN_SCOPES.join(', ')} (omitted: all of them)`;
 const TEAM_HELP = 'a team slug: make or list the team\'s tokens (the user must be its ADMIN)';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** What the command line does is recorded as the command line's, whoever's token it makes. */
+const CLI_AUDIT = { actor: { kind: 'cli' as const, id: null, name: null } };
+
+/** A whole number option, or one line saying what it must be. */
+function wholeNumber(option: string, text: string, min: number, max: number): number {
+  if (!/^\d{1,6}$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+    throw new Error(`${option} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** The user, and the team when `--team` names one: whose tokens or events a command reads. */
+async function ownerOf(db: Db, email: string, team: string | undefined) {
+  const user = await getUserByEmail({ db, email });
+  const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
+  return { userId: user.id, teamId };
+}
 
 export function addCommands(program: Command, { out, withDb, readPassword }: CommandContext): void {
   program
@@ -115,12 +138,14 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     .requiredOption('--name <name>', 'what the token is for, 3 to 100 characters')
     .option('--expires-in <expiry>', EXPIRY_HELP)
     .option('--scopes <scopes>', SCOPES_HELP)
-    .action(({ email, team, name, expiresIn, scopes }) =>
+    .option('--allowed-ips <list>', 'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)')
+    .action(({ email, team, name, expiresIn, scopes, allowedIps }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
         const scopeList = scopes?.split(',').map((scope) => scope.trim()).filter(Boolean);
-        const created = await createApiToken({ db, clock, userId: user.id, teamId, name, expiresIn, scopes: scopeList });
+        const ips = allowedIps?.split(',').map((ip) => ip.trim()).filter(Boolean);
+        const created = await createApiToken({ db, clock, userId: user.id, teamId, name, expiresIn, scopes: scopeList, allowedIps: ips, audit: CLI_AUDIT });
         out(created.token);
       }),
     );
@@ -155,6 +180,63 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
       return withDb(async (db) => {
         const revoked = await revokeApiTokenByToken({ db, token });
         out(`revoked token ${revoked.id} (${revoked.name})`);
+      });
+    });
+
+  program
+    .command('token:check-format')
+    .description('say whether a string is a well-formed Latchkey token (shape and checksum); no database needed')
+    .argument('[token]', 'the string to check')
+    .action((token) => {
+      if (token === undefined || !isWellFormedApiToken(token.trim())) {
+        throw new Error('not a well-formed Latchkey token (api_ and 36 letters and digits whose last 6 are the checksum)');
+      }
+      out('well-formed: the shape and the checksum match (whether it was issued, only its server knows)');
+    });
+
+  program
+    .command('token:usage')
+    .description('requests and failures of one token per day (per hour for --days 1 or 2), with its recent addresses')
+    .requiredOption('--email <email>', 'the user who owns the token (or, with --team, a member of its team)')
+    .option('--team <slug>', 'the team whose token it is')
+    .requiredOption('--name <name>', 'the token\'s name')
+    .option('--days <days>', 'how many days back, 1 to 366', '7')
+    .action(({ email, team, name, days }) => {
+      const span = wholeNumber('--days', days, 1, 366);
+      return withDb(async (db) => {
+        const owner = await ownerOf(db, email, team);
+        const { tokens } = await getApiTokens({ db, clock, ...owner });
+        const matches = tokens.filter((t) => t.name === name.trim());
+        if (matches.length === 0) throw new Error(`no token named "${name.trim()}" for ${team ?? email}`);
+        if (matches.length > 1) throw new Error(`${matches.length} tokens are named "${name.trim()}"; rename one in the UI first`);
+        const to = new Date(clock.now());
+        const granularity = span <= 2 ? 'hour' : 'day';
+        const usage = await getApiTokenUsage({ db, clock, ...owner, id: matches[0]!.id, from: new Date(to.getTime() - span * DAY_MS), to, granularity });
+        out(`${name.trim()}: ${usage.total.requests} requests, ${usage.total.failed} failed, in ${span} day${span === 1 ? '' : 's'}`);
+        out([granularity === 'hour' ? 'HOUR' : 'DAY', 'REQUESTS', 'FAILED'].join('\t'));
+        for (const b of usage.buckets) out([b.start.toISOString(), b.requests, b.failed].join('\t'));
+        for (const ip of usage.recentIps) out(`recent: ${ip.ip} at ${ip.lastSeenAt.toISOString()} (${ip.userAgent ?? 'no user agent'})`);
+      });
+    });
+
+  program
+    .command('audit:list')
+    .description('the audit log of a user, or of a team (the user must be its ADMIN), newest first, tab-separated')
+    .requiredOption('--email <email>', 'the user')
+    .option('--team <slug>', 'the team whose log to read')
+    .option('--type <type>', 'only events of this type, e.g. token.created')
+    .option('--limit <limit>', 'how many events, 1 to 100', '50')
+    .action(({ email, team, type, limit }) => {
+      const count = wholeNumber('--limit', limit, 1, 100);
+      return withDb(async (db) => {
+        const owner = await ownerOf(db, email, team);
+        const { events } = await getAuditEvents({ db, ...owner, type: type as AuditEventType | undefined, limit: count });
+        if (events.length === 0) return out('no events');
+        out(['TIME', 'TYPE', 'ACTOR', 'TOKEN', 'IP'].join('\t'));
+        for (const e of events) {
+          const actor = e.actor.name ? `${e.actor.kind}:${e.actor.name}` : e.actor.kind;
+          out([e.createdAt.toISOString(), e.type, actor, e.tokenId ?? '-', e.ip ?? '-'].join('\t'));
+        }
       });
     });
 }
