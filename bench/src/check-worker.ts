@@ -191,7 +191,7 @@ async function reference(seconds: number): Promise<CheckWorkerOutput['reference'
     n += 1000;
   }
   const sha256PerSecond = n / ((performance.now() - started) / 1000);
-  const nothing = async (x: number) => x;
+  const nothing = (x: number) => Promise.resolve(x);
   n = 0;
   started = performance.now();
   while (performance.now() - started < seconds * 500) {

@@ -79,7 +79,7 @@ export async function startServer({ databaseUrl, profile, label, env = {} }: { d
   return {
     url,
     pid: child.pid!,
-    memory: () => residentSet(child.pid!),
+    memory: () => residentSet(child.pid),
     async stop() {
       if (child.exitCode !== null) return;
       // SIGTERM: the server's own graceful shutdown (and, with --cpu-prof, the profile is written).

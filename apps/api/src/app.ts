@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps) {
     router: appRouter,
     createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
     onError({ error, req }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') (req as express.Request).log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR') req.log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
     },
     maxBatchSize: 20,
   });

@@ -38,9 +38,8 @@ async function redisStore(keyPrefix: string, clock: () => Clock, url = TEST_REDI
 }
 
 async function serverOnRedis(keyPrefix: string, options: StartServerOptions = {}) {
-  let server: TestServer | undefined;
-  const store = await redisStore(keyPrefix, () => server!.clock);
-  server = await startServer({ ...options, rateLimitStore: store });
+  const store = await redisStore(keyPrefix, () => server.clock);
+  const server = await startServer({ ...options, rateLimitStore: store });
   servers.push(server);
   return server;
 }
@@ -141,9 +140,8 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
 });
 
 it('answers /api/health 200 degraded, and keeps answering requests, while Redis cannot be reached', async () => {
-  let server: TestServer | undefined;
-  const store = await redisStore('unused:', () => server!.clock, `redis://127.0.0.1:${await freePort()}`);
-  server = await startServer({ rateLimitStore: store, rateLimits: { ownerPerMinute: 2 } });
+  const store = await redisStore('unused:', () => server.clock, `redis://127.0.0.1:${await freePort()}`);
+  const server = await startServer({ rateLimitStore: store, rateLimits: { ownerPerMinute: 2 } });
   servers.push(server);
   const health = await server.api('GET', '/api/health');
   expect(health.status).toBe(200);

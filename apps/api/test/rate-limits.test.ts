@@ -230,9 +230,8 @@ describe('with an asynchronous counter store (a shared one, such as Redis)', () 
 
   /** A server whose counters live in an asynchronous store that reads the server's clock. */
   async function serverWithAsyncStore(rateLimits: StartServerOptions['rateLimits']) {
-    let server: TestServer | undefined;
-    const store = asyncStore({ now: () => server!.clock.now() });
-    server = await serverWith({ rateLimits, rateLimitStore: store });
+    const store = asyncStore({ now: () => server.clock.now() });
+    const server = await serverWith({ rateLimits, rateLimitStore: store });
     return { server, store };
   }
 

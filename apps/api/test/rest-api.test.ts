@@ -445,7 +445,7 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
         continue;
       }
       expect(src).toMatch(/^\/api\/docs\//);
-      const asset = await server.request(src!);
+      const asset = await server.request(src);
       expect(asset.status, src).toBe(200);
       expect(asset.headers.get('content-type')).toMatch(/javascript/);
     }

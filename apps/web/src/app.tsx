@@ -9,9 +9,9 @@ import { createQueryClient, createTrpcClient, errorMessage, TRPCProvider, useTRP
 export function App() {
   const [trpcClient] = useState(createTrpcClient);
   const [queryClient] = useState(() =>
-    createQueryClient(() => {
+    createQueryClient((client) => {
       // Ask again who is signed in; a null answer shows the sign-in page.
-      void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
+      void client.invalidateQueries({ queryKey: [['auth', 'me']] });
     }),
   );
   return (

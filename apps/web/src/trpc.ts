@@ -45,17 +45,18 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong. Try again.';
 }
 
-export function createQueryClient(onUnauthorized: () => void) {
-  return new QueryClient({
+/** `onUnauthorized` is handed the client it was made for. */
+export function createQueryClient(onUnauthorized: (queryClient: QueryClient) => void) {
+  const queryClient: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onError(error) {
         // A session that ended elsewhere (signed out in another tab, expired): back to sign-in.
-        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized();
+        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized(queryClient);
       },
     }),
     mutationCache: new MutationCache({
       onError(error) {
-        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized();
+        if (errorCode(error) === 'UNAUTHORIZED') onUnauthorized(queryClient);
       },
     }),
     defaultOptions: {
@@ -70,4 +71,5 @@ export function createQueryClient(onUnauthorized: () => void) {
       },
     },
   });
+  return queryClient;
 }

@@ -103,9 +103,9 @@ export function watchDatabaseCalls(db?: Db): { calls: DatabaseCall[]; stop(): vo
   for (const method of ['get', 'all', 'run', 'iterate']) {
     wrap(statementPrototype, method, `sqlite.statement.${method}`, (self) => (self as { source: string }).source);
   }
-  wrap(pg.Client.prototype as unknown as Record<string, any>, 'query', 'pg.query', (_self, args) => args[0]);
+  wrap(pg.Client.prototype, 'query', 'pg.query', (_self, args) => args[0]);
   if (db) {
-    wrap(db.getExecutor() as unknown as Record<string, any>, 'executeQuery', 'kysely', (_self, args) => (args[0] as { sql: string }).sql);
+    wrap(db.getExecutor(), 'executeQuery', 'kysely', (_self, args) => (args[0] as { sql: string }).sql);
   }
 
   return {

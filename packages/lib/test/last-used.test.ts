@@ -144,7 +144,6 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
 
   it('with a flush every 30 s, the stored lastUsedAt is never more than 60 s behind the last use', async () => {
     const { db, clock, created, tracker } = await setup();
-    let lastUse = 0;
     let lastFlush = START;
     // A use every 7 s for 5 minutes, the tracker flushing every 30 s as its timer would.
     for (let t = START; t <= START + 5 * 60_000; t += 7_000) {
@@ -154,7 +153,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
         lastFlush = t;
       }
       await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
-      lastUse = t;
+      const lastUse = t;
       const stored = await storedLastUsed(db, created.id);
       if (t - START >= LAST_USED_ACCURACY_MS) {
         expect(stored).not.toBeNull();

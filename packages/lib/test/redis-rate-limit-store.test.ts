@@ -52,7 +52,7 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     const c = await connected({ keyPrefix });
     expect([a.store.status, b.store.status, c.store.status]).toEqual(['up', 'up', 'up']);
     const resetAt = windowEnd(T, MINUTE);
-    const counts = await Promise.all(Array.from({ length: 600 }, (_, i) => [a, b, c][i % 3]!.store.increment('api-owner:user:1', resetAt)));
+    const counts = await Promise.all(Array.from({ length: 600 }, (_, i) => Promise.resolve([a, b, c][i % 3]!.store.increment('api-owner:user:1', resetAt))));
     // Atomic: the counts handed out are 1…600, each exactly once.
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(await a.store.get('api-owner:user:1', resetAt)).toBe(600);
@@ -64,7 +64,7 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     const clock = new ManualClock(T);
     const limiters = await Promise.all([1, 2, 3].map(async () => new RateLimiter((await connected({ keyPrefix, clock })).store, clock)));
     const rule: RateLimitRule = { name: 'api-owner', limit: 100, windowMs: MINUTE };
-    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => limiters[i % 3]!.hit(rule, 'team:7')));
+    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => Promise.resolve(limiters[i % 3]!.hit(rule, 'team:7'))));
     expect(results.filter((r) => r.allowed)).toHaveLength(100);
     expect(results.every((r) => r.limit === 100 && r.resetAt === windowEnd(T, MINUTE))).toBe(true);
     expect(Math.min(...results.map((r) => r.remaining))).toBe(0);
@@ -203,7 +203,7 @@ describeWhenAvailable('RedisRateLimitStore when its Redis stops', [redisServerUn
     try {
       const started = Date.now();
       // The first hit waits for the command timeout (50 ms), the others not at all.
-      const counts = await Promise.all(Array.from({ length: 50 }, () => store.increment('slow', resetAt)));
+      const counts = await Promise.all(Array.from({ length: 50 }, () => Promise.resolve(store.increment('slow', resetAt))));
       expect(Date.now() - started).toBeLessThan(1_000);
       expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
       expect(store.reachable()).toBe(false);

@@ -28,7 +28,7 @@ async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]
 async function everyStoredValue(db: Db, kind: 'sqlite' | 'postgres'): Promise<Array<{ where: string; text: string }>> {
   const values: Array<{ where: string; text: string }> = [];
   for (const table of await tableNames(db, kind)) {
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
+    const { rows } = await sql<Record<string, string | number | bigint | boolean | Buffer | null>>`select * from ${sql.table(table)}`.execute(db);
     for (const [i, row] of rows.entries()) {
       for (const [column, value] of Object.entries(row)) {
         if (value === null || value === undefined) continue;

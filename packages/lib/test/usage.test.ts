@@ -113,7 +113,7 @@ describeEachDatabase('token usage', (getDatabase) => {
       ['from', { from: new Date(START - 367 * DAY_MS), to: new Date(START), granularity: 'day' }],
     ];
     for (const [field, range] of cases) {
-      const error = await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: token.id, ...range } as never), 'INVALID_REQUEST');
+      const error = await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: token.id, ...range }), 'INVALID_REQUEST');
       expect(error.issues?.[0]?.path).toBe(field);
     }
     await getApiTokenUsage({ db, clock, userId: user.id, id: token.id, from: new Date(START - 31 * DAY_MS), to: new Date(START) });

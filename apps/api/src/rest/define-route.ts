@@ -42,7 +42,7 @@ export type RouteInput<A extends RouteAccess, P, Q, B> = {
   : {
       token: VerifiedApiToken;
       /** The calling token as the actor of an audit event, with the client's address and user agent. */
-      audit(): AuditContext;
+      audit: () => AuditContext;
     });
 
 /** What a handler returns: one of the route's statuses with a body of its schema's input type. */

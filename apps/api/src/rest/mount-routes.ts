@@ -28,7 +28,7 @@ function handlerOf(route: RestRoute, deps: RestDeps): RequestHandler {
       res,
       token: req.apiToken,
       audit: () => auditOf(req),
-    } as Parameters<RestRoute['handle']>[0]);
+    });
     const schema = route.responses[reply.status]?.schema;
     res.status(reply.status);
     if (schema && 'body' in reply) res.json(schema.parse(reply.body));

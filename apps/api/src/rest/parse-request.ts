@@ -33,7 +33,7 @@ const WHOLE_NUMBER = /^\d{1,20}$/;
  */
 export function parseTextFields<S extends z.ZodObject>(schema: S, raw: Record<string, unknown>): z.output<S> {
   const values: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.core.$ZodType>)) {
+  for (const [key, field] of Object.entries<z.core.$ZodType>(schema.shape)) {
     const value = raw[key];
     if (Array.isArray(value)) {
       throw new AppError(AppErrorCode.INVALID_REQUEST, {

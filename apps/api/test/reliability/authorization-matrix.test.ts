@@ -330,7 +330,7 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
     procedure: string;
     type: 'query' | 'mutation';
     public?: boolean;
-    input(call: TrpcCall): Promise<unknown>;
+    input(call: TrpcCall): unknown;
     /** The status of a signed-in caller (signed-out callers get 401 unless the procedure is public). */
     allowed(call: TrpcCall): number;
     check?(call: TrpcCall, result: TrpcResult, before: Snapshot, after: Snapshot, where: string): void;
@@ -357,19 +357,19 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
       procedure: 'auth.signUp',
       type: 'mutation',
       public: true,
-      input: async () => {
+      input: () => {
         const password = `pw-${randomBytes(9).toString('base64url')}`;
         ledger.add('password', password);
         return { name: 'New Person', email: `${unique('signup')}@example.test`, password };
       },
       allowed: () => 200,
     },
-    { procedure: 'auth.signIn', type: 'mutation', public: true, input: async () => ({ email: signInUser.email, password: signInUser.password }), allowed: () => 200 },
+    { procedure: 'auth.signIn', type: 'mutation', public: true, input: () => ({ email: signInUser.email, password: signInUser.password }), allowed: () => 200 },
     {
       procedure: 'auth.signOut',
       type: 'mutation',
       public: true,
-      input: async () => undefined,
+      input: () => undefined,
       allowed: () => 200,
       check: (c, _r, before, after, where) => {
         const sessions = diffTable('sessions', before, after);
@@ -381,29 +381,29 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
       procedure: 'auth.me',
       type: 'query',
       public: true,
-      input: async () => undefined,
+      input: () => undefined,
       allowed: () => 200,
       check: (c, r, _b, _a, where) => expect(r.data?.user?.id ?? null, where).toBe(c.user?.id ?? null),
     },
-    { procedure: 'team.create', type: 'mutation', input: async () => ({ name: 'A Team', slug: unique('t').toLowerCase() }), allowed: () => 200 },
+    { procedure: 'team.create', type: 'mutation', input: () => ({ name: 'A Team', slug: unique('t').toLowerCase() }), allowed: () => 200 },
     {
       procedure: 'team.getMany',
       type: 'query',
-      input: async () => undefined,
+      input: () => undefined,
       allowed: () => 200,
       check: (c, r, before, _a, where) => {
         const mine = before.team_members.filter((m) => Number(m.user_id) === c.user!.id).map((m) => Number(m.team_id)).sort();
         expect(r.data.map((t: { id: number }) => t.id).sort(), where).toEqual(mine);
       },
     },
-    { procedure: 'team.members.getMany', type: 'query', input: async () => ({ teamId: team.id }), allowed: teamMembersOnly },
+    { procedure: 'team.members.getMany', type: 'query', input: () => ({ teamId: team.id }), allowed: teamMembersOnly },
     { procedure: 'team.members.add', type: 'mutation', input: async () => ({ teamId: team.id, email: (await world.person('invitee')).email, role: 'MEMBER' }), allowed: teamAdminOnly },
     { procedure: 'team.members.updateRole', type: 'mutation', input: async () => ({ teamId: team.id, userId: (await freshMember()).id, role: 'MANAGER' }), allowed: teamAdminOnly },
     { procedure: 'team.members.remove', type: 'mutation', input: async () => ({ teamId: team.id, userId: (await freshMember()).id }), allowed: teamAdminOnly },
     {
       procedure: 'apiToken.create',
       type: 'mutation',
-      input: async (c) => ({ teamId: personalOrTeam(c), name: unique('trpc-made') }),
+      input: (c) => ({ teamId: personalOrTeam(c), name: unique('trpc-made') }),
       allowed: (c) => (c.caller === 'personal owner' || c.caller === 'another user' ? 200 : teamAdminOnly(c)),
       check: (c, r, before, after, where) => {
         if (r.status !== 200) return;
@@ -415,7 +415,7 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
     {
       procedure: 'apiToken.getMany',
       type: 'query',
-      input: async (c) => ({ teamId: personalOrTeam(c) }),
+      input: (c) => ({ teamId: personalOrTeam(c) }),
       allowed: (c) => (c.caller === 'personal owner' || c.caller === 'another user' ? 200 : teamAdminOnly(c)),
       check: (c, r, before, _a, where) => {
         if (r.status !== 200) return;

@@ -98,10 +98,10 @@ const pathMutation = fc.constantFrom<(p: string) => string>(
   (p) => p.replace('/api', '/api/%2e%2e/api'),
   (p) => p.replace('/api', '/%2E%2E/%2e%2e/api'),
   (p) => `/..${p}`,
-  (p) => `/../../../../etc/passwd`,
-  (p) => `/%2e%2e/%2e%2e/etc/passwd`,
-  (p) => `/assets/..%2f..%2f..%2fetc%2fpasswd`,
-  (p) => `/assets/%2e%2e/%2e%2e/package.json`,
+  (_p) => `/../../../../etc/passwd`,
+  (_p) => `/%2e%2e/%2e%2e/etc/passwd`,
+  (_p) => `/assets/..%2f..%2f..%2fetc%2fpasswd`,
+  (_p) => `/assets/%2e%2e/%2e%2e/package.json`,
   (p) => p.replace(/\//g, '//'),
   (p) => p.replace(/\//g, '\\'),
   (p) => p.toUpperCase(),
@@ -122,7 +122,7 @@ const pathMutation = fc.constantFrom<(p: string) => string>(
   (p) => `${p}?${'x'.repeat(20_000)}`,
   (p) => `${p}#fragment`,
   (p) => `http://127.0.0.1${p}`,
-  (p) => `*`,
+  (_p) => `*`,
 );
 
 const idLike = fc.constantFrom('0', '-1', '1e3', '00012', '1.5', '0x10', '9999999999999999999', '99999999999999999999999999', 'SELF', 'Self', '%73elf', 'self%00', 'self%20', '%20self', 'null', 'undefined', 'NaN', 'Infinity', '[1]', '%5B1%5D', '{}', '__proto__', 'constructor', 'prototype', '%E0%A4%A', '%00', '%', '..', '%2e%2e', latin1('١٢'), '１');

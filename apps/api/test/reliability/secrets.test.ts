@@ -76,7 +76,7 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
   expect(withTokenAsRequestId.headers.get('x-request-id')).not.toBe(successor);
   expect((await rest(baseUrl, 'GET', '/api/health', { headers: { 'x-request-id': 'trace-42.a_b' } })).headers.get('x-request-id')).toBe('trace-42.a_b');
   expect((await rest(baseUrl, 'GET', '/api/v1/me', { headers: { cookie: `token=${successor}`, 'x-api-key': token } })).status).toBe(401);
-  expect((await trpc(baseUrl, 'query', 'apiToken.getMany', { teamId: null, token: successor } as unknown, { sessionId })).status).toBe(200);
+  expect((await trpc(baseUrl, 'query', 'apiToken.getMany', { teamId: null, token: successor }, { sessionId })).status).toBe(200);
 
   const deleted = await rest(baseUrl, 'DELETE', '/api/v1/tokens/self', { token: successor });
   expect(deleted.status).toBe(204);
@@ -152,7 +152,7 @@ describe('secrets, the real server in a child process logging at trace level', (
     await database?.drop();
   });
 
-  it('printed a log line for every request, and no secret in any of them', async () => {
+  it('printed a log line for every request, and no secret in any of them', () => {
     const log = output.join('');
     expect(log.split('\n').filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(25);
     expect(log).toContain('"msg":"stopped"');

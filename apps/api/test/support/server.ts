@@ -145,7 +145,7 @@ export async function startServer(options: StartServerOptions = {}) {
       const headers = new Headers(init?.headers);
       if (jar.session) headers.set('cookie', `${SESSION_COOKIE}=${jar.session}`);
       if (origin !== null) headers.set('origin', origin);
-      const response = await request(String(input), { ...init, headers });
+      const response = await request(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, { ...init, headers });
       for (const cookie of response.headers.getSetCookie()) {
         const match = /^latchkey_session=([^;]*)/.exec(cookie);
         if (!match) continue;

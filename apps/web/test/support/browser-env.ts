@@ -78,7 +78,7 @@ async function startEnv(): Promise<RunningEnv> {
   } catch (error) {
     server.close();
     await database.drop();
-    throw new Error(`Chromium at ${CHROMIUM_PATH} did not start: ${(error as Error).message}`);
+    throw new Error(`Chromium at ${CHROMIUM_PATH} did not start: ${(error as Error).message}`, { cause: error });
   }
 
   const contexts = new Set<BrowserContext>();

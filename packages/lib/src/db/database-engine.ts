@@ -66,7 +66,7 @@ export function engineOf(db: Kysely<Schema>): DatabaseEngine | undefined {
   return adapter instanceof EngineSqliteAdapter || adapter instanceof EnginePostgresAdapter ? adapter.engine : undefined;
 }
 
-export function isPostgres(db: Kysely<Schema>): boolean {
+export function isPostgres<DB>(db: Kysely<DB>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 

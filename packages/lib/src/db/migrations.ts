@@ -10,7 +10,7 @@ function migrations(postgres: boolean): Record<string, Migration> {
 
   return {
     '0001_initial': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('users')
           .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
@@ -73,7 +73,7 @@ function migrations(postgres: boolean): Record<string, Migration> {
       },
     },
     '0002_revocation_log': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         // Recent invalidations, read by the other processes on the database to drop what they cache.
         // The time is the database's own, so every process reads one clock; old rows are purged.
         const dbNow = postgres
@@ -91,7 +91,7 @@ function migrations(postgres: boolean): Record<string, Migration> {
       },
     },
     '0003_usage_and_audit': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         // No foreign keys to tokens or users: an event must outlive the token it tells of, and a
         // usage flush that races a token's deletion must not fail its whole batch.
         await db.schema
@@ -155,7 +155,7 @@ function migrations(postgres: boolean): Record<string, Migration> {
       },
     },
     '0004_policies_and_allowed_ips': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         // Normalised addresses and CIDR ranges as a JSON array; '[]' is any address.
         await db.schema.alterTable('api_tokens').addColumn('allowed_ips', 'text', (c) => c.notNull().defaultTo('[]')).execute();
         // When a refusal from another address was last recorded, so that it is at most once a minute.
@@ -168,11 +168,11 @@ function migrations(postgres: boolean): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   const all = migrations(isPostgres(db));
-  const provider: MigrationProvider = { getMigrations: async () => all };
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
   const migrator = new Migrator({ db, provider, migrationTableName: 'latchkey_migrations', migrationLockTableName: 'latchkey_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

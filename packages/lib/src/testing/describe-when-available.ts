@@ -6,7 +6,7 @@ export type AvailabilityCheck = () => Promise<string | null>;
 
 export type AvailableSuite = {
   /** `beforeAll` that runs only when everything needed is there (the suite is skipped otherwise). */
-  setup(fn: () => Promise<void> | void, timeoutMs?: number): void;
+  setup: (fn: () => Promise<void> | void, timeoutMs?: number) => void;
 };
 
 export function describeWhenAvailable(name: string, checks: AvailabilityCheck[], suite: (available: AvailableSuite) => void): void {

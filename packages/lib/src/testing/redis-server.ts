@@ -75,8 +75,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     });
     child = process_;
     running.add(process_);
-    process_.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    process_.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    process_.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    process_.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     exited = new Promise((resolve) => {
       process_.once('exit', () => {
         running.delete(process_);
@@ -93,7 +93,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       } catch (error) {
         if (Date.now() > deadline) {
           process_.kill('SIGKILL');
-          throw new Error(`redis-server on port ${port} did not answer within 10 s: ${(error as Error).message}`);
+          throw new Error(`redis-server on port ${port} did not answer within 10 s: ${(error as Error).message}`, { cause: error });
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -48,7 +48,7 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
         const secrets = await assertNoSecretsInAuditEvents(db).then(() => null, (error: unknown) => error);
         await db.destroy();
         fs.rmSync(dir, { recursive: true, force: true });
-        if (secrets) throw secrets instanceof Error ? secrets : new Error(String(secrets));
+        if (secrets) throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
       },
     };
   }
@@ -73,7 +73,7 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
-      if (secrets) throw secrets instanceof Error ? secrets : new Error(String(secrets));
+      if (secrets) throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
     },
   };
 }

@@ -80,7 +80,7 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
     if (ipaddr.isValid(clientIp)) {
       const address = unmapped(ipaddr.parse(clientIp));
       const ranges = address.kind() === 'ipv4' ? v4 : v6;
-      allowed = ranges.some((range) => address.match(range as [typeof address, number]));
+      allowed = ranges.some((range) => address.match(range));
     }
     if (seen.size >= 64) seen.clear();
     seen.set(clientIp, allowed);

@@ -15,7 +15,6 @@ import {
   ZRestTokenMetadata,
   type VerifiedApiToken,
 } from '@latchkey/lib';
-import { restAuditContext } from '../audit-context';
 import { defineRoute } from '../define-route';
 
 /** `:id` as a number; `self` is the token making the request. */

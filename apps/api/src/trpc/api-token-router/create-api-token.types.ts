@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { ZCreateApiTokenInput, ZCreatedApiToken, ZTeamId } from '@latchkey/lib';
 
 export const ZCreateApiTokenRequest = ZCreateApiTokenInput.extend({ teamId: ZTeamId });

@@ -56,8 +56,8 @@ export async function startChildServer(options: StartChildServerOptions): Promis
   Object.assign(env, { DATABASE_URL: options.databaseUrl, PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, options.env);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  child.stdout!.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       running.delete(child);

@@ -160,7 +160,7 @@ function verify(
   return cached.accepted;
 }
 
-const ANY_ADDRESS = Object.freeze({ allowedIps: Object.freeze([]) as readonly string[], isAllowedIp: allowedIpMatcher([]) });
+const ANY_ADDRESS = Object.freeze({ allowedIps: Object.freeze([]), isAllowedIp: allowedIpMatcher([]) });
 
 function allowedIpsOf(stored: string): { allowedIps: readonly string[]; isAllowedIp: AllowedIpMatcher } {
   // Most tokens have no address limit: no parse, one shared matcher.

@@ -1,7 +1,6 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas';
-import type { ExpiresIn } from '../../universal/expires-in';
 import { BUILTIN_SCOPES } from '../../universal/scopes';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
@@ -19,7 +18,8 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
   clock: Clock;
   name: string;
-  expiresIn?: ExpiresIn | string;
+  /** One of the `ExpiresIn` names, or other text that is refused when it is checked. */
+  expiresIn?: string;
   scopes?: readonly string[];
   /** Every scope this deployment knows; a token may hold only these. Defaults to the built-in ones. */
   allowedScopes?: readonly string[];

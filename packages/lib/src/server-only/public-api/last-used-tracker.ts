@@ -155,7 +155,7 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const lastUsed = [...batch.lastUsed];
     for (let i = 0; i < lastUsed.length; i += CHUNK) {
-      const chunk = lastUsed.slice(i, i + CHUNK) as Array<[number, number]>;
+      const chunk = lastUsed.slice(i, i + CHUNK);
       await trx
         .updateTable('api_tokens')
         .set((eb) => {

@@ -56,7 +56,7 @@ export function ownerOfRow(row: { user_id: number | null; team_id: number | null
 }
 
 /** Narrows a query on `api_tokens` to one owner's rows. */
-export function whereOwner<Q extends { where: (...args: any[]) => Q }>(query: Q, owner: TokenOwner): Q {
+export function whereOwner<Q extends { where(lhs: 'api_tokens.user_id' | 'api_tokens.team_id', op: '=', rhs: number): Q }>(query: Q, owner: TokenOwner): Q {
   return owner.kind === 'user' ? query.where('api_tokens.user_id', '=', owner.userId) : query.where('api_tokens.team_id', '=', owner.teamId);
 }
 

@@ -119,11 +119,12 @@ export class RedisRateLimitStore implements RateLimitStore {
     );
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     clearInterval(this.probe);
     this.probe = undefined;
     this.client.disconnect();
+    return Promise.resolve();
   }
 
   /**
@@ -147,11 +148,11 @@ export class RedisRateLimitStore implements RateLimitStore {
           clearTimeout(timer);
           resolve(value);
         },
-        (error: unknown) => {
+        (error: Error) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(error as Error);
+          reject(error);
         },
       );
     });
