@@ -27,7 +27,9 @@ for (const arg of args) {
   }
 }
 if (args.has('--help')) {
-  console.log('pnpm bench [--quick] [--profile] [--no-write]\n  --quick     under a minute, smaller sizes (100k tokens instead of 1M)\n  --profile   run the servers and the check worker with --cpu-prof and summarise the profiles\n  --no-write  do not touch BENCHMARKS.md');
+  console.log(
+    'pnpm bench [--quick] [--profile] [--no-write]\n  --quick     under a minute, smaller sizes (100k tokens instead of 1M)\n  --profile   run the servers and the check worker with --cpu-prof and summarise the profiles\n  --no-write  do not touch BENCHMARKS.md',
+  );
   process.exit(0);
 }
 
@@ -42,26 +44,49 @@ const FULL_CACHE_MEMORY_LIMIT = 300 * 1024 * 1024;
 const plan = quick
   ? {
       http: { pairs: 5, seconds: 1, warmupSeconds: 0.75, connections: 10 },
-      check: { smallTokens: 1000, largeTokens: 100_000, active: [1000], rounds: 3, secondsPerRun: 0.5, warmupSeconds: 0.3, malformedSeconds: 0.8, fullCacheEntries: 100_000 },
+      check: {
+        smallTokens: 1000,
+        largeTokens: 100_000,
+        active: [1000],
+        rounds: 3,
+        secondsPerRun: 0.5,
+        warmupSeconds: 0.3,
+        malformedSeconds: 0.8,
+        fullCacheEntries: 100_000,
+      },
       create: { pairs: 2, secondsPerRun: 0.4 },
       list: { requests: 40, warmup: 5 },
       httpLarge: null,
     }
   : {
       http: { pairs: 15, seconds: 3, warmupSeconds: 3, connections: 10 },
-      check: { smallTokens: 1000, largeTokens: 1_000_000, active: [1000, 10_000], rounds: 7, secondsPerRun: 2, warmupSeconds: 1, malformedSeconds: 4, fullCacheEntries: 100_000 },
+      check: {
+        smallTokens: 1000,
+        largeTokens: 1_000_000,
+        active: [1000, 10_000],
+        rounds: 7,
+        secondsPerRun: 2,
+        warmupSeconds: 1,
+        malformedSeconds: 4,
+        fullCacheEntries: 100_000,
+      },
       create: { pairs: 5, secondsPerRun: 2 },
       list: { requests: 300, warmup: 20 },
       httpLarge: { pairs: 8, seconds: 3, warmupSeconds: 3, connections: 10, active: 1000 },
     };
 
 const started = performance.now();
-const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+const log = (line: string) =>
+  console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 
 type ServerKind = 'sqlite' | 'postgres' | 'postgres+redis';
 type ServerRun = { kind: ServerKind; http: HttpComparison; list: ListResult; peakRss: number };
 
-const SERVER_NAMES: Record<ServerKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', 'postgres+redis': 'PostgreSQL with Redis limits' };
+const SERVER_NAMES: Record<ServerKind, string> = {
+  sqlite: 'SQLite',
+  postgres: 'PostgreSQL',
+  'postgres+redis': 'PostgreSQL with Redis limits',
+};
 const HTTP_TARGETS: Record<ServerKind, number> = { sqlite: 0.9, postgres: 0.8, 'postgres+redis': 0.88 };
 
 const results: {
@@ -83,12 +108,18 @@ let stopping = false;
 async function cleanup() {
   if (stopping) return;
   stopping = true;
-  for (const undo of cleanups.reverse()) await undo().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
+  for (const undo of cleanups.reverse())
+    await undo().catch((error) => console.error(`cleanup: ${(error as Error).message}`));
   fs.rmSync(dir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
-async function withServer<T>(databaseUrl: string, label: string, body: (server: ServerProcess) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+async function withServer<T>(
+  databaseUrl: string,
+  label: string,
+  body: (server: ServerProcess) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const server = await startServer({ databaseUrl, profile, label, env });
   const stop = () => server.stop();
   cleanups.push(stop);
@@ -113,17 +144,32 @@ async function scenario(name: string, body: () => Promise<void>) {
 async function serverScenario(kind: ServerKind, databaseUrl: string, env: Record<string, string> = {}) {
   const db = createDatabase(databaseUrl);
   const seeded = await seedServerDatabase(db, systemClock, 1000).finally(() => db.destroy());
-  log(`${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`);
-  await withServer(databaseUrl, kind, async (server) => {
-    const http = await compareMeWithHealth(server.url, [seeded.tokens[0]!], { ...plan.http, serverCpuMs: () => processCpuMs(server.pid) });
-    log(`${kind}: apiToken.getMany over tRPC, 1,000 tokens, ${plan.list.requests} requests…`);
-    const list = await listTokensOverTrpc(server.url, seeded.sessionId, { ...plan.list, expected: 1000 });
-    results.servers.push({ kind, http, list, peakRss: server.memory()?.peak ?? Number.NaN });
-  }, env);
+  log(
+    `${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`,
+  );
+  await withServer(
+    databaseUrl,
+    kind,
+    async (server) => {
+      const http = await compareMeWithHealth(server.url, [seeded.tokens[0]!], {
+        ...plan.http,
+        serverCpuMs: () => processCpuMs(server.pid),
+      });
+      log(`${kind}: apiToken.getMany over tRPC, 1,000 tokens, ${plan.list.requests} requests…`);
+      const list = await listTokensOverTrpc(server.url, seeded.sessionId, { ...plan.list, expected: 1000 });
+      results.servers.push({ kind, http, list, peakRss: server.memory()?.peak ?? Number.NaN });
+    },
+    env,
+  );
 }
 
 try {
-  log(`mode ${mode}; node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `mode ${mode}; node ${process.version}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   await scenario('request check in-process', async () => {
     results.check = await runCheckBench({ dir, ...plan.check, profile, log });
@@ -133,11 +179,21 @@ try {
     const large = plan.httpLarge;
     const check = results.check;
     await scenario(`HTTP at ${sizeLabel(plan.check.largeTokens)} tokens`, async () => {
-      log(`sqlite ${sizeLabel(plan.check.largeTokens)} tokens: /api/v1/me over ${large.active.toLocaleString('en-US')} different tokens vs /api/health, ${large.pairs} pairs…`);
+      log(
+        `sqlite ${sizeLabel(plan.check.largeTokens)} tokens: /api/v1/me over ${large.active.toLocaleString('en-US')} different tokens vs /api/health, ${large.pairs} pairs…`,
+      );
       const tokens = (JSON.parse(fs.readFileSync(check.largeSampleFile, 'utf8')) as string[]).slice(0, large.active);
       await withServer(check.largeFile, 'sqlite-large', async (server) => {
-        const http = await compareMeWithHealth(server.url, tokens, { ...large, serverCpuMs: () => processCpuMs(server.pid) });
-        results.httpLarge = { http, peakRss: server.memory()?.peak ?? Number.NaN, tokens: plan.check.largeTokens, active: large.active };
+        const http = await compareMeWithHealth(server.url, tokens, {
+          ...large,
+          serverCpuMs: () => processCpuMs(server.pid),
+        });
+        results.httpLarge = {
+          http,
+          peakRss: server.memory()?.peak ?? Number.NaN,
+          tokens: plan.check.largeTokens,
+          active: large.active,
+        };
       });
     });
   }
@@ -166,7 +222,10 @@ try {
       await scenario('HTTP on PostgreSQL with Redis limits', async () => {
         const database = await createPostgresDatabase(POSTGRES_ADMIN_URL);
         cleanups.push(() => database.drop());
-        await serverScenario('postgres+redis', database.url, { REDIS_URL, REDIS_KEY_PREFIX: `latchkey-bench:${process.pid}:${Date.now()}:` });
+        await serverScenario('postgres+redis', database.url, {
+          REDIS_URL,
+          REDIS_KEY_PREFIX: `latchkey-bench:${process.pid}:${Date.now()}:`,
+        });
       });
     }
   }
@@ -210,8 +269,15 @@ for (const server of results.servers) {
     status: valid ? statusOf(http.ratio >= target) : 'ERROR',
   });
 }
-if (results.postgresSkipped) rows.push({ scenario: 'HTTP PostgreSQL', measured: results.postgresSkipped, target: '>= 0.80', status: 'SKIPPED' });
-if (results.redisSkipped) rows.push({ scenario: 'HTTP PostgreSQL with Redis limits', measured: results.redisSkipped, target: '>= 0.88', status: 'SKIPPED' });
+if (results.postgresSkipped)
+  rows.push({ scenario: 'HTTP PostgreSQL', measured: results.postgresSkipped, target: '>= 0.80', status: 'SKIPPED' });
+if (results.redisSkipped)
+  rows.push({
+    scenario: 'HTTP PostgreSQL with Redis limits',
+    measured: results.redisSkipped,
+    target: '>= 0.88',
+    status: 'SKIPPED',
+  });
 if (results.httpLarge) {
   const { http, tokens, active } = results.httpLarge;
   rows.push({
@@ -286,10 +352,22 @@ for (const server of results.servers) {
 
 const memoryRows: Array<[string, number]> = [
   ...results.servers.map((s): [string, number] => [`server on ${SERVER_NAMES[s.kind]} (HTTP + tRPC runs)`, s.peakRss]),
-  ...(results.httpLarge ? [[`server on SQLite with ${sizeLabel(results.httpLarge.tokens)} tokens (HTTP run)`, results.httpLarge.peakRss] as [string, number]] : []),
+  ...(results.httpLarge
+    ? [
+        [
+          `server on SQLite with ${sizeLabel(results.httpLarge.tokens)} tokens (HTTP run)`,
+          results.httpLarge.peakRss,
+        ] as [string, number],
+      ]
+    : []),
 ];
 for (const [what, peak] of memoryRows) {
-  rows.push({ scenario: `peak RSS: ${what}`, measured: formatBytes(peak), target: '<= 250 MB', status: statusOf(peak <= MEMORY_LIMIT) });
+  rows.push({
+    scenario: `peak RSS: ${what}`,
+    measured: formatBytes(peak),
+    target: '<= 250 MB',
+    status: statusOf(peak <= MEMORY_LIMIT),
+  });
 }
 if (results.check) {
   const peak = results.check.peakRssBytes;
@@ -300,7 +378,13 @@ if (results.check) {
     status: statusOf(peak <= FULL_CACHE_MEMORY_LIMIT),
   });
 }
-for (const error of results.errors) rows.push({ scenario: error.split(':')[0]!, measured: 'the benchmark failed (see the log above)', target: '', status: 'ERROR' });
+for (const error of results.errors)
+  rows.push({
+    scenario: error.split(':')[0]!,
+    measured: 'the benchmark failed (see the log above)',
+    target: '',
+    status: 'ERROR',
+  });
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -319,14 +403,25 @@ console.log('');
 console.log(envLine);
 if (results.check) {
   const ref = results.check.reference;
-  console.log(`machine reference (one thread): ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token/s, ${formatNumber(ref.awaitPerSecond)} awaits of an async function/s`);
+  console.log(
+    `machine reference (one thread): ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token/s, ${formatNumber(ref.awaitPerSecond)} awaits of an async function/s`,
+  );
 }
 for (const summary of results.profiles) console.log(`\n${summary}`);
 const missed = rows.filter((r) => r.status === 'MISSED');
-console.log(`\n${mode} run took ${seconds.toFixed(1)} s; ${missed.length ? `${missed.length} target(s) MISSED: ${missed.map((r) => r.scenario).join('; ')}` : 'every target met'}${results.errors.length ? `; ${results.errors.length} benchmark(s) FAILED` : ''}`);
+console.log(
+  `\n${mode} run took ${seconds.toFixed(1)} s; ${missed.length ? `${missed.length} target(s) MISSED: ${missed.map((r) => r.scenario).join('; ')}` : 'every target met'}${results.errors.length ? `; ${results.errors.length} benchmark(s) FAILED` : ''}`,
+);
 
 if (!args.has('--no-write')) {
-  const file = writeBenchmarksFile({ mode, table: markdownTable(rows), details: details(), envLine, seconds, date: new Date() });
+  const file = writeBenchmarksFile({
+    mode,
+    table: markdownTable(rows),
+    details: details(),
+    envLine,
+    seconds,
+    date: new Date(),
+  });
   console.log(`results written to ${path.relative(REPO_ROOT, file)}`);
 }
 process.exit(results.errors.length ? 1 : 0);
@@ -340,21 +435,34 @@ function details(): string {
         `  - pair ${i + 1}: me ${rps(p.me.requestsPerSecond)} (p50 ${p.me.p50Ms} ms, p99 ${p.me.p99Ms} ms, ${formatNumber(p.me.cpuUsPerRequest)} µs CPU/request), health ${rps(p.health.requestsPerSecond)} (p50 ${p.health.p50Ms} ms, p99 ${p.health.p99Ms} ms, ${formatNumber(p.health.cpuUsPerRequest)} µs CPU/request), ratio ${ratio(p.ratio)}`,
     );
   for (const server of results.servers) {
-    out.push(`- HTTP on ${server.kind}, ${plan.http.connections} connections, ${plan.http.seconds} s per run:`, ...pairLines(server.http));
+    out.push(
+      `- HTTP on ${server.kind}, ${plan.http.connections} connections, ${plan.http.seconds} s per run:`,
+      ...pairLines(server.http),
+    );
   }
-  if (results.httpLarge) out.push(`- HTTP on SQLite at ${sizeLabel(results.httpLarge.tokens)} tokens, ${results.httpLarge.active} tokens in turn:`, ...pairLines(results.httpLarge.http));
+  if (results.httpLarge)
+    out.push(
+      `- HTTP on SQLite at ${sizeLabel(results.httpLarge.tokens)} tokens, ${results.httpLarge.active} tokens in turn:`,
+      ...pairLines(results.httpLarge.http),
+    );
   if (results.check) {
-    out.push(`- In-process check, ${plan.check.secondsPerRun} s per run (seeding: ${results.check.seedSeconds.large.toFixed(1)} s for ${formatNumber(plan.check.largeTokens)} tokens):`);
+    out.push(
+      `- In-process check, ${plan.check.secondsPerRun} s per run (seeding: ${results.check.seedSeconds.large.toFixed(1)} s for ${formatNumber(plan.check.largeTokens)} tokens):`,
+    );
     for (const target of results.check.targets) {
       out.push(
         `  - ${target.label}, ${formatNumber(target.active)} active: ${target.runs.map((r) => `${formatNumber(r.opsPerSecond)}/s (p50 ${formatLatency(r.p50Ms)}, p99 ${formatLatency(r.p99Ms)})`).join('; ')}`,
       );
     }
     const ref = results.check.reference;
-    out.push(`- Machine reference, one thread: ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token per second; ${formatNumber(ref.awaitPerSecond)} awaits of an async function per second.`);
+    out.push(
+      `- Machine reference, one thread: ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token per second; ${formatNumber(ref.awaitPerSecond)} awaits of an async function per second.`,
+    );
   }
   for (const create of results.create ?? []) {
-    out.push(`- createApiToken on ${create.kind}: ${create.runs.map((r) => `${formatNumber(r)}/s`).join(', ')}; statements of a team-token create: ${create.statements.map((s) => `\`${s.replace(/\s+/g, ' ').slice(0, 90)}\``).join(', ')}`);
+    out.push(
+      `- createApiToken on ${create.kind}: ${create.runs.map((r) => `${formatNumber(r)}/s`).join(', ')}; statements of a team-token create: ${create.statements.map((s) => `\`${s.replace(/\s+/g, ' ').slice(0, 90)}\``).join(', ')}`,
+    );
   }
   return out.join('\n');
 }

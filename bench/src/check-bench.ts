@@ -22,7 +22,11 @@ export type CheckBenchOptions = {
   log: (line: string) => void;
 };
 
-export type CheckBenchResult = CheckWorkerOutput & { seedSeconds: { small: number; large: number }; largeFile: string; largeSampleFile: string };
+export type CheckBenchResult = CheckWorkerOutput & {
+  seedSeconds: { small: number; large: number };
+  largeFile: string;
+  largeSampleFile: string;
+};
 
 export function sizeLabel(tokens: number): string {
   return tokens >= 1_000_000 ? `${tokens / 1_000_000}M` : tokens >= 1000 ? `${tokens / 1000}k` : String(tokens);
@@ -40,11 +44,28 @@ export async function seedCheckDatabase(dir: string, tokens: number, sample: num
 export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBenchResult> {
   const maxActive = Math.max(...options.active);
   const small = await seedCheckDatabase(options.dir, options.smallTokens, options.smallTokens, options.log);
-  const large = await seedCheckDatabase(options.dir, options.largeTokens, Math.max(maxActive, options.fullCacheEntries), options.log);
+  const large = await seedCheckDatabase(
+    options.dir,
+    options.largeTokens,
+    Math.max(maxActive, options.fullCacheEntries),
+    options.log,
+  );
   const smallActive = Math.min(options.smallTokens, options.active[0]!);
   const targets: CheckTargetInput[] = [
-    { label: sizeLabel(options.smallTokens), file: small.file, tokens: options.smallTokens, sampleFile: small.sampleFile, active: smallActive },
-    ...options.active.map((active) => ({ label: sizeLabel(options.largeTokens), file: large.file, tokens: options.largeTokens, sampleFile: large.sampleFile, active })),
+    {
+      label: sizeLabel(options.smallTokens),
+      file: small.file,
+      tokens: options.smallTokens,
+      sampleFile: small.sampleFile,
+      active: smallActive,
+    },
+    ...options.active.map((active) => ({
+      label: sizeLabel(options.largeTokens),
+      file: large.file,
+      tokens: options.largeTokens,
+      sampleFile: large.sampleFile,
+      active,
+    })),
   ];
   const input: CheckWorkerInput = {
     targets,
@@ -61,20 +82,33 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     fs.mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  options.log(`checking tokens in-process at ${targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ')}; ${options.rounds} rounds…`);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'src/check-worker.ts'), JSON.stringify(input)], {
-    cwd: BENCH_DIR,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  options.log(
+    `checking tokens in-process at ${targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ')}; ${options.rounds} rounds…`,
+  );
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(BENCH_DIR, 'src/check-worker.ts'), JSON.stringify(input)],
+    {
+      cwd: BENCH_DIR,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   type Answer = { ok: boolean; output?: CheckWorkerOutput; error?: string };
   const message = await new Promise<Answer>((resolve, reject) => {
     let answer: Answer | undefined;
     child.on('message', (m) => {
       answer = m as Answer;
     });
-    child.on('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the check worker exited with ${code} and no result`))));
+    child.on('exit', (code) =>
+      answer ? resolve(answer) : reject(new Error(`the check worker exited with ${code} and no result`)),
+    );
     child.on('error', reject);
   });
   if (!message.ok || !message.output) throw new Error(`the check worker failed: ${message.error}`);
-  return { ...message.output, seedSeconds: { small: small.seconds, large: large.seconds }, largeFile: large.file, largeSampleFile: large.sampleFile };
+  return {
+    ...message.output,
+    seedSeconds: { small: small.seconds, large: large.seconds },
+    largeFile: large.file,
+    largeSampleFile: large.sampleFile,
+  };
 }

@@ -51,7 +51,15 @@ export type CheckWorkerOutput = {
   firstSight: { misses: number; checks: number };
   /** The token cache filled to its bound: entries, and the resident and heap memory it added. */
   fullCache: { entries: number; rssBytes: number; heapBytes: number };
-  malformed: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number; queries: number; kinds: number };
+  malformed: {
+    opsPerSecond: number;
+    opsPerCpuSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    checks: number;
+    queries: number;
+    kinds: number;
+  };
   /** The machine's speed on one thread, to compare runs on different machines. */
   reference: { sha256PerSecond: number; awaitPerSecond: number };
   peakRssBytes: number;
@@ -60,7 +68,15 @@ export type CheckWorkerOutput = {
 };
 
 type Opened = { db: Db; lastUsed: LastUsedTracker; checks: number };
-type Target = { input: CheckTargetInput; database: Opened; db: Db; tokens: string[]; lastUsed: LastUsedTracker; cursor: number; runs: CheckRun[] };
+type Target = {
+  input: CheckTargetInput;
+  database: Opened;
+  db: Db;
+  tokens: string[];
+  lastUsed: LastUsedTracker;
+  cursor: number;
+  runs: CheckRun[];
+};
 
 // Room for 1,000,000 timed calls per run (8 MB): plenty for a p99, and little of the measured memory.
 const LATENCIES = new Float64Array(1_000_000);
@@ -152,7 +168,8 @@ async function timedRefusals(db: Db, tokens: string[], seconds: number) {
         const t0 = performance.now();
         const check = await checkApiToken({ db, clock, token });
         LATENCIES[n++] = performance.now() - t0;
-        if (check.ok || check.message !== 'Invalid token') throw new Error(`a malformed token was not refused: ${token}`);
+        if (check.ok || check.message !== 'Invalid token')
+          throw new Error(`a malformed token was not refused: ${token}`);
       }
     }
     const { p50, p99 } = latencySummary(LATENCIES, n);
@@ -163,7 +180,11 @@ async function timedRefusals(db: Db, tokens: string[], seconds: number) {
 }
 
 /** Refusals in a tight loop without a clock read per call: the throughput. */
-async function refusalThroughput(db: Db, tokens: string[], seconds: number): Promise<{ opsPerSecond: number; opsPerCpuSecond: number }> {
+async function refusalThroughput(
+  db: Db,
+  tokens: string[],
+  seconds: number,
+): Promise<{ opsPerSecond: number; opsPerCpuSecond: number }> {
   const clock = systemClock;
   const deadline = performance.now() + seconds * 1000;
   const cpuStarted = threadCpuMs();
@@ -214,7 +235,11 @@ async function fillCache(target: CheckTargetInput, entries: number): Promise<Che
     for (const token of tokens) await checkApiToken({ db, clock: systemClock, token });
     gc?.();
     const after = process.memoryUsage();
-    return { entries: apiTokenCacheOf(db)?.size ?? 0, rssBytes: after.rss - before.rss, heapBytes: after.heapUsed - before.heapUsed };
+    return {
+      entries: apiTokenCacheOf(db)?.size ?? 0,
+      rssBytes: after.rss - before.rss,
+      heapBytes: after.heapUsed - before.heapUsed,
+    };
   } finally {
     await db.destroy();
   }
@@ -240,7 +265,13 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     // Statements per check, counted at the driver over 1,000 checks of the largest target.
     const counted = targets[targets.length - 1]!;
     const counter = countQueries();
-    for (let i = 0; i < 1000; i++) await checkApiToken({ db: counted.db, clock: systemClock, token: nextToken(counted), lastUsed: counted.lastUsed });
+    for (let i = 0; i < 1000; i++)
+      await checkApiToken({
+        db: counted.db,
+        clock: systemClock,
+        token: nextToken(counted),
+        lastUsed: counted.lastUsed,
+      });
     const queriesPerCheck = counter.count / 1000;
     counter.stop();
 
@@ -297,5 +328,6 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
 const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput;
 main(input).then(
   (output) => process.send!({ ok: true, output }, () => process.exit(0)),
-  (error: unknown) => process.send!({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),
+  (error: unknown) =>
+    process.send!({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),
 );

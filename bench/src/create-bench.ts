@@ -3,7 +3,15 @@
 // tokens and at two points of the run, so a count that grows with the table (an N+1) would show.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApiToken, createDatabase, createTeam, createUser, migrateToLatest, systemClock, type Db } from '@latchkey/lib';
+import {
+  createApiToken,
+  createDatabase,
+  createTeam,
+  createUser,
+  migrateToLatest,
+  systemClock,
+  type Db,
+} from '@latchkey/lib';
 import { countQueries } from './query-counter';
 import { median } from './stats';
 
@@ -22,7 +30,13 @@ type Target = { kind: 'sqlite' | 'postgres'; db: Db; userId: number; teamId: num
 async function prepare(kind: 'sqlite' | 'postgres', db: Db): Promise<Target> {
   await migrateToLatest(db);
   const clock = systemClock;
-  const user = await createUser({ db, clock, email: `creator-${kind}@bench.test`, name: 'Bench Creator', password: 'benchmark-password' });
+  const user = await createUser({
+    db,
+    clock,
+    email: `creator-${kind}@bench.test`,
+    name: 'Bench Creator',
+    password: 'benchmark-password',
+  });
   const team = await createTeam({ db, clock, userId: user.id, name: 'Bench Team', slug: `bench-${kind}` });
   return { kind, db, userId: user.id, teamId: team.id, created: 0, runs: [] };
 }
@@ -33,7 +47,12 @@ async function createFor(target: Target, seconds: number): Promise<number> {
   let n = 0;
   let now = started;
   while (now < deadline) {
-    await createApiToken({ db: target.db, clock: systemClock, userId: target.userId, name: `Bench token ${target.created++}` });
+    await createApiToken({
+      db: target.db,
+      clock: systemClock,
+      userId: target.userId,
+      name: `Bench token ${target.created++}`,
+    });
     n++;
     now = performance.now();
   }
@@ -43,7 +62,13 @@ async function createFor(target: Target, seconds: number): Promise<number> {
 async function queriesForOne(target: Target, teamId?: number): Promise<{ count: number; statements: string[] }> {
   const counter = countQueries();
   try {
-    await createApiToken({ db: target.db, clock: systemClock, userId: target.userId, teamId, name: `Counted token ${target.created++}` });
+    await createApiToken({
+      db: target.db,
+      clock: systemClock,
+      userId: target.userId,
+      teamId,
+      name: `Counted token ${target.created++}`,
+    });
     return { count: counter.count, statements: [...counter.recent] };
   } finally {
     counter.stop();
@@ -62,7 +87,9 @@ export async function runCreateBench(options: {
   fs.rmSync(sqliteFile, { force: true });
   targets.push(await prepare('sqlite', createDatabase(sqliteFile)));
   if (options.postgresUrl) targets.push(await prepare('postgres', createDatabase(options.postgresUrl)));
-  options.log(`creating tokens through createApiToken on ${targets.map((t) => t.kind).join(' and ')}, ${options.pairs} pairs…`);
+  options.log(
+    `creating tokens through createApiToken on ${targets.map((t) => t.kind).join(' and ')}, ${options.pairs} pairs…`,
+  );
   try {
     const first = new Map<Target, { count: number; statements: string[] }>();
     for (const target of targets) first.set(target, await queriesForOne(target));

@@ -3,7 +3,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
-export type Environment = { node: string; cpu: string; cores: number; memoryGb: number; loadAverage: number[]; cpuPressure: string | null };
+export type Environment = {
+  node: string;
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  loadAverage: number[];
+  cpuPressure: string | null;
+};
 
 export function cpuPressure(): string | null {
   try {

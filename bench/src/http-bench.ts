@@ -5,7 +5,14 @@
 import autocannon from 'autocannon';
 import { median } from './stats';
 
-export type HttpRun = { requestsPerSecond: number; p50Ms: number; p99Ms: number; ok: number; bad: number; cpuUsPerRequest: number };
+export type HttpRun = {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  bad: number;
+  cpuUsPerRequest: number;
+};
 
 type Summary = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number };
 
@@ -25,7 +32,12 @@ export type HttpLoad = { connections: number; seconds: number };
 
 type Request = { path: string; headers: Record<string, string> };
 
-async function load(baseUrl: string, requests: Request[], { connections, seconds }: HttpLoad, serverCpuMs: () => number): Promise<HttpRun> {
+async function load(
+  baseUrl: string,
+  requests: Request[],
+  { connections, seconds }: HttpLoad,
+  serverCpuMs: () => number,
+): Promise<HttpRun> {
   const cpuBefore = serverCpuMs();
   const result = await autocannon({
     url: baseUrl,
@@ -45,14 +57,19 @@ async function load(baseUrl: string, requests: Request[], { connections, seconds
     p99Ms: result.latency.p99,
     ok,
     bad,
-    cpuUsPerRequest: ((cpu / (ok + result.non2xx)) * 1000) || Number.NaN,
+    cpuUsPerRequest: (cpu / (ok + result.non2xx)) * 1000 || Number.NaN,
   };
 }
 
 export async function compareMeWithHealth(
   baseUrl: string,
   tokens: string[],
-  { pairs, warmupSeconds, serverCpuMs, ...loadOptions }: HttpLoad & { pairs: number; warmupSeconds: number; serverCpuMs: () => number },
+  {
+    pairs,
+    warmupSeconds,
+    serverCpuMs,
+    ...loadOptions
+  }: HttpLoad & { pairs: number; warmupSeconds: number; serverCpuMs: () => number },
 ): Promise<HttpComparison> {
   // Several tokens are checked in turn (one request each) when more than one is given.
   const meRequests = tokens.map((token) => ({ path: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
@@ -76,7 +93,12 @@ export async function compareMeWithHealth(
       b = await health();
       a = await me();
     }
-    results.push({ me: a, health: b, ratio: a.requestsPerSecond / b.requestsPerSecond, cpuRatio: b.cpuUsPerRequest / a.cpuUsPerRequest });
+    results.push({
+      me: a,
+      health: b,
+      ratio: a.requestsPerSecond / b.requestsPerSecond,
+      cpuRatio: b.cpuUsPerRequest / a.cpuUsPerRequest,
+    });
   }
   const summary = (pick: (pair: HttpComparison['pairs'][number]) => HttpRun): Summary => ({
     requestsPerSecond: median(results.map((pair) => pick(pair).requestsPerSecond)),

@@ -12,11 +12,20 @@ function block(mode: string, text: string | null): string {
 
 function previous(mode: string): string | null {
   if (!fs.existsSync(FILE)) return null;
-  const match = new RegExp(`<!-- results:${mode} -->\\n([\\s\\S]*?)\\n<!-- /results:${mode} -->`).exec(fs.readFileSync(FILE, 'utf8'));
+  const match = new RegExp(`<!-- results:${mode} -->\\n([\\s\\S]*?)\\n<!-- /results:${mode} -->`).exec(
+    fs.readFileSync(FILE, 'utf8'),
+  );
   return match?.[1] ?? null;
 }
 
-export function writeBenchmarksFile(run: { mode: 'quick' | 'full'; table: string; details: string; envLine: string; seconds: number; date: Date }): string {
+export function writeBenchmarksFile(run: {
+  mode: 'quick' | 'full';
+  table: string;
+  details: string;
+  envLine: string;
+  seconds: number;
+  date: Date;
+}): string {
   const command = run.mode === 'quick' ? 'pnpm bench --quick' : 'pnpm bench';
   const current = [
     `Run of ${run.date.toISOString().slice(0, 16).replace('T', ' ')} UTC, \`${command}\`, ${run.seconds.toFixed(0)} s. ${run.envLine}.`,
@@ -29,7 +38,10 @@ export function writeBenchmarksFile(run: { mode: 'quick' | 'full'; table: string
     '',
     '</details>',
   ].join('\n');
-  const blocks = { full: run.mode === 'full' ? current : previous('full'), quick: run.mode === 'quick' ? current : previous('quick') };
+  const blocks = {
+    full: run.mode === 'full' ? current : previous('full'),
+    quick: run.mode === 'quick' ? current : previous('quick'),
+  };
   const read = (name: string) => fs.readFileSync(path.join(BENCH_DIR, name), 'utf8').trim();
   const text = [
     '# Benchmarks',

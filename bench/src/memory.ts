@@ -4,7 +4,8 @@ import fs from 'node:fs';
 export function residentSet(pid: number | 'self' = 'self'): { peak: number; current: number } | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     return { peak: kb('VmHWM'), current: kb('VmRSS') };
   } catch {
     return null;

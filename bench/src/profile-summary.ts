@@ -3,7 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type ProfileNode = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+};
 type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 
 export type ProfileLine = { name: string; percent: number };
@@ -65,7 +69,10 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
 }
 
 export function formatProfileSummary(summary: ProfileSummary): string {
-  const lines = [`${path.relative(process.cwd(), summary.file)} (busy ${summary.busyPercent.toFixed(0)}% of the time; shares below are of busy time)`, '  self time:'];
+  const lines = [
+    `${path.relative(process.cwd(), summary.file)} (busy ${summary.busyPercent.toFixed(0)}% of the time; shares below are of busy time)`,
+    '  self time:',
+  ];
   for (const line of summary.self) lines.push(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
   lines.push('  total time in project code:');
   for (const line of summary.inclusive) lines.push(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);

@@ -24,7 +24,11 @@ export function countQueries(): QueryCounter {
     if (recent.length >= 20) recent.shift();
     recent.push(typeof sql === 'string' ? sql : String((sql as { text?: string })?.text ?? sql));
   };
-  const wrap = (target: Record<string, unknown>, method: string, sqlOf: (self: unknown, args: unknown[]) => unknown) => {
+  const wrap = (
+    target: Record<string, unknown>,
+    method: string,
+    sqlOf: (self: unknown, args: unknown[]) => unknown,
+  ) => {
     const original = target[method] as Method;
     target[method] = function (this: unknown, ...args: unknown[]) {
       note(sqlOf(this, args));
@@ -39,7 +43,8 @@ export function countQueries(): QueryCounter {
   const scratch = new Database(':memory:');
   const statementPrototype = Object.getPrototypeOf(scratch.prepare('select 1')) as Record<string, unknown>;
   scratch.close();
-  for (const method of ['get', 'all', 'run', 'iterate']) wrap(statementPrototype, method, (self) => (self as { source: string }).source);
+  for (const method of ['get', 'all', 'run', 'iterate'])
+    wrap(statementPrototype, method, (self) => (self as { source: string }).source);
   wrap(Database.prototype as unknown as Record<string, unknown>, 'exec', (_self, args) => args[0]);
   wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query', (_self, args) => args[0]);
 

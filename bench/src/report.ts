@@ -16,9 +16,14 @@ export function terminalTable(rows: Row[]): string {
     measured: Math.max(...all.map((r) => r.measured.length)),
     target: Math.max(...all.map((r) => r.target.length)),
   };
-  const line = (r: Row, status: string) => `${r.scenario.padEnd(widths.scenario)}  ${r.measured.padEnd(widths.measured)}  ${r.target.padEnd(widths.target)}  ${status}`;
+  const line = (r: Row, status: string) =>
+    `${r.scenario.padEnd(widths.scenario)}  ${r.measured.padEnd(widths.measured)}  ${r.target.padEnd(widths.target)}  ${status}`;
   const rule = '-'.repeat(widths.scenario + widths.measured + widths.target + 14);
-  return [line(header, 'status'), rule, ...rows.map((r) => line(r, r.status === 'ok' ? 'ok' : r.status === 'MISSED' ? '*** MISSED ***' : r.status))].join('\n');
+  return [
+    line(header, 'status'),
+    rule,
+    ...rows.map((r) => line(r, r.status === 'ok' ? 'ok' : r.status === 'MISSED' ? '*** MISSED ***' : r.status)),
+  ].join('\n');
 }
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
@@ -27,6 +32,9 @@ export function markdownTable(rows: Row[]): string {
   return [
     '| scenario | measured | target | status |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${escapeCell(r.scenario)} | ${escapeCell(r.measured)} | ${escapeCell(r.target)} | ${r.status === 'MISSED' ? '**MISSED**' : r.status} |`),
+    ...rows.map(
+      (r) =>
+        `| ${escapeCell(r.scenario)} | ${escapeCell(r.measured)} | ${escapeCell(r.target)} | ${r.status === 'MISSED' ? '**MISSED**' : r.status} |`,
+    ),
   ].join('\n');
 }

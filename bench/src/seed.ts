@@ -75,9 +75,13 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
   sqlite.pragma('synchronous = OFF');
   // Room for the whole index while it is filled in random order; the connection is closed after.
   sqlite.pragma('cache_size = -1048576');
-  const insertUser = sqlite.prepare('insert into users (email, name, password_hash, disabled_at, created_at) values (?, ?, ?, null, ?)');
+  const insertUser = sqlite.prepare(
+    'insert into users (email, name, password_hash, disabled_at, created_at) values (?, ?, ?, null, ?)',
+  );
   const insertTeam = sqlite.prepare('insert into teams (name, slug, created_at) values (?, ?, ?)');
-  const insertMember = sqlite.prepare("insert into team_members (team_id, user_id, role, created_at) values (?, ?, 'ADMIN', ?)");
+  const insertMember = sqlite.prepare(
+    "insert into team_members (team_id, user_id, role, created_at) values (?, ?, 'ADMIN', ?)",
+  );
   const insertToken = sqlite.prepare(
     `insert into api_tokens (name, token_hash, algorithm, start, scopes, expires_at, revoke_at, created_at, last_used_at, user_id, team_id, created_by)
      values (?, ?, ?, ?, ?, null, null, ?, null, ?, ?, ?)`,
@@ -87,11 +91,16 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
   const userIds: number[] = [];
   // The token-hash index is built once after the rows are in (a sort, not a million random
   // inserts), with the very definition the migration gave it.
-  const hashIndex = sqlite.prepare("select sql from sqlite_master where type = 'index' and name = 'api_tokens_token_hash_idx'").pluck().get() as string;
+  const hashIndex = sqlite
+    .prepare("select sql from sqlite_master where type = 'index' and name = 'api_tokens_token_hash_idx'")
+    .pluck()
+    .get() as string;
   sqlite.transaction(() => {
     sqlite.exec('drop index api_tokens_token_hash_idx');
     for (let u = 0; u < userCount; u++) {
-      const userId = Number(insertUser.run(`user${u}@bench.test`, `Bench User ${u}`, passwordHash, now).lastInsertRowid);
+      const userId = Number(
+        insertUser.run(`user${u}@bench.test`, `Bench User ${u}`, passwordHash, now).lastInsertRowid,
+      );
       const teamId = Number(insertTeam.run(`Bench Team ${u}`, `bench-team-${u}`, now).lastInsertRowid);
       insertMember.run(teamId, userId, now);
       userIds.push(userId);
@@ -102,7 +111,17 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
       const userId = userIds[i % userCount]!;
       // Team ids follow user ids one to one here.
       const team = teamEvery > 0 && i % teamEvery === teamEvery - 1;
-      insertToken.run(`Token ${i}`, hashSecret(token), TOKEN_HASH_ALGORITHM, tokenStart(token), SCOPES, now - 1000, team ? null : userId, team ? userId : null, userId);
+      insertToken.run(
+        `Token ${i}`,
+        hashSecret(token),
+        TOKEN_HASH_ALGORITHM,
+        tokenStart(token),
+        SCOPES,
+        now - 1000,
+        team ? null : userId,
+        team ? userId : null,
+        userId,
+      );
     }
     sqlite.exec(hashIndex);
   })();
@@ -157,9 +176,19 @@ export async function redisUnavailable(url: string): Promise<string | null> {
   );
 }
 
-export async function seedServerDatabase(db: Db, clock: Clock, tokens: number): Promise<{ userId: number; sessionId: string; tokens: string[] }> {
+export async function seedServerDatabase(
+  db: Db,
+  clock: Clock,
+  tokens: number,
+): Promise<{ userId: number; sessionId: string; tokens: string[] }> {
   await migrateToLatest(db);
-  const user = await createUser({ db, clock, email: 'bench@bench.test', name: 'Bench User', password: 'benchmark-password' });
+  const user = await createUser({
+    db,
+    clock,
+    email: 'bench@bench.test',
+    name: 'Bench User',
+    password: 'benchmark-password',
+  });
   const { sessionId } = await createSession({ db, clock, userId: user.id });
   const plain: string[] = [];
   const now = clock.now();

@@ -35,7 +35,17 @@ export const UNLIMITED_RATE_LIMITS = {
   RATE_LIMIT_SIGN_IN_FAILURES: '1000000000',
 };
 
-export async function startServer({ databaseUrl, profile, label, env = {} }: { databaseUrl: string; profile: boolean; label: string; env?: Record<string, string> }): Promise<ServerProcess> {
+export async function startServer({
+  databaseUrl,
+  profile,
+  label,
+  env = {},
+}: {
+  databaseUrl: string;
+  profile: boolean;
+  label: string;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
   const port = await freePort();
   const nodeArgs = ['--import', 'tsx'];
   if (profile) {
@@ -49,7 +59,16 @@ export async function startServer({ databaseUrl, profile, label, env = {} }: { d
   const devNull = fs.openSync('/dev/null', 'w');
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...UNLIMITED_RATE_LIMITS, ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      ...UNLIMITED_RATE_LIMITS,
+      ...env,
+    },
     stdio: ['ignore', devNull, 'pipe'],
   });
   fs.closeSync(devNull);
@@ -62,7 +81,8 @@ export async function startServer({ databaseUrl, profile, label, env = {} }: { d
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the ${label} server exited at start (${child.exitCode}): ${stderr.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`the ${label} server exited at start (${child.exitCode}): ${stderr.trim()}`);
     try {
       const response = await fetch(`${url}/api/health`);
       if (response.ok) break;

@@ -4,7 +4,11 @@ import { latencySummary } from './stats';
 
 export type ListResult = { tokens: number; requests: number; p50Ms: number; p99Ms: number; bytes: number };
 
-export async function listTokensOverTrpc(baseUrl: string, sessionId: string, { requests, warmup, expected }: { requests: number; warmup: number; expected: number }): Promise<ListResult> {
+export async function listTokensOverTrpc(
+  baseUrl: string,
+  sessionId: string,
+  { requests, warmup, expected }: { requests: number; warmup: number; expected: number },
+): Promise<ListResult> {
   const url = `${baseUrl}/api/trpc/apiToken.getMany`;
   const headers = { cookie: `latchkey_session=${sessionId}` };
   const latencies = new Float64Array(requests);

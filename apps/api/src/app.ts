@@ -54,7 +54,10 @@ const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const corsForPublicApi: RequestHandler = (req, res, next) => {
   // Any origin may call the token API; no cookies are involved, so none are allowed.
   res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, WWW-Authenticate, X-Request-Id');
+  res.setHeader(
+    'Access-Control-Expose-Headers',
+    'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, WWW-Authenticate, X-Request-Id',
+  );
   if (req.method === 'OPTIONS') {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
@@ -68,18 +71,39 @@ const corsForPublicApi: RequestHandler = (req, res, next) => {
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const lastUsed = deps.lastUsed ?? createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
+  const lastUsed =
+    deps.lastUsed ??
+    createLastUsedTracker({
+      db,
+      clock,
+      onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry'),
+    });
   // Keeps the token cache in step with revocations made by other servers on the database.
   const revocations = watchRevocations({
     db,
-    onError: (error, what) => logger.warn({ err: error }, `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`),
+    onError: (error, what) =>
+      logger.warn(
+        { err: error },
+        `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`,
+      ),
     onRecovered: () => logger.info('token revocation listener is back'),
   });
   const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
   const limiter = new RateLimiter(rateLimitStore, clock);
   const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
-  const retiredTokens = createRetiredTokenReuseDetector({ db, clock, onError: (error) => logger.error({ err: error }, 'could not check a retired token') });
-  const auth = createApiTokenAuth({ db, clock, lastUsed, retiredTokens, rateLimiter: limiter, limits: config.rateLimits });
+  const retiredTokens = createRetiredTokenReuseDetector({
+    db,
+    clock,
+    onError: (error) => logger.error({ err: error }, 'could not check a retired token'),
+  });
+  const auth = createApiTokenAuth({
+    db,
+    clock,
+    lastUsed,
+    retiredTokens,
+    rateLimiter: limiter,
+    limits: config.rateLimits,
+  });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
 
   const app = express();
@@ -110,7 +134,8 @@ export function createApp(deps: AppDeps) {
     try {
       await sql`select 1`.execute(db);
       // Still 200: with the shared counters away, every server goes on with its own.
-      if (rateLimitStore.reachable && !rateLimitStore.reachable()) res.json({ status: 'degraded', redis: 'unreachable' });
+      if (rateLimitStore.reachable && !rateLimitStore.reachable())
+        res.json({ status: 'degraded', redis: 'unreachable' });
       else res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });
@@ -122,7 +147,8 @@ export function createApp(deps: AppDeps) {
     router: appRouter,
     createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
     onError({ error, req }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') req.log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        req.log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');
     },
     maxBatchSize: 20,
   });
@@ -130,7 +156,9 @@ export function createApp(deps: AppDeps) {
   // the JSON 404 instead, as on every other /api path.
   // tRPC's adapter walks the parsed input recursively, so a body nested too deeply is refused first.
   const trpcBody = express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] });
-  app.use('/api/trpc', trpcBody, rejectDeepJson, (req, res, next) => (FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next)));
+  app.use('/api/trpc', trpcBody, rejectDeepJson, (req, res, next) =>
+    FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next),
+  );
 
   app.use('/api', apiNotFound);
 
@@ -142,7 +170,11 @@ export function createApp(deps: AppDeps) {
     app.get(/.*/, (_req, res) => res.sendFile(index));
   } else {
     app.get('/', (_req, res) => {
-      res.type('text').send('Latchkey API is running. The web UI is not built: run `pnpm build`, then restart.\nAPI reference: /api/docs\n');
+      res
+        .type('text')
+        .send(
+          'Latchkey API is running. The web UI is not built: run `pnpm build`, then restart.\nAPI reference: /api/docs\n',
+        );
     });
   }
   app.use(errorHandler);

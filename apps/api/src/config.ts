@@ -59,7 +59,8 @@ function redisUrlProblem(value: string): string | null {
   } catch {
     return 'must be a redis:// or rediss:// URL';
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `must start with redis:// or rediss://, not ${url.protocol.slice(0, 20)}//`;
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    return `must start with redis:// or rediss://, not ${url.protocol.slice(0, 20)}//`;
   if (url.hostname === '') return 'needs a host name';
   if (!/^\/?(\d{1,5})?$/.test(url.pathname)) return 'may name only a database number after the host (/0, /1, …)';
   if (url.search || url.hash) return 'must not have a query string or fragment';
@@ -92,8 +93,14 @@ const ZEnv = z.object({
       if (['true', 'yes', 'on'].includes(v)) return true;
       if (/^\d+$/.test(v)) return Number(v);
       // express accepts `loopback`, `uniquelocal`, addresses and CIDR ranges, comma-separated.
-      if (/^[0-9a-f.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/.test(v)) return value.trim();
-      ctx.addIssue({ code: 'custom', message: `TRUST_PROXY must be true, false, a hop count, or addresses/CIDR ranges, got "${value}"` });
+      if (
+        /^[0-9a-f.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/.test(v)
+      )
+        return value.trim();
+      ctx.addIssue({
+        code: 'custom',
+        message: `TRUST_PROXY must be true, false, a hop count, or addresses/CIDR ranges, got "${value}"`,
+      });
       return z.NEVER;
     }),
   LOG_LEVEL: z
@@ -117,7 +124,10 @@ const ZEnv = z.object({
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
         return url.origin;
       } catch {
-        ctx.addIssue({ code: 'custom', message: `PUBLIC_URL must be an http(s) URL such as https://tokens.example.com, got "${value}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `PUBLIC_URL must be an http(s) URL such as https://tokens.example.com, got "${value}"`,
+        });
         return z.NEVER;
       }
     }),
@@ -129,7 +139,10 @@ const ZEnv = z.object({
       const v = value.trim().replaceAll('_', '');
       // Each entry holds about 1 KB; ten million would need some 10 GB.
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000_000) {
-        ctx.addIssue({ code: 'custom', message: `TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "${value}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "${value}"`,
+        });
         return z.NEVER;
       }
       return Number(v);
@@ -147,7 +160,10 @@ const ZEnv = z.object({
       if (value === undefined || value.trim() === '') return null;
       const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
       if (!(n >= 1 && n <= 36500)) {
-        ctx.addIssue({ code: 'custom', message: `TOKEN_MAX_LIFETIME_DAYS must be a whole number of days from 1 to 36500, got "${value}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `TOKEN_MAX_LIFETIME_DAYS must be a whole number of days from 1 to 36500, got "${value}"`,
+        });
         return z.NEVER;
       }
       return n;
@@ -159,7 +175,10 @@ const ZEnv = z.object({
     .transform((value, ctx) => {
       if (value === undefined || value === '') return DEFAULT_REDIS_KEY_PREFIX;
       if (/^[\x21-\x7e]{1,100}$/.test(value)) return value;
-      ctx.addIssue({ code: 'custom', message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}`,
+      });
       return z.NEVER;
     }),
   USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
@@ -231,7 +250,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** Defaults for tests and embedding: what an empty environment gives. */
-export function defaultConfig(overrides: Partial<Omit<Config, 'rateLimits'>> & { rateLimits?: Partial<Config['rateLimits']> } = {}): Config {
+export function defaultConfig(
+  overrides: Partial<Omit<Config, 'rateLimits'>> & { rateLimits?: Partial<Config['rateLimits']> } = {},
+): Config {
   const base = loadConfig({});
   return { ...base, ...overrides, rateLimits: { ...base.rateLimits, ...overrides.rateLimits } };
 }

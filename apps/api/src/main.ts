@@ -1,7 +1,14 @@
 // Starts the server: config → database → migrations → listen; on SIGTERM/SIGINT it stops accepting,
 // finishes requests in flight, writes pending last-use times and closes the database.
 import type { AddressInfo } from 'node:net';
-import { createDatabase, createLastUsedTracker, migrateToLatest, purgeRevokedApiTokens, purgeUsageAndAudit, systemClock } from '@latchkey/lib';
+import {
+  createDatabase,
+  createLastUsedTracker,
+  migrateToLatest,
+  purgeRevokedApiTokens,
+  purgeUsageAndAudit,
+  systemClock,
+} from '@latchkey/lib';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
@@ -30,10 +37,16 @@ async function main() {
   }
 
   const clock = systemClock;
-  const lastUsed = createLastUsedTracker({ db, clock, onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry') });
+  const lastUsed = createLastUsedTracker({
+    db,
+    clock,
+    onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry'),
+  });
   // Tokens whose rotation grace period has ended fail every check already; drop their rows hourly.
   const purge = setInterval(() => {
-    purgeRevokedApiTokens({ db, clock }).catch((error: unknown) => logger.error({ err: error }, 'could not purge rotated tokens'));
+    purgeRevokedApiTokens({ db, clock }).catch((error: unknown) =>
+      logger.error({ err: error }, 'could not purge rotated tokens'),
+    );
     const { usageRetentionDays, auditRetentionDays } = config;
     purgeUsageAndAudit({ db, clock, usageRetentionDays, auditRetentionDays }).catch((error: unknown) =>
       logger.error({ err: error }, 'could not purge old usage and audit events'),
@@ -44,7 +57,9 @@ async function main() {
   const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
   const server = app.listen(config.port, config.host ?? '0.0.0.0');
   server.on('error', (error: NodeJS.ErrnoException) => {
-    console.error(`latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`);
+    console.error(
+      `latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
+    );
     process.exit(1);
   });
   server.on('listening', () => {

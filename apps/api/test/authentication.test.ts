@@ -1,7 +1,14 @@
 // The request check over HTTP: header forms, and every way a token can fail, each with the exact
 // 401 body and WWW-Authenticate header of API.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disableUser, generateApiToken, hashSecret, tokenChecksum, tokenStart, type CreatedApiToken } from '@latchkey/lib';
+import {
+  disableUser,
+  generateApiToken,
+  hashSecret,
+  tokenChecksum,
+  tokenStart,
+  type CreatedApiToken,
+} from '@latchkey/lib';
 import { DAY, START_TIME, startServer, type TestServer } from './support/server';
 
 const MISSING = { code: 'UNAUTHORIZED', message: 'API token was not provided' };
@@ -81,7 +88,13 @@ describe('the Authorization header', () => {
 
 describe('a token that fails the check', () => {
   it('answers 401 "Invalid token" for malformed tokens', async () => {
-    for (const bad of ['api_short', token.token.slice(0, -1), `${token.token}0`, token.token.replace('api_', 'key_'), token.token.replace(/^api_./, 'api_-')]) {
+    for (const bad of [
+      'api_short',
+      token.token.slice(0, -1),
+      `${token.token}0`,
+      token.token.replace('api_', 'key_'),
+      token.token.replace(/^api_./, 'api_-'),
+    ]) {
       await expectRefused(`Bearer ${bad}`, INVALID, CHALLENGE_INVALID);
     }
   });
@@ -137,7 +150,10 @@ describe('a token that fails the check', () => {
 
   it('answers 401 "Invalid token" for a token rotated without grace', async () => {
     const old = await server.createTestToken(user, { name: 'rotated' });
-    const rotated = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: token.token, body: { gracePeriodSeconds: 0 } });
+    const rotated = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, {
+      token: token.token,
+      body: { gracePeriodSeconds: 0 },
+    });
     expect(rotated.status).toBe(201);
     await expectRefused(`Bearer ${old.token}`, INVALID, CHALLENGE_INVALID);
     expect((await me(`Bearer ${rotated.body.token}`)).status).toBe(200);
@@ -145,7 +161,10 @@ describe('a token that fails the check', () => {
 
   it('lets a rotated token work through its grace period and no longer', async () => {
     const old = await server.createTestToken(user, { name: 'grace' });
-    const rotated = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, { token: token.token, body: { gracePeriodSeconds: 60 } });
+    const rotated = await server.api('POST', `/api/v1/tokens/${old.id}/rotate`, {
+      token: token.token,
+      body: { gracePeriodSeconds: 60 },
+    });
     expect(rotated.status).toBe(201);
     try {
       server.clock.advance(59_999);
@@ -158,7 +177,7 @@ describe('a token that fails the check', () => {
     }
   });
 
-  it("answers 401 \"Invalid token\" once the token's user is disabled", async () => {
+  it('answers 401 "Invalid token" once the token\'s user is disabled', async () => {
     const leaving = await server.createTestUser('Leaving');
     const theirs = await server.createTestToken(leaving, { name: 'theirs' });
     expect((await me(`Bearer ${theirs.token}`)).status).toBe(200);

@@ -25,7 +25,8 @@ function expectErrorBody(body: unknown, code: string) {
   expect(body).toMatchObject({ code, message: expect.any(String) });
   const { code: _code, message: _message, issues, ...rest } = body as Record<string, unknown>;
   expect(rest).toEqual({});
-  if (issues !== undefined) expect(issues).toEqual(expect.arrayContaining([{ path: expect.any(String), message: expect.any(String) }]));
+  if (issues !== undefined)
+    expect(issues).toEqual(expect.arrayContaining([{ path: expect.any(String), message: expect.any(String) }]));
 }
 
 describe('request bodies', () => {
@@ -48,7 +49,10 @@ describe('request bodies', () => {
 
   it('answers 413 to a body over 16 KB, creating nothing', async () => {
     const before = await tokenCount();
-    const res = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'big', padding: 'x'.repeat(16 * 1024) } });
+    const res = await server.api('POST', '/api/v1/tokens', {
+      token: token.token,
+      body: { name: 'big', padding: 'x'.repeat(16 * 1024) },
+    });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large (16 KB at most)' });
     expect(await tokenCount()).toBe(before);
@@ -72,9 +76,16 @@ describe('request bodies', () => {
   });
 
   it('answers 400 INVALID_BODY to a body that is not sent as JSON', async () => {
-    const res = await server.api('POST', '/api/v1/tokens', { token: token.token, rawBody: '{"name":"plain text"}', headers: { 'content-type': 'text/plain' } });
+    const res = await server.api('POST', '/api/v1/tokens', {
+      token: token.token,
+      rawBody: '{"name":"plain text"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ code: 'INVALID_BODY', message: 'Send the body as JSON with Content-Type: application/json' });
+    expect(res.body).toEqual({
+      code: 'INVALID_BODY',
+      message: 'Send the body as JSON with Content-Type: application/json',
+    });
   });
 
   it('answers 400 INVALID_BODY, with issues, to a POST /tokens without a name', async () => {
@@ -87,7 +98,10 @@ describe('request bodies', () => {
 
   it('names every unknown field, so a typo such as expires_in does not pass silently', async () => {
     const before = await tokenCount();
-    const res = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'typo', expires_in: 'NEVER', scope: [] } });
+    const res = await server.api('POST', '/api/v1/tokens', {
+      token: token.token,
+      body: { name: 'typo', expires_in: 'NEVER', scope: [] },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       code: 'INVALID_BODY',
@@ -117,7 +131,10 @@ describe('expiresIn', () => {
   it('answers 400 (never 500) to any value outside the list, creating nothing', async () => {
     const before = await tokenCount();
     for (const expiresIn of ['FOREVER', 'never', 'TWO_DAYS', '', 7, null, true, { days: 7 }, ['NEVER']]) {
-      const res = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'odd expiry', expiresIn } });
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: token.token,
+        body: { name: 'odd expiry', expiresIn },
+      });
       expect(res.status, JSON.stringify(expiresIn)).toBe(400);
       expect(res.body.code).toBe('INVALID_BODY');
       expect(res.body.issues[0]).toEqual({
@@ -130,7 +147,10 @@ describe('expiresIn', () => {
 
   it('accepts every listed value', async () => {
     for (const expiresIn of ['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR']) {
-      const res = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: `expires ${expiresIn}`, expiresIn } });
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: token.token,
+        body: { name: `expires ${expiresIn}`, expiresIn },
+      });
       expect(res.status, expiresIn).toBe(201);
     }
   });
@@ -157,7 +177,17 @@ describe('wrong types and values', () => {
 });
 
 describe('?limit= and ?cursor=', () => {
-  for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1&limit=2', 'limit=-1', 'limit=1.5', 'limit=', 'cursor=0', 'cursor=x']) {
+  for (const query of [
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'limit=1&limit=2',
+    'limit=-1',
+    'limit=1.5',
+    'limit=',
+    'cursor=0',
+    'cursor=x',
+  ]) {
     it(`answers 400 INVALID_REQUEST to ?${query}`, async () => {
       const res = await server.api('GET', `/api/v1/tokens?${query}`, { token: token.token });
       expect(res.status).toBe(400);
@@ -177,7 +207,11 @@ describe('?limit= and ?cursor=', () => {
 describe(':id', () => {
   for (const id of ['abc', '0', '-1', '1.5', '1e3', 'SELF', '12345678901234567', '%20']) {
     it(`answers 400 INVALID_REQUEST to /tokens/${id}`, async () => {
-      for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['POST', '/rotate']] as const) {
+      for (const [method, suffix] of [
+        ['GET', ''],
+        ['DELETE', ''],
+        ['POST', '/rotate'],
+      ] as const) {
         const res = await server.api(method, `/api/v1/tokens/${id}${suffix}`, { token: token.token });
         expect(res.status, `${method} ${id}`).toBe(400);
         expect(res.body).toEqual({

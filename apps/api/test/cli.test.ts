@@ -10,7 +10,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, hashSecret, TOKEN_REGEX, verifyUserCredentials } from '@latchkey/lib';
+import {
+  BUILTIN_SCOPES,
+  createDatabase,
+  EXPIRES_IN_VALUES,
+  hashSecret,
+  TOKEN_REGEX,
+  verifyUserCredentials,
+} from '@latchkey/lib';
 import { CLI_USAGE_NAME, runCli } from '../src/cli/run-cli';
 import { startServer, type TestServer } from './support/server';
 
@@ -31,7 +38,12 @@ async function cli(...argv: string[]): Promise<CliResult> {
 async function cliWith(extraEnv: Record<string, string>, ...argv: string[]): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { ...env, ...extraEnv }, (line) => out.push(line), (line) => err.push(line));
+  const code = await runCli(
+    argv,
+    { ...env, ...extraEnv },
+    (line) => out.push(line),
+    (line) => err.push(line),
+  );
   return { code, out, err };
 }
 
@@ -43,16 +55,23 @@ function createUserCli(email: string, name: string, password: string): Promise<C
 type ProcessResult = { code: number | null; stdout: string; stderr: string };
 
 /** The command line as a real process (`node --import tsx …/cli/main.ts`), from `cwd`, with `stdin` written to it. */
-function cliProcess(argv: string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<ProcessResult> {
+function cliProcess(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<ProcessResult> {
   const childEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile, ...options.env })) {
     if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) childEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO_ROOT, 'apps/api/src/cli/main.ts'), ...argv], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: childEnv,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX_LOADER, path.join(REPO_ROOT, 'apps/api/src/cli/main.ts'), ...argv],
+    {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: childEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -73,7 +92,9 @@ function expectFailure(result: CliResult, message: string | RegExp) {
   expect(result.out).toEqual([]);
   const lines = result.err.join('\n').split('\n');
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(typeof message === 'string' ? new RegExp(`^latchkey: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+  expect(lines[0]).toMatch(
+    typeof message === 'string' ? new RegExp(`^latchkey: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message,
+  );
 }
 
 beforeAll(() => {
@@ -96,15 +117,31 @@ describe('migrate', () => {
   it('accepts a file: URL', async () => {
     const other = path.join(dir, 'other.db');
     const out: string[] = [];
-    expect(await runCli(['migrate'], { DATABASE_URL: `file:${other}` }, (l) => out.push(l), () => {})).toBe(0);
+    expect(
+      await runCli(
+        ['migrate'],
+        { DATABASE_URL: `file:${other}` },
+        (l) => out.push(l),
+        () => {},
+      ),
+    ).toBe(0);
     expect(out).toEqual([expect.stringMatching(/^applied: 0001_initial(, \d{4}_\w+)+$/)]);
     expect(fs.existsSync(other)).toBe(true);
   });
 
   it('fails with one line for a DATABASE_URL it cannot use', async () => {
     const err: string[] = [];
-    expect(await runCli(['migrate'], { DATABASE_URL: 'mysql://localhost/x' }, () => {}, (l) => err.push(l))).toBe(1);
-    expect(err).toEqual(['latchkey: DATABASE_URL must be postgres://…, postgresql://…, file:<path> or a path to a SQLite file']);
+    expect(
+      await runCli(
+        ['migrate'],
+        { DATABASE_URL: 'mysql://localhost/x' },
+        () => {},
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(err).toEqual([
+      'latchkey: DATABASE_URL must be postgres://…, postgresql://…, file:<path> or a path to a SQLite file',
+    ]);
   });
 });
 
@@ -122,41 +159,62 @@ describe('user:create and user:disable', () => {
       ['user:create', '--email', 'pw@example.com', '--name', 'Pw', '--password=visible in ps'],
     ]) {
       const result = await cli(...argv);
-      expectFailure(result, /^latchkey: --password is not accepted .*set LATCHKEY_PASSWORD or write the password on standard input$/);
+      expectFailure(
+        result,
+        /^latchkey: --password is not accepted .*set LATCHKEY_PASSWORD or write the password on standard input$/,
+      );
       expect(result.err.join('')).not.toContain('visible in ps');
     }
     expectFailure(await cli('user:disable', '--email', 'pw@example.com'), 'No user with that e-mail');
   });
 
   it('refuses a taken e-mail and a short password with exit 1', async () => {
-    expectFailure(await createUserCli('ops@example.com', 'Again', 'operator password'), 'An account with this e-mail already exists');
+    expectFailure(
+      await createUserCli('ops@example.com', 'Again', 'operator password'),
+      'An account with this e-mail already exists',
+    );
     expectFailure(await createUserCli('short@example.com', 'Short', 'short'), 'Password must be at least 8 characters');
   });
 
   it('disables a user; an unknown e-mail is exit 1', async () => {
     expect((await createUserCli('temp@example.com', 'Temp', 'temporary password')).code).toBe(0);
     const result = await cli('user:disable', '--email', 'TEMP@example.com');
-    expect(result).toEqual({ code: 0, out: ['disabled temp@example.com; their sessions and personal tokens no longer work'], err: [] });
+    expect(result).toEqual({
+      code: 0,
+      out: ['disabled temp@example.com; their sessions and personal tokens no longer work'],
+      err: [],
+    });
     expectFailure(await cli('user:disable', '--email', 'ghost@example.com'), 'No user with that e-mail');
   });
 
   it('user:disable twice says the user already is, with exit 0 (the state a script asked for holds)', async () => {
     expect((await createUserCli('twice@example.com', 'Twice', 'twice password')).code).toBe(0);
     expect((await cli('user:disable', '--email', 'twice@example.com')).code).toBe(0);
-    expect(await cli('user:disable', '--email', 'twice@example.com')).toEqual({ code: 0, out: ['twice@example.com is already disabled; nothing changed'], err: [] });
+    expect(await cli('user:disable', '--email', 'twice@example.com')).toEqual({
+      code: 0,
+      out: ['twice@example.com is already disabled; nothing changed'],
+      err: [],
+    });
   });
 
   it('token:create refuses a disabled user with one line and prints no token; user:enable lets it work again', async () => {
     expect((await createUserCli('paused@example.com', 'Paused', 'paused password')).code).toBe(0);
     expect((await cli('user:disable', '--email', 'paused@example.com')).code).toBe(0);
-    expectFailure(await cli('token:create', '--email', 'paused@example.com', '--name', 'while disabled'), 'This user is disabled, so no new token can be made for them');
+    expectFailure(
+      await cli('token:create', '--email', 'paused@example.com', '--name', 'while disabled'),
+      'This user is disabled, so no new token can be made for them',
+    );
     expect(await cli('token:list', '--email', 'paused@example.com')).toEqual({ code: 0, out: ['no tokens'], err: [] });
     expect(await cli('user:enable', '--email', 'Paused@example.com')).toEqual({
       code: 0,
       out: ['enabled paused@example.com; they can sign in and use their personal tokens again'],
       err: [],
     });
-    expect(await cli('user:enable', '--email', 'paused@example.com')).toEqual({ code: 0, out: ['paused@example.com is not disabled; nothing changed'], err: [] });
+    expect(await cli('user:enable', '--email', 'paused@example.com')).toEqual({
+      code: 0,
+      out: ['paused@example.com is not disabled; nothing changed'],
+      err: [],
+    });
     const created = await cli('token:create', '--email', 'paused@example.com', '--name', 'after return');
     expect(created.code).toBe(0);
     expect(created.out[0]).toMatch(TOKEN_REGEX);
@@ -172,12 +230,20 @@ describe('team:create and team:add-member', () => {
   it('creates a team with its owner as ADMIN', async () => {
     const result = await cli('team:create', '--slug', 'platform', '--name', 'Platform', '--owner', 'ops@example.com');
     expect(result.code).toBe(0);
-    expect(result.out).toEqual([expect.stringMatching(/^created team \d+ \(platform\) with ops@example\.com as ADMIN$/)]);
+    expect(result.out).toEqual([
+      expect.stringMatching(/^created team \d+ \(platform\) with ops@example\.com as ADMIN$/),
+    ]);
   });
 
   it('refuses an unknown owner and a taken slug', async () => {
-    expectFailure(await cli('team:create', '--slug', 'nobody', '--name', 'Nobody', '--owner', 'ghost@example.com'), 'No user with that e-mail');
-    expectFailure(await cli('team:create', '--slug', 'platform', '--name', 'Again', '--owner', 'ops@example.com'), 'A team with this slug already exists');
+    expectFailure(
+      await cli('team:create', '--slug', 'nobody', '--name', 'Nobody', '--owner', 'ghost@example.com'),
+      'No user with that e-mail',
+    );
+    expectFailure(
+      await cli('team:create', '--slug', 'platform', '--name', 'Again', '--owner', 'ops@example.com'),
+      'A team with this slug already exists',
+    );
   });
 
   it('adds a member with a role, in any case', async () => {
@@ -186,10 +252,22 @@ describe('team:create and team:add-member', () => {
   });
 
   it('refuses a bad role, an unknown team, an unknown user and a second membership', async () => {
-    expectFailure(await cli('team:add-member', '--team', 'platform', '--email', 'ops@example.com', '--role', 'OWNER'), 'Role must be ADMIN, MANAGER or MEMBER');
-    expectFailure(await cli('team:add-member', '--team', 'nope', '--email', 'dev@example.com', '--role', 'ADMIN'), 'No team with that slug');
-    expectFailure(await cli('team:add-member', '--team', 'platform', '--email', 'ghost@example.com', '--role', 'ADMIN'), 'No user with that e-mail; they need to sign up first');
-    expectFailure(await cli('team:add-member', '--team', 'platform', '--email', 'dev@example.com', '--role', 'ADMIN'), 'That user is already a member of this team');
+    expectFailure(
+      await cli('team:add-member', '--team', 'platform', '--email', 'ops@example.com', '--role', 'OWNER'),
+      'Role must be ADMIN, MANAGER or MEMBER',
+    );
+    expectFailure(
+      await cli('team:add-member', '--team', 'nope', '--email', 'dev@example.com', '--role', 'ADMIN'),
+      'No team with that slug',
+    );
+    expectFailure(
+      await cli('team:add-member', '--team', 'platform', '--email', 'ghost@example.com', '--role', 'ADMIN'),
+      'No user with that e-mail; they need to sign up first',
+    );
+    expectFailure(
+      await cli('team:add-member', '--team', 'platform', '--email', 'dev@example.com', '--role', 'ADMIN'),
+      'That user is already a member of this team',
+    );
   });
 });
 
@@ -216,14 +294,35 @@ describe('token:create, token:list and token:revoke', () => {
     server.remember(result.out[0]!);
     const me = await server.api('GET', '/api/v1/me', { token: result.out[0] });
     expect(me.status).toBe(200);
-    expect(me.body.token).toMatchObject({ name: 'deploy bot', scopes: ['tokens:read', 'tokens:write', 'audit:read'], expiresAt: null });
+    expect(me.body.token).toMatchObject({
+      name: 'deploy bot',
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
+      expiresAt: null,
+    });
     expect(me.body.user.email).toBe('ops@example.com');
-    const created = await server.db.selectFrom('audit_events').selectAll().where('type', '=', 'token.created').where('token_id', '=', me.body.token.id).execute();
+    const created = await server.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('type', '=', 'token.created')
+      .where('token_id', '=', me.body.token.id)
+      .execute();
     expect(created.map((e) => e.actor_kind)).toEqual(['cli']);
   });
 
   it('makes a team token with an expiry and scopes', async () => {
-    const result = await cli('token:create', '--email', 'ops@example.com', '--team', 'platform', '--name', 'team reader', '--expires-in', 'ONE_MONTH', '--scopes', 'tokens:read, tokens:read');
+    const result = await cli(
+      'token:create',
+      '--email',
+      'ops@example.com',
+      '--team',
+      'platform',
+      '--name',
+      'team reader',
+      '--expires-in',
+      'ONE_MONTH',
+      '--scopes',
+      'tokens:read, tokens:read',
+    );
     expect(result.code).toBe(0);
     server.remember(result.out[0]!);
     const me = await server.api('GET', '/api/v1/me', { token: result.out[0] });
@@ -234,10 +333,22 @@ describe('token:create, token:list and token:revoke', () => {
   });
 
   it('refuses an unknown --expires-in, an unknown scope, a non-admin on a team, and prints no token', async () => {
-    expectFailure(await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--expires-in', 'FOREVER'), /^latchkey: expiresIn: Expiry must be one of NEVER, /);
-    expectFailure(await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--scopes', 'invoices:read'), 'Unknown scope: invoices:read');
-    expectFailure(await cli('token:create', '--email', 'dev@example.com', '--team', 'platform', '--name', 'bad'), 'You need to be a team admin to manage API tokens');
-    expectFailure(await cli('token:create', '--email', 'ghost@example.com', '--name', 'bad'), 'No user with that e-mail');
+    expectFailure(
+      await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--expires-in', 'FOREVER'),
+      /^latchkey: expiresIn: Expiry must be one of NEVER, /,
+    );
+    expectFailure(
+      await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--scopes', 'invoices:read'),
+      'Unknown scope: invoices:read',
+    );
+    expectFailure(
+      await cli('token:create', '--email', 'dev@example.com', '--team', 'platform', '--name', 'bad'),
+      'You need to be a team admin to manage API tokens',
+    );
+    expectFailure(
+      await cli('token:create', '--email', 'ghost@example.com', '--name', 'bad'),
+      'No user with that e-mail',
+    );
   });
 
   it("lists a user's tokens, or a team's, as a table", async () => {
@@ -245,7 +356,9 @@ describe('token:create, token:list and token:revoke', () => {
     expect(personal.code).toBe(0);
     expect(personal.out[0]).toBe('ID\tNAME\tSTART\tSTATUS\tEXPIRES\tLAST USED\tSCOPES');
     expect(personal.out.slice(1).map((line) => line.split('\t')[1])).toEqual(['deploy bot']);
-    expect(personal.out[1]).toMatch(/^\d+\tdeploy bot\tapi_[0-9A-Za-z]{4}…\tactive\tnever\t(never|\S+)\ttokens:read,tokens:write,audit:read$/);
+    expect(personal.out[1]).toMatch(
+      /^\d+\tdeploy bot\tapi_[0-9A-Za-z]{4}…\tactive\tnever\t(never|\S+)\ttokens:read,tokens:write,audit:read$/,
+    );
     const team = await cli('token:list', '--email', 'ops@example.com', '--team', 'platform');
     expect(team.out.slice(1).map((line) => line.split('\t')[1])).toEqual(['team reader']);
     expect(await cli('token:list', '--email', 'dev@example.com')).toEqual({ code: 0, out: ['no tokens'], err: [] });
@@ -278,7 +391,9 @@ describe('token:create, token:list and token:revoke', () => {
   it('stores no plain token in the database file and logs none', () => {
     const tokens = [...server.secrets].filter((s) => TOKEN_REGEX.test(s));
     expect(tokens.length).toBeGreaterThanOrEqual(4);
-    const file = fs.readFileSync(dbFile).toString('latin1') + (fs.existsSync(`${dbFile}-wal`) ? fs.readFileSync(`${dbFile}-wal`).toString('latin1') : '');
+    const file =
+      fs.readFileSync(dbFile).toString('latin1') +
+      (fs.existsSync(`${dbFile}-wal`) ? fs.readFileSync(`${dbFile}-wal`).toString('latin1') : '');
     for (const token of tokens) expect(file).not.toContain(token);
     expect(file).toContain(hashSecret(tokens[0]!));
     expect(server.leakedSecrets()).toEqual([]);
@@ -287,7 +402,11 @@ describe('token:create, token:list and token:revoke', () => {
 
 describe('bad command lines', () => {
   it('without a command: one line pointing to --help, exit 1', async () => {
-    expect(await cli()).toEqual({ code: 1, out: [], err: [`latchkey: no command given; run ${CLI_USAGE_NAME} --help for the list`] });
+    expect(await cli()).toEqual({
+      code: 1,
+      out: [],
+      err: [`latchkey: no command given; run ${CLI_USAGE_NAME} --help for the list`],
+    });
   });
 
   it('--help lists every command under the name the README uses, the expiry values, the scopes and the database; exit 0', async () => {
@@ -299,7 +418,17 @@ describe('bad command lines', () => {
     expect(help.err).toEqual([]);
     const text = help.out.join('\n');
     expect(text).toMatch(/^Usage: npx -y pnpm@10 -s latchkey /);
-    for (const command of ['migrate', 'user:create', 'user:disable', 'user:enable', 'team:create', 'team:add-member', 'token:create', 'token:list', 'token:revoke']) {
+    for (const command of [
+      'migrate',
+      'user:create',
+      'user:disable',
+      'user:enable',
+      'team:create',
+      'team:add-member',
+      'token:create',
+      'token:list',
+      'token:revoke',
+    ]) {
       expect(text).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(text).toContain(`Database: SQLite file ${dbFile}`);
@@ -312,7 +441,16 @@ describe('bad command lines', () => {
     const text = help.out.join('\n').replace(/\s+/g, ' ');
     expect(text).toMatch(/^Usage: npx -y pnpm@10 -s latchkey token:create /);
     for (const value of [...EXPIRES_IN_VALUES, ...BUILTIN_SCOPES]) expect(text).toContain(value);
-    for (const command of ['migrate', 'user:create', 'user:disable', 'user:enable', 'team:create', 'team:add-member', 'token:list', 'token:revoke']) {
+    for (const command of [
+      'migrate',
+      'user:create',
+      'user:disable',
+      'user:enable',
+      'team:create',
+      'team:add-member',
+      'token:list',
+      'token:revoke',
+    ]) {
       const own = await cli(command, '--help');
       expect(own.code, command).toBe(0);
       expect(own.out.join('\n')).toMatch(new RegExp(`^Usage: npx -y pnpm@10 -s latchkey ${command}`));
@@ -333,7 +471,10 @@ describe('bad command lines', () => {
   });
 
   it('token:revoke without its argument says in words what is missing', async () => {
-    expectFailure(await cli('token:revoke'), 'token:revoke needs the token to revoke: the whole api_… value, as its one argument');
+    expectFailure(
+      await cli('token:revoke'),
+      'token:revoke needs the token to revoke: the whole api_… value, as its one argument',
+    );
   });
 
   it('refuses unknown options, a flag without its value, and stray arguments, each in one line', async () => {
@@ -350,20 +491,45 @@ describe('bad command lines', () => {
   it('touches no database for a bad command line', async () => {
     const err: string[] = [];
     const missing = path.join(dir, 'never', 'created.db');
-    expect(await runCli(['user:create'], { DATABASE_URL: missing }, () => {}, (l) => err.push(l))).toBe(1);
-    expect(await runCli(['token:revoke'], { DATABASE_URL: missing }, () => {}, (l) => err.push(l))).toBe(1);
-    expect(await runCli(['--help'], { DATABASE_URL: missing }, () => {}, () => {})).toBe(0);
+    expect(
+      await runCli(
+        ['user:create'],
+        { DATABASE_URL: missing },
+        () => {},
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(
+      await runCli(
+        ['token:revoke'],
+        { DATABASE_URL: missing },
+        () => {},
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(
+      await runCli(
+        ['--help'],
+        { DATABASE_URL: missing },
+        () => {},
+        () => {},
+      ),
+    ).toBe(0);
     expect(fs.existsSync(missing)).toBe(false);
   });
 });
 
 describe('as a child process', () => {
   it('`pnpm --silent latchkey token:create` writes only the token to stdout', async () => {
-    const { stdout, stderr } = await promisify(execFile)('pnpm', ['--silent', 'latchkey', 'token:create', '--email', 'ops@example.com', '--name', 'from a script'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DATABASE_URL: dbFile },
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      'pnpm',
+      ['--silent', 'latchkey', 'token:create', '--email', 'ops@example.com', '--name', 'from a script'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATABASE_URL: dbFile },
+        timeout: 60_000,
+      },
+    );
     expect(stdout).toMatch(/^api_[0-9A-Za-z]{36}\n$/);
     expect(stderr).toBe('');
     const check = await cli('token:revoke', stdout.trim());
@@ -372,25 +538,49 @@ describe('as a child process', () => {
   });
 
   it('exits 1 with a one-line error on stderr and nothing on stdout, for a failure and for an unknown command', async () => {
-    expect(await cliProcess(['user:disable', '--email', 'ghost@example.com'])).toEqual({ code: 1, stdout: '', stderr: 'latchkey: No user with that e-mail\n' });
-    expect(await cliProcess(['nope'])).toEqual({ code: 1, stdout: '', stderr: `latchkey: unknown command "nope"; run ${CLI_USAGE_NAME} --help for the list\n` });
+    expect(await cliProcess(['user:disable', '--email', 'ghost@example.com'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'latchkey: No user with that e-mail\n',
+    });
+    expect(await cliProcess(['nope'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `latchkey: unknown command "nope"; run ${CLI_USAGE_NAME} --help for the list\n`,
+    });
   });
 
   it('user:create reads the password from LATCHKEY_PASSWORD, or else from one line of standard input', async () => {
-    const fromEnv = await cliProcess(['user:create', '--email', 'env@example.com', '--name', 'Env'], { env: { LATCHKEY_PASSWORD: 'password from env' } });
+    const fromEnv = await cliProcess(['user:create', '--email', 'env@example.com', '--name', 'Env'], {
+      env: { LATCHKEY_PASSWORD: 'password from env' },
+    });
     expect(fromEnv).toMatchObject({ code: 0, stderr: '' });
-    const piped = await cliProcess(['user:create', '--email', 'piped@example.com', '--name', 'Piped'], { env: { LATCHKEY_PASSWORD: undefined }, stdin: 'password from stdin\nsecond line\n' });
+    const piped = await cliProcess(['user:create', '--email', 'piped@example.com', '--name', 'Piped'], {
+      env: { LATCHKEY_PASSWORD: undefined },
+      stdin: 'password from stdin\nsecond line\n',
+    });
     expect(piped).toMatchObject({ code: 0, stderr: '' });
     expect(piped.stdout).toMatch(/^created user \d+ <piped@example\.com>\n$/);
     const db = createDatabase(dbFile);
     try {
-      expect((await verifyUserCredentials({ db, email: 'env@example.com', password: 'password from env' })).email).toBe('env@example.com');
-      expect((await verifyUserCredentials({ db, email: 'piped@example.com', password: 'password from stdin' })).email).toBe('piped@example.com');
+      expect((await verifyUserCredentials({ db, email: 'env@example.com', password: 'password from env' })).email).toBe(
+        'env@example.com',
+      );
+      expect(
+        (await verifyUserCredentials({ db, email: 'piped@example.com', password: 'password from stdin' })).email,
+      ).toBe('piped@example.com');
     } finally {
       await db.destroy();
     }
-    const none = await cliProcess(['user:create', '--email', 'none@example.com', '--name', 'None'], { env: { LATCHKEY_PASSWORD: undefined }, stdin: '' });
-    expect(none).toEqual({ code: 1, stdout: '', stderr: 'latchkey: no password given: set LATCHKEY_PASSWORD or write it on standard input (one line)\n' });
+    const none = await cliProcess(['user:create', '--email', 'none@example.com', '--name', 'None'], {
+      env: { LATCHKEY_PASSWORD: undefined },
+      stdin: '',
+    });
+    expect(none).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'latchkey: no password given: set LATCHKEY_PASSWORD or write it on standard input (one line)\n',
+    });
   });
 
   it('at a terminal, user:create asks for the password and does not show what is typed', async () => {
@@ -398,10 +588,15 @@ describe('as a child process', () => {
     const command = `${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'apps/api/src/cli/main.ts')} user:create --email tty@example.com --name Tty`;
     const childEnv: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile })) {
-      if (value !== undefined && key !== 'NODE_OPTIONS' && key !== 'LATCHKEY_PASSWORD' && !key.startsWith('VITEST')) childEnv[key] = value;
+      if (value !== undefined && key !== 'NODE_OPTIONS' && key !== 'LATCHKEY_PASSWORD' && !key.startsWith('VITEST'))
+        childEnv[key] = value;
     }
     // `script` gives the command a pseudo-terminal; what it prints is what a person would see.
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: childEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -448,7 +643,9 @@ describe('as a child process', () => {
       const help = await cliProcess(['--help'], { cwd: elsewhere, env: { DATABASE_URL: undefined } });
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Database: SQLite file ${path.join(REPO_ROOT, 'data', 'latchkey.db')}`);
-      const postgres = await cliProcess(['--help'], { env: { DATABASE_URL: 'postgres://app:hunter2-secret@db.internal:5432/latchkey' } });
+      const postgres = await cliProcess(['--help'], {
+        env: { DATABASE_URL: 'postgres://app:hunter2-secret@db.internal:5432/latchkey' },
+      });
       expect(postgres.stdout).toContain('Database: PostgreSQL database latchkey on db.internal:5432');
       expect(postgres.stdout).not.toContain('hunter2');
     } finally {
@@ -463,7 +660,11 @@ describe('token:check-format, token:usage, audit:list and --allowed-ips', () => 
     const { generateApiToken } = await import('@latchkey/lib');
     const good = generateApiToken();
     const noDb = { DATABASE_URL: path.join(dir, 'never-created', 'x.db') };
-    expect(await cliWith(noDb, 'token:check-format', good)).toEqual({ code: 0, out: [expect.stringMatching(/^well-formed/)], err: [] });
+    expect(await cliWith(noDb, 'token:check-format', good)).toEqual({
+      code: 0,
+      out: [expect.stringMatching(/^well-formed/)],
+      err: [],
+    });
     const badChecksum = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
     for (const bad of [badChecksum, 'api_short', 'hello']) {
       const result = await cliWith(noDb, 'token:check-format', bad);
@@ -476,9 +677,25 @@ describe('token:check-format, token:usage, audit:list and --allowed-ips', () => 
 
   it('token:create --allowed-ips keeps the addresses, and refuses a bad one naming it', async () => {
     expect((await createUserCli('ips@example.com', 'Ips', 'correct horse battery')).code).toBe(0);
-    const made = await cli('token:create', '--email', 'ips@example.com', '--name', 'office only', '--allowed-ips', '10.0.0.0/8, 192.168.1.7');
+    const made = await cli(
+      'token:create',
+      '--email',
+      'ips@example.com',
+      '--name',
+      'office only',
+      '--allowed-ips',
+      '10.0.0.0/8, 192.168.1.7',
+    );
     expect(made.code).toBe(0);
-    const bad = await cli('token:create', '--email', 'ips@example.com', '--name', 'bad range', '--allowed-ips', '10.0.0.0/33');
+    const bad = await cli(
+      'token:create',
+      '--email',
+      'ips@example.com',
+      '--name',
+      'bad range',
+      '--allowed-ips',
+      '10.0.0.0/33',
+    );
     expect(bad.code).toBe(1);
     expect(bad.err).toEqual([expect.stringContaining('10.0.0.0/33')]);
   });

@@ -19,7 +19,14 @@ describe('configuration from the environment', () => {
     expect(config.usageRetentionDays).toBe(90);
     expect(config.auditRetentionDays).toBe(365);
     expect(config.tokenMaxLifetimeDays).toBeNull();
-    expect(config.rateLimits).toEqual({ credentialRevokePerHour: 60, ipPerMinute: 1000, ownerPerMinute: 1000, authFailuresPerMinute: 30, trpcPerMinute: 100, signInFailures: 10 });
+    expect(config.rateLimits).toEqual({
+      credentialRevokePerHour: 60,
+      ipPerMinute: 1000,
+      ownerPerMinute: 1000,
+      authFailuresPerMinute: 30,
+      trpcPerMinute: 100,
+      signInFailures: 10,
+    });
   });
 
   it('reads valid values', () => {
@@ -31,12 +38,21 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://tokens.example.com/some/path',
       RATE_LIMIT_IP_PER_MINUTE: '5',
     });
-    expect(config).toMatchObject({ port: 8080, trustProxy: 'loopback', logLevel: 'warn', allowSignup: false, publicUrl: 'https://tokens.example.com' });
+    expect(config).toMatchObject({
+      port: 8080,
+      trustProxy: 'loopback',
+      logLevel: 'warn',
+      allowSignup: false,
+      publicUrl: 'https://tokens.example.com',
+    });
     expect(config.rateLimits.ipPerMinute).toBe(5);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TOKEN_CACHE_SIZE: ' 5000 ' }).tokenCacheSize).toBe(5000);
     expect(loadConfig({ TOKEN_CACHE_SIZE: '1_000_000' }).tokenCacheSize).toBe(1_000_000);
-    expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({ usageRetentionDays: 30, auditRetentionDays: 3650 });
+    expect(loadConfig({ USAGE_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '3650' })).toMatchObject({
+      usageRetentionDays: 30,
+      auditRetentionDays: 3650,
+    });
   });
 
   it.each([
@@ -66,7 +82,12 @@ describe('configuration from the environment', () => {
   it('reads REDIS_URL and REDIS_KEY_PREFIX, with counters in memory when REDIS_URL is unset', () => {
     expect(loadConfig({})).toMatchObject({ redisUrl: null, redisKeyPrefix: 'latchkey:rate-limit:' });
     expect(loadConfig({ REDIS_URL: '  ' }).redisUrl).toBeNull();
-    for (const url of ['redis://127.0.0.1:6379', 'redis://localhost', 'rediss://user:secret@cache.example.com:6380/2', 'redis://[::1]:6379/0']) {
+    for (const url of [
+      'redis://127.0.0.1:6379',
+      'redis://localhost',
+      'rediss://user:secret@cache.example.com:6380/2',
+      'redis://[::1]:6379/0',
+    ]) {
       expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
     }
     expect(loadConfig({ REDIS_KEY_PREFIX: 'acme:limits:' }).redisKeyPrefix).toBe('acme:limits:');
@@ -104,16 +125,23 @@ describe('configuration from the environment', () => {
       expect(loadConfig({ REDIS_KEY_PREFIX: value }).redisKeyPrefix).toBe('latchkey:rate-limit:');
       return;
     }
-    expect(() => loadConfig({ REDIS_KEY_PREFIX: value })).toThrow(/^REDIS_KEY_PREFIX must be 1 to 100 printable characters/);
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: value })).toThrow(
+      /^REDIS_KEY_PREFIX must be 1 to 100 printable characters/,
+    );
   });
 
   it('stops the server at start with one line on stderr and exit code 1', async () => {
     const root = path.resolve(import.meta.dirname, '../../..');
     // tsx from this package directly: `npx` would add npm's own warnings to stderr.
     const tsx = path.join(root, 'apps/api/node_modules/.bin/tsx');
-    const error = await run(tsx, ['apps/api/src/main.ts'], { cwd: root, env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: ':memory:' } }).catch((e: unknown) => e);
+    const error = await run(tsx, ['apps/api/src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: ':memory:' },
+    }).catch((e: unknown) => e);
     const failure = error as { code?: number; stderr?: string; stdout?: string };
     expect(failure.code).toBe(1);
-    expect(failure.stderr?.trim().split('\n')).toEqual(['latchkey: configuration error: PORT must be a port number from 0 to 65535, got "not-a-port"']);
+    expect(failure.stderr?.trim().split('\n')).toEqual([
+      'latchkey: configuration error: PORT must be a port number from 0 to 65535, got "not-a-port"',
+    ]);
   });
 });

@@ -86,7 +86,11 @@ describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
 
   it('tRPC: the typed client signs up, makes a team, adds a member, and runs create → list → rotate → delete', async () => {
     const admin = server.trpc();
-    const { user } = await admin.auth.signUp.mutate({ name: 'Journey Admin', email: 'journey-admin@example.com', password: 'journey password 1' });
+    const { user } = await admin.auth.signUp.mutate({
+      name: 'Journey Admin',
+      email: 'journey-admin@example.com',
+      password: 'journey password 1',
+    });
     server.remember('journey password 1');
     expect(await admin.auth.me.query()).toEqual({ user });
 
@@ -126,7 +130,9 @@ describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
     expect(await admin.auth.me.query()).toEqual({ user: null });
     expect((await trpcError(admin.apiToken.getMany.query())).code).toBe('UNAUTHORIZED');
     const again = server.trpc();
-    expect((await again.auth.signIn.mutate({ email: 'journey-admin@example.com', password: 'journey password 1' })).user).toEqual(user);
+    expect(
+      (await again.auth.signIn.mutate({ email: 'journey-admin@example.com', password: 'journey password 1' })).user,
+    ).toEqual(user);
   });
 
   it('logs hold no plain token, password or session id', () => {

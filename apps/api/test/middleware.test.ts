@@ -5,7 +5,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_SCOPES, createApiToken, createUser, ManualClock, type CreatedApiToken, type PublicUser } from '@latchkey/lib';
+import {
+  BUILTIN_SCOPES,
+  createApiToken,
+  createUser,
+  ManualClock,
+  type CreatedApiToken,
+  type PublicUser,
+} from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
 import { createApiTokenAuth } from '../src/rest/authenticate';
 import { DAY, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY } from './support/server';
@@ -25,7 +32,15 @@ beforeAll(async () => {
   clock = new ManualClock(START_TIME);
   const { db } = database;
   user = await createUser({ db, clock, email: 'billing@example.com', name: 'Billing', password: 'billing password' });
-  invoiceReader = await createApiToken({ db, clock, userId: user.id, name: 'invoice reader', scopes: ['invoices:read'], expiresIn: 'SEVEN_DAYS', allowedScopes: INVOICE_SCOPES });
+  invoiceReader = await createApiToken({
+    db,
+    clock,
+    userId: user.id,
+    name: 'invoice reader',
+    scopes: ['invoices:read'],
+    expiresIn: 'SEVEN_DAYS',
+    allowedScopes: INVOICE_SCOPES,
+  });
   tokensOnly = await createApiToken({ db, clock, userId: user.id, name: 'tokens only', allowedScopes: INVOICE_SCOPES });
 
   const auth = createApiTokenAuth({ db, clock, limits: { authFailuresPerMinute: 3 } });
@@ -60,17 +75,31 @@ describe('createApiTokenAuth in a host application', () => {
   it('lets a token with the custom scope through and tells the route who it is', async () => {
     const res = await call('/invoices', { token: invoiceReader.token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ invoices: [{ id: 1, total: 42 }], tokenId: invoiceReader.id, owner: { kind: 'user', userId: user.id } });
+    expect(res.body).toEqual({
+      invoices: [{ id: 1, total: 42 }],
+      tokenId: invoiceReader.id,
+      owner: { kind: 'user', userId: user.id },
+    });
   });
 
   it('passes any valid token when no scope is required', async () => {
     const res = await call('/whoami', { token: tokensOnly.token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ user: { id: user.id, name: 'Billing', email: 'billing@example.com' }, scopes: INVOICE_SCOPES });
+    expect(res.body).toEqual({
+      user: { id: user.id, name: 'Billing', email: 'billing@example.com' },
+      scopes: INVOICE_SCOPES,
+    });
   });
 
   it('answers 403 FORBIDDEN to a valid token without the scope', async () => {
-    const readerCopy = await createApiToken({ db: database.db, clock, userId: user.id, name: 'tokens read', scopes: ['tokens:read'], allowedScopes: INVOICE_SCOPES });
+    const readerCopy = await createApiToken({
+      db: database.db,
+      clock,
+      userId: user.id,
+      name: 'tokens read',
+      scopes: ['tokens:read'],
+      allowedScopes: INVOICE_SCOPES,
+    });
     const res = await call('/invoices', { token: readerCopy.token });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope invoices:read' });
@@ -108,11 +137,17 @@ describe('createApiTokenAuth in a host application', () => {
     const start = START_TIME + 60 * 60_000;
     clock.set(start);
     try {
-      for (let i = 0; i < 3; i++) expect((await call('/invoices', { headers: { authorization: 'nope' } })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await call('/invoices', { headers: { authorization: 'nope' } })).status).toBe(401);
       const res = await call('/invoices', { token: invoiceReader.token });
       expect(res.status).toBe(429);
       expect(res.body).toEqual(TOO_MANY_REQUESTS_BODY);
-      expect(rateLimitHeaders(res.headers)).toMatchObject({ limit: 3, remaining: 0, retryAfter: 30, reset: (Math.floor(start / 60_000) + 1) * 60 });
+      expect(rateLimitHeaders(res.headers)).toMatchObject({
+        limit: 3,
+        remaining: 0,
+        retryAfter: 30,
+        reset: (Math.floor(start / 60_000) + 1) * 60,
+      });
 
       clock.set((Math.floor(start / 60_000) + 1) * 60_000);
       expect((await call('/invoices', { token: invoiceReader.token })).status).toBe(200);
@@ -132,14 +167,26 @@ describe('createApp with the host scopes (extraScopes)', () => {
       const full = await client.apiToken.create.mutate({ name: 'everything' });
       expect(full.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read', 'invoices:read']);
 
-      const child = await host.api('POST', '/api/v1/tokens', { token: full.token, body: { name: 'invoices only', scopes: ['invoices:read'] } });
+      const child = await host.api('POST', '/api/v1/tokens', {
+        token: full.token,
+        body: { name: 'invoices only', scopes: ['invoices:read'] },
+      });
       expect(child.status).toBe(201);
       expect(child.body.scopes).toEqual(['invoices:read']);
 
-      const narrow = await client.apiToken.create.mutate({ name: 'tokens only', scopes: ['tokens:read', 'tokens:write'] });
-      const refused = await host.api('POST', '/api/v1/tokens', { token: narrow.token, body: { name: 'escalated', scopes: ['invoices:read'] } });
+      const narrow = await client.apiToken.create.mutate({
+        name: 'tokens only',
+        scopes: ['tokens:read', 'tokens:write'],
+      });
+      const refused = await host.api('POST', '/api/v1/tokens', {
+        token: narrow.token,
+        body: { name: 'escalated', scopes: ['invoices:read'] },
+      });
       expect(refused.status).toBe(403);
-      expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'A token cannot grant scopes it does not have: invoices:read' });
+      expect(refused.body).toEqual({
+        code: 'FORBIDDEN',
+        message: 'A token cannot grant scopes it does not have: invoices:read',
+      });
       expect(host.leakedSecrets()).toEqual([]);
     } finally {
       await host.close();

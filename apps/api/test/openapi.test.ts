@@ -74,12 +74,17 @@ describe('GET /api/v1/openapi.json', () => {
     const all = refs(doc);
     expect(all.length).toBeGreaterThan(5);
     for (const ref of all) expect(resolvePointer(doc, ref), ref).toBeDefined();
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(expect.arrayContaining(['CreatedToken', 'Error', 'Me', 'TokenList', 'TokenMetadata']));
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(
+      expect.arrayContaining(['CreatedToken', 'Error', 'Me', 'TokenList', 'TokenMetadata']),
+    );
   });
 
   it('documents every route with its scope, and the registered host scopes', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.entries(ops as object).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security[0]?.bearerToken ?? 'public']),
+      Object.entries(ops as object).map(([method, op]) => [
+        `${method.toUpperCase()} ${path}`,
+        op.security[0]?.bearerToken ?? 'public',
+      ]),
     );
     expect(Object.fromEntries(operations)).toEqual({
       'GET /openapi.json': 'public',
@@ -101,7 +106,14 @@ describe('GET /api/v1/openapi.json', () => {
   it('lists the six expiresIn values in the create body', () => {
     const ref = doc.paths['/tokens'].post.requestBody.content['application/json'].schema.$ref;
     const body = resolvePointer(doc, ref) as any;
-    expect(body.properties.expiresIn.enum).toEqual(['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR']);
+    expect(body.properties.expiresIn.enum).toEqual([
+      'NEVER',
+      'SEVEN_DAYS',
+      'ONE_MONTH',
+      'THREE_MONTHS',
+      'SIX_MONTHS',
+      'ONE_YEAR',
+    ]);
     expect(body.required).toEqual(['name']);
   });
 
@@ -117,7 +129,10 @@ describe('GET /api/v1/openapi.json', () => {
 
   it('passes `redocly lint` with the recommended rules: no errors, no warnings', async () => {
     const { lintFromString, createConfig } = await import('@redocly/openapi-core');
-    const problems = await lintFromString({ source: JSON.stringify(doc), config: await createConfig({ extends: ['recommended'] }) });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      config: await createConfig({ extends: ['recommended'] }),
+    });
     expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`)).toEqual([]);
   });
 
@@ -129,15 +144,30 @@ describe('GET /api/v1/openapi.json', () => {
       { type: 'integer', exclusiveMinimum: 0 },
     ]);
     const [limit, cursor] = doc.paths['/tokens'].get.parameters;
-    expect(limit).toMatchObject({ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } });
+    expect(limit).toMatchObject({
+      name: 'limit',
+      in: 'query',
+      schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+    });
     expect(cursor).toMatchObject({ name: 'cursor', in: 'query', schema: { type: 'integer', exclusiveMinimum: 0 } });
     expect(JSON.stringify(doc)).not.toContain(String(Number.MAX_SAFE_INTEGER));
   });
 
-  it("states the name rules in the schema, so a name the document allows is one the server takes", () => {
+  it('states the name rules in the schema, so a name the document allows is one the server takes', () => {
     const name = doc.components.schemas.CreateTokenRequest.properties.name;
     const pattern = new RegExp(name.pattern, 'u');
-    const samples = ['CI deploys', '  padded  ', '\tdeploy\n', 'abc', '   ', 'a\u0000bc', 'ab\u200bcd', 'two\u2028lines', 'tab\there', 'émoji 🚀 ok'];
+    const samples = [
+      'CI deploys',
+      '  padded  ',
+      '\tdeploy\n',
+      'abc',
+      '   ',
+      'a\u0000bc',
+      'ab\u200bcd',
+      'two\u2028lines',
+      'tab\there',
+      'émoji 🚀 ok',
+    ];
     for (const sample of samples) {
       const documented = pattern.test(sample) && sample.length >= name.minLength;
       const taken = ZTokenName.safeParse(sample).success;
@@ -150,12 +180,24 @@ describe('GET /api/v1/openapi.json', () => {
     expect(Object.keys(create).sort()).toEqual(['201', '400', '401', '403', '413', '429', '500']);
     for (const status of ['400', '401', '403', '413', '429', '500']) {
       expect(create[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
-      expect(Object.keys(create[status].headers)).toEqual(expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']));
+      expect(Object.keys(create[status].headers)).toEqual(
+        expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']),
+      );
     }
     expect(create['401'].headers['WWW-Authenticate']).toBeDefined();
     expect(create['429'].headers['Retry-After']).toBeDefined();
-    expect(Object.keys(doc.paths['/tokens/{id}'].delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '429', '500']);
-    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(['PAYLOAD_TOO_LARGE', 'METHOD_NOT_ALLOWED']));
+    expect(Object.keys(doc.paths['/tokens/{id}'].delete.responses).sort()).toEqual([
+      '204',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+      '500',
+    ]);
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(
+      expect.arrayContaining(['PAYLOAD_TOO_LARGE', 'METHOD_NOT_ALLOWED']),
+    );
   });
 });
 
@@ -178,7 +220,10 @@ describe('the documented schemas match the real answers', () => {
     const check = validatorFor(responseSchema('/tokens', 'post', '201'))(created.body);
     expect(check.errors).toBe('No errors');
 
-    const rotated = await server.api('POST', `/api/v1/tokens/${created.body.id}/rotate`, { token: token.token, body: { gracePeriodSeconds: 10 } });
+    const rotated = await server.api('POST', `/api/v1/tokens/${created.body.id}/rotate`, {
+      token: token.token,
+      body: { gracePeriodSeconds: 10 },
+    });
     expect(rotated.status).toBe(201);
     expect(validatorFor(responseSchema('/tokens/{id}/rotate', 'post', '201'))(rotated.body).errors).toBe('No errors');
   });
@@ -195,16 +240,28 @@ describe('the documented schemas match the real answers', () => {
   });
 
   it('error bodies: 400 with issues, 401, 403, 404', async () => {
-    const reader = await server.createTestToken((await server.createTestUser('Reader')), { scopes: ['tokens:read'] });
+    const reader = await server.createTestToken(await server.createTestUser('Reader'), { scopes: ['tokens:read'] });
     const errors = [
-      ['/tokens', 'post', '400', await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'x' } })],
+      [
+        '/tokens',
+        'post',
+        '400',
+        await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'x' } }),
+      ],
       ['/me', 'get', '401', await server.api('GET', '/api/v1/me')],
-      ['/tokens', 'post', '403', await server.api('POST', '/api/v1/tokens', { token: reader.token, body: { name: 'not allowed' } })],
+      [
+        '/tokens',
+        'post',
+        '403',
+        await server.api('POST', '/api/v1/tokens', { token: reader.token, body: { name: 'not allowed' } }),
+      ],
       ['/tokens/{id}', 'get', '404', await server.api('GET', '/api/v1/tokens/424242', { token: token.token })],
     ] as const;
     for (const [path, method, status, res] of errors) {
       expect(String(res.status)).toBe(status);
-      expect(validatorFor(responseSchema(path, method, status))(res.body).errors, `${method} ${path} ${status}`).toBe('No errors');
+      expect(validatorFor(responseSchema(path, method, status))(res.body).errors, `${method} ${path} ${status}`).toBe(
+        'No errors',
+      );
     }
   });
 });

@@ -57,9 +57,15 @@ describe('scopes over REST', () => {
   it('refuses a token that grants scopes it lacks (403), creating nothing', async () => {
     const before = await tokenIds(full.token);
     for (const scopes of [['tokens:read'], ['tokens:read', 'tokens:write']]) {
-      const res = await server.api('POST', '/api/v1/tokens', { token: writeOnly.token, body: { name: 'escalated', scopes } });
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: writeOnly.token,
+        body: { name: 'escalated', scopes },
+      });
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ code: 'FORBIDDEN', message: 'A token cannot grant scopes it does not have: tokens:read' });
+      expect(res.body).toEqual({
+        code: 'FORBIDDEN',
+        message: 'A token cannot grant scopes it does not have: tokens:read',
+      });
     }
     expect(await tokenIds(full.token)).toEqual(before);
   });
@@ -89,7 +95,10 @@ describe('lifetimes over REST', () => {
 
   it('refuses a ONE_MONTH token creating a NEVER or ONE_YEAR token (403)', async () => {
     const before = await tokenIds(month.token);
-    for (const body of [{ name: 'forever', expiresIn: 'NEVER' }, { name: 'a year', expiresIn: 'ONE_YEAR' }]) {
+    for (const body of [
+      { name: 'forever', expiresIn: 'NEVER' },
+      { name: 'a year', expiresIn: 'ONE_YEAR' },
+    ]) {
       const res = await server.api('POST', '/api/v1/tokens', { token: month.token, body });
       expect(res.status, JSON.stringify(body)).toBe(403);
       expect(res.body).toEqual({
@@ -110,9 +119,15 @@ describe('lifetimes over REST', () => {
   });
 
   it('lets a ONE_MONTH token create a token that ends no later than itself', async () => {
-    const week = await server.api('POST', '/api/v1/tokens', { token: month.token, body: { name: 'a week', expiresIn: 'SEVEN_DAYS' } });
+    const week = await server.api('POST', '/api/v1/tokens', {
+      token: month.token,
+      body: { name: 'a week', expiresIn: 'SEVEN_DAYS' },
+    });
     expect(week.status).toBe(201);
-    const sameEnd = await server.api('POST', '/api/v1/tokens', { token: month.token, body: { name: 'same end', expiresIn: 'ONE_MONTH' } });
+    const sameEnd = await server.api('POST', '/api/v1/tokens', {
+      token: month.token,
+      body: { name: 'same end', expiresIn: 'ONE_MONTH' },
+    });
     expect(sameEnd.status).toBe(201);
     expect(sameEnd.body.expiresAt).toBe(new Date(START_TIME + 30 * DAY).toISOString());
   });
@@ -120,7 +135,10 @@ describe('lifetimes over REST', () => {
   it('refuses a ONE_MONTH child once the parent has aged, as the child would outlive it', async () => {
     server.clock.advance(DAY);
     try {
-      const res = await server.api('POST', '/api/v1/tokens', { token: month.token, body: { name: 'too late', expiresIn: 'ONE_MONTH' } });
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: month.token,
+        body: { name: 'too late', expiresIn: 'ONE_MONTH' },
+      });
       expect(res.status).toBe(403);
     } finally {
       server.clock.set(START_TIME);
@@ -131,7 +149,10 @@ describe('lifetimes over REST', () => {
     const forever = await server.createTestToken(user, { name: 'forever' });
     const refused = await server.api('POST', `/api/v1/tokens/${forever.id}/rotate`, { token: month.token });
     expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'A token cannot rotate a token that lives longer than it' });
+    expect(refused.body).toEqual({
+      code: 'FORBIDDEN',
+      message: 'A token cannot rotate a token that lives longer than it',
+    });
     expect((await server.api('GET', '/api/v1/me', { token: forever.token })).status).toBe(200);
 
     const own = await server.api('POST', '/api/v1/tokens/self/rotate', { token: month.token });
@@ -148,7 +169,12 @@ describe("another owner's tokens over REST", () => {
     const target = await server.createTestToken(victim, { name: 'target' });
     const team = await server.createTestTeam(victim, 'Victim Team');
     const teamTarget = await server.createTestToken(victim, { teamId: team.id, name: 'team target' });
-    const before = await server.db.selectFrom('api_tokens').selectAll().where('id', 'in', [target.id, teamTarget.id]).orderBy('id').execute();
+    const before = await server.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', 'in', [target.id, teamTarget.id])
+      .orderBy('id')
+      .execute();
 
     for (const id of [target.id, teamTarget.id]) {
       for (const [method, path] of [
@@ -161,7 +187,12 @@ describe("another owner's tokens over REST", () => {
         expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'API token not found' });
       }
     }
-    const after = await server.db.selectFrom('api_tokens').selectAll().where('id', 'in', [target.id, teamTarget.id]).orderBy('id').execute();
+    const after = await server.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', 'in', [target.id, teamTarget.id])
+      .orderBy('id')
+      .execute();
     expect(after).toEqual(before);
     expect(await tokenIds(attacker.token)).toEqual([attacker.id]);
   });
@@ -202,8 +233,22 @@ describe('team tokens over tRPC', () => {
     member = b.client;
     outsider = o.client;
     team = await admin.team.create.mutate({ name: 'Roles', slug: 'roles' });
-    await addTeamMember({ db: server.db, clock: server.clock, userId: a.user.id, teamId: team.id, email: m.user.email, role: 'MANAGER' });
-    await addTeamMember({ db: server.db, clock: server.clock, userId: a.user.id, teamId: team.id, email: b.user.email, role: 'MEMBER' });
+    await addTeamMember({
+      db: server.db,
+      clock: server.clock,
+      userId: a.user.id,
+      teamId: team.id,
+      email: m.user.email,
+      role: 'MANAGER',
+    });
+    await addTeamMember({
+      db: server.db,
+      clock: server.clock,
+      userId: a.user.id,
+      teamId: team.id,
+      email: b.user.email,
+      role: 'MEMBER',
+    });
     teamTokenId = (await admin.apiToken.create.mutate({ teamId: team.id, name: 'team deploy' })).id;
   });
 
@@ -231,12 +276,17 @@ describe('team tokens over tRPC', () => {
         expect(error.httpStatus).toBe(403);
         expect(error.message).toBe(TEAM_ADMIN_REQUIRED);
       }
-      expect(await server.db.selectFrom('api_tokens').selectAll().where('team_id', '=', team.id).execute()).toEqual(before);
+      expect(await server.db.selectFrom('api_tokens').selectAll().where('team_id', '=', team.id).execute()).toEqual(
+        before,
+      );
     });
   }
 
   it('answers NOT_FOUND to someone outside the team', async () => {
-    for (const call of [() => outsider.apiToken.getMany.query({ teamId: team.id }), () => outsider.apiToken.delete.mutate({ teamId: team.id, id: teamTokenId })]) {
+    for (const call of [
+      () => outsider.apiToken.getMany.query({ teamId: team.id }),
+      () => outsider.apiToken.delete.mutate({ teamId: team.id, id: teamTokenId }),
+    ]) {
       const error = await trpcError(call());
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toBe('Team not found');
@@ -245,7 +295,10 @@ describe('team tokens over tRPC', () => {
 
   it("answers NOT_FOUND for another owner's token id, leaving it in place", async () => {
     const mine = await outsider.apiToken.create.mutate({ name: 'outsider own' });
-    for (const call of [() => outsider.apiToken.delete.mutate({ id: teamTokenId }), () => outsider.apiToken.rotate.mutate({ id: teamTokenId })]) {
+    for (const call of [
+      () => outsider.apiToken.delete.mutate({ id: teamTokenId }),
+      () => outsider.apiToken.rotate.mutate({ id: teamTokenId }),
+    ]) {
       const error = await trpcError(call());
       expect(error.code).toBe('NOT_FOUND');
       expect(error.message).toBe('API token not found');

@@ -25,7 +25,10 @@ describe('POST /api/v1/credentials/revoke', () => {
     const user = await server.createTestUser();
     const live = await server.createTestToken(user);
     const report = (token: string, ip: string) =>
-      server.api('POST', '/api/v1/credentials/revoke', { body: { credentials: [token] }, headers: { 'x-forwarded-for': ip } });
+      server.api('POST', '/api/v1/credentials/revoke', {
+        body: { credentials: [token] },
+        headers: { 'x-forwarded-for': ip },
+      });
     const unknown = await report(generateApiToken(), '198.51.100.1');
     const matched = await report(live.token, '198.51.100.2');
     expect(matched.status).toBe(202);
@@ -35,7 +38,11 @@ describe('POST /api/v1/credentials/revoke', () => {
     expect((await server.api('GET', '/api/v1/me', { token: live.token })).status).toBe(401);
     const events = await getAuditEvents({ db: server.db, userId: user.id, type: 'token.revoked' });
     expect(events.events).toHaveLength(1);
-    expect(events.events[0]).toMatchObject({ actor: { kind: 'leak_report' }, details: { source: 'leak_report' }, ip: '198.51.100.2' });
+    expect(events.events[0]).toMatchObject({
+      actor: { kind: 'leak_report' },
+      details: { source: 'leak_report' },
+      ip: '198.51.100.2',
+    });
   });
 
   it('skips malformed strings; revokes a token reported twice once', async () => {
@@ -66,7 +73,9 @@ describe('POST /api/v1/credentials/revoke', () => {
     const server = await start();
     const thousand = { credentials: Array.from({ length: 1000 }, () => generateApiToken()) };
     expect((await server.api('POST', '/api/v1/credentials/revoke', { body: thousand })).status).toBe(202);
-    const huge = await server.api('POST', '/api/v1/credentials/revoke', { rawBody: `{"credentials":["${'a'.repeat(10 * 1024 * 1024)}"]}` });
+    const huge = await server.api('POST', '/api/v1/credentials/revoke', {
+      rawBody: `{"credentials":["${'a'.repeat(10 * 1024 * 1024)}"]}`,
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -75,7 +84,8 @@ describe('POST /api/v1/credentials/revoke', () => {
     const server = await start({ rateLimits: { credentialRevokePerHour: 2 } });
     const body = { credentials: [generateApiToken()] };
     const statuses = [];
-    for (let i = 0; i < 3; i += 1) statuses.push((await server.api('POST', '/api/v1/credentials/revoke', { body })).status);
+    for (let i = 0; i < 3; i += 1)
+      statuses.push((await server.api('POST', '/api/v1/credentials/revoke', { body })).status);
     expect(statuses).toEqual([202, 202, 429]);
     const refused = await server.api('POST', '/api/v1/credentials/revoke', { body });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -102,17 +112,23 @@ describe('allowedIps', () => {
     const user = await server.createTestUser();
     const parent = await server.createTestToken(user);
     const create = (allowedIps: unknown) =>
-      server.api('POST', '/api/v1/tokens', { token: parent.token, body: { name: 'Limited', expiresIn: 'ONE_MONTH', allowedIps } });
+      server.api('POST', '/api/v1/tokens', {
+        token: parent.token,
+        body: { name: 'Limited', expiresIn: 'ONE_MONTH', allowedIps },
+      });
     return { server, user, create };
   }
 
-  it.each([['300.1.1.1'], ['10.0.0.0/33'], ['fe80::1%eth0'], ['localhost']])('refuses %s with a 400 naming it', async (entry) => {
-    const { create } = await withParent();
-    const answer = await create(['192.0.2.1', entry]);
-    expect(answer.status).toBe(400);
-    expect(answer.body.issues[0].path).toBe('allowedIps.1');
-    expect(answer.body.issues[0].message).toContain(entry);
-  });
+  it.each([['300.1.1.1'], ['10.0.0.0/33'], ['fe80::1%eth0'], ['localhost']])(
+    'refuses %s with a 400 naming it',
+    async (entry) => {
+      const { create } = await withParent();
+      const answer = await create(['192.0.2.1', entry]);
+      expect(answer.status).toBe(400);
+      expect(answer.body.issues[0].path).toBe('allowedIps.1');
+      expect(answer.body.issues[0].message).toContain(entry);
+    },
+  );
 
   it('refuses 51 entries', async () => {
     const { create } = await withParent();
@@ -121,19 +137,23 @@ describe('allowedIps', () => {
     expect(answer.text).toContain('at most 50');
   });
 
-  it.each([['0.0.0.0/0'], ['::/0'], ['127.0.0.1'], ['::ffff:127.0.0.0/104']])('lets a token limited to %s in from 127.0.0.1', async (entry) => {
-    const { server, create } = await withParent();
-    const created = await create([entry]);
-    expect(created.status).toBe(201);
-    expect((await server.api('GET', '/api/v1/me', { token: created.body.token })).status).toBe(200);
-    const listed = await server.api('GET', `/api/v1/tokens/${created.body.id}`, { token: created.body.token });
-    expect(listed.body.allowedIps).toEqual([entry === '::ffff:127.0.0.0/104' ? '127.0.0.0/8' : entry]);
-  });
+  it.each([['0.0.0.0/0'], ['::/0'], ['127.0.0.1'], ['::ffff:127.0.0.0/104']])(
+    'lets a token limited to %s in from 127.0.0.1',
+    async (entry) => {
+      const { server, create } = await withParent();
+      const created = await create([entry]);
+      expect(created.status).toBe(201);
+      expect((await server.api('GET', '/api/v1/me', { token: created.body.token })).status).toBe(200);
+      const listed = await server.api('GET', `/api/v1/tokens/${created.body.id}`, { token: created.body.token });
+      expect(listed.body.allowedIps).toEqual([entry === '::ffff:127.0.0.0/104' ? '127.0.0.0/8' : entry]);
+    },
+  );
 
   it('refuses another address with 403, records it once a minute, and X-Forwarded-For does not help with TRUST_PROXY off', async () => {
     const { server, user, create } = await withParent();
     const created = await create(['10.0.0.0/8']);
-    const me = (headers: Record<string, string> = {}) => server.api('GET', '/api/v1/me', { token: created.body.token, headers });
+    const me = (headers: Record<string, string> = {}) =>
+      server.api('GET', '/api/v1/me', { token: created.body.token, headers });
     const refused = await me();
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'This token may not be used from this address' });
@@ -152,8 +172,14 @@ describe('allowedIps', () => {
   it('believes X-Forwarded-For when TRUST_PROXY says so', async () => {
     const { server, create } = await withParent({ config: { trustProxy: true } });
     const created = await create(['10.0.0.0/8']);
-    expect((await server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': '10.1.2.3' } })).status).toBe(200);
-    expect((await server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': '11.1.2.3' } })).status).toBe(403);
+    expect(
+      (await server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': '10.1.2.3' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': '11.1.2.3' } }))
+        .status,
+    ).toBe(403);
   });
 });
 
@@ -169,25 +195,36 @@ describe('team.policy', () => {
     const asManager = server.trpc();
     await asManager.auth.signIn.mutate({ email: manager.email, password: manager.password });
 
-    expect((await trpcError(asManager.team.policy.update.mutate({ teamId: team.id, maxLifetimeDays: 30 }))).code).toBe('FORBIDDEN');
+    expect((await trpcError(asManager.team.policy.update.mutate({ teamId: team.id, maxLifetimeDays: 30 }))).code).toBe(
+      'FORBIDDEN',
+    );
     for (const days of [0, 366]) {
       const error = await trpcError(asAdmin.team.policy.update.mutate({ teamId: team.id, maxLifetimeDays: days }));
       expect(error.code).toBe('BAD_REQUEST');
       expect(error.message).toContain('maxLifetimeDays');
     }
-    await asAdmin.team.policy.update.mutate({ teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read', 'tokens:write'] });
+    await asAdmin.team.policy.update.mutate({
+      teamId: team.id,
+      maxLifetimeDays: 30,
+      allowedScopes: ['tokens:read', 'tokens:write'],
+    });
     expect(await asManager.team.policy.get.query({ teamId: team.id })).toEqual({
       maxLifetimeDays: 30,
       allowedScopes: ['tokens:read', 'tokens:write'],
       instanceMaxLifetimeDays: null,
     });
 
-    const never = await trpcError(asAdmin.apiToken.create.mutate({ teamId: team.id, name: 'Forever', expiresIn: 'NEVER' }));
+    const never = await trpcError(
+      asAdmin.apiToken.create.mutate({ teamId: team.id, name: 'Forever', expiresIn: 'NEVER' }),
+    );
     expect(never.code).toBe('BAD_REQUEST');
     expect(never.message).toContain("team's token policy");
     const teamToken = await asAdmin.apiToken.create.mutate({ teamId: team.id, name: 'Month', expiresIn: 'ONE_MONTH' });
     server.remember(teamToken.token);
-    const viaRest = await server.api('POST', '/api/v1/tokens', { token: teamToken.token, body: { name: 'Child', expiresIn: 'THREE_MONTHS' } });
+    const viaRest = await server.api('POST', '/api/v1/tokens', {
+      token: teamToken.token,
+      body: { name: 'Child', expiresIn: 'THREE_MONTHS' },
+    });
     expect(viaRest.status).toBe(400);
     expect(viaRest.body.message).toContain('at most 30 days');
     const omitted = await server.api('POST', '/api/v1/tokens', { token: teamToken.token, body: { name: 'Child' } });
@@ -198,7 +235,10 @@ describe('team.policy', () => {
     const server = await start({ config: { tokenMaxLifetimeDays: 90 } });
     const user = await server.createTestUser();
     const old = await server.createTestToken(user, { expiresIn: 'NEVER' });
-    const refused = await server.api('POST', '/api/v1/tokens', { token: old.token, body: { name: 'Year', expiresIn: 'ONE_YEAR' } });
+    const refused = await server.api('POST', '/api/v1/tokens', {
+      token: old.token,
+      body: { name: 'Year', expiresIn: 'ONE_YEAR' },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toContain("server's token policy");
     const listed = await server.api('GET', `/api/v1/tokens/${old.id}`, { token: old.token });
@@ -214,6 +254,8 @@ describe('configuration', () => {
     for (const bad of ['0', '-1', '1.5', 'ninety', '36501']) {
       expect(() => loadConfig({ TOKEN_MAX_LIFETIME_DAYS: bad })).toThrow(/TOKEN_MAX_LIFETIME_DAYS/);
     }
-    expect(() => loadConfig({ RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: '0' })).toThrow(/RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR/);
+    expect(() => loadConfig({ RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: '0' })).toThrow(
+      /RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR/,
+    );
   });
 });

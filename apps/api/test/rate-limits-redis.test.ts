@@ -75,7 +75,9 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
     expect((await server.api('GET', '/api/v1/me', { authorization: 'Bearer api_nope' })).status).toBe(401);
     expect(await server.trpc().auth.me.query()).toEqual({ user: null });
     server.remember('a wrong password');
-    expect((await trpcError(server.trpc().auth.signIn.mutate({ email: user.email, password: 'a wrong password' }))).code).toBe('UNAUTHORIZED');
+    expect(
+      (await trpcError(server.trpc().auth.signIn.mutate({ email: user.email, password: 'a wrong password' }))).code,
+    ).toBe('UNAUTHORIZED');
 
     const keys = await redis.keys(`${prefix}*`);
     const rules = new Set(keys.map((key) => key.slice(prefix.length).split(':')[0]));
@@ -119,9 +121,15 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
     expect((await a.api('GET', '/api/v1/me', { token })).status).toBe(429);
 
     a.remember('not it');
-    expect((await trpcError(a.trpc().auth.signIn.mutate({ email: user.email, password: 'not it' }))).code).toBe('UNAUTHORIZED');
-    expect((await trpcError(b.trpc().auth.signIn.mutate({ email: user.email, password: 'not it' }))).code).toBe('UNAUTHORIZED');
-    expect((await trpcError(a.trpc().auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('TOO_MANY_REQUESTS');
+    expect((await trpcError(a.trpc().auth.signIn.mutate({ email: user.email, password: 'not it' }))).code).toBe(
+      'UNAUTHORIZED',
+    );
+    expect((await trpcError(b.trpc().auth.signIn.mutate({ email: user.email, password: 'not it' }))).code).toBe(
+      'UNAUTHORIZED',
+    );
+    expect((await trpcError(a.trpc().auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
   });
 
   it('answers /api/health with ok while Redis answers', async () => {
@@ -133,7 +141,11 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
 
   it('logs one line when limits go to Redis at start', async () => {
     const { lines, logger } = logCapture();
-    const opened = await openRateLimitStore({ config: defaultConfig({ redisUrl: TEST_REDIS_URL, redisKeyPrefix: uniqueRedisPrefix('log') }), clock: new ManualClock(START_TIME), logger });
+    const opened = await openRateLimitStore({
+      config: defaultConfig({ redisUrl: TEST_REDIS_URL, redisKeyPrefix: uniqueRedisPrefix('log') }),
+      clock: new ManualClock(START_TIME),
+      logger,
+    });
     closers.push(() => opened.close());
     expect(lines.map((line) => line.msg)).toEqual(['rate limits are counted in Redis, shared by every server']);
   });
@@ -157,20 +169,30 @@ it('answers /api/health 200 degraded, and keeps answering requests, while Redis 
 it('logs exactly one warning when Redis cannot be reached at start, never its password', async () => {
   const { lines, logger } = logCapture('warn');
   const url = `redis://someone:redis-password-123@127.0.0.1:${await freePort()}`;
-  const opened = await openRateLimitStore({ config: defaultConfig({ redisUrl: url }), clock: new ManualClock(START_TIME), logger });
+  const opened = await openRateLimitStore({
+    config: defaultConfig({ redisUrl: url }),
+    clock: new ManualClock(START_TIME),
+    logger,
+  });
   closers.push(() => opened.close());
   expect(opened.store.reachable?.()).toBe(false);
   // Reconnection attempts go on in the background; none of them logs again.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect(lines).toHaveLength(1);
-  expect(lines[0]!.msg).toBe('Redis is unreachable: rate limits are counted by each server in memory until it answers again');
+  expect(lines[0]!.msg).toBe(
+    'Redis is unreachable: rate limits are counted by each server in memory until it answers again',
+  );
   expect(JSON.stringify(lines)).not.toContain('redis-password-123');
 });
 
 it('says at start, on PostgreSQL without REDIS_URL, that limits are per server, and nothing on SQLite', async () => {
   const clock = new ManualClock(START_TIME);
   const onPostgres = logCapture();
-  await openRateLimitStore({ config: defaultConfig({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/x' }), clock, logger: onPostgres.logger });
+  await openRateLimitStore({
+    config: defaultConfig({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/x' }),
+    clock,
+    logger: onPostgres.logger,
+  });
   expect(onPostgres.lines.map((line) => line.msg)).toEqual([
     'REDIS_URL is not set: rate limits are counted by each server on its own; set REDIS_URL to share them when several servers use this database',
   ]);

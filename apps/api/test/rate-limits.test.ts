@@ -3,7 +3,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
 import { MemoryRateLimitStore, type Clock, type RateLimitStore } from '@latchkey/lib';
-import { MINUTE, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY, trpcError, windowEndSeconds, type StartServerOptions, type TestServer } from './support/server';
+import {
+  MINUTE,
+  rateLimitHeaders,
+  START_TIME,
+  startServer,
+  TOO_MANY_REQUESTS_BODY,
+  trpcError,
+  windowEndSeconds,
+  type StartServerOptions,
+  type TestServer,
+} from './support/server';
 
 const servers: TestServer[] = [];
 async function serverWith(options: StartServerOptions): Promise<TestServer> {
@@ -65,7 +75,8 @@ describe('X-RateLimit-* headers', () => {
   it('count down the remaining requests', async () => {
     const server = await serverWith({ rateLimits: { ipPerMinute: 10 } });
     const remaining = [];
-    for (let i = 0; i < 3; i++) remaining.push(rateLimitHeaders((await server.api('GET', '/api/v1/openapi.json')).headers).remaining);
+    for (let i = 0; i < 3; i++)
+      remaining.push(rateLimitHeaders((await server.api('GET', '/api/v1/openapi.json')).headers).remaining);
     expect(remaining).toEqual([9, 8, 7]);
   });
 
@@ -88,7 +99,11 @@ describe('per client IP (RATE_LIMIT_IP_PER_MINUTE)', () => {
     for (let i = 0; i < 3; i++) expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
     expectTooManyRequests(await server.api('GET', '/api/v1/me', { token }), 3, server.clock.now());
     expectTooManyRequests(await server.api('GET', '/api/v1/openapi.json'), 3, server.clock.now());
-    expectTooManyRequests(await server.api('POST', '/api/v1/tokens', { token, rawBody: '{broken' }), 3, server.clock.now());
+    expectTooManyRequests(
+      await server.api('POST', '/api/v1/tokens', { token, rawBody: '{broken' }),
+      3,
+      server.clock.now(),
+    );
 
     server.clock.advance(29_000);
     expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(429);
@@ -131,20 +146,30 @@ describe('per client IP (RATE_LIMIT_IP_PER_MINUTE)', () => {
 
   it('ignores X-Forwarded-For unless TRUST_PROXY says so', async () => {
     const server = await serverWith({ rateLimits: { ipPerMinute: 1 } });
-    expect((await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(200);
-    expect((await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.2' } })).status).toBe(429);
+    expect(
+      (await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status,
+    ).toBe(200);
+    expect(
+      (await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.2' } })).status,
+    ).toBe(429);
   });
 
   it('counts each forwarded client apart behind a trusted proxy', async () => {
     const server = await serverWith({ rateLimits: { ipPerMinute: 1 }, config: { trustProxy: 'loopback' } });
-    expect((await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(200);
-    expect((await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.2' } })).status).toBe(200);
-    expect((await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status).toBe(429);
+    expect(
+      (await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status,
+    ).toBe(200);
+    expect(
+      (await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.2' } })).status,
+    ).toBe(200);
+    expect(
+      (await server.api('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': '203.0.113.1' } })).status,
+    ).toBe(429);
   });
 });
 
 describe('per token owner (RATE_LIMIT_OWNER_PER_MINUTE)', () => {
-  it("answers 429 past the limit to every token of that owner, not to other owners, until the next window", async () => {
+  it('answers 429 past the limit to every token of that owner, not to other owners, until the next window', async () => {
     const server = await serverWith({ rateLimits: { ownerPerMinute: 2 } });
     const busy = await server.createTestUser('Busy Owner');
     const calm = await server.createTestUser('Calm Owner');
@@ -204,9 +229,15 @@ describe('failed authentications per client IP (RATE_LIMIT_AUTH_FAILURES_PER_MIN
     const server = await serverWith({ rateLimits: { authFailuresPerMinute: 1 }, config: { trustProxy: 'loopback' } });
     const user = await server.createTestUser('Neighbour');
     const { token } = await server.createTestToken(user);
-    expect((await server.api('GET', '/api/v1/me', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(401);
-    expect((await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(429);
-    expect((await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.8' } })).status).toBe(200);
+    expect((await server.api('GET', '/api/v1/me', { headers: { 'x-forwarded-for': '198.51.100.7' } })).status).toBe(
+      401,
+    );
+    expect(
+      (await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.7' } })).status,
+    ).toBe(429);
+    expect(
+      (await server.api('GET', '/api/v1/me', { token, headers: { 'x-forwarded-for': '198.51.100.8' } })).status,
+    ).toBe(200);
   });
 });
 
@@ -276,7 +307,11 @@ describe('tRPC per client IP (RATE_LIMIT_TRPC_PER_MINUTE)', () => {
     const client = server.trpc();
     for (let i = 0; i < 3; i++) expect(await client.auth.me.query()).toEqual({ user: null });
     const error = await trpcError(client.auth.me.query());
-    expect(error).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429, message: 'Too many requests, please try again later.' });
+    expect(error).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 429,
+      message: 'Too many requests, please try again later.',
+    });
 
     const raw = await server.request('/api/trpc/auth.me');
     expect(raw.status).toBe(429);
@@ -320,7 +355,11 @@ describe('sign-in failures per IP and e-mail (RATE_LIMIT_SIGN_IN_FAILURES)', () 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(superjson.serialize({ email, password })),
     });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as { error?: { json: { message: string; data: { code: string } } } } };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (await res.json()) as { error?: { json: { message: string; data: { code: string } } } },
+    };
   }
 
   it('answers TOO_MANY_REQUESTS past the limit, even to the right password, for 15 minutes', async () => {
@@ -334,7 +373,11 @@ describe('sign-in failures per IP and e-mail (RATE_LIMIT_SIGN_IN_FAILURES)', () 
       expect(error).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
     }
     const blocked = await trpcError(client.auth.signIn.mutate({ email: user.email, password: user.password }));
-    expect(blocked).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429, message: 'Too many failed sign-ins, please try again later.' });
+    expect(blocked).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 429,
+      message: 'Too many failed sign-ins, please try again later.',
+    });
     expect(server.jarOf(client).session).toBeNull();
 
     const raw = await rawSignIn(server, user.email.toUpperCase(), user.password);
@@ -347,10 +390,14 @@ describe('sign-in failures per IP and e-mail (RATE_LIMIT_SIGN_IN_FAILURES)', () 
     expect(headers).toMatchObject({ limit: 3, remaining: 0, reset: windowEnd / 1000 });
 
     // Another e-mail from the same address is not held back.
-    expect((await server.trpc().auth.signIn.mutate({ email: other.email, password: other.password })).user.id).toBe(other.id);
+    expect((await server.trpc().auth.signIn.mutate({ email: other.email, password: other.password })).user.id).toBe(
+      other.id,
+    );
 
     server.clock.set(windowEnd - 1);
-    expect((await trpcError(client.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('TOO_MANY_REQUESTS');
+    expect((await trpcError(client.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
     server.clock.set(windowEnd);
     expect((await client.auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(user.id);
     expect(server.jarOf(client).session).not.toBeNull();
@@ -359,6 +406,9 @@ describe('sign-in failures per IP and e-mail (RATE_LIMIT_SIGN_IN_FAILURES)', () 
   it('does not count successful sign-ins', async () => {
     const server = await serverWith({ rateLimits: { signInFailures: 1 } });
     const user = await server.createTestUser('Regular');
-    for (let i = 0; i < 3; i++) expect((await server.trpc().auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(user.id);
+    for (let i = 0; i < 3; i++)
+      expect((await server.trpc().auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(
+        user.id,
+      );
   });
 });

@@ -5,7 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, TOKEN_REGEX, type CreatedApiToken, type PublicTeam } from '@latchkey/lib';
 import { answerOf, DAY, errorOf, START_TIME, startServer, type TestServer } from './support/server';
 
-const METADATA_KEYS = ['allowedIps', 'breaksPolicy', 'createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes', 'start', 'status'];
+const METADATA_KEYS = [
+  'allowedIps',
+  'breaksPolicy',
+  'createdAt',
+  'createdBy',
+  'expiresAt',
+  'id',
+  'lastUsedAt',
+  'name',
+  'scopes',
+  'start',
+  'status',
+];
 const CREATED_KEYS = ['createdAt', 'expiresAt', 'id', 'name', 'scopes', 'start', 'token'];
 const ISO = (ms: number) => new Date(ms).toISOString();
 
@@ -60,7 +72,11 @@ describe('GET /api/v1/me', () => {
     const usedAt = server.clock.now();
     const client = server.client(token.token);
     await answerOf(client.GET('/me'), 200);
-    const before = await server.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', token.id).executeTakeFirstOrThrow();
+    const before = await server.db
+      .selectFrom('api_tokens')
+      .select('last_used_at')
+      .where('id', '=', token.id)
+      .executeTakeFirstOrThrow();
     expect(before.last_used_at).toBeNull();
 
     await server.lastUsed.flush();
@@ -222,7 +238,10 @@ describe('POST /api/v1/tokens', () => {
   });
 
   it('answers 400 for a scope the server does not know', async () => {
-    const res = await server.api('POST', '/api/v1/tokens', { token: bobToken.token, body: { name: 'odd scope', scopes: ['invoices:read'] } });
+    const res = await server.api('POST', '/api/v1/tokens', {
+      token: bobToken.token,
+      body: { name: 'odd scope', scopes: ['invoices:read'] },
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('INVALID_BODY');
     expect(res.body.issues[0].path).toBe('scopes');
@@ -337,7 +356,11 @@ describe('DELETE /api/v1/tokens/:id', () => {
 
 describe('POST /api/v1/tokens/:id/rotate', () => {
   it('replaces a token with one of the same name, scopes and lifetime length; the old one stops at once', async () => {
-    const old = await server.createTestToken(bob, { name: 'rotate me', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
+    const old = await server.createTestToken(bob, {
+      name: 'rotate me',
+      expiresIn: 'ONE_MONTH',
+      scopes: ['tokens:read'],
+    });
     server.clock.advance(DAY);
     try {
       const client = server.client(bobToken.token);
@@ -365,7 +388,10 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     const old = await server.createTestToken(bob, { name: 'graceful' });
     const client = server.client(bobToken.token);
     const params = { path: { id: old.id } };
-    const rotated = await answerOf(client.POST('/tokens/{id}/rotate', { params, body: { gracePeriodSeconds: 3600 } }), 201);
+    const rotated = await answerOf(
+      client.POST('/tokens/{id}/rotate', { params, body: { gracePeriodSeconds: 3600 } }),
+      201,
+    );
     try {
       server.clock.advance(3600_000 - 1);
       expect((await server.api('GET', '/api/v1/me', { token: old.token })).status).toBe(200);
@@ -397,7 +423,10 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
 
   it('answers 400 for a grace period outside 0…604800 seconds', async () => {
     for (const gracePeriodSeconds of [-1, 604_801, 1.5, '60']) {
-      const res = await server.api('POST', `/api/v1/tokens/${aliceToken.id}/rotate`, { token: aliceToken.token, body: { gracePeriodSeconds } });
+      const res = await server.api('POST', `/api/v1/tokens/${aliceToken.id}/rotate`, {
+        token: aliceToken.token,
+        body: { gracePeriodSeconds },
+      });
       expect(res.status, JSON.stringify(gracePeriodSeconds)).toBe(400);
       expect(res.body.code).toBe('INVALID_BODY');
       expect(res.body.issues[0].path).toBe('gracePeriodSeconds');
@@ -425,7 +454,16 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     const res = await server.api('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual(['/audit-events', '/credentials/revoke', '/me', '/openapi.json', '/tokens', '/tokens/{id}', '/tokens/{id}/rotate', '/tokens/{id}/usage']);
+    expect(Object.keys(res.body.paths).sort()).toEqual([
+      '/audit-events',
+      '/credentials/revoke',
+      '/me',
+      '/openapi.json',
+      '/tokens',
+      '/tokens/{id}',
+      '/tokens/{id}/rotate',
+      '/tokens/{id}/usage',
+    ]);
   });
 
   it('serves the API reference page with its renderer from this server only (no CDN, no inline script)', async () => {
@@ -437,7 +475,7 @@ describe('GET /api/v1/openapi.json, /api/docs and /api/health', () => {
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBeGreaterThan(0);
     for (const [, attributes, body] of scripts) {
-      expect(body?.trim(), "inline script").toBe("");
+      expect(body?.trim(), 'inline script').toBe('');
       const src = /src="([^"]+)"/.exec(attributes!)?.[1];
       // The one script without a source is the renderer's configuration, held in data attributes.
       if (src === undefined) {

@@ -16,7 +16,15 @@ afterAll(async () => {
 
 describe('security headers', () => {
   it('come with every response: API, docs, health and the root page', async () => {
-    for (const path of ['/api/health', '/api/docs', '/api/v1/openapi.json', '/api/v1/me', '/api/nope', '/', '/api/trpc/auth.me']) {
+    for (const path of [
+      '/api/health',
+      '/api/docs',
+      '/api/v1/openapi.json',
+      '/api/v1/me',
+      '/api/nope',
+      '/',
+      '/api/trpc/auth.me',
+    ]) {
       const res = await server.request(path);
       const h = res.headers;
       expect(h.get('x-content-type-options'), path).toBe('nosniff');
@@ -39,13 +47,24 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     const exposed = res.headers.get('access-control-expose-headers') ?? '';
-    for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'WWW-Authenticate']) expect(exposed).toContain(name);
+    for (const name of [
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Retry-After',
+      'WWW-Authenticate',
+    ])
+      expect(exposed).toContain(name);
   });
 
   it('answers an OPTIONS preflight on /api/v1 with 204 and the allowed methods and headers', async () => {
     const res = await server.request('/api/v1/tokens/12', {
       method: 'OPTIONS',
-      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://elsewhere.example',
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -71,9 +90,16 @@ describe('tRPC mutations and the Origin header', () => {
     const foreign = server.trpc({ origin: 'https://evil.example' });
     server.jarOf(foreign).session = server.jarOf(home).session;
 
-    for (const call of [() => foreign.apiToken.create.mutate({ name: 'csrf token' }), () => foreign.team.create.mutate({ name: 'CSRF', slug: 'csrf' })]) {
+    for (const call of [
+      () => foreign.apiToken.create.mutate({ name: 'csrf token' }),
+      () => foreign.team.create.mutate({ name: 'CSRF', slug: 'csrf' }),
+    ]) {
       const error = await trpcError(call());
-      expect(error).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403, message: 'Cross-origin requests are not allowed' });
+      expect(error).toMatchObject({
+        code: 'FORBIDDEN',
+        httpStatus: 403,
+        message: 'Cross-origin requests are not allowed',
+      });
     }
     expect(await home.apiToken.getMany.query()).toEqual([]);
     expect(await home.team.getMany.query()).toEqual([]);
@@ -85,16 +111,24 @@ describe('tRPC mutations and the Origin header', () => {
   it('refuses a sign-in from a foreign Origin and sets no cookie', async () => {
     const user = await server.createTestUser('Phished');
     const foreign = server.trpc({ origin: 'https://evil.example' });
-    expect((await trpcError(foreign.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('FORBIDDEN');
+    expect((await trpcError(foreign.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe(
+      'FORBIDDEN',
+    );
     expect(server.jarOf(foreign).session).toBeNull();
   });
 
   it('refuses a mutation marked Sec-Fetch-Site: cross-site, even without an Origin', async () => {
     const signOut = (headers: Record<string, string>) =>
-      server.request('/api/trpc/auth.signOut', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      server.request('/api/trpc/auth.signOut', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
     const refused = await signOut({ 'sec-fetch-site': 'cross-site' });
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { json: { message: string } } }).error.json.message).toBe('Cross-origin requests are not allowed');
+    expect(((await refused.json()) as { error: { json: { message: string } } }).error.json.message).toBe(
+      'Cross-origin requests are not allowed',
+    );
     expect((await signOut({ 'sec-fetch-site': 'same-origin' })).status).toBe(200);
   });
 
@@ -118,7 +152,9 @@ describe('tRPC mutations and the Origin header', () => {
     try {
       const user = await behindProxy.createTestUser('Proxied');
       const local = behindProxy.trpc();
-      expect((await trpcError(local.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe('FORBIDDEN');
+      expect((await trpcError(local.auth.signIn.mutate({ email: user.email, password: user.password }))).code).toBe(
+        'FORBIDDEN',
+      );
       const public_ = behindProxy.trpc({ origin: 'https://tokens.example.com' });
       expect((await public_.auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(user.id);
       expect(behindProxy.leakedSecrets()).toEqual([]);
@@ -144,13 +180,18 @@ describe('the session cookie', () => {
     const [cookie, ...others] = res.headers.getSetCookie();
     expect(others).toEqual([]);
     expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
-    const attributes = cookie!.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    const attributes = cookie!
+      .split(';')
+      .slice(1)
+      .map((a) => a.trim().toLowerCase());
     expect(attributes).toContain('httponly');
     expect(attributes).toContain('samesite=lax');
     expect(attributes).toContain('path=/');
     expect(attributes).not.toContain('secure');
     const expires = attributes.find((a) => a.startsWith('expires='));
-    expect(new Date(expires!.slice('expires='.length)).getTime()).toBe(Math.floor((server.clock.now() + 30 * DAY) / 1000) * 1000);
+    expect(new Date(expires!.slice('expires='.length)).getTime()).toBe(
+      Math.floor((server.clock.now() + 30 * DAY) / 1000) * 1000,
+    );
   });
 
   it('is Secure when PUBLIC_URL is https', async () => {
@@ -159,7 +200,10 @@ describe('the session cookie', () => {
       const user = await secure.createTestUser('Secure');
       const res = await signInRaw(secure, user.email, user.password, 'https://tokens.example.com');
       expect(res.status).toBe(200);
-      const attributes = res.headers.getSetCookie()[0]!.split(';').map((a) => a.trim().toLowerCase());
+      const attributes = res.headers
+        .getSetCookie()[0]!
+        .split(';')
+        .map((a) => a.trim().toLowerCase());
       expect(attributes).toContain('secure');
       expect(attributes).toContain('httponly');
       expect(attributes).toContain('samesite=lax');
@@ -211,7 +255,11 @@ describe('secrets at rest', () => {
     });
     for (const secret of [created.token, viaApi.body.token, user.password]) expect(dump).not.toContain(secret);
     expect(dump).toContain(hashSecret(created.token));
-    const row = await server.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await server.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^scrypt\$/);
   });
 });
@@ -231,7 +279,15 @@ describe('logs', () => {
     server.remember(password);
     const input = encodeURIComponent(JSON.stringify({ json: { email: 'url@example.com', password } }));
     expect((await server.request(`/api/trpc/auth.signIn?input=${input}`)).status).toBe(405);
-    expect((await server.request(`/api/trpc/auth.signIn?batch=1&input=${input}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
+    expect(
+      (
+        await server.request(`/api/trpc/auth.signIn?batch=1&input=${input}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(400);
     await server.settleLogs();
     const lines = server.logs.filter((line) => line.includes('/api/trpc/auth.signIn')).slice(-2);
     expect(lines.map((line) => JSON.parse(line).status)).toEqual([405, 400]);

@@ -27,28 +27,45 @@ afterAll(() => {
 
 function serverEnv(extra: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extra })) {
+  for (const [key, value] of Object.entries({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...extra,
+  })) {
     if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
   }
   return env;
 }
 
-type Run = { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
+type Run = {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+};
 
-function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; detached?: boolean }): Run {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; detached?: boolean },
+): Run {
   const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
   started.add(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => output, exited };
 }
 
 async function waitFor(runInfo: Run, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(runInfo.output())) {
-    if (runInfo.child.exitCode !== null || Date.now() > deadline) throw new Error(`never saw ${pattern}; output:\n${runInfo.output()}`);
+    if (runInfo.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`never saw ${pattern}; output:\n${runInfo.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -58,9 +75,15 @@ describe('the server process', () => {
     const relative = path.join('apps', 'api', `.server-test-${process.pid}`, 'server.db');
     const absolute = path.join(REPO_ROOT, relative);
     try {
-      const server = run(process.execPath, ['--import', TSX_LOADER, MAIN], { cwd: dir, env: serverEnv({ DATABASE_URL: relative, INIT_CWD: dir }) });
+      const server = run(process.execPath, ['--import', TSX_LOADER, MAIN], {
+        cwd: dir,
+        env: serverEnv({ DATABASE_URL: relative, INIT_CWD: dir }),
+      });
       await waitFor(server, /listening/);
-      const start = server.output().split('\n').find((line) => line.includes('listening'))!;
+      const start = server
+        .output()
+        .split('\n')
+        .find((line) => line.includes('listening'))!;
       const entry = JSON.parse(start) as { msg: string; database: string; port: number };
       expect(entry.database).toBe(`SQLite file ${absolute}`);
       expect(entry.msg).toBe(`Latchkey listening on http://localhost:${entry.port}, database: SQLite file ${absolute}`);
@@ -84,7 +107,10 @@ describe('the server process', () => {
       env: serverEnv({ DATABASE_URL: database }),
     });
     await waitFor(server, /Latchkey listening/);
-    const start = server.output().split('\n').find((line) => line.includes('Latchkey listening'))!;
+    const start = server
+      .output()
+      .split('\n')
+      .find((line) => line.includes('Latchkey listening'))!;
     expect(start).not.toMatch(/^\s*\{/);
     expect(start).toMatch(/INFO/);
     expect(start).toContain(`database: SQLite file ${database}`);
@@ -94,7 +120,11 @@ describe('the server process', () => {
   });
 
   it('`pnpm start` ended by Ctrl-C (SIGINT to its process group) exits 0, without pnpm\'s "Command failed"', async () => {
-    const server = run('pnpm', ['start'], { cwd: REPO_ROOT, env: serverEnv({ DATABASE_URL: path.join(dir, 'pnpm-start.db') }), detached: true });
+    const server = run('pnpm', ['start'], {
+      cwd: REPO_ROOT,
+      env: serverEnv({ DATABASE_URL: path.join(dir, 'pnpm-start.db') }),
+      detached: true,
+    });
     await waitFor(server, /Latchkey listening/, 240_000);
     // A terminal's Ctrl-C reaches every process of the foreground group: pnpm, the shell, tsx, node.
     process.kill(-server.child.pid!, 'SIGINT');

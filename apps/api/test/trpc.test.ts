@@ -39,11 +39,23 @@ describe('auth.signUp', () => {
 
   it('answers BAD_REQUEST to a password under 8 characters, an invalid e-mail or an empty name', async () => {
     const client = server.trpc();
-    const short = await trpcError(client.auth.signUp.mutate({ name: 'Shorty', email: 'shorty@example.com', password: 'seven77' }));
-    expect(short).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400, message: 'Password must be at least 8 characters' });
+    const short = await trpcError(
+      client.auth.signUp.mutate({ name: 'Shorty', email: 'shorty@example.com', password: 'seven77' }),
+    );
+    expect(short).toMatchObject({
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      message: 'Password must be at least 8 characters',
+    });
     expect(short.issues).toEqual([{ path: 'password', message: 'Password must be at least 8 characters' }]);
-    expect((await trpcError(client.auth.signUp.mutate({ name: 'Mail', email: 'not-an-email', password: 'long enough' }))).code).toBe('BAD_REQUEST');
-    expect((await trpcError(client.auth.signUp.mutate({ name: '   ', email: 'blank@example.com', password: 'long enough' }))).code).toBe('BAD_REQUEST');
+    expect(
+      (await trpcError(client.auth.signUp.mutate({ name: 'Mail', email: 'not-an-email', password: 'long enough' })))
+        .code,
+    ).toBe('BAD_REQUEST');
+    expect(
+      (await trpcError(client.auth.signUp.mutate({ name: '   ', email: 'blank@example.com', password: 'long enough' })))
+        .code,
+    ).toBe('BAD_REQUEST');
     expect(server.jarOf(client).session).toBeNull();
   });
 
@@ -80,7 +92,9 @@ describe('auth.signIn', () => {
     server.remember('wrong-password');
     const client = server.trpc();
     const wrong = await trpcError(client.auth.signIn.mutate({ email: account.email, password: 'wrong-password' }));
-    const unknown = await trpcError(client.auth.signIn.mutate({ email: 'nobody@example.com', password: 'wrong-password' }));
+    const unknown = await trpcError(
+      client.auth.signIn.mutate({ email: 'nobody@example.com', password: 'wrong-password' }),
+    );
     expect(wrong).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, message: 'Invalid e-mail or password' });
     expect(unknown).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
     expect(server.jarOf(client).session).toBeNull();
@@ -89,12 +103,16 @@ describe('auth.signIn', () => {
   it('answers UNAUTHORIZED to a disabled account', async () => {
     const { account, user } = await signedUp('Disabled');
     await server.db.updateTable('users').set({ disabled_at: server.clock.now() }).where('id', '=', user.id).execute();
-    const error = await trpcError(server.trpc().auth.signIn.mutate({ email: account.email, password: account.password }));
+    const error = await trpcError(
+      server.trpc().auth.signIn.mutate({ email: account.email, password: account.password }),
+    );
     expect(error).toMatchObject({ code: 'UNAUTHORIZED', message: 'This account is disabled' });
   });
 
   it('answers BAD_REQUEST to input of the wrong type', async () => {
-    const error = await trpcError(server.trpc().auth.signIn.mutate({ email: 42 as unknown as string, password: 'whatever1' }));
+    const error = await trpcError(
+      server.trpc().auth.signIn.mutate({ email: 42 as unknown as string, password: 'whatever1' }),
+    );
     expect(error.code).toBe('BAD_REQUEST');
   });
 });
@@ -181,7 +199,9 @@ describe('team.members', () => {
   it('add: lets an ADMIN add existing users with a role', async () => {
     await admin.client.team.members.add.mutate({ teamId, email: manager.account.email, role: 'MANAGER' });
     await admin.client.team.members.add.mutate({ teamId, email: member.account.email.toUpperCase(), role: 'MEMBER' });
-    expect(await member.client.team.getMany.query()).toEqual([{ id: teamId, name: 'Crew', slug: 'crew', role: 'MEMBER' }]);
+    expect(await member.client.team.getMany.query()).toEqual([
+      { id: teamId, name: 'Crew', slug: 'crew', role: 'MEMBER' },
+    ]);
   });
 
   it('getMany: lists the members with roles to any member, NOT_FOUND to others', async () => {
@@ -191,39 +211,83 @@ describe('team.members', () => {
       [manager.user.id, 'MANAGER'],
       [member.user.id, 'MEMBER'],
     ]);
-    expect(members[0]).toEqual({ userId: admin.user.id, name: 'Admin', email: admin.account.email, role: 'ADMIN', createdAt: expect.any(Date) });
-    expect(await trpcError(outsider.client.team.members.getMany.query({ teamId }))).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    expect(members[0]).toEqual({
+      userId: admin.user.id,
+      name: 'Admin',
+      email: admin.account.email,
+      role: 'ADMIN',
+      createdAt: expect.any(Date),
+    });
+    expect(await trpcError(outsider.client.team.members.getMany.query({ teamId }))).toMatchObject({
+      code: 'NOT_FOUND',
+      httpStatus: 404,
+    });
   });
 
   it('add: answers NOT_FOUND for an unknown e-mail, CONFLICT for a member, BAD_REQUEST for a bad role, FORBIDDEN to non-admins', async () => {
-    expect(await trpcError(admin.client.team.members.add.mutate({ teamId, email: 'ghost@example.com', role: 'MEMBER' }))).toMatchObject({
+    expect(
+      await trpcError(admin.client.team.members.add.mutate({ teamId, email: 'ghost@example.com', role: 'MEMBER' })),
+    ).toMatchObject({
       code: 'NOT_FOUND',
       message: 'No user with that e-mail; they need to sign up first',
     });
-    expect((await trpcError(admin.client.team.members.add.mutate({ teamId, email: member.account.email, role: 'MEMBER' }))).code).toBe('CONFLICT');
-    expect((await trpcError(admin.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'OWNER' as 'ADMIN' }))).code).toBe('BAD_REQUEST');
+    expect(
+      (await trpcError(admin.client.team.members.add.mutate({ teamId, email: member.account.email, role: 'MEMBER' })))
+        .code,
+    ).toBe('CONFLICT');
+    expect(
+      (
+        await trpcError(
+          admin.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'OWNER' as 'ADMIN' }),
+        )
+      ).code,
+    ).toBe('BAD_REQUEST');
     for (const client of [manager.client, member.client]) {
-      expect(await trpcError(client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }))).toMatchObject({
+      expect(
+        await trpcError(client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' })),
+      ).toMatchObject({
         code: 'FORBIDDEN',
         httpStatus: 403,
         message: 'You need to be a team admin to manage members',
       });
     }
-    expect((await trpcError(outsider.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }))).code).toBe('NOT_FOUND');
-    expect((await admin.client.team.members.getMany.query({ teamId })).map((m) => m.userId)).not.toContain(outsider.user.id);
+    expect(
+      (
+        await trpcError(
+          outsider.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }),
+        )
+      ).code,
+    ).toBe('NOT_FOUND');
+    expect((await admin.client.team.members.getMany.query({ teamId })).map((m) => m.userId)).not.toContain(
+      outsider.user.id,
+    );
   });
 
   it('updateRole: lets an ADMIN change a role; FORBIDDEN to non-admins; NOT_FOUND for non-members', async () => {
     await admin.client.team.members.updateRole.mutate({ teamId, userId: member.user.id, role: 'MANAGER' });
     expect((await member.client.team.getMany.query())[0]!.role).toBe('MANAGER');
     await admin.client.team.members.updateRole.mutate({ teamId, userId: member.user.id, role: 'MEMBER' });
-    expect((await trpcError(manager.client.team.members.updateRole.mutate({ teamId, userId: manager.user.id, role: 'ADMIN' }))).code).toBe('FORBIDDEN');
+    expect(
+      (
+        await trpcError(
+          manager.client.team.members.updateRole.mutate({ teamId, userId: manager.user.id, role: 'ADMIN' }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
     expect((await manager.client.team.getMany.query())[0]!.role).toBe('MANAGER');
-    expect((await trpcError(admin.client.team.members.updateRole.mutate({ teamId, userId: outsider.user.id, role: 'ADMIN' }))).code).toBe('NOT_FOUND');
+    expect(
+      (
+        await trpcError(
+          admin.client.team.members.updateRole.mutate({ teamId, userId: outsider.user.id, role: 'ADMIN' }),
+        )
+      ).code,
+    ).toBe('NOT_FOUND');
   });
 
   it('updateRole: keeps at least one ADMIN', async () => {
-    const error = await trpcError(admin.client.team.members.updateRole.mutate({ teamId, userId: admin.user.id, role: 'MEMBER' }));
+    const error = await trpcError(
+      admin.client.team.members.updateRole.mutate({ teamId, userId: admin.user.id, role: 'MEMBER' }),
+    );
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: 'A team must keep at least one admin' });
     expect((await admin.client.team.getMany.query())[0]!.role).toBe('ADMIN');
   });
@@ -233,8 +297,12 @@ describe('team.members', () => {
       code: 'BAD_REQUEST',
       message: 'A team must keep at least one admin',
     });
-    expect((await trpcError(member.client.team.members.remove.mutate({ teamId, userId: manager.user.id }))).code).toBe('FORBIDDEN');
-    expect((await trpcError(admin.client.team.members.remove.mutate({ teamId, userId: outsider.user.id }))).code).toBe('NOT_FOUND');
+    expect((await trpcError(member.client.team.members.remove.mutate({ teamId, userId: manager.user.id }))).code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await trpcError(admin.client.team.members.remove.mutate({ teamId, userId: outsider.user.id }))).code).toBe(
+      'NOT_FOUND',
+    );
 
     await admin.client.team.members.remove.mutate({ teamId, userId: member.user.id });
     expect(await member.client.team.getMany.query()).toEqual([]);
@@ -243,7 +311,9 @@ describe('team.members', () => {
 
   it('answers BAD_REQUEST to a teamId that is not a positive whole number', async () => {
     expect((await trpcError(admin.client.team.members.getMany.query({ teamId: -1 }))).code).toBe('BAD_REQUEST');
-    expect((await trpcError(admin.client.team.members.getMany.query({ teamId: 'x' as unknown as number }))).code).toBe('BAD_REQUEST');
+    expect((await trpcError(admin.client.team.members.getMany.query({ teamId: 'x' as unknown as number }))).code).toBe(
+      'BAD_REQUEST',
+    );
   });
 
   it('answers UNAUTHORIZED to every members procedure without a session', async () => {
@@ -262,7 +332,11 @@ describe('team.members', () => {
 describe('apiToken', () => {
   it('create: returns the plain token once, with Date metadata', async () => {
     const { client, user } = await signedUp('Maker');
-    const created = await client.apiToken.create.mutate({ name: 'cli', expiresIn: 'THREE_MONTHS', scopes: ['tokens:read'] });
+    const created = await client.apiToken.create.mutate({
+      name: 'cli',
+      expiresIn: 'THREE_MONTHS',
+      scopes: ['tokens:read'],
+    });
     expect(created).toEqual({
       id: expect.any(Number),
       token: expect.stringMatching(TOKEN_REGEX),
@@ -301,10 +375,19 @@ describe('apiToken', () => {
 
   it('create: answers BAD_REQUEST to an unknown expiresIn, a short name or an unknown scope', async () => {
     const { client } = await signedUp('Sloppy');
-    const expiry = await trpcError(client.apiToken.create.mutate({ name: 'bad expiry', expiresIn: 'FOREVER' as 'NEVER' }));
+    const expiry = await trpcError(
+      client.apiToken.create.mutate({ name: 'bad expiry', expiresIn: 'FOREVER' as 'NEVER' }),
+    );
     expect(expiry).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
-    expect(expiry.issues).toEqual([{ path: 'expiresIn', message: 'Expiry must be one of NEVER, SEVEN_DAYS, ONE_MONTH, THREE_MONTHS, SIX_MONTHS, ONE_YEAR' }]);
-    expect((await trpcError(client.apiToken.create.mutate({ name: 'ab' }))).message).toBe('Name must be at least 3 characters');
+    expect(expiry.issues).toEqual([
+      {
+        path: 'expiresIn',
+        message: 'Expiry must be one of NEVER, SEVEN_DAYS, ONE_MONTH, THREE_MONTHS, SIX_MONTHS, ONE_YEAR',
+      },
+    ]);
+    expect((await trpcError(client.apiToken.create.mutate({ name: 'ab' }))).message).toBe(
+      'Name must be at least 3 characters',
+    );
     const scope = await trpcError(client.apiToken.create.mutate({ name: 'odd scope', scopes: ['invoices:read'] }));
     expect(scope).toMatchObject({ code: 'BAD_REQUEST', message: 'Unknown scope: invoices:read' });
     expect(await client.apiToken.getMany.query()).toEqual([]);
@@ -322,9 +405,17 @@ describe('apiToken', () => {
 
   it('rotate: gives a new token of the same name and scopes, the old one working through the grace period', async () => {
     const { client } = await signedUp('Rotator');
-    const old = await client.apiToken.create.mutate({ name: 'rotating', scopes: ['tokens:read'], expiresIn: 'SEVEN_DAYS' });
+    const old = await client.apiToken.create.mutate({
+      name: 'rotating',
+      scopes: ['tokens:read'],
+      expiresIn: 'SEVEN_DAYS',
+    });
     const rotated = await client.apiToken.rotate.mutate({ id: old.id, gracePeriodSeconds: 120 });
-    expect(rotated).toMatchObject({ name: 'rotating', scopes: ['tokens:read'], expiresAt: new Date(START_TIME + 7 * DAY) });
+    expect(rotated).toMatchObject({
+      name: 'rotating',
+      scopes: ['tokens:read'],
+      expiresAt: new Date(START_TIME + 7 * DAY),
+    });
     expect(rotated.token).not.toBe(old.token);
     expect(rotated.previousTokenStopsAt).toEqual(new Date(START_TIME + 120_000));
     const listed = await client.apiToken.getMany.query();
@@ -351,8 +442,13 @@ describe('apiToken', () => {
   it('rotate: answers BAD_REQUEST to a grace period over 7 days and NOT_FOUND to an unknown id', async () => {
     const { client } = await signedUp('Rotator Two');
     const token = await client.apiToken.create.mutate({ name: 'stays' });
-    expect((await trpcError(client.apiToken.rotate.mutate({ id: token.id, gracePeriodSeconds: 604_801 }))).code).toBe('BAD_REQUEST');
-    expect(await trpcError(client.apiToken.rotate.mutate({ id: 99_999_999 }))).toMatchObject({ code: 'NOT_FOUND', message: 'API token not found' });
+    expect((await trpcError(client.apiToken.rotate.mutate({ id: token.id, gracePeriodSeconds: 604_801 }))).code).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await trpcError(client.apiToken.rotate.mutate({ id: 99_999_999 }))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'API token not found',
+    });
     expect((await client.apiToken.getMany.query()).map((t) => t.id)).toEqual([token.id]);
   });
 
@@ -373,7 +469,11 @@ describe('apiToken', () => {
       () => anonymous.apiToken.delete.mutate({ id: 1 }),
       () => anonymous.apiToken.rotate.mutate({ id: 1 }),
     ]) {
-      expect(await trpcError(call())).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401, message: 'Sign in first' });
+      expect(await trpcError(call())).toMatchObject({
+        code: 'UNAUTHORIZED',
+        httpStatus: 401,
+        message: 'Sign in first',
+      });
     }
   });
 });

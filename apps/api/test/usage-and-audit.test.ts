@@ -23,8 +23,14 @@ describe('apiToken.usage', () => {
   it('shows the REST requests made with a token, failures included, after a flush', async () => {
     const { user, client } = await signedIn();
     const token = await server.createTestToken(user, { scopes: ['tokens:read'] });
-    for (let i = 0; i < 4; i++) expect((await server.api('GET', '/api/v1/me', { token: token.token, headers: { 'user-agent': 'usage-test/1' } })).status).toBe(200);
-    expect((await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'No scope' } })).status).toBe(403);
+    for (let i = 0; i < 4; i++)
+      expect(
+        (await server.api('GET', '/api/v1/me', { token: token.token, headers: { 'user-agent': 'usage-test/1' } }))
+          .status,
+      ).toBe(200);
+    expect(
+      (await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'No scope' } })).status,
+    ).toBe(403);
     expect((await server.api('GET', '/api/v1/tokens/999999', { token: token.token })).status).toBe(404);
     await server.lastUsed.flush();
 
@@ -32,7 +38,9 @@ describe('apiToken.usage', () => {
     expect(usage.total).toEqual({ requests: 6, failed: 2 });
     expect(usage.buckets.at(-1)).toMatchObject({ requests: 6, failed: 2 });
     expect(usage.buckets[0]!.start).toBeInstanceOf(Date);
-    expect(usage.recentIps).toEqual([{ ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String), lastSeenAt: expect.any(Date) }]);
+    expect(usage.recentIps).toEqual([
+      { ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String), lastSeenAt: expect.any(Date) },
+    ]);
     const [listed] = await client.apiToken.getMany.query({});
     expect(listed!.lastUsedAt).toEqual(new Date(server.clock.now()));
   });
@@ -42,10 +50,14 @@ describe('apiToken.usage', () => {
     const other = await signedIn();
     const token = await server.createTestToken(user);
     const now = server.clock.now();
-    const tooLong = await trpcError(client.apiToken.usage.query({ id: token.id, from: new Date(now - 40 * DAY), to: new Date(now) }));
+    const tooLong = await trpcError(
+      client.apiToken.usage.query({ id: token.id, from: new Date(now - 40 * DAY), to: new Date(now) }),
+    );
     expect(tooLong).toMatchObject({ code: 'BAD_REQUEST' });
     expect(tooLong.issues).toMatchObject([{ path: 'from' }]);
-    const reversed = await trpcError(client.apiToken.usage.query({ id: token.id, from: new Date(now), to: new Date(now - 1) }));
+    const reversed = await trpcError(
+      client.apiToken.usage.query({ id: token.id, from: new Date(now), to: new Date(now - 1) }),
+    );
     expect(reversed.issues).toMatchObject([{ path: 'from' }]);
     const granularity = await trpcError(client.apiToken.usage.query({ id: token.id, granularity: 'week' as never }));
     expect(granularity.issues).toMatchObject([{ path: 'granularity' }]);
@@ -57,7 +69,11 @@ describe('audit.getMany', () => {
   it('lists the create and delete made in the UI and through REST, with actor and address', async () => {
     const { client } = await signedIn();
     const created = await client.apiToken.create.mutate({ name: 'Audited in UI' });
-    const viaRest = await server.api('POST', '/api/v1/tokens', { token: created.token, body: { name: 'Made by REST' }, headers: { 'user-agent': 'rest-agent' } });
+    const viaRest = await server.api('POST', '/api/v1/tokens', {
+      token: created.token,
+      body: { name: 'Made by REST' },
+      headers: { 'user-agent': 'rest-agent' },
+    });
     expect(viaRest.status).toBe(201);
     await client.apiToken.delete.mutate({ id: created.id });
 
@@ -68,7 +84,11 @@ describe('audit.getMany', () => {
       ['token.created', 'user'],
       ['user.signed_in', 'user'],
     ]);
-    expect(events[1]).toMatchObject({ tokenId: viaRest.body.id, actor: { id: created.id, name: 'Audited in UI' }, userAgent: 'rest-agent' });
+    expect(events[1]).toMatchObject({
+      tokenId: viaRest.body.id,
+      actor: { id: created.id, name: 'Audited in UI' },
+      userAgent: 'rest-agent',
+    });
     expect(events[0]!.ip).toMatch(/127\.0\.0\.1/);
     expect(nextCursor).toBeNull();
     expect((await client.audit.getMany.query({ type: 'token.deleted' })).events).toHaveLength(1);
@@ -81,7 +101,10 @@ describe('audit.getMany', () => {
   it("a team's log is for its ADMINs; MEMBERs get FORBIDDEN", async () => {
     const admin = await signedIn();
     const member = await signedIn();
-    const team = await admin.client.team.create.mutate({ name: 'Audited team', slug: `audited-${Math.random().toString(36).slice(2, 8)}` });
+    const team = await admin.client.team.create.mutate({
+      name: 'Audited team',
+      slug: `audited-${Math.random().toString(36).slice(2, 8)}`,
+    });
     await admin.client.team.members.add.mutate({ teamId: team.id, email: member.user.email, role: 'MEMBER' });
     const events = (await admin.client.audit.getMany.query({ teamId: team.id })).events;
     expect(events.map((e) => e.type)).toEqual(['team.member_added']);
@@ -91,9 +114,14 @@ describe('audit.getMany', () => {
   it('records a failed sign-in of a known e-mail', async () => {
     const user = await server.createTestUser();
     const client = server.trpc();
-    expect((await trpcError(client.auth.signIn.mutate({ email: user.email, password: 'not the password' }))).code).toBe('UNAUTHORIZED');
+    expect((await trpcError(client.auth.signIn.mutate({ email: user.email, password: 'not the password' }))).code).toBe(
+      'UNAUTHORIZED',
+    );
     await client.auth.signIn.mutate({ email: user.email, password: user.password });
-    expect((await client.audit.getMany.query({})).events.map((e) => e.type)).toEqual(['user.signed_in', 'user.sign_in_failed']);
+    expect((await client.audit.getMany.query({})).events.map((e) => e.type)).toEqual([
+      'user.signed_in',
+      'user.sign_in_failed',
+    ]);
   });
 });
 
@@ -120,7 +148,9 @@ describe('REST: GET /api/v1/tokens/:id/usage and GET /api/v1/audit-events', () =
     const token = await server.createTestToken(user);
     for (let i = 0; i < 3; i++) await server.api('GET', '/api/v1/me', { token: token.token });
     await server.lastUsed.flush();
-    const usage = await server.api('GET', '/api/v1/tokens/self/usage?granularity=day&from=2025-12-25T00:00:00Z', { token: token.token });
+    const usage = await server.api('GET', '/api/v1/tokens/self/usage?granularity=day&from=2025-12-25T00:00:00Z', {
+      token: token.token,
+    });
     expect(usage.status).toBe(200);
     expect(usage.body).toMatchObject({ tokenId: token.id, granularity: 'day', total: { requests: 3, failed: 0 } });
     expect(usage.body.buckets[0].start).toBe('2025-12-25T00:00:00.000Z');
@@ -139,12 +169,19 @@ describe('REST: GET /api/v1/tokens/:id/usage and GET /api/v1/audit-events', () =
   it('lists the owner audit events with audit:read, newest first; 403 without the scope', async () => {
     const user = await server.createTestUser();
     const token = await server.createTestToken(user);
-    const made = await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'From REST', scopes: ['tokens:read'] } });
+    const made = await server.api('POST', '/api/v1/tokens', {
+      token: token.token,
+      body: { name: 'From REST', scopes: ['tokens:read'] },
+    });
     expect(made.status).toBe(201);
     const page = await server.api('GET', '/api/v1/audit-events?limit=1', { token: token.token });
     expect(page.status).toBe(200);
     expect(page.body.events).toHaveLength(1);
-    expect(page.body.events[0]).toMatchObject({ type: 'token.created', tokenId: made.body.id, actor: { kind: 'token', id: token.id } });
+    expect(page.body.events[0]).toMatchObject({
+      type: 'token.created',
+      tokenId: made.body.id,
+      actor: { kind: 'token', id: token.id },
+    });
     expect(typeof page.body.events[0].createdAt).toBe('string');
     expect(page.body.nextCursor).toBe(page.body.events[0].id);
     const next = await server.api('GET', `/api/v1/audit-events?cursor=${page.body.nextCursor}`, { token: token.token });

@@ -52,7 +52,13 @@ function Routes() {
       </main>
     );
   if (!user) return route.name === 'sign-up' ? <SignUpPage /> : <SignInPage />;
-  return <SettingsLayout user={user} route={onAuthPage ? { name: 'personal-tokens' } : route} pathname={onAuthPage ? paths.personalTokens : pathname} />;
+  return (
+    <SettingsLayout
+      user={user}
+      route={onAuthPage ? { name: 'personal-tokens' } : route}
+      pathname={onAuthPage ? paths.personalTokens : pathname}
+    />
+  );
 }
 
 function AppLoading() {

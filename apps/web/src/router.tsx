@@ -56,7 +56,8 @@ export function matchRoute(pathname: string): Route {
   const teamActivity = /^\/t\/([a-z0-9-]+)\/settings\/activity$/.exec(path);
   if (teamActivity) return { name: 'team-activity', slug: teamActivity[1]! };
   const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members))?$/.exec(path);
-  if (team) return team[2] === 'members' ? { name: 'team-members', slug: team[1]! } : { name: 'team-tokens', slug: team[1]! };
+  if (team)
+    return team[2] === 'members' ? { name: 'team-members', slug: team[1]! } : { name: 'team-tokens', slug: team[1]! };
   return { name: 'not-found' };
 }
 
@@ -64,7 +65,15 @@ export function matchRoute(pathname: string): Route {
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   function handleClick(event: MouseEvent<HTMLAnchorElement>) {
     onClick?.(event);
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     event.preventDefault();
     navigate(href);
   }

@@ -18,11 +18,18 @@ describeInBrowser('API reference page', (env) => {
 
     await page.goto('/api/docs');
     await page.getByText('Latchkey API').first().waitFor();
-    for (const summary of ['Tokens of the same owner, newest first', 'Delete a token; it stops working at once', 'Replace a token with a new one of the same name, scopes and lifetime length']) {
+    for (const summary of [
+      'Tokens of the same owner, newest first',
+      'Delete a token; it stops working at once',
+      'Replace a token with a new one of the same name, scopes and lifetime length',
+    ]) {
       await page.getByText(summary).first().waitFor({ state: 'attached' });
     }
     // Opened from the sidebar, an operation shows an example from the document, not only the raw schema.
-    await page.getByText('Create a token; it can neither outlive nor out-scope the token that makes it').first().click();
+    await page
+      .getByText('Create a token; it can neither outlive nor out-scope the token that makes it')
+      .first()
+      .click();
     await page.getByText('"Nightly export"').first().waitFor();
     await expect(page.getByText(/Ask AI|Generate MCP/).count()).resolves.toBe(0);
     await env().screenshot(page, 'api-docs-1280', { fullPage: false });

@@ -18,7 +18,10 @@ describe('describeExpiry', () => {
       text: 'Retiring',
       stops: 'stops in 59 minutes',
     });
-    expect(describeExpiry(new Date(now + 2 * DAY + HOUR), now, 'retiring')).toMatchObject({ kind: 'retiring', stops: 'stops in 2 days' });
+    expect(describeExpiry(new Date(now + 2 * DAY + HOUR), now, 'retiring')).toMatchObject({
+      kind: 'retiring',
+      stops: 'stops in 2 days',
+    });
     expect(describeExpiry(new Date(now + 7 * DAY), now, 'retiring').kind).toBe('retiring');
     // Once its grace period is over it is simply expired.
     expect(describeExpiry(new Date(now - MINUTE), now, 'retiring').kind).toBe('expired');
@@ -34,7 +37,10 @@ describe('describeExpiry', () => {
     expect(describeExpiry(new Date(now + 3 * DAY + HOUR), now)).toMatchObject({ kind: 'soon', text: 'in 3 days' });
     expect(describeExpiry(new Date(now + 7 * DAY - MINUTE), now)).toMatchObject({ kind: 'soon', text: 'in 7 days' });
     expect(describeExpiry(new Date(now + DAY), now)).toMatchObject({ kind: 'soon', text: 'in 1 day' });
-    expect(describeExpiry(new Date(now + 5 * HOUR + 10 * MINUTE), now)).toMatchObject({ kind: 'soon', text: 'in 5 hours' });
+    expect(describeExpiry(new Date(now + 5 * HOUR + 10 * MINUTE), now)).toMatchObject({
+      kind: 'soon',
+      text: 'in 5 hours',
+    });
     expect(describeExpiry(new Date(now + 20 * 1000), now)).toMatchObject({ kind: 'soon', text: 'in 1 minute' });
   });
 

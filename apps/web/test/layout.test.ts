@@ -22,7 +22,9 @@ async function expectFitsWidth(page: Page, width: number) {
   expect(outside).toEqual([]);
   // Nor is anything cut off inside a table's frame (a column too many for the width).
   const clipped = await page.evaluate(() =>
-    [...document.querySelectorAll('.table-frame')].filter((frame) => frame.scrollWidth > frame.clientWidth).map((frame) => frame.innerHTML.slice(0, 80)),
+    [...document.querySelectorAll('.table-frame')]
+      .filter((frame) => frame.scrollWidth > frame.clientWidth)
+      .map((frame) => frame.innerHTML.slice(0, 80)),
   );
   expect(clipped).toEqual([]);
 }
@@ -33,9 +35,23 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     const now = Date.now();
     const owner = await env().createUser({ name: 'Katherine Johnson', email: uniqueEmail('kj') });
     const colleague = await env().createUser({ name: 'Dorothy Vaughan', email: uniqueEmail('dv') });
-    const team = await createTeam({ db, clock: systemClock, userId: owner.id, name: 'Flight Research', slug: 'flight-research' });
-    await addTeamMember({ db, clock: systemClock, userId: owner.id, teamId: team.id, email: colleague.email, role: 'MANAGER' });
-    const make = (name: string, expiresIn: 'NEVER' | 'ONE_MONTH' | 'THREE_MONTHS' | 'ONE_YEAR') => createApiToken({ db, clock: systemClock, userId: owner.id, name, expiresIn });
+    const team = await createTeam({
+      db,
+      clock: systemClock,
+      userId: owner.id,
+      name: 'Flight Research',
+      slug: 'flight-research',
+    });
+    await addTeamMember({
+      db,
+      clock: systemClock,
+      userId: owner.id,
+      teamId: team.id,
+      email: colleague.email,
+      role: 'MANAGER',
+    });
+    const make = (name: string, expiresIn: 'NEVER' | 'ONE_MONTH' | 'THREE_MONTHS' | 'ONE_YEAR') =>
+      createApiToken({ db, clock: systemClock, userId: owner.id, name, expiresIn });
     const expired = await make('Legacy telemetry uploader', 'ONE_MONTH');
     const soon = await make('Nightly export', 'ONE_MONTH');
     const used = await make('Grafana', 'NEVER');
@@ -43,9 +59,21 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     // Rotated with a day's grace: the old one shows as Retiring beside its successor.
     const relay = await make('Webhook relay', 'THREE_MONTHS');
     await rotateApiToken({ db, clock: systemClock, userId: owner.id, id: relay.id, gracePeriodSeconds: 86_400 });
-    await db.updateTable('api_tokens').set({ expires_at: now - 2 * DAY, created_at: now - 32 * DAY }).where('id', '=', expired.id).execute();
-    await db.updateTable('api_tokens').set({ expires_at: now + 2 * DAY + 60_000 }).where('id', '=', soon.id).execute();
-    await db.updateTable('api_tokens').set({ last_used_at: now - 5 * 60_000 - 5_000 }).where('id', '=', used.id).execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: now - 2 * DAY, created_at: now - 32 * DAY })
+      .where('id', '=', expired.id)
+      .execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: now + 2 * DAY + 60_000 })
+      .where('id', '=', soon.id)
+      .execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now - 5 * 60_000 - 5_000 })
+      .where('id', '=', used.id)
+      .execute();
 
     // Desktop.
     const { context, page } = await env().newPage({ viewport: { width: 1280, height: 800 } });
@@ -67,14 +95,26 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await env().screenshot(page, 'members-desktop-1280');
 
     // Phone.
-    const { context: phoneContext, page: phone } = await env().newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const { context: phoneContext, page: phone } = await env().newPage({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     await env().startSession(phoneContext, owner.id);
     await phone.goto('/settings/tokens');
     await phone.getByRole('row', { name: /Grafana/ }).waitFor();
     await expectFitsWidth(phone, 375);
     // Cells say what they are when the header row is hidden.
-    expect(await phone.getByRole('row', { name: /Nightly export/ }).locator('td[data-label="Expires"]').evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Expires"');
-    const scopesLabel = await phone.locator(`tr[data-token-id="${relay.id}"] td[data-label="Scopes"]`).evaluate((td) => getComputedStyle(td, '::before').content);
+    expect(
+      await phone
+        .getByRole('row', { name: /Nightly export/ })
+        .locator('td[data-label="Expires"]')
+        .evaluate((td) => getComputedStyle(td, '::before').content),
+    ).toBe('"Expires"');
+    const scopesLabel = await phone
+      .locator(`tr[data-token-id="${relay.id}"] td[data-label="Scopes"]`)
+      .evaluate((td) => getComputedStyle(td, '::before').content);
     expect(scopesLabel).toBe('"Scopes"');
     await env().screenshot(phone, 'tokens-mobile-375');
 
@@ -116,7 +156,11 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await env().screenshot(phone, 'team-tokens-empty-mobile-375');
 
     // What a team manager sees.
-    const { context: managerContext, page: manager } = await env().newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const { context: managerContext, page: manager } = await env().newPage({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
     await env().startSession(managerContext, colleague.id);
     await manager.goto('/t/flight-research/settings/tokens');
     await manager.getByText('You need to be a team admin to manage API tokens').waitFor();
@@ -124,7 +168,11 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     await env().screenshot(manager, 'team-tokens-manager-mobile-375');
 
     // Sign-in page on a phone.
-    const { page: visitor } = await env().newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const { page: visitor } = await env().newPage({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
     await visitor.goto('/sign-up');
     await visitor.getByRole('button', { name: 'Create account' }).click();
     await visitor.getByText('Password must be at least 8 characters').waitFor();

@@ -119,19 +119,41 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     const soon = await make('Nightly export', 'ONE_MONTH');
     const forever = await make('Metrics scraper', 'NEVER');
     const quarterly = await make('Billing sync', 'THREE_MONTHS');
-    await db.updateTable('api_tokens').set({ expires_at: now - DAY, created_at: now - 31 * DAY }).where('id', '=', expired.id).execute();
-    await db.updateTable('api_tokens').set({ expires_at: now + 3 * DAY + 60_000 }).where('id', '=', soon.id).execute();
-    await db.updateTable('api_tokens').set({ last_used_at: now - 5 * 60_000 - 5_000 }).where('id', '=', forever.id).execute();
-    await db.updateTable('api_tokens').set({ last_used_at: now - 3 * 60 * 60_000 }).where('id', '=', quarterly.id).execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: now - DAY, created_at: now - 31 * DAY })
+      .where('id', '=', expired.id)
+      .execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: now + 3 * DAY + 60_000 })
+      .where('id', '=', soon.id)
+      .execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now - 5 * 60_000 - 5_000 })
+      .where('id', '=', forever.id)
+      .execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now - 3 * 60 * 60_000 })
+      .where('id', '=', quarterly.id)
+      .execute();
 
     await page.goto('/settings/tokens');
-    const cell = (name: string, column: string) => page.getByRole('row', { name: new RegExp(name) }).locator(`td[data-label="${column}"]`);
+    const cell = (name: string, column: string) =>
+      page.getByRole('row', { name: new RegExp(name) }).locator(`td[data-label="${column}"]`);
     await page.getByRole('row', { name: /Old deploy key/ }).waitFor();
 
     expect(await cell('Old deploy key', 'Expires').locator('.badge').textContent()).toBe('Expired');
     expect(await cell('Nightly export', 'Expires').locator('.badge').textContent()).toBe('in 3 days');
     expect(await cell('Metrics scraper', 'Expires').textContent()).toBe('Never expires');
-    const quarterlyDate = new Date(quarterly.expiresAt!).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+    const quarterlyDate = new Date(quarterly.expiresAt!).toLocaleDateString('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      timeZone: 'UTC',
+    });
     expect(await cell('Billing sync', 'Expires').textContent()).toBe(quarterlyDate);
     expect(await cell('Billing sync', 'Expires').locator('.badge').count()).toBe(0);
 
@@ -144,14 +166,28 @@ describeInBrowser('personal API tokens in the browser', (env) => {
   it('rotates a token: the new one is shown once and works; with "Now" the old one stops at once', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
-    const old = await createApiToken({ db: env().db, clock: systemClock, userId: user.id, name: 'Release bot', expiresIn: 'ONE_MONTH' });
-    const graced = await createApiToken({ db: env().db, clock: systemClock, userId: user.id, name: 'Backup job', expiresIn: 'NEVER' });
+    const old = await createApiToken({
+      db: env().db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Release bot',
+      expiresIn: 'ONE_MONTH',
+    });
+    const graced = await createApiToken({
+      db: env().db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Backup job',
+      expiresIn: 'NEVER',
+    });
     expect((await env().callMe(old.token)).status).toBe(200);
 
     await page.goto('/settings/tokens');
     await page.getByRole('button', { name: 'Rotate Release bot' }).click();
     const form = page.getByRole('dialog', { name: 'Rotate API token' });
-    const choices = await form.getByRole('radio').evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
+    const choices = await form
+      .getByRole('radio')
+      .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
     expect(choices).toEqual(['0', '3600', '86400', '604800']);
     await form.getByRole('radio', { name: /^Now/ }).check();
     await form.getByRole('button', { name: 'Rotate token' }).click();
@@ -179,7 +215,11 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     const secondToken = (await secondReveal.getByTestId('new-token').textContent()) ?? '';
     expect((await env().callMe(graced.token)).status).toBe(200);
     expect((await env().callMe(secondToken)).status).toBe(200);
-    const row = await env().db.selectFrom('api_tokens').select(['revoke_at']).where('id', '=', graced.id).executeTakeFirstOrThrow();
+    const row = await env()
+      .db.selectFrom('api_tokens')
+      .select(['revoke_at'])
+      .where('id', '=', graced.id)
+      .executeTakeFirstOrThrow();
     expect(row.revoke_at! - Date.now()).toBeGreaterThan(59 * 60_000);
     expect(row.revoke_at! - Date.now()).toBeLessThanOrEqual(60 * 60_000);
   });

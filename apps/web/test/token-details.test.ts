@@ -18,10 +18,32 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;
-    const old = await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Deploy hook', expiresIn: 'NEVER' });
-    const successor = await rotateApiToken({ db, clock: systemClock, userId: user.id, id: old.id, gracePeriodSeconds: 3600 });
-    const expired = await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Lapsed key', expiresIn: 'SEVEN_DAYS' });
-    await db.updateTable('api_tokens').set({ expires_at: Date.now() - DAY }).where('id', '=', expired.id).execute();
+    const old = await createApiToken({
+      db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Deploy hook',
+      expiresIn: 'NEVER',
+    });
+    const successor = await rotateApiToken({
+      db,
+      clock: systemClock,
+      userId: user.id,
+      id: old.id,
+      gracePeriodSeconds: 3600,
+    });
+    const expired = await createApiToken({
+      db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Lapsed key',
+      expiresIn: 'SEVEN_DAYS',
+    });
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: Date.now() - DAY })
+      .where('id', '=', expired.id)
+      .execute();
 
     await page.goto('/settings/tokens');
     const rows = page.locator('tbody tr');
@@ -32,8 +54,12 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
 
     // The two rows of the same name no longer look alike.
     expect(await oldRow.locator('td[data-label="Expires"] .badge').textContent()).toBe('Retiring');
-    expect(await oldRow.locator('td[data-label="Expires"]').textContent()).toMatch(/^Retiringstops in (59|60) minutes$/);
-    expect(await oldRow.locator('td[data-label="Expires"] [title]').getAttribute('title')).toMatch(/^Rotated; stops working /);
+    expect(await oldRow.locator('td[data-label="Expires"]').textContent()).toMatch(
+      /^Retiringstops in (59|60) minutes$/,
+    );
+    expect(await oldRow.locator('td[data-label="Expires"] [title]').getAttribute('title')).toMatch(
+      /^Rotated; stops working /,
+    );
     expect(await newRow.locator('td[data-label="Expires"]').textContent()).toBe('Never expires');
 
     // Rotate only where it can work; Delete everywhere.
@@ -49,7 +75,13 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;
-    const token = await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Short fuse', expiresIn: 'SEVEN_DAYS' });
+    const token = await createApiToken({
+      db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Short fuse',
+      expiresIn: 'SEVEN_DAYS',
+    });
     const expiresAt = Date.now() + 30 * MINUTE;
     await db.updateTable('api_tokens').set({ expires_at: expiresAt }).where('id', '=', token.id).execute();
 
@@ -71,7 +103,11 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
       timeZone: 'UTC',
     });
     expect(await note.textContent()).toContain(`until ${until}.`);
-    const stored = await db.selectFrom('api_tokens').select(['expires_at', 'revoke_at']).where('id', '=', token.id).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('api_tokens')
+      .select(['expires_at', 'revoke_at'])
+      .where('id', '=', token.id)
+      .executeTakeFirstOrThrow();
     expect(stored.expires_at).toBe(expiresAt);
     expect(stored.revoke_at! - Date.now()).toBeGreaterThan(23 * 60 * MINUTE);
   });
@@ -80,7 +116,14 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;
-    await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Reader', expiresIn: 'NEVER', scopes: ['tokens:read'] });
+    await createApiToken({
+      db,
+      clock: systemClock,
+      userId: user.id,
+      name: 'Reader',
+      expiresIn: 'NEVER',
+      scopes: ['tokens:read'],
+    });
     await createApiToken({ db, clock: systemClock, userId: user.id, name: 'Everything', expiresIn: 'NEVER' });
 
     await page.goto('/settings/tokens');
@@ -88,7 +131,9 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
     expect(await page.getByRole('columnheader', { name: 'Scopes' }).isVisible()).toBe(true);
     expect(await cell(page, 'Reader', 'Scopes').getByRole('listitem').allTextContents()).toEqual(['tokens:read']);
     // Made without scopes: every scope the server knows.
-    expect(await cell(page, 'Everything', 'Scopes').getByRole('listitem').allTextContents()).toEqual([...BUILTIN_SCOPES]);
+    expect(await cell(page, 'Everything', 'Scopes').getByRole('listitem').allTextContents()).toEqual([
+      ...BUILTIN_SCOPES,
+    ]);
     expect(BUILTIN_SCOPES.length).toBeGreaterThan(1);
 
     const expires = cell(page, 'Reader', 'Expires').locator('span').first();

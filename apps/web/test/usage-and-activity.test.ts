@@ -29,7 +29,10 @@ describeInBrowser('token usage and activity in the browser', (env) => {
     expect(await dialog.locator('.usage-chart canvas').count()).toBe(1);
     // All N requests fell in one hour of 169: far above 5× the hourly average.
     expect(await dialog.getByTestId('usage-spikes').textContent()).toMatch(/One hour above 5× the hourly average/);
-    await dialog.getByRole('table', { name: 'Recent addresses' }).getByText(/127\.0\.0\.1/).waitFor();
+    await dialog
+      .getByRole('table', { name: 'Recent addresses' })
+      .getByText(/127\.0\.0\.1/)
+      .waitFor();
     await dialog.getByRole('list', { name: 'Events of this token' }).getByText('Token created').waitFor();
     await env().screenshot(page, 'usage-chart-1280', { fullPage: false });
     await page.setViewportSize({ width: 375, height: 800 });
@@ -41,7 +44,10 @@ describeInBrowser('token usage and activity in the browser', (env) => {
     await dialog.getByRole('img', { name: `${N} requests, 0 failed, per day over 90 days` }).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    await page.getByRole('row', { name: /Quiet token/ }).getByRole('button', { name: 'Usage of Quiet token' }).click();
+    await page
+      .getByRole('row', { name: /Quiet token/ })
+      .getByRole('button', { name: 'Usage of Quiet token' })
+      .click();
     await page.getByRole('dialog', { name: 'Usage of Quiet token' }).getByText('No requests yet').waitFor();
   });
 
@@ -86,14 +92,19 @@ describeInBrowser('token usage and activity in the browser', (env) => {
     await form.getByRole('button', { name: 'Create token' }).click();
     await page.getByRole('dialog', { name: 'API token created' }).getByRole('button', { name: 'Done' }).click();
     await page.getByRole('button', { name: 'Delete Short lived' }).click();
-    await page.getByRole('alertdialog', { name: 'Delete API token?' }).getByRole('button', { name: 'Delete token' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Delete API token?' })
+      .getByRole('button', { name: 'Delete token' })
+      .click();
     await page.getByRole('heading', { name: 'No API tokens yet' }).waitFor();
 
     await page.getByRole('link', { name: 'Activity' }).click();
     await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
     const list = page.getByRole('list', { name: 'Audit events' });
     await list.waitFor();
-    const types = await list.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-event-type')));
+    const types = await list
+      .locator('li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-event-type')));
     expect(types).toEqual(['token.deleted', 'token.created', 'user.signed_in']);
     expect(await list.locator('li').first().textContent()).toMatch(/Token deleted\s*Short lived.*by Activity Person/);
     await page.getByLabel('Event type').selectOption('token.created');

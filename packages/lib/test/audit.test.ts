@@ -52,7 +52,10 @@ describeEachDatabase('audit log', (getDatabase) => {
       createdAt: new Date(START),
       details: { name: 'Audited' },
     });
-    expect(rotatedEvent).toMatchObject({ tokenId: created.id, details: { newTokenId: rotated.id, gracePeriodSeconds: 60, previousTokenStopsAt: START + 61_000 } });
+    expect(rotatedEvent).toMatchObject({
+      tokenId: created.id,
+      details: { newTokenId: rotated.id, gracePeriodSeconds: 60, previousTokenStopsAt: START + 61_000 },
+    });
     expect(deleted).toMatchObject({ tokenId: rotated.id, createdAt: new Date(START + 2000) });
     expect(page.nextCursor).toBeNull();
   });
@@ -82,7 +85,12 @@ describeEachDatabase('audit log', (getDatabase) => {
     const { db, clock, user } = await setup();
     await expect(
       db.transaction().execute(async (trx) => {
-        await recordAuditEvent(trx, { type: 'token.created', actor: { kind: 'cli', id: null, name: null }, owner: { kind: 'user', userId: user.id }, at: clock.now() });
+        await recordAuditEvent(trx, {
+          type: 'token.created',
+          actor: { kind: 'cli', id: null, name: null },
+          owner: { kind: 'user', userId: user.id },
+          at: clock.now(),
+        });
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
@@ -95,19 +103,37 @@ describeEachDatabase('audit log', (getDatabase) => {
     const personal = await createApiToken({ db, clock, userId: user.id, name: 'Leaked personal' });
     const teamToken = await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Leaked team' });
     await revokeApiTokenByToken({ db, clock, token: personal.token });
-    await revokeApiTokenByToken({ db, clock, token: teamToken.token, source: 'leak_report', audit: { ip: '198.51.100.1' } });
+    await revokeApiTokenByToken({
+      db,
+      clock,
+      token: teamToken.token,
+      source: 'leak_report',
+      audit: { ip: '198.51.100.1' },
+    });
     const mine = (await getAuditEvents({ db, userId: user.id, type: 'token.revoked' })).events;
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ tokenId: personal.id, actor: { kind: 'cli' }, details: { source: 'cli' } });
     const teams = (await getAuditEvents({ db, userId: user.id, teamId: team.id, type: 'token.revoked' })).events;
-    expect(teams[0]).toMatchObject({ tokenId: teamToken.id, actor: { kind: 'leak_report' }, ip: '198.51.100.1', details: { source: 'leak_report' } });
+    expect(teams[0]).toMatchObject({
+      tokenId: teamToken.id,
+      actor: { kind: 'leak_report' },
+      ip: '198.51.100.1',
+      details: { source: 'leak_report' },
+    });
   });
 
   it('records team membership changes in the team log', async () => {
     const { db, clock, user } = await setup();
     const member = await insertUser(db, clock);
     const team = await makeTeam(db, clock, user, [[member, 'MEMBER']]);
-    await updateTeamMemberRole({ db, clock, userId: user.id, teamId: team.id, memberUserId: member.id, role: 'MANAGER' });
+    await updateTeamMemberRole({
+      db,
+      clock,
+      userId: user.id,
+      teamId: team.id,
+      memberUserId: member.id,
+      role: 'MANAGER',
+    });
     await removeTeamMember({ db, clock, userId: user.id, teamId: team.id, memberUserId: member.id });
     const events = (await getAuditEvents({ db, userId: user.id, teamId: team.id })).events;
     expect(typesOf({ events })).toEqual(['team.member_removed', 'team.member_role_changed', 'team.member_added']);
@@ -121,11 +147,19 @@ describeEachDatabase('audit log', (getDatabase) => {
     const email = `${unique('signin')}@example.test`;
     const password = `pw-${unique()}`;
     const user = await createUser({ db, clock, email, name: 'Signer', password });
-    await expectAppError(verifyUserCredentials({ db, clock, email, password: 'wrong password', audit: FROM_BROWSER }), 'UNAUTHORIZED');
+    await expectAppError(
+      verifyUserCredentials({ db, clock, email, password: 'wrong password', audit: FROM_BROWSER }),
+      'UNAUTHORIZED',
+    );
     const unknown = `${unique('nobody')}@example.test`;
     await expectAppError(verifyUserCredentials({ db, clock, email: unknown, password: 'whatever1' }), 'UNAUTHORIZED');
     const verified = await verifyUserCredentials({ db, clock, email, password });
-    await createSession({ db, clock, userId: verified.id, audit: { actor: { kind: 'user', id: user.id, name: user.name }, ...FROM_BROWSER } });
+    await createSession({
+      db,
+      clock,
+      userId: verified.id,
+      audit: { actor: { kind: 'user', id: user.id, name: user.name }, ...FROM_BROWSER },
+    });
 
     const events = (await getAuditEvents({ db, userId: user.id })).events;
     expect(typesOf({ events })).toEqual(['user.signed_in', 'user.sign_in_failed']);
@@ -140,7 +174,11 @@ describeEachDatabase('audit log', (getDatabase) => {
     const password = `pw-${unique()}`;
     const user = await createUser({ db, clock, email, name: 'Soon disabled', password });
     await disableUser({ db, clock, email });
-    await expectAppError(verifyUserCredentials({ db, clock, email, password }), 'UNAUTHORIZED', 'This account is disabled');
+    await expectAppError(
+      verifyUserCredentials({ db, clock, email, password }),
+      'UNAUTHORIZED',
+      'This account is disabled',
+    );
     const events = (await getAuditEvents({ db, userId: user.id })).events;
     expect(typesOf({ events })).toEqual(['user.sign_in_failed', 'user.disabled']);
     expect(events[0]!.details).toEqual({ reason: 'account_disabled' });
@@ -153,7 +191,10 @@ describeEachDatabase('audit log', (getDatabase) => {
       const manager = await insertUser(db, clock);
       const member = await insertUser(db, clock);
       const outsider = await insertUser(db, clock);
-      const team = await makeTeam(db, clock, admin, [[manager, 'MANAGER'], [member, 'MEMBER']]);
+      const team = await makeTeam(db, clock, admin, [
+        [manager, 'MANAGER'],
+        [member, 'MEMBER'],
+      ]);
       await createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Team token' });
       expect(typesOf(await getAuditEvents({ db, userId: admin.id, teamId: team.id }))).toContain('token.created');
       await expectAppError(getAuditEvents({ db, userId: manager.id, teamId: team.id }), 'FORBIDDEN', /team admin/);
@@ -182,8 +223,13 @@ describeEachDatabase('audit log', (getDatabase) => {
       clock.advance(1);
     }
     await deleteApiTokenById({ db, clock, userId: user.id, id: ids[0]! });
-    expect((await getAuditEvents({ db, userId: user.id, type: 'token.deleted' })).events.map((e) => e.tokenId)).toEqual([ids[0]]);
-    expect(typesOf(await getAuditEvents({ db, userId: user.id, tokenId: ids[0]! }))).toEqual(['token.deleted', 'token.created']);
+    expect((await getAuditEvents({ db, userId: user.id, type: 'token.deleted' })).events.map((e) => e.tokenId)).toEqual(
+      [ids[0]],
+    );
+    expect(typesOf(await getAuditEvents({ db, userId: user.id, tokenId: ids[0]! }))).toEqual([
+      'token.deleted',
+      'token.created',
+    ]);
 
     const first = await getAuditEvents({ db, userId: user.id, limit: 4 });
     expect(first.events).toHaveLength(4);
@@ -204,7 +250,10 @@ describeEachDatabase('audit log', (getDatabase) => {
       ['limit', { limit: 101 }],
       ['cursor', { cursor: 0 }],
     ] as const) {
-      const error = await expectAppError(getAuditEvents({ db, userId: user.id, ...options } as never), 'INVALID_REQUEST');
+      const error = await expectAppError(
+        getAuditEvents({ db, userId: user.id, ...options } as never),
+        'INVALID_REQUEST',
+      );
       expect(error.issues?.[0]?.path).toBe(field);
     }
   });
@@ -224,7 +273,11 @@ describeEachDatabase('audit log', (getDatabase) => {
   it('the secret check finds a token, a stored hash or a session id put in an event', async () => {
     const { db, clock, user } = await setup();
     const created = await createApiToken({ db, clock, userId: user.id, name: 'Planted' });
-    const { token_hash } = await db.selectFrom('api_tokens').select('token_hash').where('id', '=', created.id).executeTakeFirstOrThrow();
+    const { token_hash } = await db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     const session = await createSession({ db, clock, userId: user.id });
     const owner = { kind: 'user' as const, userId: user.id };
     const actor = { kind: 'cli' as const, id: null, name: null };
@@ -233,7 +286,10 @@ describeEachDatabase('audit log', (getDatabase) => {
       await db.transaction().execute(async (trx) => {
         await recordAuditEvent(trx, { type: 'token.created', actor, owner, details, at: clock.now() });
         expect((await findSecretsInAuditEvents(trx)).length).toBe(before.length + 1);
-        await trx.deleteFrom('audit_events').where('details', 'like', '%' + Object.keys(details)[0] + '%').execute();
+        await trx
+          .deleteFrom('audit_events')
+          .where('details', 'like', '%' + Object.keys(details)[0] + '%')
+          .execute();
       });
     }
     expect(await findSecretsInAuditEvents(db)).toEqual(before);

@@ -22,14 +22,25 @@ describeEachDatabase('checkApiToken', (getDatabase) => {
     const check = await checkApiToken({ db, clock, token: created.token });
     expect(check.ok).toBe(true);
     if (!check.ok) return;
-    expect(check.token).toMatchObject({ id: created.id, name: 'Checked token', owner: { kind: 'user', userId: user.id }, user });
+    expect(check.token).toMatchObject({
+      id: created.id,
+      name: 'Checked token',
+      owner: { kind: 'user', userId: user.id },
+      user,
+    });
   });
 
   it('answers { ok: false, message } without throwing, for every kind of refusal', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
     const user = await insertUser(db, clock);
-    const expiring = await createApiToken({ db, clock, userId: user.id, name: 'Expiring token', expiresIn: 'SEVEN_DAYS' });
+    const expiring = await createApiToken({
+      db,
+      clock,
+      userId: user.id,
+      name: 'Expiring token',
+      expiresIn: 'SEVEN_DAYS',
+    });
     const deleted = await createApiToken({ db, clock, userId: user.id, name: 'Deleted token' });
     await deleteApiTokenById({ db, userId: user.id, id: deleted.id });
 
@@ -72,10 +83,12 @@ describeEachDatabase('checkApiToken', (getDatabase) => {
     const clock = new ManualClock();
     const user = await insertUser(db, clock);
     const created = await createApiToken({ db, clock, userId: user.id, name: 'In a transaction' });
-    const [valid, unknown] = await db.transaction().execute(async (trx) => [
-      await checkApiToken({ db: trx, clock, token: created.token }),
-      await checkApiToken({ db: trx, clock, token: generateApiToken() }),
-    ]);
+    const [valid, unknown] = await db
+      .transaction()
+      .execute(async (trx) => [
+        await checkApiToken({ db: trx, clock, token: created.token }),
+        await checkApiToken({ db: trx, clock, token: generateApiToken() }),
+      ]);
     expect(valid).toMatchObject({ ok: true, token: { id: created.id } });
     expect(unknown).toEqual({ ok: false, message: 'Invalid token' });
   });
@@ -106,8 +119,14 @@ it('checkApiToken works on an in-memory SQLite database, which has no reader con
     const user = await insertUser(db, clock);
     const created = await createApiToken({ db, clock, userId: user.id, name: 'In memory' });
     expect(engineOf(db)?.reader).toBeUndefined();
-    expect(await checkApiToken({ db, clock, token: created.token })).toMatchObject({ ok: true, token: { id: created.id } });
-    expect(await checkApiToken({ db, clock, token: generateApiToken() })).toEqual({ ok: false, message: 'Invalid token' });
+    expect(await checkApiToken({ db, clock, token: created.token })).toMatchObject({
+      ok: true,
+      token: { id: created.id },
+    });
+    expect(await checkApiToken({ db, clock, token: generateApiToken() })).toEqual({
+      ok: false,
+      message: 'Invalid token',
+    });
   } finally {
     await db.destroy();
   }

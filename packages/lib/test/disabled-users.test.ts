@@ -23,7 +23,11 @@ describeEachDatabase('disabled users', (getDatabase) => {
     const user = await insertUser(db, clock);
     expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: false });
     const before = await countRows(db, 'api_tokens');
-    await expectAppError(createApiToken({ db, clock, userId: user.id, name: 'after leaving' }), 'FORBIDDEN', USER_DISABLED_NO_NEW_TOKENS);
+    await expectAppError(
+      createApiToken({ db, clock, userId: user.id, name: 'after leaving' }),
+      'FORBIDDEN',
+      USER_DISABLED_NO_NEW_TOKENS,
+    );
     expect(await countRows(db, 'api_tokens')).toBe(before);
   });
 
@@ -36,9 +40,17 @@ describeEachDatabase('disabled users', (getDatabase) => {
     const check = await checkApiToken({ db, clock, token: personal.token });
     if (!check.ok) throw new Error('token should be valid before the user is disabled');
     await disableUser({ db, clock, email: admin.email });
-    await expectAppError(createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'team token' }), 'FORBIDDEN', USER_DISABLED_NO_NEW_TOKENS);
+    await expectAppError(
+      createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'team token' }),
+      'FORBIDDEN',
+      USER_DISABLED_NO_NEW_TOKENS,
+    );
     // A caller holding a verified token from before the disabling still cannot make a new one.
-    await expectAppError(createApiToken({ db, clock, viaToken: check.token, name: 'child token' }), 'FORBIDDEN', USER_DISABLED_NO_NEW_TOKENS);
+    await expectAppError(
+      createApiToken({ db, clock, viaToken: check.token, name: 'child token' }),
+      'FORBIDDEN',
+      USER_DISABLED_NO_NEW_TOKENS,
+    );
   });
 
   it('rotateApiToken refuses to give a disabled user a replacement, and keeps the old token row', async () => {
@@ -47,8 +59,16 @@ describeEachDatabase('disabled users', (getDatabase) => {
     const user = await insertUser(db, clock);
     const token = await createApiToken({ db, clock, userId: user.id, name: 'to rotate' });
     await disableUser({ db, clock, email: user.email });
-    await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: token.id }), 'FORBIDDEN', USER_DISABLED_NO_NEW_TOKENS);
-    const row = await db.selectFrom('api_tokens').select(['id', 'revoke_at']).where('id', '=', token.id).executeTakeFirst();
+    await expectAppError(
+      rotateApiToken({ db, clock, userId: user.id, id: token.id }),
+      'FORBIDDEN',
+      USER_DISABLED_NO_NEW_TOKENS,
+    );
+    const row = await db
+      .selectFrom('api_tokens')
+      .select(['id', 'revoke_at'])
+      .where('id', '=', token.id)
+      .executeTakeFirst();
     expect(row).toEqual({ id: token.id, revoke_at: null });
   });
 
@@ -59,10 +79,16 @@ describeEachDatabase('disabled users', (getDatabase) => {
     const kept = await createApiToken({ db, clock, userId: user.id, name: 'kept token' });
     expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
     expect(await disableUser({ db, clock, email: user.email.toUpperCase() })).toEqual({ alreadyDisabled: false });
-    const first = await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const first = await db
+      .selectFrom('users')
+      .select('disabled_at')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     clock.advance(60_000);
     expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: true });
-    expect(await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow()).toEqual(first);
+    expect(
+      await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow(),
+    ).toEqual(first);
     expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(false);
 
     expect(await enableUser({ db, email: ` ${user.email} ` })).toEqual({ alreadyEnabled: false });
@@ -75,7 +101,11 @@ describeEachDatabase('disabled users', (getDatabase) => {
   it('disableUser and enableUser refuse an unknown e-mail with NOT_FOUND', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
-    await expectAppError(disableUser({ db, clock, email: 'nobody@example.test' }), 'NOT_FOUND', 'No user with that e-mail');
+    await expectAppError(
+      disableUser({ db, clock, email: 'nobody@example.test' }),
+      'NOT_FOUND',
+      'No user with that e-mail',
+    );
     await expectAppError(enableUser({ db, email: 'nobody@example.test' }), 'NOT_FOUND', 'No user with that e-mail');
   });
 });
@@ -99,7 +129,11 @@ describeEachDatabase('the operator adds team members', (getDatabase) => {
     const add = (teamId: number, email: string, role: string) =>
       addTeamMember({ db, clock, actor: OPERATOR, teamId, email, role: role as 'ADMIN' });
     await expectAppError(add(team.id + 1000, admin.email, 'ADMIN'), 'NOT_FOUND');
-    await expectAppError(add(team.id, 'ghost@example.test', 'ADMIN'), 'NOT_FOUND', 'No user with that e-mail; they need to sign up first');
+    await expectAppError(
+      add(team.id, 'ghost@example.test', 'ADMIN'),
+      'NOT_FOUND',
+      'No user with that e-mail; they need to sign up first',
+    );
     await expectAppError(add(team.id, admin.email, 'MEMBER'), 'CONFLICT', 'That user is already a member of this team');
     await expectAppError(add(team.id, admin.email, 'OWNER'), 'INVALID_BODY');
   });
@@ -116,7 +150,14 @@ describeEachDatabase('the operator adds team members', (getDatabase) => {
       'FORBIDDEN',
       'You need to be a team admin to manage members',
     );
-    const forged = { db, clock, actor: { kind: 'user' }, teamId: team.id, email: newcomer.email, role: 'ADMIN' } as never;
+    const forged = {
+      db,
+      clock,
+      actor: { kind: 'user' },
+      teamId: team.id,
+      email: newcomer.email,
+      role: 'ADMIN',
+    } as never;
     await expectAppError(addTeamMember(forged), 'NOT_FOUND');
     expect(await countRows(db, 'team_members')).toBeGreaterThan(0);
     await expectAppError(getTeamRole(db, team.id, newcomer.id), 'NOT_FOUND');
@@ -127,7 +168,9 @@ describe('describeDatabaseLocation', () => {
   it('names the SQLite file, or the PostgreSQL host and database without user, password or query', () => {
     expect(describeDatabaseLocation(parseDatabaseUrl('/srv/latchkey/x.db'))).toBe('SQLite file /srv/latchkey/x.db');
     expect(describeDatabaseLocation(parseDatabaseUrl(':memory:'))).toBe('SQLite in memory');
-    const text = describeDatabaseLocation(parseDatabaseUrl('postgres://app:s3cret-pw@db.internal:5433/latchkey?password=other'));
+    const text = describeDatabaseLocation(
+      parseDatabaseUrl('postgres://app:s3cret-pw@db.internal:5433/latchkey?password=other'),
+    );
     expect(text).toBe('PostgreSQL database latchkey on db.internal:5433');
     expect(text).not.toMatch(/s3cret|other|app/);
   });

@@ -26,23 +26,26 @@ describeEachDatabase('token expiry', (getDatabase) => {
     expect(EXPECTED_DAYS.map(([value]) => value)).toEqual([...EXPIRES_IN_VALUES]);
   });
 
-  it.each(EXPECTED_DAYS)('expiresIn %s sets expiresAt to createdAt + %s days (null: never) in the result, the listing, by id and in the check', async (expiresIn, days) => {
-    const { db } = getDatabase();
-    const clock = new ManualClock(START);
-    const user = await insertUser(db, clock);
-    const expected = days === null ? null : new Date(START + days * DAY_MS);
+  it.each(EXPECTED_DAYS)(
+    'expiresIn %s sets expiresAt to createdAt + %s days (null: never) in the result, the listing, by id and in the check',
+    async (expiresIn, days) => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const expected = days === null ? null : new Date(START + days * DAY_MS);
 
-    const created = await createApiToken({ db, clock, userId: user.id, name: `Lifetime ${expiresIn}`, expiresIn });
-    expect(created.createdAt).toEqual(new Date(START));
-    expect(created.expiresAt).toEqual(expected);
-    expect(created.status).toBe('active');
+      const created = await createApiToken({ db, clock, userId: user.id, name: `Lifetime ${expiresIn}`, expiresIn });
+      expect(created.createdAt).toEqual(new Date(START));
+      expect(created.expiresAt).toEqual(expected);
+      expect(created.status).toBe('active');
 
-    clock.advance(1000);
-    expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).expiresAt).toEqual(expected);
-    expect((await getApiTokens({ db, clock, userId: user.id })).tokens[0]!.expiresAt).toEqual(expected);
-    const verified = await getApiTokenByToken({ db, clock, token: created.token });
-    expect(verified.expiresAt).toBe(expected === null ? null : expected.getTime());
-  });
+      clock.advance(1000);
+      expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).expiresAt).toEqual(expected);
+      expect((await getApiTokens({ db, clock, userId: user.id })).tokens[0]!.expiresAt).toEqual(expected);
+      const verified = await getApiTokenByToken({ db, clock, token: created.token });
+      expect(verified.expiresAt).toBe(expected === null ? null : expected.getTime());
+    },
+  );
 
   it('an omitted expiresIn means NEVER', async () => {
     const { db } = getDatabase();
@@ -72,7 +75,13 @@ describeEachDatabase('token expiry', (getDatabase) => {
     const { db } = getDatabase();
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
-    const shortLived = await createApiToken({ db, clock, userId: user.id, name: 'Week token', expiresIn: 'SEVEN_DAYS' });
+    const shortLived = await createApiToken({
+      db,
+      clock,
+      userId: user.id,
+      name: 'Week token',
+      expiresIn: 'SEVEN_DAYS',
+    });
     const longLived = await createApiToken({ db, clock, userId: user.id, name: 'Month token', expiresIn: 'ONE_MONTH' });
 
     const statuses = async () =>
@@ -98,18 +107,21 @@ describeEachDatabase('token expiry', (getDatabase) => {
     ['a lower-case value', 'never'],
     ['a number of days as text', '7'],
     ['an object', { days: 7 }],
-  ])('an unknown expiresIn (%s) is an INVALID_BODY validation error, and nothing is created', async (_what, expiresIn) => {
-    const { db } = getDatabase();
-    const clock = new ManualClock(START);
-    const user = await insertUser(db, clock);
-    const before = await countRows(db, 'api_tokens');
+  ])(
+    'an unknown expiresIn (%s) is an INVALID_BODY validation error, and nothing is created',
+    async (_what, expiresIn) => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const before = await countRows(db, 'api_tokens');
 
-    const error = await expectAppError(
-      createApiToken({ db, clock, userId: user.id, name: 'Bad lifetime', expiresIn: expiresIn as string }),
-      'INVALID_BODY',
-      /Expiry must be one of NEVER, SEVEN_DAYS, ONE_MONTH, THREE_MONTHS, SIX_MONTHS, ONE_YEAR/,
-    );
-    expect(error.issues?.map((issue) => issue.path)).toEqual(['expiresIn']);
-    expect(await countRows(db, 'api_tokens')).toBe(before);
-  });
+      const error = await expectAppError(
+        createApiToken({ db, clock, userId: user.id, name: 'Bad lifetime', expiresIn: expiresIn as string }),
+        'INVALID_BODY',
+        /Expiry must be one of NEVER, SEVEN_DAYS, ONE_MONTH, THREE_MONTHS, SIX_MONTHS, ONE_YEAR/,
+      );
+      expect(error.issues?.map((issue) => issue.path)).toEqual(['expiresIn']);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    },
+  );
 });

@@ -32,13 +32,24 @@ export async function insertUser(db: Db, clock: Clock, options: { name?: string 
   const email = `${unique('user')}@example.test`;
   return db
     .insertInto('users')
-    .values({ email, name: options.name ?? `User ${email.slice(0, 12)}`, password_hash: await sharedPasswordHash, disabled_at: null, created_at: clock.now() })
+    .values({
+      email,
+      name: options.name ?? `User ${email.slice(0, 12)}`,
+      password_hash: await sharedPasswordHash,
+      disabled_at: null,
+      created_at: clock.now(),
+    })
     .returning(['id', 'name', 'email'])
     .executeTakeFirstOrThrow();
 }
 
 /** A team made by `admin` through `createTeam`, with the given users added in the given roles. */
-export async function makeTeam(db: Db, clock: Clock, admin: PublicUser, members: Array<[PublicUser, TeamRole]> = []): Promise<PublicTeam> {
+export async function makeTeam(
+  db: Db,
+  clock: Clock,
+  admin: PublicUser,
+  members: Array<[PublicUser, TeamRole]> = [],
+): Promise<PublicTeam> {
   const slug = unique('team').toLowerCase();
   const team = await createTeam({ db, clock, userId: admin.id, name: `Team ${slug}`, slug });
   for (const [user, role] of members) {
@@ -48,7 +59,11 @@ export async function makeTeam(db: Db, clock: Clock, admin: PublicUser, members:
 }
 
 /** Awaits `promise`, expects it to fail with an AppError of `code` (and `message` when given), and returns the error. */
-export async function expectAppError(promise: Promise<unknown> | (() => Promise<unknown>), code: AppErrorCode, message?: string | RegExp): Promise<AppError> {
+export async function expectAppError(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+  code: AppErrorCode,
+  message?: string | RegExp,
+): Promise<AppError> {
   let error: unknown;
   try {
     await (typeof promise === 'function' ? promise() : promise);
@@ -58,13 +73,22 @@ export async function expectAppError(promise: Promise<unknown> | (() => Promise<
   expect(error, `expected an AppError ${code}, but nothing was thrown`).toBeDefined();
   expect(error, `expected an AppError ${code}, got ${String(error)}`).toBeInstanceOf(AppError);
   const appError = error as AppError;
-  expect({ code: appError.code, message: appError.message }).toMatchObject({ code, ...(typeof message === 'string' ? { message } : {}) });
+  expect({ code: appError.code, message: appError.message }).toMatchObject({
+    code,
+    ...(typeof message === 'string' ? { message } : {}),
+  });
   if (message instanceof RegExp) expect(appError.message).toMatch(message);
   return appError;
 }
 
-export async function countRows(db: Db, table: 'users' | 'sessions' | 'teams' | 'team_members' | 'api_tokens'): Promise<number> {
-  const { count } = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+export async function countRows(
+  db: Db,
+  table: 'users' | 'sessions' | 'teams' | 'team_members' | 'api_tokens',
+): Promise<number> {
+  const { count } = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(count);
 }
 
@@ -80,15 +104,29 @@ export function watchDatabaseCalls(db?: Db): { calls: DatabaseCall[]; stop(): vo
   const calls: DatabaseCall[] = [];
   const spies: Array<{ mockRestore(): void }> = [];
   const record = (via: string, sql: unknown) => {
-    calls.push({ via, sql: typeof sql === 'string' ? sql : String((sql as { text?: unknown; sql?: unknown })?.text ?? (sql as { sql?: unknown })?.sql ?? sql) });
+    calls.push({
+      via,
+      sql:
+        typeof sql === 'string'
+          ? sql
+          : String((sql as { text?: unknown; sql?: unknown })?.text ?? (sql as { sql?: unknown })?.sql ?? sql),
+    });
   };
 
   // The Statement class is not exported by better-sqlite3; take its prototype from a throwaway statement.
   const scratch = new Database(':memory:');
-  const statementPrototype = Object.getPrototypeOf(scratch.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  const statementPrototype = Object.getPrototypeOf(scratch.prepare('select 1')) as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
   scratch.close();
 
-  const wrap = (target: Record<string, any>, method: string, via: string, sqlOf: (self: any, args: unknown[]) => unknown) => {
+  const wrap = (
+    target: Record<string, any>,
+    method: string,
+    via: string,
+    sqlOf: (self: any, args: unknown[]) => unknown,
+  ) => {
     const original = target[method] as (...args: unknown[]) => unknown;
     const spy = vi.spyOn(target, method as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
       record(via, sqlOf(this, args));

@@ -30,7 +30,11 @@ describeEachDatabase('last-use writes that fail', (getDatabase) => {
 
     await tracker.stop();
     expect(tracker.pending).toBe(0);
-    const row = await db.selectFrom('api_tokens').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('api_tokens')
+      .select('last_used_at')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(row.last_used_at).toBe(clock.now());
   });
 });

@@ -7,7 +7,11 @@ import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
 import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
-import { createLastUsedTracker, LAST_USED_ACCURACY_MS, type LastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
+import {
+  createLastUsedTracker,
+  LAST_USED_ACCURACY_MS,
+  type LastUsedTracker,
+} from '../src/server-only/public-api/last-used-tracker';
 import { describeEachDatabase } from '../src/testing/index';
 import { insertUser, watchDatabaseCalls } from './helpers';
 
@@ -79,7 +83,9 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     await tracker.flush();
     expect(tracker.pending).toBe(0);
     expect(await storedLastUsed(db, created.id)).toBe(usedAt);
-    expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).lastUsedAt).toEqual(new Date(usedAt));
+    expect((await getApiTokenById({ db, clock, userId: user.id, id: created.id })).lastUsedAt).toEqual(
+      new Date(usedAt),
+    );
     expect((await getApiTokens({ db, clock, userId: user.id })).tokens[0]!.lastUsedAt).toEqual(new Date(usedAt));
     expect((await getApiTokenByToken({ db, clock, token: created.token })).lastUsedAt).toBe(usedAt);
   });
@@ -104,7 +110,8 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
   it('writes many tokens in one flush', async () => {
     const { db, clock, user, tracker } = await setup();
     const tokens = [];
-    for (let i = 0; i < 5; i++) tokens.push(await createApiToken({ db, clock, userId: user.id, name: `Batch token ${i}` }));
+    for (let i = 0; i < 5; i++)
+      tokens.push(await createApiToken({ db, clock, userId: user.id, name: `Batch token ${i}` }));
     for (const [i, t] of tokens.entries()) {
       clock.set(START + i * 1000);
       await getApiTokenByToken({ db, clock, token: t.token, lastUsed: tracker });

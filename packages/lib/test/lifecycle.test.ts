@@ -50,7 +50,10 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
 
     it('revokeApiTokenByToken (for a leaked token) deletes it by value at once; a second revoke is NOT_FOUND', async () => {
       const { db, clock, created, listIds } = await setup();
-      expect(await revokeApiTokenByToken({ db, token: `  ${created.token}\n` })).toEqual({ id: created.id, name: 'Lifecycle token' });
+      expect(await revokeApiTokenByToken({ db, token: `  ${created.token}\n` })).toEqual({
+        id: created.id,
+        name: 'Lifecycle token',
+      });
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
       expect(await listIds()).toEqual([]);
       await expectAppError(revokeApiTokenByToken({ db, token: created.token }), 'NOT_FOUND');
@@ -172,7 +175,11 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       expect(rotated.expiresAt).toEqual(new Date(START + 40 * DAY_MS));
       expect(rotated.start).toBe(rotated.token.slice(0, 8));
       const verified = await getApiTokenByToken({ db, clock, token: rotated.token });
-      expect(verified).toMatchObject({ name: 'Lifecycle token', scopes: ['tokens:read'], expiresAt: START + 40 * DAY_MS });
+      expect(verified).toMatchObject({
+        name: 'Lifecycle token',
+        scopes: ['tokens:read'],
+        expiresAt: START + 40 * DAY_MS,
+      });
     });
 
     it('a token that never expires is rotated into one that never expires', async () => {
@@ -188,16 +195,24 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       const team = await makeTeam(db, clock, admin);
       const created = await createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Team token' });
       const rotated = await rotateApiToken({ db, clock, userId: admin.id, teamId: team.id, id: created.id });
-      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).owner).toEqual({ kind: 'team', teamId: team.id });
-      expect((await getApiTokens({ db, clock, userId: admin.id, teamId: team.id })).tokens.map((t) => t.id)).toEqual([rotated.id]);
+      expect((await getApiTokenByToken({ db, clock, token: rotated.token })).owner).toEqual({
+        kind: 'team',
+        teamId: team.id,
+      });
+      expect((await getApiTokens({ db, clock, userId: admin.id, teamId: team.id })).tokens.map((t) => t.id)).toEqual([
+        rotated.id,
+      ]);
     });
 
     it('of 10 parallel rotations of one token without a grace period, one wins and the others are NOT_FOUND', async () => {
       const { db, clock, user, created, listIds } = await setup();
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => rotateApiToken({ db, clock, userId: user.id, id: created.id })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => rotateApiToken({ db, clock, userId: user.id, id: created.id })),
+      );
       const winners = results.filter((r) => r.status === 'fulfilled');
       expect(winners).toHaveLength(1);
-      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('NOT_FOUND');
+      for (const r of results)
+        if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('NOT_FOUND');
       expect(await listIds()).toEqual([winners[0]!.value.id]);
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
     });
@@ -205,7 +220,11 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
     it('of parallel rotations with grace one wins, the rest find it retiring', async () => {
       const { db, clock, user, created } = await setup();
       const graces = [3600, 60, 7200, 600, 3600, 86_400, 120, 3600, 900, 1800];
-      const results = await Promise.allSettled(graces.map((gracePeriodSeconds) => rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds })));
+      const results = await Promise.allSettled(
+        graces.map((gracePeriodSeconds) =>
+          rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds }),
+        ),
+      );
       const winners = results.filter((r) => r.status === 'fulfilled');
       expect(winners).toHaveLength(1);
       for (const r of results) {
@@ -225,18 +244,27 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       ['text', '60'],
       ['not a number', Number.NaN],
       ['infinite', Number.POSITIVE_INFINITY],
-    ])('a grace period that is %s is an INVALID_BODY validation error, and nothing changes', async (_what, gracePeriodSeconds) => {
-      const { db, clock, user, created, listIds } = await setup();
-      const before = await countRows(db, 'api_tokens');
-      const error = await expectAppError(
-        rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: gracePeriodSeconds as number }),
-        'INVALID_BODY',
-      );
-      expect(error.message).toMatch(/Grace period/);
-      expect(await countRows(db, 'api_tokens')).toBe(before);
-      expect(await listIds()).toEqual([created.id]);
-      expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
-    });
+    ])(
+      'a grace period that is %s is an INVALID_BODY validation error, and nothing changes',
+      async (_what, gracePeriodSeconds) => {
+        const { db, clock, user, created, listIds } = await setup();
+        const before = await countRows(db, 'api_tokens');
+        const error = await expectAppError(
+          rotateApiToken({
+            db,
+            clock,
+            userId: user.id,
+            id: created.id,
+            gracePeriodSeconds: gracePeriodSeconds as number,
+          }),
+          'INVALID_BODY',
+        );
+        expect(error.message).toMatch(/Grace period/);
+        expect(await countRows(db, 'api_tokens')).toBe(before);
+        expect(await listIds()).toEqual([created.id]);
+        expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
+      },
+    );
   });
 
   describe('disabling the user', () => {
@@ -255,7 +283,10 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
 
     it('disabling an unknown e-mail is NOT_FOUND', async () => {
       const { db } = getDatabase();
-      await expectAppError(disableUser({ db, clock: new ManualClock(), email: 'nobody-at-all@example.test' }), 'NOT_FOUND');
+      await expectAppError(
+        disableUser({ db, clock: new ManualClock(), email: 'nobody-at-all@example.test' }),
+        'NOT_FOUND',
+      );
     });
   });
 });

@@ -49,16 +49,25 @@ const ACCEPTED: Array<[string, string, string]> = [
 ];
 
 describeEachDatabase('token names', (getDatabase) => {
-  it.each(REFUSED)('a name with %s is refused with INVALID_BODY on "name", and nothing is created', async (_what, name, message) => {
-    const { db } = getDatabase();
-    const clock = new ManualClock();
-    const user = await insertUser(db, clock);
-    const before = await countRows(db, 'api_tokens');
+  it.each(REFUSED)(
+    'a name with %s is refused with INVALID_BODY on "name", and nothing is created',
+    async (_what, name, message) => {
+      const { db } = getDatabase();
+      const clock = new ManualClock();
+      const user = await insertUser(db, clock);
+      const before = await countRows(db, 'api_tokens');
 
-    const error = await expectAppError(createApiToken({ db, clock, userId: user.id, name: name as string }), 'INVALID_BODY', message);
-    expect(error.issues).toEqual([expect.objectContaining({ path: 'name', message: expect.stringMatching(message) })]);
-    expect(await countRows(db, 'api_tokens')).toBe(before);
-  });
+      const error = await expectAppError(
+        createApiToken({ db, clock, userId: user.id, name: name as string }),
+        'INVALID_BODY',
+        message,
+      );
+      expect(error.issues).toEqual([
+        expect.objectContaining({ path: 'name', message: expect.stringMatching(message) }),
+      ]);
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    },
+  );
 
   it.each(ACCEPTED)('a name with %s is accepted and stored as shown', async (_what, name, stored) => {
     const { db } = getDatabase();

@@ -29,7 +29,12 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
     const { db, clock, user, newestFirst } = await userWithTokens(4);
     const page = await getApiTokens({ db, clock, userId: user.id });
     expect(page.tokens.map((t) => t.id)).toEqual(newestFirst);
-    expect(page.tokens.map((t) => t.name)).toEqual(['Token number 3', 'Token number 2', 'Token number 1', 'Token number 0']);
+    expect(page.tokens.map((t) => t.name)).toEqual([
+      'Token number 3',
+      'Token number 2',
+      'Token number 1',
+      'Token number 0',
+    ]);
     expect(page.nextCursor).toBeNull();
   });
 
@@ -72,7 +77,13 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
 
   it('a cursor past the oldest token gives an empty last page', async () => {
     const { db, clock, user, newestFirst } = await userWithTokens(2);
-    const page = await getApiTokens({ db, clock, userId: user.id, limit: 5, cursor: newestFirst[newestFirst.length - 1]! });
+    const page = await getApiTokens({
+      db,
+      clock,
+      userId: user.id,
+      limit: 5,
+      cursor: newestFirst[newestFirst.length - 1]!,
+    });
     expect(page).toEqual({ tokens: [], nextCursor: null });
   });
 
@@ -101,7 +112,9 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
 
   it('the largest limit the library allows, 1000, is accepted', async () => {
     const { db, clock, user, newestFirst } = await userWithTokens(1);
-    expect((await getApiTokens({ db, clock, userId: user.id, limit: 1000 })).tokens.map((t) => t.id)).toEqual(newestFirst);
+    expect((await getApiTokens({ db, clock, userId: user.id, limit: 1000 })).tokens.map((t) => t.id)).toEqual(
+      newestFirst,
+    );
   });
 
   it('lists the same tokens through the SQLite reader as through Kysely in a transaction, for every kind of row', async () => {
@@ -112,7 +125,14 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
     const team = await makeTeam(db, clock, admin, [[maker, 'ADMIN']]);
     for (let i = 0; i < 5; i++) {
       clock.advance(1000);
-      await createApiToken({ db, clock, userId: admin.id, name: `Personal ${i}`, expiresIn: i % 2 ? 'SEVEN_DAYS' : 'NEVER', scopes: i === 3 ? ['tokens:read'] : undefined });
+      await createApiToken({
+        db,
+        clock,
+        userId: admin.id,
+        name: `Personal ${i}`,
+        expiresIn: i % 2 ? 'SEVEN_DAYS' : 'NEVER',
+        scopes: i === 3 ? ['tokens:read'] : undefined,
+      });
       await createApiToken({ db, clock, userId: maker.id, teamId: team.id, name: `Team ${i}` });
     }
     const rotated = await createApiToken({ db, clock, userId: admin.id, name: 'Rotated with grace' });
@@ -132,7 +152,9 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
         expect(direct.tokens.length).toBeGreaterThan(0);
         if (direct.nextCursor !== null) {
           const next = { ...page, cursor: direct.nextCursor };
-          expect(await getApiTokens({ db, clock, ...actor, ...next })).toEqual(await db.transaction().execute((trx) => getApiTokens({ db: trx, clock, ...actor, ...next })));
+          expect(await getApiTokens({ db, clock, ...actor, ...next })).toEqual(
+            await db.transaction().execute((trx) => getApiTokens({ db: trx, clock, ...actor, ...next })),
+          );
         }
       }
     }

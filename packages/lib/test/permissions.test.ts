@@ -30,7 +30,11 @@ function operations(db: Db, clock: ManualClock) {
 
 /** The token still exists, unchanged, and still authenticates. */
 async function expectUntouched(db: Db, clock: ManualClock, token: { id: number; token: string; name: string }) {
-  const row = await db.selectFrom('api_tokens').select(['id', 'name', 'revoke_at']).where('id', '=', token.id).executeTakeFirst();
+  const row = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'revoke_at'])
+    .where('id', '=', token.id)
+    .executeTakeFirst();
   expect(row).toEqual({ id: token.id, name: token.name, revoke_at: null });
   const verified = await getApiTokenByToken({ db, clock, token: token.token });
   expect(verified.id).toBe(token.id);
@@ -67,38 +71,51 @@ describeEachDatabase('token permissions', (getDatabase) => {
       expect((await ops.list({ userId: other.id })).tokens.map((t) => t.id)).toEqual([theirs.id]);
     });
 
-    it.each(['get', 'delete', 'rotate'] as const)('another user who %ss one by id gets NOT_FOUND, and the token is unchanged', async (op) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const ops = operations(db, clock);
-      const owner = await insertUser(db, clock);
-      const other = await insertUser(db, clock);
-      const token = await ops.create({ userId: owner.id });
+    it.each(['get', 'delete', 'rotate'] as const)(
+      'another user who %ss one by id gets NOT_FOUND, and the token is unchanged',
+      async (op) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const ops = operations(db, clock);
+        const owner = await insertUser(db, clock);
+        const other = await insertUser(db, clock);
+        const token = await ops.create({ userId: owner.id });
 
-      await expectAppError(ops[op]({ userId: other.id }, token.id), 'NOT_FOUND', 'API token not found');
-      await expectUntouched(db, clock, token);
-      expect((await ops.list({ userId: owner.id })).tokens.map((t) => t.id)).toEqual([token.id]);
-      expect((await ops.list({ userId: other.id })).tokens).toEqual([]);
-    });
+        await expectAppError(ops[op]({ userId: other.id }, token.id), 'NOT_FOUND', 'API token not found');
+        await expectUntouched(db, clock, token);
+        expect((await ops.list({ userId: owner.id })).tokens.map((t) => t.id)).toEqual([token.id]);
+        expect((await ops.list({ userId: other.id })).tokens).toEqual([]);
+      },
+    );
 
-    it.each(['get', 'delete', 'rotate'] as const)('a token id that does not exist is NOT_FOUND for %s, exactly like another owner’s', async (op) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const owner = await insertUser(db, clock);
-      await expectAppError(operations(db, clock)[op]({ userId: owner.id }, 987_654_321), 'NOT_FOUND', 'API token not found');
-    });
+    it.each(['get', 'delete', 'rotate'] as const)(
+      'a token id that does not exist is NOT_FOUND for %s, exactly like another owner’s',
+      async (op) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const owner = await insertUser(db, clock);
+        await expectAppError(
+          operations(db, clock)[op]({ userId: owner.id }, 987_654_321),
+          'NOT_FOUND',
+          'API token not found',
+        );
+      },
+    );
 
-    it.each(['get', 'delete', 'rotate'] as const)('a team token cannot be reached as a personal one (%s gives NOT_FOUND, even for the team admin)', async (op) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const ops = operations(db, clock);
-      const admin = await insertUser(db, clock);
-      const team = await makeTeam(db, clock, admin);
-      const teamToken = await ops.create({ userId: admin.id, teamId: team.id });
+    it.each(['get', 'delete', 'rotate'] as const)(
+      'a team token cannot be reached as a personal one (%s gives NOT_FOUND, even for the team admin)',
+      async (op) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const ops = operations(db, clock);
+        const admin = await insertUser(db, clock);
+        const team = await makeTeam(db, clock, admin);
+        const teamToken = await ops.create({ userId: admin.id, teamId: team.id });
 
-      await expectAppError(ops[op]({ userId: admin.id }, teamToken.id), 'NOT_FOUND');
-      await expectUntouched(db, clock, teamToken);
-    });
+        await expectAppError(ops[op]({ userId: admin.id }, teamToken.id), 'NOT_FOUND');
+        await expectUntouched(db, clock, teamToken);
+      },
+    );
   });
 
   describe('team tokens', () => {
@@ -167,20 +184,27 @@ describeEachDatabase('token permissions', (getDatabase) => {
           await expectAppError(ops.create(actor), 'FORBIDDEN', ADMIN_NEEDED);
           await expectAppError(ops.list(actor), 'FORBIDDEN', ADMIN_NEEDED);
           // Nothing was created.
-          expect((await ops.list({ userId: fixture.admin.id, teamId: fixture.team.id })).tokens.map((t) => t.id)).toEqual([fixture.token.id]);
+          expect(
+            (await ops.list({ userId: fixture.admin.id, teamId: fixture.team.id })).tokens.map((t) => t.id),
+          ).toEqual([fixture.token.id]);
         });
 
-        it.each(['get', 'delete', 'rotate'] as const)(`gets FORBIDDEN "${ADMIN_NEEDED}" for %s, and the token is unchanged`, async (op) => {
-          const { db } = getDatabase();
-          const clock = new ManualClock();
-          const ops = operations(db, clock);
-          const fixture = await teamFixture(db, clock);
-          const actor = { userId: fixture[role].id, teamId: fixture.team.id };
+        it.each(['get', 'delete', 'rotate'] as const)(
+          `gets FORBIDDEN "${ADMIN_NEEDED}" for %s, and the token is unchanged`,
+          async (op) => {
+            const { db } = getDatabase();
+            const clock = new ManualClock();
+            const ops = operations(db, clock);
+            const fixture = await teamFixture(db, clock);
+            const actor = { userId: fixture[role].id, teamId: fixture.team.id };
 
-          await expectAppError(ops[op](actor, fixture.token.id), 'FORBIDDEN', ADMIN_NEEDED);
-          await expectUntouched(db, clock, fixture.token);
-          expect((await ops.list({ userId: fixture.admin.id, teamId: fixture.team.id })).tokens.map((t) => t.id)).toEqual([fixture.token.id]);
-        });
+            await expectAppError(ops[op](actor, fixture.token.id), 'FORBIDDEN', ADMIN_NEEDED);
+            await expectUntouched(db, clock, fixture.token);
+            expect(
+              (await ops.list({ userId: fixture.admin.id, teamId: fixture.team.id })).tokens.map((t) => t.id),
+            ).toEqual([fixture.token.id]);
+          },
+        );
       });
     }
 
@@ -204,7 +228,10 @@ describeEachDatabase('token permissions', (getDatabase) => {
         const ops = operations(db, clock);
         const fixture = await teamFixture(db, clock);
 
-        await expectAppError(ops[op]({ userId: fixture.outsider.id, teamId: fixture.team.id }, fixture.token.id), 'NOT_FOUND');
+        await expectAppError(
+          ops[op]({ userId: fixture.outsider.id, teamId: fixture.team.id }, fixture.token.id),
+          'NOT_FOUND',
+        );
         // Nor can the outsider reach it as if it were personal.
         await expectAppError(ops[op]({ userId: fixture.outsider.id }, fixture.token.id), 'NOT_FOUND');
         await expectUntouched(db, clock, fixture.token);
@@ -219,16 +246,23 @@ describeEachDatabase('token permissions', (getDatabase) => {
       });
     });
 
-    it.each(['get', 'delete', 'rotate'] as const)('an ADMIN of two teams cannot %s one team’s token through the other team (NOT_FOUND)', async (op) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const ops = operations(db, clock);
-      const { admin, token } = await teamFixture(db, clock);
-      const otherTeam = await makeTeam(db, clock, admin);
+    it.each(['get', 'delete', 'rotate'] as const)(
+      'an ADMIN of two teams cannot %s one team’s token through the other team (NOT_FOUND)',
+      async (op) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const ops = operations(db, clock);
+        const { admin, token } = await teamFixture(db, clock);
+        const otherTeam = await makeTeam(db, clock, admin);
 
-      await expectAppError(ops[op]({ userId: admin.id, teamId: otherTeam.id }, token.id), 'NOT_FOUND', 'API token not found');
-      await expectUntouched(db, clock, token);
-    });
+        await expectAppError(
+          ops[op]({ userId: admin.id, teamId: otherTeam.id }, token.id),
+          'NOT_FOUND',
+          'API token not found',
+        );
+        await expectUntouched(db, clock, token);
+      },
+    );
 
     it('a personal token cannot be reached through a team (NOT_FOUND)', async () => {
       const { db } = getDatabase();

@@ -21,12 +21,9 @@ const START = Date.UTC(2026, 5, 1, 8, 0, 0);
 
 describe('allowed addresses', () => {
   it('normalises addresses and ranges, IPv4-mapped IPv6 as IPv4', () => {
-    expect(ZAllowedIps.parse(['10.1.2.3/8', ' 192.0.2.1 ', '2001:DB8::1/32', '::ffff:198.51.100.7', '192.0.2.1/32'])).toEqual([
-      '10.0.0.0/8',
-      '192.0.2.1',
-      '2001:db8::/32',
-      '198.51.100.7',
-    ]);
+    expect(
+      ZAllowedIps.parse(['10.1.2.3/8', ' 192.0.2.1 ', '2001:DB8::1/32', '::ffff:198.51.100.7', '192.0.2.1/32']),
+    ).toEqual(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32', '198.51.100.7']);
     expect(ZAllowedIps.parse(['0.0.0.0/0', '::/0'])).toEqual(['0.0.0.0/0', '::/0']);
   });
 
@@ -90,7 +87,13 @@ describeEachDatabase('address limits on tokens', (getDatabase) => {
     const { db } = getDatabase();
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
-    const created = await createApiToken({ db, clock, userId: user.id, name: 'Limited', allowedIps: ['10.0.0.1/8', '2001:db8::1'] });
+    const created = await createApiToken({
+      db,
+      clock,
+      userId: user.id,
+      name: 'Limited',
+      allowedIps: ['10.0.0.1/8', '2001:db8::1'],
+    });
     expect(created.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
     const listed = (await getApiTokens({ db, clock, userId: user.id })).tokens[0]!;
     expect(listed.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::1']);
@@ -151,11 +154,24 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
 
   it('lets an ADMIN set the policy, members read it, and refuses a MANAGER and outsiders', async () => {
     const { db, clock, admin, manager, member, team } = await setup();
-    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual({ maxLifetimeDays: null, allowedScopes: null });
-    await expectAppError(updateTeamPolicy({ db, clock, userId: manager.id, teamId: team.id, maxLifetimeDays: 30 }), AppErrorCode.FORBIDDEN);
+    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual({
+      maxLifetimeDays: null,
+      allowedScopes: null,
+    });
+    await expectAppError(
+      updateTeamPolicy({ db, clock, userId: manager.id, teamId: team.id, maxLifetimeDays: 30 }),
+      AppErrorCode.FORBIDDEN,
+    );
     const outsider = await insertUser(db, clock);
     await expectAppError(getTeamPolicy({ db, userId: outsider.id, teamId: team.id }), AppErrorCode.NOT_FOUND);
-    const updated = await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    const updated = await updateTeamPolicy({
+      db,
+      clock,
+      userId: admin.id,
+      teamId: team.id,
+      maxLifetimeDays: 30,
+      allowedScopes: ['tokens:read'],
+    });
     expect(updated).toEqual({ maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
     expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual(updated);
     // Absent fields stay; null lifts a limit.
@@ -170,23 +186,53 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
 
   it.each([0, 366, 1.5, -1])('refuses maxLifetimeDays %s', async (days) => {
     const { db, clock, admin, team } = await setup();
-    const error = await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: days }), AppErrorCode.INVALID_BODY);
+    const error = await expectAppError(
+      updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: days }),
+      AppErrorCode.INVALID_BODY,
+    );
     expect(error.issues?.[0]?.path).toBe('maxLifetimeDays');
   });
 
   it('refuses unknown or no allowed scopes', async () => {
     const { db, clock, admin, team } = await setup();
-    await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: ['billing:write'] }), AppErrorCode.INVALID_BODY, /Unknown scope: billing:write/);
-    await expectAppError(updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: [] }), AppErrorCode.INVALID_BODY, /at least one scope/);
+    await expectAppError(
+      updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: ['billing:write'] }),
+      AppErrorCode.INVALID_BODY,
+      /Unknown scope: billing:write/,
+    );
+    await expectAppError(
+      updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: [] }),
+      AppErrorCode.INVALID_BODY,
+      /at least one scope/,
+    );
   });
 
   it('refuses a longer preset, NEVER, or a scope outside the allowed set, naming the rule; fills in what was left out', async () => {
     const { db, clock, admin, team } = await setup();
-    await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    await updateTeamPolicy({
+      db,
+      clock,
+      userId: admin.id,
+      teamId: team.id,
+      maxLifetimeDays: 30,
+      allowedScopes: ['tokens:read'],
+    });
     const as = { db, clock, userId: admin.id, teamId: team.id };
-    await expectAppError(createApiToken({ ...as, name: 'Long', expiresIn: 'THREE_MONTHS' }), AppErrorCode.INVALID_BODY, /team's token policy allows tokens to live at most 30 days/);
-    await expectAppError(createApiToken({ ...as, name: 'Forever', expiresIn: 'NEVER' }), AppErrorCode.INVALID_BODY, /requires every token to expire/);
-    await expectAppError(createApiToken({ ...as, name: 'Writer', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:write'] }), AppErrorCode.INVALID_BODY, /does not allow the scope tokens:write/);
+    await expectAppError(
+      createApiToken({ ...as, name: 'Long', expiresIn: 'THREE_MONTHS' }),
+      AppErrorCode.INVALID_BODY,
+      /team's token policy allows tokens to live at most 30 days/,
+    );
+    await expectAppError(
+      createApiToken({ ...as, name: 'Forever', expiresIn: 'NEVER' }),
+      AppErrorCode.INVALID_BODY,
+      /requires every token to expire/,
+    );
+    await expectAppError(
+      createApiToken({ ...as, name: 'Writer', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:write'] }),
+      AppErrorCode.INVALID_BODY,
+      /does not allow the scope tokens:write/,
+    );
     const ok = await createApiToken({ ...as, name: 'Month', expiresIn: 'ONE_MONTH', scopes: ['tokens:read'] });
     expect(ok.expiresAt?.getTime()).toBe(START + 30 * DAY_MS);
     const defaults = await createApiToken({ ...as, name: 'Defaults' });
@@ -203,12 +249,23 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
     const forever = await createApiToken({ ...as, name: 'Forever', expiresIn: 'NEVER' });
     const week = await createApiToken({ ...as, name: 'Week', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:read'] });
     const writer = await createApiToken({ ...as, name: 'Writer', expiresIn: 'SEVEN_DAYS', scopes: ['tokens:write'] });
-    await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 30, allowedScopes: ['tokens:read'] });
+    await updateTeamPolicy({
+      db,
+      clock,
+      userId: admin.id,
+      teamId: team.id,
+      maxLifetimeDays: 30,
+      allowedScopes: ['tokens:read'],
+    });
     const listed = new Map((await getApiTokens(as)).tokens.map((t) => [t.id, t]));
     expect(listed.get(forever.id)).toMatchObject({ expiresAt: null, breaksPolicy: 'longer than the team allows' });
     expect(listed.get(week.id)!.breaksPolicy).toBeNull();
     expect(listed.get(writer.id)!.breaksPolicy).toBe('has scopes the team does not allow');
-    await expectAppError(rotateApiToken({ ...as, id: forever.id }), AppErrorCode.INVALID_BODY, /requires every token to expire/);
+    await expectAppError(
+      rotateApiToken({ ...as, id: forever.id }),
+      AppErrorCode.INVALID_BODY,
+      /requires every token to expire/,
+    );
     const check = await checkApiToken({ db, clock, token: forever.token });
     expect(check.ok).toBe(true);
     const rotated = await rotateApiToken({ ...as, id: week.id });
@@ -218,12 +275,20 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
   it('applies TOKEN_MAX_LIFETIME_DAYS to every token, personal ones too', async () => {
     const { db, clock, admin, team } = await setup();
     const limit = { instanceMaxLifetimeDays: 90 };
-    await expectAppError(createApiToken({ db, clock, userId: admin.id, name: 'Year', expiresIn: 'ONE_YEAR', ...limit }), AppErrorCode.INVALID_BODY, /server's token policy allows tokens to live at most 90 days/);
+    await expectAppError(
+      createApiToken({ db, clock, userId: admin.id, name: 'Year', expiresIn: 'ONE_YEAR', ...limit }),
+      AppErrorCode.INVALID_BODY,
+      /server's token policy allows tokens to live at most 90 days/,
+    );
     const omitted = await createApiToken({ db, clock, userId: admin.id, name: 'Omitted', ...limit });
     expect(omitted.expiresAt?.getTime()).toBe(START + 90 * DAY_MS);
     // The tighter of the team's and the instance's limits names its rule.
     await updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, maxLifetimeDays: 200 });
-    await expectAppError(createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Half', expiresIn: 'SIX_MONTHS', ...limit }), AppErrorCode.INVALID_BODY, /server's/);
+    await expectAppError(
+      createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Half', expiresIn: 'SIX_MONTHS', ...limit }),
+      AppErrorCode.INVALID_BODY,
+      /server's/,
+    );
     const old = await createApiToken({ db, clock, userId: admin.id, name: 'Old', expiresIn: 'NEVER' });
     const listed = (await getApiTokens({ db, clock, userId: admin.id, ...limit })).tokens.find((t) => t.id === old.id)!;
     expect(listed.breaksPolicy).toBe('longer than this server allows');
@@ -242,17 +307,33 @@ describeEachDatabase('leak reports', (getDatabase) => {
     const result = await revokeLeakedApiTokens({
       db,
       clock,
-      credentials: [a.token, 'api_short', `${b.token.slice(0, -1)}x`, b.token, b.token, generateApiToken(), ` ${a.token} `],
+      credentials: [
+        a.token,
+        'api_short',
+        `${b.token.slice(0, -1)}x`,
+        b.token,
+        b.token,
+        generateApiToken(),
+        ` ${a.token} `,
+      ],
       ip: '198.51.100.1',
     });
     expect(result.revoked).toBe(2);
     expect((await checkApiToken({ db, clock, token: a.token })).ok).toBe(false);
     expect((await checkApiToken({ db, clock, token: b.token })).ok).toBe(false);
     expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(true);
-    for (const [user, token] of [[alice, a], [bob, b]] as const) {
+    for (const [user, token] of [
+      [alice, a],
+      [bob, b],
+    ] as const) {
       const events = (await getAuditEvents({ db, userId: user.id, type: 'token.revoked' })).events;
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ tokenId: token.id, actor: { kind: 'leak_report' }, ip: '198.51.100.1', details: { source: 'leak_report' } });
+      expect(events[0]).toMatchObject({
+        tokenId: token.id,
+        actor: { kind: 'leak_report' },
+        ip: '198.51.100.1',
+        details: { source: 'leak_report' },
+      });
     }
   });
 
@@ -280,13 +361,20 @@ describeEachDatabase('leak reports', (getDatabase) => {
     ]);
     // Whichever came first, the reported token stops at once; a rotation that won keeps its new token.
     expect((await checkApiToken({ db, clock, token: a.token })).ok).toBe(false);
-    if (rotation.status === 'fulfilled') expect((await checkApiToken({ db, clock, token: rotation.value.token })).ok).toBe(true);
+    if (rotation.status === 'fulfilled')
+      expect((await checkApiToken({ db, clock, token: rotation.value.token })).ok).toBe(true);
     else expect(rotation.reason).toMatchObject({ code: AppErrorCode.NOT_FOUND });
   });
 
-  it.each([[[]], [Array.from({ length: 1001 }, () => 'x')], [[1, 2]], ['api_x']])('refuses a report that is not 1 to 1000 strings', async (credentials) => {
-    const { db } = getDatabase();
-    const clock = new ManualClock(START);
-    await expectAppError(revokeLeakedApiTokens({ db, clock, credentials: credentials as string[] }), AppErrorCode.INVALID_BODY);
-  });
+  it.each([[[]], [Array.from({ length: 1001 }, () => 'x')], [[1, 2]], ['api_x']])(
+    'refuses a report that is not 1 to 1000 strings',
+    async (credentials) => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      await expectAppError(
+        revokeLeakedApiTokens({ db, clock, credentials: credentials as string[] }),
+        AppErrorCode.INVALID_BODY,
+      );
+    },
+  );
 });

@@ -24,7 +24,9 @@ describeEachDatabase('purging rotated tokens', (getDatabase) => {
 
     clock.advance(1000);
     expect(await purgeRevokedApiTokens({ db, clock })).toBe(1);
-    const ids = (await db.selectFrom('api_tokens').select('id').where('user_id', '=', user.id).execute()).map((r) => r.id).sort((a, b) => a - b);
+    const ids = (await db.selectFrom('api_tokens').select('id').where('user_id', '=', user.id).execute())
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
     expect(ids).toEqual([untouched.id, fresh.id].sort((a, b) => a - b));
     await expect(getApiTokenByToken({ db, clock, token: fresh.token })).resolves.toMatchObject({ id: fresh.id });
   });

@@ -2,7 +2,12 @@
 // limit refused, the numbers the headers are made from, and check() that does not count.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
-import { MemoryRateLimitStore, RateLimiter, type RateLimitRule, windowEnd } from '../src/server-only/rate-limit/rate-limiter';
+import {
+  MemoryRateLimitStore,
+  RateLimiter,
+  type RateLimitRule,
+  windowEnd,
+} from '../src/server-only/rate-limit/rate-limiter';
 
 const MINUTE = 60_000;
 // 12:00:30.250 UTC: a window of a minute ends at 12:01:00.000.
@@ -77,7 +82,13 @@ describe('RateLimiter with MemoryRateLimitStore', () => {
   it('check() reports room without counting', async () => {
     const { limiter: l } = limiter();
     for (let i = 0; i < 10; i++) {
-      expect(await l.check(rule, 'k')).toMatchObject({ allowed: true, remaining: 3, limit: 3, resetAt: NEXT_MINUTE, retryAfterSeconds: 30 });
+      expect(await l.check(rule, 'k')).toMatchObject({
+        allowed: true,
+        remaining: 3,
+        limit: 3,
+        resetAt: NEXT_MINUTE,
+        retryAfterSeconds: 30,
+      });
     }
     expect((await l.hit(rule, 'k')).remaining).toBe(2);
     expect(await l.check(rule, 'k')).toMatchObject({ allowed: true, remaining: 2 });

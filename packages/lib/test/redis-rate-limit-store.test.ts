@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../src/server-only/clock';
 import { RateLimiter, type RateLimitRule, windowEnd } from '../src/server-only/rate-limit/rate-limiter';
-import { RedisRateLimitStore, type RedisRateLimitStatusChange, type RedisRateLimitStoreOptions } from '../src/server-only/rate-limit/redis-rate-limit-store';
+import {
+  RedisRateLimitStore,
+  type RedisRateLimitStatusChange,
+  type RedisRateLimitStoreOptions,
+} from '../src/server-only/rate-limit/redis-rate-limit-store';
 import {
   describeWhenAvailable,
   freePort,
@@ -27,7 +31,12 @@ afterEach(async () => {
 
 async function connected(options: Partial<RedisRateLimitStoreOptions> & { keyPrefix: string }) {
   const changes: RedisRateLimitStatusChange[] = [];
-  const store = new RedisRateLimitStore({ url: TEST_REDIS_URL, clock: new ManualClock(T), onStatusChange: (change) => changes.push(change), ...options });
+  const store = new RedisRateLimitStore({
+    url: TEST_REDIS_URL,
+    clock: new ManualClock(T),
+    onStatusChange: (change) => changes.push(change),
+    ...options,
+  });
   stores.push(store);
   await store.connect();
   return { store, changes };
@@ -52,7 +61,11 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     const c = await connected({ keyPrefix });
     expect([a.store.status, b.store.status, c.store.status]).toEqual(['up', 'up', 'up']);
     const resetAt = windowEnd(T, MINUTE);
-    const counts = await Promise.all(Array.from({ length: 600 }, (_, i) => Promise.resolve([a, b, c][i % 3]!.store.increment('api-owner:user:1', resetAt))));
+    const counts = await Promise.all(
+      Array.from({ length: 600 }, (_, i) =>
+        Promise.resolve([a, b, c][i % 3]!.store.increment('api-owner:user:1', resetAt)),
+      ),
+    );
     // Atomic: the counts handed out are 1…600, each exactly once.
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(await a.store.get('api-owner:user:1', resetAt)).toBe(600);
@@ -62,9 +75,13 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
   it('shares one limit between rate limiters on different stores: exactly `limit` hits pass', async () => {
     const keyPrefix = uniqueRedisPrefix('limiter');
     const clock = new ManualClock(T);
-    const limiters = await Promise.all([1, 2, 3].map(async () => new RateLimiter((await connected({ keyPrefix, clock })).store, clock)));
+    const limiters = await Promise.all(
+      [1, 2, 3].map(async () => new RateLimiter((await connected({ keyPrefix, clock })).store, clock)),
+    );
     const rule: RateLimitRule = { name: 'api-owner', limit: 100, windowMs: MINUTE };
-    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => Promise.resolve(limiters[i % 3]!.hit(rule, 'team:7'))));
+    const results = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => Promise.resolve(limiters[i % 3]!.hit(rule, 'team:7'))),
+    );
     expect(results.filter((r) => r.allowed)).toHaveLength(100);
     expect(results.every((r) => r.limit === 100 && r.resetAt === windowEnd(T, MINUTE))).toBe(true);
     expect(Math.min(...results.map((r) => r.remaining))).toBe(0);
@@ -141,7 +158,11 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
 describe('RedisRateLimitStore with nothing listening', () => {
   it('counts in memory at once, without waiting, and says so once', async () => {
     const changes: RedisRateLimitStatusChange[] = [];
-    const store = new RedisRateLimitStore({ url: `redis://127.0.0.1:${await freePort()}`, clock: new ManualClock(T), onStatusChange: (c) => changes.push(c) });
+    const store = new RedisRateLimitStore({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      clock: new ManualClock(T),
+      onStatusChange: (c) => changes.push(c),
+    });
     stores.push(store);
     const started = Date.now();
     expect(await store.connect()).toBe('down');
@@ -170,7 +191,13 @@ describeWhenAvailable('RedisRateLimitStore when its Redis stops', [redisServerUn
     await server!.start();
     const changes: RedisRateLimitStatusChange[] = [];
     const clock = new ManualClock(T);
-    const store = new RedisRateLimitStore({ url: server!.url, clock, keyPrefix: 'p:', probeIntervalMs: 100, onStatusChange: (c) => changes.push(c) });
+    const store = new RedisRateLimitStore({
+      url: server!.url,
+      clock,
+      keyPrefix: 'p:',
+      probeIntervalMs: 100,
+      onStatusChange: (c) => changes.push(c),
+    });
     stores.push(store);
     expect(await store.connect()).toBe('up');
     return { store, changes, resetAt: windowEnd(T, MINUTE) };
@@ -203,7 +230,9 @@ describeWhenAvailable('RedisRateLimitStore when its Redis stops', [redisServerUn
     try {
       const started = Date.now();
       // The first hit waits for the command timeout (50 ms), the others not at all.
-      const counts = await Promise.all(Array.from({ length: 50 }, () => Promise.resolve(store.increment('slow', resetAt))));
+      const counts = await Promise.all(
+        Array.from({ length: 50 }, () => Promise.resolve(store.increment('slow', resetAt))),
+      );
       expect(Date.now() - started).toBeLessThan(1_000);
       expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
       expect(store.reachable()).toBe(false);

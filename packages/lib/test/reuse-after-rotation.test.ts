@@ -19,7 +19,13 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
     const { db } = getDatabase();
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
-    const detector = createRetiredTokenReuseDetector({ db, clock, onError: (error) => { throw error; } });
+    const detector = createRetiredTokenReuseDetector({
+      db,
+      clock,
+      onError: (error) => {
+        throw error;
+      },
+    });
     const check = async (token: string, retiredTokens = detector) => {
       const result = await checkApiToken({ db, clock, token, retiredTokens });
       await retiredTokens.settled();
@@ -38,7 +44,11 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
     expect(await check(old.token)).toEqual({ ok: false, message: 'Invalid token' });
     const first = await reuses();
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ tokenId: old.id, actor: { kind: 'token', id: old.id }, details: { stoppedAt: START } });
+    expect(first[0]).toMatchObject({
+      tokenId: old.id,
+      actor: { kind: 'token', id: old.id },
+      details: { stoppedAt: START },
+    });
 
     clock.advance(30_000);
     expect(await check(old.token)).toEqual({ ok: false, message: 'Invalid token' });
@@ -75,7 +85,9 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
 
   it('an unknown token records nothing', async () => {
     const { db, check } = await setup();
-    const count = async () => (await db.selectFrom('audit_events').select('id').where('type', '=', 'token.reused_after_rotation').execute()).length;
+    const count = async () =>
+      (await db.selectFrom('audit_events').select('id').where('type', '=', 'token.reused_after_rotation').execute())
+        .length;
     const before = await count();
     expect(await check(generateApiToken())).toEqual({ ok: false, message: 'Invalid token' });
     expect(await count()).toBe(before);

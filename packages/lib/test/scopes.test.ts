@@ -23,7 +23,11 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const created = await createApiToken({ db, clock, userId: user.id, name: 'Default scopes' });
       expect(BUILTIN_SCOPES).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
       expect(created.scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
-      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read', 'tokens:write', 'audit:read']);
+      expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual([
+        'tokens:read',
+        'tokens:write',
+        'audit:read',
+      ]);
     });
 
     it('with a host application’s scopes, the default is all of them', async () => {
@@ -33,7 +37,14 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const allowedScopes = [...BUILTIN_SCOPES, 'invoices:read'];
       const created = await createApiToken({ db, clock, userId: user.id, name: 'Host scopes', allowedScopes });
       expect(created.scopes).toEqual(allowedScopes);
-      const narrow = await createApiToken({ db, clock, userId: user.id, name: 'Invoices only', allowedScopes, scopes: ['invoices:read'] });
+      const narrow = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Invoices only',
+        allowedScopes,
+        scopes: ['invoices:read'],
+      });
       expect((await getApiTokenById({ db, clock, userId: user.id, id: narrow.id })).scopes).toEqual(['invoices:read']);
     });
 
@@ -41,7 +52,13 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const { db } = getDatabase();
       const clock = new ManualClock(START);
       const user = await insertUser(db, clock);
-      const created = await createApiToken({ db, clock, userId: user.id, name: 'Read only', scopes: ['tokens:read', 'tokens:read'] });
+      const created = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Read only',
+        scopes: ['tokens:read', 'tokens:read'],
+      });
       expect(created.scopes).toEqual(['tokens:read']);
       expect((await getApiTokenByToken({ db, clock, token: created.token })).scopes).toEqual(['tokens:read']);
     });
@@ -56,7 +73,11 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const clock = new ManualClock(START);
       const user = await insertUser(db, clock);
       const before = await countRows(db, 'api_tokens');
-      const error = await expectAppError(createApiToken({ db, clock, userId: user.id, name: 'Bad scopes', scopes }), 'INVALID_BODY', message);
+      const error = await expectAppError(
+        createApiToken({ db, clock, userId: user.id, name: 'Bad scopes', scopes }),
+        'INVALID_BODY',
+        message,
+      );
       expect(error.issues?.[0]?.path).toMatch(/^scopes/);
       expect(await countRows(db, 'api_tokens')).toBe(before);
     });
@@ -83,10 +104,20 @@ describeEachDatabase('token scopes', (getDatabase) => {
 
     it('creates a token for the same owner with fewer scopes and an earlier expiry', async () => {
       const { db, clock, user, viaToken } = await parentToken();
-      const child = await createApiToken({ db, clock, viaToken, name: 'Child token', scopes: ['tokens:read'], expiresIn: 'SEVEN_DAYS' });
+      const child = await createApiToken({
+        db,
+        clock,
+        viaToken,
+        name: 'Child token',
+        scopes: ['tokens:read'],
+        expiresIn: 'SEVEN_DAYS',
+      });
       expect(child.scopes).toEqual(['tokens:read']);
       expect(child.createdBy).toEqual({ id: user.id, name: user.name });
-      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({ kind: 'user', userId: user.id });
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({
+        kind: 'user',
+        userId: user.id,
+      });
       expect((await getApiTokens({ db, clock, userId: user.id })).tokens.map((t) => t.id)).toContain(child.id);
     });
 
@@ -106,7 +137,14 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const { db, clock, viaToken } = await parentToken({ scopes: ['tokens:write'] });
       const before = await countRows(db, 'api_tokens');
       await expectAppError(
-        createApiToken({ db, clock, viaToken, name: 'Greedy child', scopes: ['tokens:read', 'tokens:write'], expiresIn: 'SEVEN_DAYS' }),
+        createApiToken({
+          db,
+          clock,
+          viaToken,
+          name: 'Greedy child',
+          scopes: ['tokens:read', 'tokens:write'],
+          expiresIn: 'SEVEN_DAYS',
+        }),
         'FORBIDDEN',
         /cannot grant scopes it does not have: tokens:read/,
       );
@@ -139,25 +177,38 @@ describeEachDatabase('token scopes', (getDatabase) => {
     it('a parent close to its expiry cannot create a child whose fixed lifetime reaches past it', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
       clock.advance(25 * DAY_MS);
-      await expectAppError(createApiToken({ db, clock, viaToken, name: 'Late child', expiresIn: 'SEVEN_DAYS' }), 'FORBIDDEN');
+      await expectAppError(
+        createApiToken({ db, clock, viaToken, name: 'Late child', expiresIn: 'SEVEN_DAYS' }),
+        'FORBIDDEN',
+      );
     });
 
     it('a token that never expires may create tokens of any lifetime', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'NEVER' });
       expect((await createApiToken({ db, clock, viaToken, name: 'Forever child' })).expiresAt).toBeNull();
-      expect((await createApiToken({ db, clock, viaToken, name: 'Year child', expiresIn: 'ONE_YEAR' })).expiresAt).toEqual(new Date(START + 365 * DAY_MS));
+      expect(
+        (await createApiToken({ db, clock, viaToken, name: 'Year child', expiresIn: 'ONE_YEAR' })).expiresAt,
+      ).toEqual(new Date(START + 365 * DAY_MS));
     });
 
     it('a team token creates team tokens for its team', async () => {
       const { db, clock, user, team, viaToken } = await parentToken({ team: true });
       const child = await createApiToken({ db, clock, viaToken, name: 'Team child', expiresIn: 'SEVEN_DAYS' });
-      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({ kind: 'team', teamId: team!.id });
-      expect((await getApiTokens({ db, clock, userId: user.id, teamId: team!.id })).tokens.map((t) => t.id)).toContain(child.id);
+      expect((await getApiTokenByToken({ db, clock, token: child.token })).owner).toEqual({
+        kind: 'team',
+        teamId: team!.id,
+      });
+      expect((await getApiTokens({ db, clock, userId: user.id, teamId: team!.id })).tokens.map((t) => t.id)).toContain(
+        child.id,
+      );
       expect((await getApiTokens({ db, clock, userId: user.id })).tokens).toEqual([]);
     });
 
     it('can rotate itself: the new token keeps its scopes and lifetime length, the old one stops', async () => {
-      const { db, clock, created, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH', scopes: ['tokens:read', 'tokens:write'] });
+      const { db, clock, created, viaToken } = await parentToken({
+        expiresIn: 'ONE_MONTH',
+        scopes: ['tokens:read', 'tokens:write'],
+      });
       clock.advance(DAY_MS);
       const rotated = await rotateApiToken({ db, clock, viaToken, id: viaToken.id });
       expect(rotated.scopes).toEqual(['tokens:read', 'tokens:write']);
@@ -171,8 +222,22 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const clock = new ManualClock(START);
       const user = await insertUser(db, clock);
       const broad = await createApiToken({ db, clock, userId: user.id, name: 'Broad token', expiresIn: 'SEVEN_DAYS' });
-      const longLived = await createApiToken({ db, clock, userId: user.id, name: 'Long token', expiresIn: 'ONE_YEAR', scopes: ['tokens:write'] });
-      const narrow = await createApiToken({ db, clock, userId: user.id, name: 'Narrow token', expiresIn: 'ONE_MONTH', scopes: ['tokens:write'] });
+      const longLived = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Long token',
+        expiresIn: 'ONE_YEAR',
+        scopes: ['tokens:write'],
+      });
+      const narrow = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Narrow token',
+        expiresIn: 'ONE_MONTH',
+        scopes: ['tokens:write'],
+      });
       const viaToken = await getApiTokenByToken({ db, clock, token: narrow.token });
 
       await expectAppError(rotateApiToken({ db, clock, viaToken, id: broad.id }), 'FORBIDDEN');

@@ -19,8 +19,14 @@ import { unique } from './helpers';
 async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]> {
   const { rows } =
     kind === 'sqlite'
-      ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db);
+      ? await sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
+      : await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(
+          db,
+        );
   return rows.map((r) => r.name).sort();
 }
 
@@ -28,11 +34,15 @@ async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]
 async function everyStoredValue(db: Db, kind: 'sqlite' | 'postgres'): Promise<Array<{ where: string; text: string }>> {
   const values: Array<{ where: string; text: string }> = [];
   for (const table of await tableNames(db, kind)) {
-    const { rows } = await sql<Record<string, string | number | bigint | boolean | Buffer | null>>`select * from ${sql.table(table)}`.execute(db);
+    const { rows } = await sql<
+      Record<string, string | number | bigint | boolean | Buffer | null>
+    >`select * from ${sql.table(table)}`.execute(db);
     for (const [i, row] of rows.entries()) {
       for (const [column, value] of Object.entries(row)) {
         if (value === null || value === undefined) continue;
-        const text = Buffer.isBuffer(value) ? `${value.toString('utf8')} ${value.toString('hex')} ${value.toString('base64')}` : String(value);
+        const text = Buffer.isBuffer(value)
+          ? `${value.toString('utf8')} ${value.toString('hex')} ${value.toString('base64')}`
+          : String(value);
         values.push({ where: `${table}[${i}].${column}`, text });
       }
     }
@@ -54,8 +64,20 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
     const known: string[] = [];
 
     const passwords = [`Correct horse ${unique()}`, `hunter2-${unique()}`];
-    const alice = await createUser({ db, clock, email: `${unique('alice')}@example.test`, name: 'Alice', password: passwords[0]! });
-    const bob = await createUser({ db, clock, email: `${unique('bob')}@example.test`, name: 'Bob', password: passwords[1]! });
+    const alice = await createUser({
+      db,
+      clock,
+      email: `${unique('alice')}@example.test`,
+      name: 'Alice',
+      password: passwords[0]!,
+    });
+    const bob = await createUser({
+      db,
+      clock,
+      email: `${unique('bob')}@example.test`,
+      name: 'Bob',
+      password: passwords[1]!,
+    });
     secrets.push(...passwords);
     known.push(alice.email, bob.email);
 
@@ -70,12 +92,20 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
     known.push(slug);
 
     const personal = await createApiToken({ db, clock, userId: alice.id, name: 'Personal token' });
-    const teamToken = await createApiToken({ db, clock, userId: alice.id, teamId: team.id, name: 'Team token', expiresIn: 'ONE_MONTH' });
+    const teamToken = await createApiToken({
+      db,
+      clock,
+      userId: alice.id,
+      teamId: team.id,
+      name: 'Team token',
+      expiresIn: 'ONE_MONTH',
+    });
     // The old token of a rotation with a grace period stays stored; its value must not.
     const rotated = await rotateApiToken({ db, clock, userId: alice.id, id: personal.id, gracePeriodSeconds: 600 });
     const bobs = await createApiToken({ db, clock, userId: bob.id, name: 'Bob token', scopes: ['tokens:read'] });
     const tracker = createLastUsedTracker({ db, clock });
-    for (const t of [personal, teamToken, rotated, bobs]) await getApiTokenByToken({ db, clock, token: t.token, lastUsed: tracker });
+    for (const t of [personal, teamToken, rotated, bobs])
+      await getApiTokenByToken({ db, clock, token: t.token, lastUsed: tracker });
     await tracker.stop();
     for (const t of [personal, teamToken, rotated, bobs]) {
       // The whole token, and its random part without prefix or checksum.
@@ -85,7 +115,11 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
 
     const values = await everyStoredValue(db, kind);
     // The scan does read the data: it finds e-mails, slugs and display hints it is allowed to.
-    for (const value of known) expect(values.some((v) => v.text.includes(value)), value).toBe(true);
+    for (const value of known)
+      expect(
+        values.some((v) => v.text.includes(value)),
+        value,
+      ).toBe(true);
     expect(values.some((v) => v.where.startsWith('api_tokens') && v.where.endsWith('.last_used_at'))).toBe(true);
 
     for (const secret of secrets) {
@@ -105,13 +139,26 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
     const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
     const token = await db.selectFrom('api_tokens').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
-    expect(token).toMatchObject({ token_hash: sha256(created.token), algorithm: 'sha256', start: created.token.slice(0, 8) });
+    expect(token).toMatchObject({
+      token_hash: sha256(created.token),
+      algorithm: 'sha256',
+      start: created.token.slice(0, 8),
+    });
     expect(token.start).toHaveLength(8);
 
-    const session = await db.selectFrom('sessions').selectAll().where('user_id', '=', carol.id).executeTakeFirstOrThrow();
+    const session = await db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', carol.id)
+      .executeTakeFirstOrThrow();
     expect(session.token_hash).toBe(sha256(sessionId));
 
-    const users = await db.selectFrom('users').select(['id', 'password_hash']).where('id', 'in', [carol.id, dave.id]).orderBy('id').execute();
+    const users = await db
+      .selectFrom('users')
+      .select(['id', 'password_hash'])
+      .where('id', 'in', [carol.id, dave.id])
+      .orderBy('id')
+      .execute();
     for (const { password_hash } of users) {
       expect(password_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/);
       expect(password_hash).not.toContain(password);
@@ -123,15 +170,32 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
   it('the "Invalid token" and "Expired token" errors never repeat the token', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
-    const user = await createUser({ db, clock, email: `${unique('erin')}@example.test`, name: 'Erin', password: `Open ${unique()}` });
-    const expiring = await createApiToken({ db, clock, userId: user.id, name: 'Expiring token', expiresIn: 'SEVEN_DAYS' });
+    const user = await createUser({
+      db,
+      clock,
+      email: `${unique('erin')}@example.test`,
+      name: 'Erin',
+      password: `Open ${unique()}`,
+    });
+    const expiring = await createApiToken({
+      db,
+      clock,
+      userId: user.id,
+      name: 'Expiring token',
+      expiresIn: 'SEVEN_DAYS',
+    });
     clock.advance(8 * 24 * 60 * 60 * 1000);
     const unknown = generateApiToken();
-    for (const [token, message] of [[unknown, 'Invalid token'], [expiring.token, 'Expired token']] as const) {
+    for (const [token, message] of [
+      [unknown, 'Invalid token'],
+      [expiring.token, 'Expired token'],
+    ] as const) {
       const error = await getApiTokenByToken({ db, clock, token }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toBe(message);
-      expect(`${(error as Error).message} ${(error as Error).stack} ${JSON.stringify(error)}`).not.toContain(token.slice(4, 34));
+      expect(`${(error as Error).message} ${(error as Error).stack} ${JSON.stringify(error)}`).not.toContain(
+        token.slice(4, 34),
+      );
     }
   });
 });

@@ -31,12 +31,20 @@ describeEachDatabase('teams', (getDatabase) => {
       const clock = new ManualClock();
       const creator = await insertUser(db, clock);
       const slug = unique('acme').toLowerCase();
-      const team = await createTeam({ db, clock, userId: creator.id, name: '  Acme Inc  ', slug: `  ${slug.toUpperCase()} ` });
+      const team = await createTeam({
+        db,
+        clock,
+        userId: creator.id,
+        name: '  Acme Inc  ',
+        slug: `  ${slug.toUpperCase()} `,
+      });
 
       expect(team).toEqual({ id: expect.any(Number), name: 'Acme Inc', slug });
       expect(await roles(db, team.id)).toEqual({ [creator.id]: 'ADMIN' });
       expect(await getTeams({ db, userId: creator.id })).toEqual([{ ...team, role: 'ADMIN' }]);
-      expect((await getTeamMembers({ db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role])).toEqual([[creator.id, 'ADMIN']]);
+      expect(
+        (await getTeamMembers({ db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role]),
+      ).toEqual([[creator.id, 'ADMIN']]);
       expect(await getTeamBySlug({ db, slug: slug.toUpperCase() })).toEqual(team);
     });
 
@@ -50,19 +58,29 @@ describeEachDatabase('teams', (getDatabase) => {
       const teamsBefore = await countRows(db, 'teams');
       const membersBefore = await countRows(db, 'team_members');
 
-      await expectAppError(createTeam({ db, clock, userId: second.id, name: 'Second', slug }), 'CONFLICT', 'A team with this slug already exists');
-      await expectAppError(createTeam({ db, clock, userId: second.id, name: 'Second', slug: slug.toUpperCase() }), 'CONFLICT');
+      await expectAppError(
+        createTeam({ db, clock, userId: second.id, name: 'Second', slug }),
+        'CONFLICT',
+        'A team with this slug already exists',
+      );
+      await expectAppError(
+        createTeam({ db, clock, userId: second.id, name: 'Second', slug: slug.toUpperCase() }),
+        'CONFLICT',
+      );
       expect(await countRows(db, 'teams')).toBe(teamsBefore);
       expect(await countRows(db, 'team_members')).toBe(membersBefore);
       expect(await getTeams({ db, userId: second.id })).toEqual([]);
     });
 
-    it.each(['', '-acme', 'acme-', 'ac me', 'acme_inc', 'a'.repeat(49)])('the slug %j is refused with INVALID_BODY', async (slug) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const creator = await insertUser(db, clock);
-      await expectAppError(createTeam({ db, clock, userId: creator.id, name: 'Team', slug }), 'INVALID_BODY');
-    });
+    it.each(['', '-acme', 'acme-', 'ac me', 'acme_inc', 'a'.repeat(49)])(
+      'the slug %j is refused with INVALID_BODY',
+      async (slug) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const creator = await insertUser(db, clock);
+        await expectAppError(createTeam({ db, clock, userId: creator.id, name: 'Team', slug }), 'INVALID_BODY');
+      },
+    );
   });
 
   describe('adding members', () => {
@@ -73,7 +91,14 @@ describeEachDatabase('teams', (getDatabase) => {
       const newcomer = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
 
-      await addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: ` ${newcomer.email.toUpperCase()} `, role: 'MANAGER' });
+      await addTeamMember({
+        db,
+        clock,
+        userId: admin.id,
+        teamId: team.id,
+        email: ` ${newcomer.email.toUpperCase()} `,
+        role: 'MANAGER',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [newcomer.id]: 'MANAGER' });
       expect(await getTeams({ db, userId: newcomer.id })).toEqual([{ ...team, role: 'MANAGER' }]);
     });
@@ -86,7 +111,11 @@ describeEachDatabase('teams', (getDatabase) => {
       const newcomer = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[insider, role]]);
 
-      await expectAppError(addTeamMember({ db, clock, userId: insider.id, teamId: team.id, email: newcomer.email, role: 'MEMBER' }), 'FORBIDDEN', MEMBERS_ADMIN_NEEDED);
+      await expectAppError(
+        addTeamMember({ db, clock, userId: insider.id, teamId: team.id, email: newcomer.email, role: 'MEMBER' }),
+        'FORBIDDEN',
+        MEMBERS_ADMIN_NEEDED,
+      );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [insider.id]: role });
     });
 
@@ -96,7 +125,10 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
-      await expectAppError(addTeamMember({ db, clock, userId: outsider.id, teamId: team.id, email: outsider.email, role: 'ADMIN' }), 'NOT_FOUND');
+      await expectAppError(
+        addTeamMember({ db, clock, userId: outsider.id, teamId: team.id, email: outsider.email, role: 'ADMIN' }),
+        'NOT_FOUND',
+      );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN' });
     });
 
@@ -106,7 +138,14 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
       await expectAppError(
-        addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: `${unique('ghost')}@example.test`, role: 'MEMBER' }),
+        addTeamMember({
+          db,
+          clock,
+          userId: admin.id,
+          teamId: team.id,
+          email: `${unique('ghost')}@example.test`,
+          role: 'MEMBER',
+        }),
         'NOT_FOUND',
         /need to sign up first/,
       );
@@ -118,8 +157,14 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
-      await expectAppError(addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: member.email, role: 'ADMIN' }), 'CONFLICT');
-      await expectAppError(addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: admin.email, role: 'MEMBER' }), 'CONFLICT');
+      await expectAppError(
+        addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: member.email, role: 'ADMIN' }),
+        'CONFLICT',
+      );
+      await expectAppError(
+        addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: admin.email, role: 'MEMBER' }),
+        'CONFLICT',
+      );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'MEMBER' });
     });
 
@@ -129,8 +174,14 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const other = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
-      await expectAppError(addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: other.email, role: 'OWNER' as 'ADMIN' }), 'INVALID_BODY');
-      await expectAppError(addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: 'not-an-email', role: 'MEMBER' }), 'INVALID_BODY');
+      await expectAppError(
+        addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: other.email, role: 'OWNER' as 'ADMIN' }),
+        'INVALID_BODY',
+      );
+      await expectAppError(
+        addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: 'not-an-email', role: 'MEMBER' }),
+        'INVALID_BODY',
+      );
     });
 
     it('members may list the members; outsiders get NOT_FOUND', async () => {
@@ -173,7 +224,11 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
       for (const role of ['MANAGER', 'MEMBER'] as const) {
-        await expectAppError(updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }), 'INVALID_REQUEST', LAST_ADMIN);
+        await expectAppError(
+          updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }),
+          'INVALID_REQUEST',
+          LAST_ADMIN,
+        );
       }
       // Staying ADMIN is fine.
       await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'ADMIN' });
@@ -186,25 +241,44 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
-      await expectAppError(removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id }), 'INVALID_REQUEST', LAST_ADMIN);
+      await expectAppError(
+        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id }),
+        'INVALID_REQUEST',
+        LAST_ADMIN,
+      );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'MEMBER' });
     });
 
-    it.each(['MANAGER', 'MEMBER'] as const)('a %s can neither change roles nor remove members (FORBIDDEN)', async (role) => {
-      const { db } = getDatabase();
-      const clock = new ManualClock();
-      const admin = await insertUser(db, clock);
-      const insider = await insertUser(db, clock);
-      const member = await insertUser(db, clock);
-      const team = await makeTeam(db, clock, admin, [
-        [insider, role],
-        [member, 'MEMBER'],
-      ]);
-      await expectAppError(updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: insider.id, role: 'ADMIN' }), 'FORBIDDEN', MEMBERS_ADMIN_NEEDED);
-      await expectAppError(updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }), 'FORBIDDEN', MEMBERS_ADMIN_NEEDED);
-      await expectAppError(removeTeamMember({ db, userId: insider.id, teamId: team.id, memberUserId: member.id }), 'FORBIDDEN', MEMBERS_ADMIN_NEEDED);
-      expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [insider.id]: role, [member.id]: 'MEMBER' });
-    });
+    it.each(['MANAGER', 'MEMBER'] as const)(
+      'a %s can neither change roles nor remove members (FORBIDDEN)',
+      async (role) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const admin = await insertUser(db, clock);
+        const insider = await insertUser(db, clock);
+        const member = await insertUser(db, clock);
+        const team = await makeTeam(db, clock, admin, [
+          [insider, role],
+          [member, 'MEMBER'],
+        ]);
+        await expectAppError(
+          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: insider.id, role: 'ADMIN' }),
+          'FORBIDDEN',
+          MEMBERS_ADMIN_NEEDED,
+        );
+        await expectAppError(
+          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+          'FORBIDDEN',
+          MEMBERS_ADMIN_NEEDED,
+        );
+        await expectAppError(
+          removeTeamMember({ db, userId: insider.id, teamId: team.id, memberUserId: member.id }),
+          'FORBIDDEN',
+          MEMBERS_ADMIN_NEEDED,
+        );
+        expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [insider.id]: role, [member.id]: 'MEMBER' });
+      },
+    );
 
     it('changing or removing someone who is not a member is NOT_FOUND; outsiders get NOT_FOUND', async () => {
       const { db } = getDatabase();
@@ -212,10 +286,22 @@ describeEachDatabase('teams', (getDatabase) => {
       const admin = await insertUser(db, clock);
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
-      await expectAppError(updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id, role: 'ADMIN' }), 'NOT_FOUND');
-      await expectAppError(removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }), 'NOT_FOUND');
-      await expectAppError(updateTeamMemberRole({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }), 'NOT_FOUND');
-      await expectAppError(removeTeamMember({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }), 'NOT_FOUND');
+      await expectAppError(
+        updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id, role: 'ADMIN' }),
+        'NOT_FOUND',
+      );
+      await expectAppError(
+        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }),
+        'NOT_FOUND',
+      );
+      await expectAppError(
+        updateTeamMemberRole({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+        'NOT_FOUND',
+      );
+      await expectAppError(
+        removeTeamMember({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }),
+        'NOT_FOUND',
+      );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN' });
     });
 
@@ -224,7 +310,16 @@ describeEachDatabase('teams', (getDatabase) => {
       const clock = new ManualClock();
       const admin = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
-      await expectAppError(updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'owner' as 'ADMIN' }), 'INVALID_BODY');
+      await expectAppError(
+        updateTeamMemberRole({
+          db,
+          userId: admin.id,
+          teamId: team.id,
+          memberUserId: admin.id,
+          role: 'owner' as 'ADMIN',
+        }),
+        'INVALID_BODY',
+      );
     });
 
     it('a removed ADMIN can no longer manage the team’s tokens', async () => {
@@ -236,7 +331,10 @@ describeEachDatabase('teams', (getDatabase) => {
       await createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'Made before leaving' });
       await removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: leaver.id });
       await expectAppError(getApiTokens({ db, clock, userId: leaver.id, teamId: team.id }), 'NOT_FOUND');
-      await expectAppError(createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'After leaving' }), 'NOT_FOUND');
+      await expectAppError(
+        createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'After leaving' }),
+        'NOT_FOUND',
+      );
     });
   });
 
@@ -260,7 +358,13 @@ describeEachDatabase('teams', (getDatabase) => {
           const [actor, target] = pairs[(i + round) % pairs.length]!;
           return i % 5 === 4
             ? removeTeamMember({ db, userId: actor.id, teamId: team.id, memberUserId: target.id })
-            : updateTeamMemberRole({ db, userId: actor.id, teamId: team.id, memberUserId: target.id, role: i % 2 ? 'MEMBER' : 'MANAGER' });
+            : updateTeamMemberRole({
+                db,
+                userId: actor.id,
+                teamId: team.id,
+                memberUserId: target.id,
+                role: i % 2 ? 'MEMBER' : 'MANAGER',
+              });
         });
         const results = await Promise.allSettled(attempts);
 

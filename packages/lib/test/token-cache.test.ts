@@ -60,9 +60,13 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
   it('delete, rotation, revocation by value and disabling the owner refuse the token on the next check', async () => {
     const { db, clock, user, make } = await setup();
     const deleted = await make();
-    await expectCachedThenRefused(db, clock, deleted.token, () => deleteApiTokenById({ db, userId: user.id, id: deleted.id }));
+    await expectCachedThenRefused(db, clock, deleted.token, () =>
+      deleteApiTokenById({ db, userId: user.id, id: deleted.id }),
+    );
     const rotated = await make();
-    await expectCachedThenRefused(db, clock, rotated.token, () => rotateApiToken({ db, clock, userId: user.id, id: rotated.id }));
+    await expectCachedThenRefused(db, clock, rotated.token, () =>
+      rotateApiToken({ db, clock, userId: user.id, id: rotated.id }),
+    );
     const revoked = await make();
     await expectCachedThenRefused(db, clock, revoked.token, () => revokeApiTokenByToken({ db, token: revoked.token }));
     const personal = await make();
@@ -154,7 +158,8 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
     await watched(db);
     const user = await insertUser(db, clock);
     const tokens = [];
-    for (let i = 0; i < 5; i++) tokens.push((await createApiToken({ db, clock, userId: user.id, name: `Token ${i}` })).token);
+    for (let i = 0; i < 5; i++)
+      tokens.push((await createApiToken({ db, clock, userId: user.id, name: `Token ${i}` })).token);
     for (const token of tokens) expect((await checkApiToken({ db, clock, token })).ok).toBe(true);
     expect(apiTokenCacheOf(db)!.size).toBe(3);
     expect(tokens.map((token) => cached(db, token))).toEqual([false, false, true, true, true]);

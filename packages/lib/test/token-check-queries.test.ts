@@ -50,7 +50,8 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
     for (const token of [created.token, unknown, unknown]) {
       const watcher = watchDatabaseCalls(db);
       try {
-        if (token === unknown) await expectAppError(getApiTokenByToken({ db, clock, token }), 'UNAUTHORIZED', 'Invalid token');
+        if (token === unknown)
+          await expectAppError(getApiTokenByToken({ db, clock, token }), 'UNAUTHORIZED', 'Invalid token');
         else expect((await getApiTokenByToken({ db, clock, token })).id).toBe(created.id);
       } finally {
         watcher.stop();
@@ -78,7 +79,11 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
     for (const [what, token] of malformedTokens(created.token)) {
       const watcher = watchDatabaseCalls(db);
       try {
-        await expectAppError(getApiTokenByToken({ db, clock, token: token as string }), 'UNAUTHORIZED', 'Invalid token');
+        await expectAppError(
+          getApiTokenByToken({ db, clock, token: token as string }),
+          'UNAUTHORIZED',
+          'Invalid token',
+        );
       } finally {
         watcher.stop();
       }
@@ -97,19 +102,29 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
     });
 
     // Positive control: a well-formed token does go to the database.
-    await expect(getApiTokenByToken({ db: trap, clock, token: generateApiToken() })).rejects.toThrow(/database touched/);
+    await expect(getApiTokenByToken({ db: trap, clock, token: generateApiToken() })).rejects.toThrow(
+      /database touched/,
+    );
     expect(touched.length).toBeGreaterThan(0);
     touched.length = 0;
 
     const valid = generateApiToken();
     for (const [what, token] of malformedTokens(valid)) {
-      await expectAppError(getApiTokenByToken({ db: trap, clock, token: token as string }), 'UNAUTHORIZED', 'Invalid token');
+      await expectAppError(
+        getApiTokenByToken({ db: trap, clock, token: token as string }),
+        'UNAUTHORIZED',
+        'Invalid token',
+      );
       expect(touched, what).toEqual([]);
     }
     // Every other base62 character in the last checksum position is refused the same way.
     for (const c of BASE62) {
       if (c === valid[39]) continue;
-      await expectAppError(getApiTokenByToken({ db: trap, clock, token: valid.slice(0, 39) + c }), 'UNAUTHORIZED', 'Invalid token');
+      await expectAppError(
+        getApiTokenByToken({ db: trap, clock, token: valid.slice(0, 39) + c }),
+        'UNAUTHORIZED',
+        'Invalid token',
+      );
     }
     expect(touched).toEqual([]);
   });

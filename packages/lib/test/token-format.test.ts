@@ -25,7 +25,15 @@ describe('token format', () => {
   });
 
   it('agrees with zlib.crc32 on test vectors', () => {
-    const vectors = ['', 'a', 'abc', '123456789', 'The quick brown fox jumps over the lazy dog', BASE62, 'x'.repeat(1000)];
+    const vectors = [
+      '',
+      'a',
+      'abc',
+      '123456789',
+      'The quick brown fox jumps over the lazy dog',
+      BASE62,
+      'x'.repeat(1000),
+    ];
     for (let i = 0; i < 200; i++) vectors.push(generateApiToken().slice(4, 34));
     for (const v of vectors) expect(crc32(v)).toBe(zlib.crc32(v));
     expect(crc32('123456789')).toBe(0xcbf43926);
@@ -59,7 +67,16 @@ describe('token format', () => {
 
   it('rejects wrong lengths, prefixes and characters', () => {
     const token = generateApiToken();
-    for (const bad of ['', 'api_', token + 'a', token.slice(0, -1), 'API_' + token.slice(4), 'xyz_' + token.slice(4), token.replace(/.$/, ' '), `${token.slice(0, 20)}é${token.slice(21)}`]) {
+    for (const bad of [
+      '',
+      'api_',
+      token + 'a',
+      token.slice(0, -1),
+      'API_' + token.slice(4),
+      'xyz_' + token.slice(4),
+      token.replace(/.$/, ' '),
+      `${token.slice(0, 20)}é${token.slice(21)}`,
+    ]) {
       expect(isWellFormedApiToken(bad)).toBe(false);
     }
   });
@@ -89,7 +106,8 @@ describe('token format', () => {
           candidate = token.slice(0, 34) + Array.from({ length: 6 }, () => pick(BASE62)).join('');
           break;
         default:
-          candidate = token.slice(0, 34) + token.slice(34, 37) + tokenChecksum(generateApiToken().slice(4, 34)).slice(3);
+          candidate =
+            token.slice(0, 34) + token.slice(34, 37) + tokenChecksum(generateApiToken().slice(4, 34)).slice(3);
       }
       expect(isWellFormedApiToken(candidate), candidate).toBe(reference(candidate));
       if (reference(candidate)) valid++;
@@ -110,7 +128,15 @@ describe('parseAuthorizationHeader', () => {
   const token = generateApiToken();
 
   it('reads `Bearer <token>` with the scheme in any case, and a bare token', () => {
-    for (const header of [`Bearer ${token}`, `bearer ${token}`, `BEARER ${token}`, `BeArEr ${token}`, token, `  Bearer   ${token}  `, `Bearer\t${token}`]) {
+    for (const header of [
+      `Bearer ${token}`,
+      `bearer ${token}`,
+      `BEARER ${token}`,
+      `BeArEr ${token}`,
+      token,
+      `  Bearer   ${token}  `,
+      `Bearer\t${token}`,
+    ]) {
       expect(parseAuthorizationHeader(header)).toEqual({ ok: true, token });
     }
   });
@@ -122,7 +148,14 @@ describe('parseAuthorizationHeader', () => {
   });
 
   it('refuses several tokens, other schemes, duplicated headers and over-long headers', () => {
-    for (const header of [`Bearer ${token} ${token}`, `${token} ${token}`, `Basic ${token}`, `${token},${token}x y`, 'Bearer ' + 'a'.repeat(2000), [token, token]]) {
+    for (const header of [
+      `Bearer ${token} ${token}`,
+      `${token} ${token}`,
+      `Basic ${token}`,
+      `${token},${token}x y`,
+      'Bearer ' + 'a'.repeat(2000),
+      [token, token],
+    ]) {
       expect(parseAuthorizationHeader(header as string).ok).toBe(false);
     }
   });

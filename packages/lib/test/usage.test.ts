@@ -26,7 +26,13 @@ describeEachDatabase('token usage', (getDatabase) => {
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
     const token = await createApiToken({ db, clock, userId: user.id, name: 'Counted token' });
-    const tracker = createLastUsedTracker({ db, clock, onError: (error) => { throw error; } });
+    const tracker = createLastUsedTracker({
+      db,
+      clock,
+      onError: (error) => {
+        throw error;
+      },
+    });
     trackers.push(tracker);
     return { db, clock, user, token, tracker };
   }
@@ -53,7 +59,11 @@ describeEachDatabase('token usage', (getDatabase) => {
     ]);
     expect(usage.total).toEqual({ requests: 6, failed: 1 });
     expect(usage.recentIps.map((r) => r.ip)).toEqual(['198.51.100.2', '198.51.100.1']);
-    expect(usage.recentIps[0]).toEqual({ ip: '198.51.100.2', userAgent: 'curl/8', lastSeenAt: new Date(START + HOUR_MS) });
+    expect(usage.recentIps[0]).toEqual({
+      ip: '198.51.100.2',
+      userAgent: 'curl/8',
+      lastSeenAt: new Date(START + HOUR_MS),
+    });
   });
 
   it('two servers flushing the same token-hour add up; lastUsedAt never moves backwards', async () => {
@@ -71,7 +81,11 @@ describeEachDatabase('token usage', (getDatabase) => {
     await tracker.flush();
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
     expect(usage.total.requests).toBe(3);
-    const row = await db.selectFrom('api_tokens').select('last_used_at').where('id', '=', token.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('api_tokens')
+      .select('last_used_at')
+      .where('id', '=', token.id)
+      .executeTakeFirstOrThrow();
     expect(row.last_used_at).toBe(START + 10_000);
   });
 
@@ -85,9 +99,17 @@ describeEachDatabase('token usage', (getDatabase) => {
     tracker.count(token.id, '203.0.113.2', 'agent again');
     await tracker.flush();
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
-    expect(usage.recentIps.map((r) => r.ip)).toEqual(['203.0.113.2', '203.0.113.7', '203.0.113.6', '203.0.113.5', '203.0.113.4']);
+    expect(usage.recentIps.map((r) => r.ip)).toEqual([
+      '203.0.113.2',
+      '203.0.113.7',
+      '203.0.113.6',
+      '203.0.113.5',
+      '203.0.113.4',
+    ]);
     expect(usage.recentIps[0]!.userAgent).toBe('agent again');
-    expect(await db.selectFrom('api_token_recent_ips').select('ip').where('token_id', '=', token.id).execute()).toHaveLength(5);
+    expect(
+      await db.selectFrom('api_token_recent_ips').select('ip').where('token_id', '=', token.id).execute(),
+    ).toHaveLength(5);
   });
 
   it('daily buckets are sums of the hours, over 90 days', async () => {
@@ -113,10 +135,20 @@ describeEachDatabase('token usage', (getDatabase) => {
       ['from', { from: new Date(START - 367 * DAY_MS), to: new Date(START), granularity: 'day' }],
     ];
     for (const [field, range] of cases) {
-      const error = await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: token.id, ...range }), 'INVALID_REQUEST');
+      const error = await expectAppError(
+        getApiTokenUsage({ db, clock, userId: user.id, id: token.id, ...range }),
+        'INVALID_REQUEST',
+      );
       expect(error.issues?.[0]?.path).toBe(field);
     }
-    await getApiTokenUsage({ db, clock, userId: user.id, id: token.id, from: new Date(START - 31 * DAY_MS), to: new Date(START) });
+    await getApiTokenUsage({
+      db,
+      clock,
+      userId: user.id,
+      id: token.id,
+      from: new Date(START - 31 * DAY_MS),
+      to: new Date(START),
+    });
   });
 
   it('any team member reads a team token’s usage; others get NOT_FOUND', async () => {
@@ -127,8 +159,13 @@ describeEachDatabase('token usage', (getDatabase) => {
     const teamToken = await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team counted' });
     tracker.count(teamToken.id, '192.0.2.3', undefined);
     await tracker.flush();
-    expect((await getApiTokenUsage({ db, clock, userId: member.id, teamId: team.id, id: teamToken.id })).total.requests).toBe(1);
-    await expectAppError(getApiTokenUsage({ db, clock, userId: outsider.id, teamId: team.id, id: teamToken.id }), 'NOT_FOUND');
+    expect(
+      (await getApiTokenUsage({ db, clock, userId: member.id, teamId: team.id, id: teamToken.id })).total.requests,
+    ).toBe(1);
+    await expectAppError(
+      getApiTokenUsage({ db, clock, userId: outsider.id, teamId: team.id, id: teamToken.id }),
+      'NOT_FOUND',
+    );
     await expectAppError(getApiTokenUsage({ db, clock, userId: user.id, id: teamToken.id }), 'NOT_FOUND');
   });
 
@@ -138,7 +175,9 @@ describeEachDatabase('token usage', (getDatabase) => {
     await tracker.flush();
     clock.advance(91 * DAY_MS);
     await purgeUsageAndAudit({ db, clock, usageRetentionDays: 90, auditRetentionDays: 365 });
-    expect(await db.selectFrom('api_token_usage').select('token_id').where('token_id', '=', token.id).execute()).toEqual([]);
+    expect(
+      await db.selectFrom('api_token_usage').select('token_id').where('token_id', '=', token.id).execute(),
+    ).toEqual([]);
     expect((await getApiTokenUsage({ db, clock, userId: user.id, id: token.id })).recentIps).toEqual([]);
   });
 
@@ -148,7 +187,8 @@ describeEachDatabase('token usage', (getDatabase) => {
       const expiring = await createApiToken({ db, clock, userId: user.id, name: 'Expiring', expiresIn: 'SEVEN_DAYS' });
       clock.advance(40 * DAY_MS);
       const young = await createApiToken({ db, clock, userId: user.id, name: 'Young' });
-      const names = async (filters: object) => (await getApiTokens({ db, clock, userId: user.id, ...filters })).tokens.map((t) => t.id);
+      const names = async (filters: object) =>
+        (await getApiTokens({ db, clock, userId: user.id, ...filters })).tokens.map((t) => t.id);
       expect(await names({ status: 'expired' })).toEqual([expiring.id]);
       expect(await names({ status: 'active' })).toEqual([young.id, token.id]);
       expect(await names({ unusedForDays: 30 })).toEqual([expiring.id, token.id]);
@@ -156,8 +196,15 @@ describeEachDatabase('token usage', (getDatabase) => {
       await tracker.flush();
       expect(await names({ unusedForDays: 30, status: 'active' })).toEqual([]);
       expect(await names({ unusedForDays: 30, limit: 1 })).toEqual([expiring.id]);
-      for (const [field, filters] of [['status', { status: 'retired' }], ['unusedForDays', { unusedForDays: 0 }], ['unusedForDays', { unusedForDays: 3651 }]] as const) {
-        const error = await expectAppError(getApiTokens({ db, clock, userId: user.id, ...filters } as never), 'INVALID_REQUEST');
+      for (const [field, filters] of [
+        ['status', { status: 'retired' }],
+        ['unusedForDays', { unusedForDays: 0 }],
+        ['unusedForDays', { unusedForDays: 3651 }],
+      ] as const) {
+        const error = await expectAppError(
+          getApiTokens({ db, clock, userId: user.id, ...filters } as never),
+          'INVALID_REQUEST',
+        );
         expect(error.issues?.[0]?.path).toBe(field);
       }
     });
@@ -168,11 +215,20 @@ describeEachDatabase('token usage', (getDatabase) => {
       const team = await makeTeam(db, clock, user, [[manager, 'MANAGER']]);
       const a = await createApiToken({ db, clock, userId: user.id, name: 'Expired A', expiresIn: 'SEVEN_DAYS' });
       const b = await createApiToken({ db, clock, userId: user.id, name: 'Expired B', expiresIn: 'SEVEN_DAYS' });
-      await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team expired', expiresIn: 'SEVEN_DAYS' });
+      await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        teamId: team.id,
+        name: 'Team expired',
+        expiresIn: 'SEVEN_DAYS',
+      });
       clock.advance(8 * DAY_MS);
       expect(await deleteExpiredApiTokens({ db, clock, userId: user.id })).toEqual({ deleted: 2 });
       expect((await getApiTokens({ db, clock, userId: user.id })).tokens.map((t) => t.id)).toEqual([token.id]);
-      const deleted = (await getAuditEvents({ db, userId: user.id, type: 'token.deleted' })).events.map((e) => e.tokenId);
+      const deleted = (await getAuditEvents({ db, userId: user.id, type: 'token.deleted' })).events.map(
+        (e) => e.tokenId,
+      );
       expect(deleted.sort()).toEqual([a.id, b.id].sort());
       await expectAppError(deleteExpiredApiTokens({ db, clock, userId: manager.id, teamId: team.id }), 'FORBIDDEN');
       expect(await deleteExpiredApiTokens({ db, clock, userId: user.id, teamId: team.id })).toEqual({ deleted: 1 });
@@ -196,7 +252,10 @@ describeEachDatabase('daily requests for the token list', (getDatabase) => {
     tracker.count(a.id, '192.0.2.1', undefined);
     tracker.count(b.id, '192.0.2.1', undefined);
     await tracker.stop();
-    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({ requests: { [a.id]: [0, 0, 0, 0, 1, 0, 2] }, lastIps: { [a.id]: '192.0.2.1' } });
+    expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({
+      requests: { [a.id]: [0, 0, 0, 0, 1, 0, 2] },
+      lastIps: { [a.id]: '192.0.2.1' },
+    });
     await expectAppError(getApiTokenDailyRequests({ db, clock, userId: user.id, days: 40 }), 'INVALID_REQUEST');
   });
 });

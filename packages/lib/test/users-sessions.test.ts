@@ -26,7 +26,13 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const { db } = getDatabase();
       const clock = new ManualClock();
       const address = email('mixed');
-      const user = await createUser({ db, clock, email: `  ${address.toUpperCase()} `, name: '  Grace Hopper ', password: PASSWORD });
+      const user = await createUser({
+        db,
+        clock,
+        email: `  ${address.toUpperCase()} `,
+        name: '  Grace Hopper ',
+        password: PASSWORD,
+      });
       expect(user).toEqual({ id: expect.any(Number), name: 'Grace Hopper', email: address });
       expect(await getUserByEmail({ db, email: address.toUpperCase() })).toEqual(user);
     });
@@ -44,7 +50,10 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const { db } = getDatabase();
       const clock = new ManualClock();
       const before = await countRows(db, 'users');
-      const error = await expectAppError(createUser({ db, clock, email: email(), name: 'Valid Name', password: PASSWORD, ...override }), 'INVALID_BODY');
+      const error = await expectAppError(
+        createUser({ db, clock, email: email(), name: 'Valid Name', password: PASSWORD, ...override }),
+        'INVALID_BODY',
+      );
       expect(error.issues?.map((i) => i.path)).toContain(path);
       expect(await countRows(db, 'users')).toBe(before);
     });
@@ -62,9 +71,18 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const address = email('taken');
       await createUser({ db, clock, email: address, name: 'First', password: PASSWORD });
-      await expectAppError(createUser({ db, clock, email: address, name: 'Second', password: PASSWORD }), 'CONFLICT', 'An account with this e-mail already exists');
-      await expectAppError(createUser({ db, clock, email: address.toUpperCase(), name: 'Third', password: PASSWORD }), 'CONFLICT');
-      expect(await db.selectFrom('users').select('name').where('email', '=', address).execute()).toEqual([{ name: 'First' }]);
+      await expectAppError(
+        createUser({ db, clock, email: address, name: 'Second', password: PASSWORD }),
+        'CONFLICT',
+        'An account with this e-mail already exists',
+      );
+      await expectAppError(
+        createUser({ db, clock, email: address.toUpperCase(), name: 'Third', password: PASSWORD }),
+        'CONFLICT',
+      );
+      expect(await db.selectFrom('users').select('name').where('email', '=', address).execute()).toEqual([
+        { name: 'First' },
+      ]);
     });
 
     it('of 10 parallel sign-ups with one e-mail exactly one succeeds; the others are CONFLICT', async () => {
@@ -72,7 +90,15 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const address = email('race');
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => createUser({ db, clock, email: i % 2 ? address : address.toUpperCase(), name: `Racer ${i}`, password: PASSWORD })),
+        Array.from({ length: 10 }, (_, i) =>
+          createUser({
+            db,
+            clock,
+            email: i % 2 ? address : address.toUpperCase(),
+            name: `Racer ${i}`,
+            password: PASSWORD,
+          }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) {
@@ -89,7 +115,12 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const a = await createUser({ db, clock, email: email(), name: 'Hash A', password: PASSWORD });
       const b = await createUser({ db, clock, email: email(), name: 'Hash B', password: PASSWORD });
-      const rows = await db.selectFrom('users').select(['id', 'password_hash']).where('id', 'in', [a.id, b.id]).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('users')
+        .select(['id', 'password_hash'])
+        .where('id', 'in', [a.id, b.id])
+        .orderBy('id')
+        .execute();
       for (const { password_hash } of rows) {
         expect(password_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{86}==$/);
         expect(password_hash).not.toContain(PASSWORD);
@@ -114,10 +145,26 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const address = email();
       await createUser({ db, clock, email: address, name: 'Signer', password: PASSWORD });
-      await expectAppError(verifyUserCredentials({ db, email: address, password: 'wrong password' }), 'UNAUTHORIZED', 'Invalid e-mail or password');
-      await expectAppError(verifyUserCredentials({ db, email: address, password: PASSWORD.toUpperCase() }), 'UNAUTHORIZED', 'Invalid e-mail or password');
-      await expectAppError(verifyUserCredentials({ db, email: email('nobody'), password: PASSWORD }), 'UNAUTHORIZED', 'Invalid e-mail or password');
-      await expectAppError(verifyUserCredentials({ db, email: address, password: 'x'.repeat(300) }), 'UNAUTHORIZED', 'Invalid e-mail or password');
+      await expectAppError(
+        verifyUserCredentials({ db, email: address, password: 'wrong password' }),
+        'UNAUTHORIZED',
+        'Invalid e-mail or password',
+      );
+      await expectAppError(
+        verifyUserCredentials({ db, email: address, password: PASSWORD.toUpperCase() }),
+        'UNAUTHORIZED',
+        'Invalid e-mail or password',
+      );
+      await expectAppError(
+        verifyUserCredentials({ db, email: email('nobody'), password: PASSWORD }),
+        'UNAUTHORIZED',
+        'Invalid e-mail or password',
+      );
+      await expectAppError(
+        verifyUserCredentials({ db, email: address, password: 'x'.repeat(300) }),
+        'UNAUTHORIZED',
+        'Invalid e-mail or password',
+      );
     });
 
     it('a disabled user cannot sign in, even with the right password', async () => {
@@ -126,7 +173,11 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const address = email();
       await createUser({ db, clock, email: address, name: 'Disabled', password: PASSWORD });
       await disableUser({ db, clock, email: address.toUpperCase() });
-      await expectAppError(verifyUserCredentials({ db, email: address, password: PASSWORD }), 'UNAUTHORIZED', 'This account is disabled');
+      await expectAppError(
+        verifyUserCredentials({ db, email: address, password: PASSWORD }),
+        'UNAUTHORIZED',
+        'This account is disabled',
+      );
     });
   });
 

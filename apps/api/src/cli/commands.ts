@@ -30,7 +30,7 @@ const clock = systemClock;
 const ROLES = ZTeamRole.options.join('|');
 const EXPIRY_HELP = `how long the token lives: ${EXPIRES_IN_VALUES.join(', ')} (omitted: NEVER, or the longest a limit allows)`;
 const SCOPES_HELP = `comma-separated scopes from ${BUILTIN_SCOPES.join(', ')} (omitted: all of them)`;
-const TEAM_HELP = 'a team slug: make or list the team\'s tokens (the user must be its ADMIN)';
+const TEAM_HELP = "a team slug: make or list the team's tokens (the user must be its ADMIN)";
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What the command line does is recorded as the command line's, whoever's token it makes. */
 const CLI_AUDIT = { actor: { kind: 'cli' as const, id: null, name: null } };
@@ -80,24 +80,32 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
   program
     .command('user:disable')
     .description('disable a user: sessions end, personal tokens stop working, no new token can be made for them')
-    .requiredOption('--email <email>', 'the user\'s e-mail')
+    .requiredOption('--email <email>', "the user's e-mail")
     .action(({ email }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const { alreadyDisabled } = await disableUser({ db, clock, email });
-        out(alreadyDisabled ? `${user.email} is already disabled; nothing changed` : `disabled ${user.email}; their sessions and personal tokens no longer work`);
+        out(
+          alreadyDisabled
+            ? `${user.email} is already disabled; nothing changed`
+            : `disabled ${user.email}; their sessions and personal tokens no longer work`,
+        );
       }),
     );
 
   program
     .command('user:enable')
     .description('turn a disabled user back on: they can sign in, and their personal tokens work again')
-    .requiredOption('--email <email>', 'the user\'s e-mail')
+    .requiredOption('--email <email>', "the user's e-mail")
     .action(({ email }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const { alreadyEnabled } = await enableUser({ db, email });
-        out(alreadyEnabled ? `${user.email} is not disabled; nothing changed` : `enabled ${user.email}; they can sign in and use their personal tokens again`);
+        out(
+          alreadyEnabled
+            ? `${user.email} is not disabled; nothing changed`
+            : `enabled ${user.email}; they can sign in and use their personal tokens again`,
+        );
       }),
     );
 
@@ -118,8 +126,8 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
   program
     .command('team:add-member')
     .description('add an existing user to a team, as the operator (no team admin needed)')
-    .requiredOption('--team <slug>', 'the team\'s slug')
-    .requiredOption('--email <email>', 'the user\'s e-mail')
+    .requiredOption('--team <slug>', "the team's slug")
+    .requiredOption('--email <email>', "the user's e-mail")
     .requiredOption('--role <role>', `${ROLES} (any case)`)
     .action(({ team: slug, email, role }) =>
       withDb(async (db) => {
@@ -138,21 +146,40 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     .requiredOption('--name <name>', 'what the token is for, 3 to 100 characters')
     .option('--expires-in <expiry>', EXPIRY_HELP)
     .option('--scopes <scopes>', SCOPES_HELP)
-    .option('--allowed-ips <list>', 'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)')
+    .option(
+      '--allowed-ips <list>',
+      'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)',
+    )
     .action(({ email, team, name, expiresIn, scopes, allowedIps }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
-        const scopeList = scopes?.split(',').map((scope) => scope.trim()).filter(Boolean);
-        const ips = allowedIps?.split(',').map((ip) => ip.trim()).filter(Boolean);
-        const created = await createApiToken({ db, clock, userId: user.id, teamId, name, expiresIn, scopes: scopeList, allowedIps: ips, audit: CLI_AUDIT });
+        const scopeList = scopes
+          ?.split(',')
+          .map((scope) => scope.trim())
+          .filter(Boolean);
+        const ips = allowedIps
+          ?.split(',')
+          .map((ip) => ip.trim())
+          .filter(Boolean);
+        const created = await createApiToken({
+          db,
+          clock,
+          userId: user.id,
+          teamId,
+          name,
+          expiresIn,
+          scopes: scopeList,
+          allowedIps: ips,
+          audit: CLI_AUDIT,
+        });
         out(created.token);
       }),
     );
 
   program
     .command('token:list')
-    .description('list a user\'s personal tokens, or a team\'s, tab-separated')
+    .description("list a user's personal tokens, or a team's, tab-separated")
     .requiredOption('--email <email>', 'the user')
     .option('--team <slug>', TEAM_HELP)
     .action(({ email, team }) =>
@@ -164,7 +191,17 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
         out(['ID', 'NAME', 'START', 'STATUS', 'EXPIRES', 'LAST USED', 'SCOPES'].join('\t'));
         for (const t of tokens) {
           const expires = t.expiresAt?.toISOString() ?? 'never';
-          out([t.id, t.name, `${t.start}…`, t.status, expires, t.lastUsedAt?.toISOString() ?? 'never', t.scopes.join(',')].join('\t'));
+          out(
+            [
+              t.id,
+              t.name,
+              `${t.start}…`,
+              t.status,
+              expires,
+              t.lastUsedAt?.toISOString() ?? 'never',
+              t.scopes.join(','),
+            ].join('\t'),
+          );
         }
       }),
     );
@@ -189,7 +226,9 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     .argument('[token]', 'the string to check')
     .action((token) => {
       if (token === undefined || !isWellFormedApiToken(token.trim())) {
-        throw new Error('not a well-formed Latchkey token (api_ and 36 letters and digits whose last 6 are the checksum)');
+        throw new Error(
+          'not a well-formed Latchkey token (api_ and 36 letters and digits whose last 6 are the checksum)',
+        );
       }
       out('well-formed: the shape and the checksum match (whether it was issued, only its server knows)');
     });
@@ -199,7 +238,7 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     .description('requests and failures of one token per day (per hour for --days 1 or 2), with its recent addresses')
     .requiredOption('--email <email>', 'the user who owns the token (or, with --team, a member of its team)')
     .option('--team <slug>', 'the team whose token it is')
-    .requiredOption('--name <name>', 'the token\'s name')
+    .requiredOption('--name <name>', "the token's name")
     .option('--days <days>', 'how many days back, 1 to 366', '7')
     .action(({ email, team, name, days }) => {
       const span = wholeNumber('--days', days, 1, 366);
@@ -208,14 +247,26 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
         const { tokens } = await getApiTokens({ db, clock, ...owner });
         const matches = tokens.filter((t) => t.name === name.trim());
         if (matches.length === 0) throw new Error(`no token named "${name.trim()}" for ${team ?? email}`);
-        if (matches.length > 1) throw new Error(`${matches.length} tokens are named "${name.trim()}"; rename one in the UI first`);
+        if (matches.length > 1)
+          throw new Error(`${matches.length} tokens are named "${name.trim()}"; rename one in the UI first`);
         const to = new Date(clock.now());
         const granularity = span <= 2 ? 'hour' : 'day';
-        const usage = await getApiTokenUsage({ db, clock, ...owner, id: matches[0]!.id, from: new Date(to.getTime() - span * DAY_MS), to, granularity });
-        out(`${name.trim()}: ${usage.total.requests} requests, ${usage.total.failed} failed, in ${span} day${span === 1 ? '' : 's'}`);
+        const usage = await getApiTokenUsage({
+          db,
+          clock,
+          ...owner,
+          id: matches[0]!.id,
+          from: new Date(to.getTime() - span * DAY_MS),
+          to,
+          granularity,
+        });
+        out(
+          `${name.trim()}: ${usage.total.requests} requests, ${usage.total.failed} failed, in ${span} day${span === 1 ? '' : 's'}`,
+        );
         out([granularity === 'hour' ? 'HOUR' : 'DAY', 'REQUESTS', 'FAILED'].join('\t'));
         for (const b of usage.buckets) out([b.start.toISOString(), b.requests, b.failed].join('\t'));
-        for (const ip of usage.recentIps) out(`recent: ${ip.ip} at ${ip.lastSeenAt.toISOString()} (${ip.userAgent ?? 'no user agent'})`);
+        for (const ip of usage.recentIps)
+          out(`recent: ${ip.ip} at ${ip.lastSeenAt.toISOString()} (${ip.userAgent ?? 'no user agent'})`);
       });
     });
 
@@ -230,7 +281,12 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
       const count = wholeNumber('--limit', limit, 1, 100);
       return withDb(async (db) => {
         const owner = await ownerOf(db, email, team);
-        const { events } = await getAuditEvents({ db, ...owner, type: type as AuditEventType | undefined, limit: count });
+        const { events } = await getAuditEvents({
+          db,
+          ...owner,
+          type: type as AuditEventType | undefined,
+          limit: count,
+        });
         if (events.length === 0) return out('no events');
         out(['TIME', 'TYPE', 'ACTOR', 'TOKEN', 'IP'].join('\t'));
         for (const e of events) {

@@ -17,7 +17,8 @@ export async function readPassword(options: {
   const { stdin } = options;
   if (stdin.isTTY && stdin.setRawMode) return readHidden(stdin, stdin.setRawMode.bind(stdin), options.prompt);
   const line = await readFirstLine(stdin);
-  if (line === null) throw new Error('no password given: set LATCHKEY_PASSWORD or write it on standard input (one line)');
+  if (line === null)
+    throw new Error('no password given: set LATCHKEY_PASSWORD or write it on standard input (one line)');
   return line;
 }
 
@@ -33,7 +34,11 @@ async function readFirstLine(stdin: PasswordInput): Promise<string | null> {
 }
 
 /** Reads a line in raw mode, so the terminal shows nothing of what is typed. */
-function readHidden(stdin: PasswordInput, setRawMode: (mode: boolean) => unknown, prompt: (text: string) => void): Promise<string> {
+function readHidden(
+  stdin: PasswordInput,
+  setRawMode: (mode: boolean) => unknown,
+  prompt: (text: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (result: () => void) => {
@@ -47,7 +52,8 @@ function readHidden(stdin: PasswordInput, setRawMode: (mode: boolean) => unknown
       for (const char of chunk.toString()) {
         if (char === '\r' || char === '\n') return finish(() => resolve(typed));
         if (char === '\u0003') return finish(() => reject(new PasswordInterrupted('interrupted')));
-        if (char === '\u0004') return finish(() => (typed === '' ? reject(new Error('no password given')) : resolve(typed)));
+        if (char === '\u0004')
+          return finish(() => (typed === '' ? reject(new Error('no password given')) : resolve(typed)));
         if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
         else if (typed.length < MAX_LINE) typed += char;
       }

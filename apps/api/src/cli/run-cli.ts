@@ -32,12 +32,20 @@ export async function runCli(
   io: CliIo = {},
 ): Promise<number> {
   const fail = (message: string) => {
-    err(`latchkey: ${message.split('\n').map((part) => part.trim()).filter(Boolean).join(' ')}`);
+    err(
+      `latchkey: ${message
+        .split('\n')
+        .map((part) => part.trim())
+        .filter(Boolean)
+        .join(' ')}`,
+    );
     return 1;
   };
   // Refused before parsing, so the value is never echoed back in an error.
   if (argv.some((arg) => /^--password(=|$)/.test(arg))) {
-    return fail('--password is not accepted (the command line shows in `ps` and shell history); set LATCHKEY_PASSWORD or write the password on standard input');
+    return fail(
+      '--password is not accepted (the command line shows in `ps` and shell history); set LATCHKEY_PASSWORD or write the password on standard input',
+    );
   }
 
   let commanderMessage = '';
@@ -57,7 +65,8 @@ export async function runCli(
 
   const context: CommandContext = {
     out,
-    readPassword: () => readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
+    readPassword: () =>
+      readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
     async withDb(run, { migrate = true } = {}) {
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {

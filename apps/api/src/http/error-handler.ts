@@ -14,7 +14,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
   const parserError = error as BodyParserError;
   if (parserError?.type === 'entity.too.large') {
     const kb = Math.round((parserError.limit ?? 16 * 1024) / 1024);
-    sendError(res, new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, { message: `Request body is too large (${kb} KB at most)` }));
+    sendError(
+      res,
+      new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, { message: `Request body is too large (${kb} KB at most)` }),
+    );
     return;
   }
   if (parserError?.type === 'entity.parse.failed') {
@@ -30,8 +33,15 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     sendError(res, new AppError(AppErrorCode.INVALID_REQUEST, { message: 'The URL is not validly percent-encoded' }));
     return;
   }
-  if (parserError?.expose && typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-    res.status(parserError.status).json({ code: AppErrorCode.INVALID_REQUEST, message: parserError.message || 'Bad request' });
+  if (
+    parserError?.expose &&
+    typeof parserError.status === 'number' &&
+    parserError.status >= 400 &&
+    parserError.status < 500
+  ) {
+    res
+      .status(parserError.status)
+      .json({ code: AppErrorCode.INVALID_REQUEST, message: parserError.message || 'Bad request' });
     return;
   }
   if (!isAppError(error)) req.log?.error({ err: error }, 'unhandled error');
@@ -41,5 +51,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
 /** JSON 404 for any /api path that no route answered. */
 export const apiNotFound: RequestHandler = (req, res) => {
   // Mounted at /api, so `req.path` lacks the mount point; name the path the client asked for.
-  sendError(res, new AppError(AppErrorCode.NOT_FOUND, { message: `No such endpoint: ${req.method} ${req.baseUrl}${req.path}` }));
+  sendError(
+    res,
+    new AppError(AppErrorCode.NOT_FOUND, { message: `No such endpoint: ${req.method} ${req.baseUrl}${req.path}` }),
+  );
 };

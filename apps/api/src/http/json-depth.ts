@@ -21,7 +21,12 @@ export function isNestedDeeperThan(value: unknown, max: number): boolean {
 
 export const rejectDeepJson: RequestHandler = (req, res, next) => {
   if (isNestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
-    return sendError(res, new AppError(AppErrorCode.INVALID_BODY, { message: `Request body is nested too deeply (${MAX_JSON_DEPTH} levels at most)` }));
+    return sendError(
+      res,
+      new AppError(AppErrorCode.INVALID_BODY, {
+        message: `Request body is nested too deeply (${MAX_JSON_DEPTH} levels at most)`,
+      }),
+    );
   }
   next();
 };

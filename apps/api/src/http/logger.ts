@@ -9,13 +9,30 @@ export type LoggerOptions = {
 /** The server's logger; `authorization` and `cookie` are redacted wherever they appear. */
 export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
   const output = options.pretty
-    ? pretty({ destination: destination ?? 1, sync: true, colorize: !destination, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? pretty({
+        destination: destination ?? 1,
+        sync: true,
+        colorize: !destination,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+      })
     : destination;
   return pino(
     {
       level,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.authorization', '*.cookie', 'password', '*.password', 'token', '*.token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'headers.cookie',
+          '*.authorization',
+          '*.cookie',
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+        ],
         censor: '[REDACTED]',
       },
     },

@@ -14,7 +14,9 @@ export function setRateLimitHeaders(res: Response, result: RateLimitResult): voi
 
 /** Whether `a` and `b` would write the same three headers (so writing `b` over `a` changes nothing). */
 function sameHeaders(a: RateLimitResult, b: RateLimitResult): boolean {
-  return a.remaining === b.remaining && a.limit === b.limit && Math.ceil(a.resetAt / 1000) === Math.ceil(b.resetAt / 1000);
+  return (
+    a.remaining === b.remaining && a.limit === b.limit && Math.ceil(a.resetAt / 1000) === Math.ceil(b.resetAt / 1000)
+  );
 }
 
 export function sendTooManyRequests(res: Response, result: RateLimitResult): void {

@@ -25,7 +25,8 @@ export function maskSecrets(text: string): string {
 /** The URL as logged: tRPC carries procedure input (a password, say) in the query string, so it is left out. */
 function loggedUrl(originalUrl: string): string {
   const query = originalUrl.indexOf('?');
-  const url = query >= 0 && originalUrl.startsWith('/api/trpc') ? `${originalUrl.slice(0, query)}?[REDACTED]` : originalUrl;
+  const url =
+    query >= 0 && originalUrl.startsWith('/api/trpc') ? `${originalUrl.slice(0, query)}?[REDACTED]` : originalUrl;
   return maskSecrets(url).slice(0, 500);
 }
 
@@ -33,14 +34,26 @@ export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     // The id goes on every log line, so one shaped like a token (a client's mistake) is replaced.
-    req.id = typeof incoming === 'string' && REQUEST_ID.test(incoming) && maskSecrets(incoming) === incoming ? incoming : randomUUID();
+    req.id =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) && maskSecrets(incoming) === incoming
+        ? incoming
+        : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     req.log = logger.child({ requestId: req.id });
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      req.log[level]({ method: req.method, url: loggedUrl(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: clientIp(req) }, 'request');
+      req.log[level](
+        {
+          method: req.method,
+          url: loggedUrl(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          ip: clientIp(req),
+        },
+        'request',
+      );
     });
     next();
   };

@@ -5,7 +5,9 @@ import { AppError, AppErrorCode, HTTP_STATUS_BY_CODE, isAppError } from '@latchk
 export type ErrorBody = { code: string; message: string; issues?: Array<{ path: string; message: string }> };
 
 export function errorBody(error: AppError): ErrorBody {
-  return error.issues ? { code: error.code, message: error.message, issues: error.issues } : { code: error.code, message: error.message };
+  return error.issues
+    ? { code: error.code, message: error.message, issues: error.issues }
+    : { code: error.code, message: error.message };
 }
 
 export function sendError(res: Response, error: AppError): void {

@@ -58,7 +58,10 @@ export const ADDRESS_NOT_ALLOWED = 'This token may not be used from this address
  * does), after the promise otherwise. Every request passes here up to three times, and awaiting an
  * answer that is already there would cost each of them a turn of the event loop's microtask queue.
  */
-function withLimit<T>(result: RateLimitResult | Promise<RateLimitResult>, then: (result: RateLimitResult) => T): T | Promise<T> {
+function withLimit<T>(
+  result: RateLimitResult | Promise<RateLimitResult>,
+  then: (result: RateLimitResult) => T,
+): T | Promise<T> {
   return result instanceof Promise ? result.then(then) : then(result);
 }
 
@@ -66,8 +69,16 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   const { db, clock, lastUsed, retiredTokens } = options;
   const limiter = options.rateLimiter ?? new RateLimiter(new MemoryRateLimitStore(clock), clock);
   const ipRule: RateLimitRule = { name: 'api-ip', limit: options.limits?.ipPerMinute ?? 1000, windowMs: MINUTE };
-  const ownerRule: RateLimitRule = { name: 'api-owner', limit: options.limits?.ownerPerMinute ?? 1000, windowMs: MINUTE };
-  const failureRule: RateLimitRule = { name: 'api-auth-failures', limit: options.limits?.authFailuresPerMinute ?? 30, windowMs: MINUTE };
+  const ownerRule: RateLimitRule = {
+    name: 'api-owner',
+    limit: options.limits?.ownerPerMinute ?? 1000,
+    windowMs: MINUTE,
+  };
+  const failureRule: RateLimitRule = {
+    name: 'api-auth-failures',
+    limit: options.limits?.authFailuresPerMinute ?? 30,
+    windowMs: MINUTE,
+  };
 
   // When this process last asked the database to record a refusal, per token: a token hammered from
   // the wrong address costs one write a minute at most, not one per request.
@@ -99,7 +110,10 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   async function refuse(req: Request, res: Response, message: string, headerMissing: boolean) {
     const failures = await limiter.hit(failureRule, clientIp(req));
     if (!res.locals.rateLimit) setRateLimitHeaders(res, failures);
-    res.setHeader('WWW-Authenticate', headerMissing ? 'Bearer realm="api"' : 'Bearer realm="api", error="invalid_token"');
+    res.setHeader(
+      'WWW-Authenticate',
+      headerMissing ? 'Bearer realm="api"' : 'Bearer realm="api", error="invalid_token"',
+    );
     sendError(res, new AppError(AppErrorCode.UNAUTHORIZED, { message }));
   }
 
@@ -124,7 +138,10 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
       }
       const missing = scopes.filter((scope) => !token.scopes.includes(scope));
       if (missing.length > 0) {
-        return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }));
+        return sendError(
+          res,
+          new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }),
+        );
       }
       req.apiToken = token;
       next();
@@ -137,7 +154,13 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
         if (!failures.allowed) return sendTooManyRequests(res, failures);
 
         const header = parseAuthorizationHeader(req.headers.authorization);
-        if (!header.ok) return refuse(req, res, header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN, header.reason === 'missing');
+        if (!header.ok)
+          return refuse(
+            req,
+            res,
+            header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN,
+            header.reason === 'missing',
+          );
 
         return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens }).then((check) => {
           if (!check.ok) return refuse(req, res, check.message, false);
@@ -146,7 +169,9 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
             res.locals.usageTokenId = check.token.id;
             res.once('finish', countFailure);
           }
-          return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) => admit(req, res, next, check.token, owner));
+          return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
+            admit(req, res, next, check.token, owner),
+          );
         });
       });
   }

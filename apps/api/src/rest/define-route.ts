@@ -47,7 +47,9 @@ export type RouteInput<A extends RouteAccess, P, Q, B> = {
 
 /** What a handler returns: one of the route's statuses with a body of its schema's input type. */
 export type RouteReply<R extends RouteResponses> = {
-  [S in keyof R & number]: R[S]['schema'] extends z.ZodType ? { status: S; body: z.input<R[S]['schema']> } : { status: S };
+  [S in keyof R & number]: R[S]['schema'] extends z.ZodType
+    ? { status: S; body: z.input<R[S]['schema']> }
+    : { status: S };
 }[keyof R & number];
 
 export type RestRoute<

@@ -14,7 +14,11 @@ export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 function auditOf(req: Request): AuditContext {
   const token = req.apiToken!;
-  return { actor: { kind: 'token', id: token.id, name: token.name }, ip: clientIp(req) ?? null, userAgent: req.headers['user-agent'] ?? null };
+  return {
+    actor: { kind: 'token', id: token.id, name: token.name },
+    ip: clientIp(req) ?? null,
+    userAgent: req.headers['user-agent'] ?? null,
+  };
 }
 
 function handlerOf(route: RestRoute, deps: RestDeps): RequestHandler {
@@ -40,7 +44,12 @@ function methodNotAllowed(methods: string[]): RequestHandler {
   const allow = methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])).join(', ');
   return (req, res) => {
     res.setHeader('Allow', allow);
-    sendError(res, new AppError(AppErrorCode.METHOD_NOT_ALLOWED, { message: `${req.path} does not take ${req.method}; it takes ${allow}` }));
+    sendError(
+      res,
+      new AppError(AppErrorCode.METHOD_NOT_ALLOWED, {
+        message: `${req.path} does not take ${req.method}; it takes ${allow}`,
+      }),
+    );
   };
 }
 
@@ -49,10 +58,14 @@ export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: 
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     const chain: RequestHandler[] = [];
-    if (!('public' in route.access)) chain.push(auth.requireApiToken(...(route.access.scope ? [route.access.scope] : [])));
+    if (!('public' in route.access))
+      chain.push(auth.requireApiToken(...(route.access.scope ? [route.access.scope] : [])));
     if (route.body) {
       const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
-      chain.push(express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }), rejectDeepJson);
+      chain.push(
+        express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
+        rejectDeepJson,
+      );
     }
     router[route.method](route.path, ...chain, handlerOf(route, deps));
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

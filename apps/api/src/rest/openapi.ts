@@ -7,18 +7,38 @@ import type { RestRoute } from './define-route';
 import { DEFAULT_BODY_LIMIT } from './mount-routes';
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
-const RATE_LIMIT_HEADERS = { 'X-RateLimit-Limit': ref('X-RateLimit-Limit'), 'X-RateLimit-Remaining': ref('X-RateLimit-Remaining'), 'X-RateLimit-Reset': ref('X-RateLimit-Reset') };
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': ref('X-RateLimit-Limit'),
+  'X-RateLimit-Remaining': ref('X-RateLimit-Remaining'),
+  'X-RateLimit-Reset': ref('X-RateLimit-Reset'),
+};
 
 const HEADERS = {
-  'X-RateLimit-Limit': { description: 'Requests allowed in the current window by the tightest limit that counted this request', schema: { type: 'integer' } },
-  'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', minimum: 0 } },
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed in the current window by the tightest limit that counted this request',
+    schema: { type: 'integer' },
+  },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the current window',
+    schema: { type: 'integer', minimum: 0 },
+  },
   'X-RateLimit-Reset': { description: 'When the current window ends, in Unix seconds', schema: { type: 'integer' } },
-  'Retry-After': { description: 'Seconds to wait before trying again (at least 1)', schema: { type: 'integer', minimum: 1 } },
-  'WWW-Authenticate': { description: '`Bearer realm="api"`, with `error="invalid_token"` when a token was sent', schema: { type: 'string' } },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (at least 1)',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'WWW-Authenticate': {
+    description: '`Bearer realm="api"`, with `error="invalid_token"` when a token was sent',
+    schema: { type: 'string' },
+  },
 } as const;
 
 function errorResponse(description: string, headers: Record<string, unknown> = {}): ZodOpenApiResponseObject {
-  return { description, headers: { ...RATE_LIMIT_HEADERS, ...headers }, content: { 'application/json': { schema: ZRestError } } };
+  return {
+    description,
+    headers: { ...RATE_LIMIT_HEADERS, ...headers },
+    content: { 'application/json': { schema: ZRestError } },
+  };
 }
 
 /** The error statuses a route can answer: from what it takes and who may call it, plus its own. */
@@ -27,21 +47,31 @@ function errorResponses(route: RestRoute): Record<string, ZodOpenApiResponseObje
   const secured = !('public' in route.access);
   const scoped = secured && 'scope' in route.access && route.access.scope !== null;
   if (route.params || route.query || route.body) {
-    responses['400'] = errorResponse('Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field');
+    responses['400'] = errorResponse(
+      'Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field',
+    );
   }
   if (secured) {
-    responses['401'] = errorResponse('No token, or an invalid or expired one (`UNAUTHORIZED`)', { 'WWW-Authenticate': ref('WWW-Authenticate') });
+    responses['401'] = errorResponse('No token, or an invalid or expired one (`UNAUTHORIZED`)', {
+      'WWW-Authenticate': ref('WWW-Authenticate'),
+    });
   }
   if (scoped || route.errors?.includes(403)) {
     responses['403'] = errorResponse(
-      scoped ? `The token lacks the scope \`${(route.access as { scope: string }).scope}\`, or the request goes beyond what the token may do (\`FORBIDDEN\`)` : 'Not allowed (`FORBIDDEN`)',
+      scoped
+        ? `The token lacks the scope \`${(route.access as { scope: string }).scope}\`, or the request goes beyond what the token may do (\`FORBIDDEN\`)`
+        : 'Not allowed (`FORBIDDEN`)',
     );
   }
   if (route.errors?.includes(404)) responses['404'] = errorResponse('No such token for this owner (`NOT_FOUND`)');
   if (route.body) {
-    responses['413'] = errorResponse(`Body larger than ${(route.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1024} KB (\`PAYLOAD_TOO_LARGE\`)`);
+    responses['413'] = errorResponse(
+      `Body larger than ${(route.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1024} KB (\`PAYLOAD_TOO_LARGE\`)`,
+    );
   }
-  responses['429'] = errorResponse('A rate limit was passed (`TOO_MANY_REQUESTS`)', { 'Retry-After': ref('Retry-After') });
+  responses['429'] = errorResponse('A rate limit was passed (`TOO_MANY_REQUESTS`)', {
+    'Retry-After': ref('Retry-After'),
+  });
   responses['500'] = errorResponse('Something failed on the server (`INTERNAL_ERROR`); no detail is given');
   return responses;
 }
@@ -57,11 +87,31 @@ function operation(route: RestRoute): ZodOpenApiOperationObject {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    description: route.description ?? (scope ? `Needs a token with the scope \`${scope}\`.` : 'public' in route.access ? 'Needs no token.' : 'Needs any valid token.'),
+    description:
+      route.description ??
+      (scope
+        ? `Needs a token with the scope \`${scope}\`.`
+        : 'public' in route.access
+          ? 'Needs no token.'
+          : 'Needs any valid token.'),
     tags: [route.tag],
     security: 'public' in route.access ? [] : [{ bearerToken: scope ? [scope] : [] }],
-    ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
-    ...(route.body ? { requestBody: { required: route.bodyRequired ?? true, content: { 'application/json': { schema: route.body } } } } : {}),
+    ...(route.params || route.query
+      ? {
+          requestParams: {
+            ...(route.params ? { path: route.params } : {}),
+            ...(route.query ? { query: route.query } : {}),
+          },
+        }
+      : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: route.bodyRequired ?? true,
+            content: { 'application/json': { schema: route.body } },
+          },
+        }
+      : {}),
     responses: { ...success, ...errorResponses(route) },
   };
 }
@@ -72,7 +122,10 @@ const TAGS = [
   { name: 'Meta', description: 'This document' },
 ];
 
-export function buildOpenApiDocument(routes: readonly RestRoute[], options: { serverUrl?: string; scopes?: readonly string[] } = {}) {
+export function buildOpenApiDocument(
+  routes: readonly RestRoute[],
+  options: { serverUrl?: string; scopes?: readonly string[] } = {},
+) {
   const scopes = options.scopes ?? BUILTIN_SCOPES;
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const route of routes) {

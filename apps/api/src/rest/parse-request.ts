@@ -6,7 +6,12 @@ import { AppError, AppErrorCode, parseInput } from '@latchkey/lib';
 
 /** Whether a field's schema takes a number, through optional/default/nullable wrappers and unions. */
 function takesNumber(schema: z.core.$ZodType): boolean {
-  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[]; in?: z.core.$ZodType };
+  const def = schema._zod.def as {
+    type: string;
+    innerType?: z.core.$ZodType;
+    options?: z.core.$ZodType[];
+    in?: z.core.$ZodType;
+  };
   switch (def.type) {
     case 'number':
       return true;
@@ -52,7 +57,9 @@ export function parseJsonBody<S extends z.ZodType>(schema: S, req: Request): z.o
   if (body === undefined) {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > 0 || req.headers['transfer-encoding']) {
-      throw new AppError(AppErrorCode.INVALID_BODY, { message: 'Send the body as JSON with Content-Type: application/json' });
+      throw new AppError(AppErrorCode.INVALID_BODY, {
+        message: 'Send the body as JSON with Content-Type: application/json',
+      });
     }
     return parseInput(schema, {});
   }

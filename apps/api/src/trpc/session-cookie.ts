@@ -6,8 +6,20 @@ function secure(req: Request, config: Config): boolean {
   return req.secure || (config.publicUrl?.startsWith('https:') ?? false);
 }
 
-export function setSessionCookie(req: Request, res: Response, config: Config, sessionId: string, expiresAt: Date): void {
-  res.cookie(SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'lax', secure: secure(req, config), path: '/', expires: expiresAt });
+export function setSessionCookie(
+  req: Request,
+  res: Response,
+  config: Config,
+  sessionId: string,
+  expiresAt: Date,
+): void {
+  res.cookie(SESSION_COOKIE, sessionId, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: secure(req, config),
+    path: '/',
+    expires: expiresAt,
+  });
 }
 
 export function clearSessionCookie(req: Request, res: Response, config: Config): void {

@@ -49,16 +49,23 @@ function summary(delays: number[]): { p50: number; p99: number; max: number } {
 
 function report(what: string, delays: number[]) {
   const { p50, p99, max } = summary(delays);
-  console.log(`${what}: ${delays.length} refusals, delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+  console.log(
+    `${what}: ${delays.length} refusals, delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+  );
   expect(max).toBeLessThanOrEqual(1000);
 }
 
 function runCliChild(databaseUrl: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
+    for (const [key, value] of Object.entries(process.env))
+      if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
     env.DATABASE_URL = databaseUrl;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: API_DIR, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: API_DIR,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
@@ -124,7 +131,13 @@ describe('revocation across three servers on PostgreSQL', () => {
 
   it(`a token deleted through A is refused by B and C within 1 s (${REVOCATIONS} revocations)`, async (context) => {
     const { servers } = ready(context);
-    report('delete through A, refused by B and C', await revocations(REVOCATIONS, deleteThroughA(() => servers[0])));
+    report(
+      'delete through A, refused by B and C',
+      await revocations(
+        REVOCATIONS,
+        deleteThroughA(() => servers[0]),
+      ),
+    );
   }, 60_000);
 
   it("the same after B's LISTEN connection is killed", async (context) => {
@@ -133,7 +146,13 @@ describe('revocation across three servers on PostgreSQL', () => {
     const killed = await sql<{ done: boolean }>`select pg_terminate_backend(pid) as done from pg_stat_activity
       where application_name = ${`latchkey-${b.pid}`}`.execute(database!.db);
     expect(killed.rows).toEqual([{ done: true }]);
-    report('delete through A after killing B\'s listener', await revocations(AFTER_LISTENER_KILL, deleteThroughA(() => servers[0])));
+    report(
+      "delete through A after killing B's listener",
+      await revocations(
+        AFTER_LISTENER_KILL,
+        deleteThroughA(() => servers[0]),
+      ),
+    );
   }, 60_000);
 
   it('a rotation without grace through A is refused by B and C within 1 s', async (context) => {
@@ -147,7 +166,7 @@ describe('revocation across three servers on PostgreSQL', () => {
     report('rotation without grace through A', await revocations(20, rotate));
   }, 60_000);
 
-  it("a user disabled through the CLI has their tokens refused by every server within 1 s", async (context) => {
+  it('a user disabled through the CLI has their tokens refused by every server within 1 s', async (context) => {
     const { db, servers } = ready(context);
     const delays: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -180,7 +199,8 @@ describe('revocation between the CLI and a server on one SQLite file', () => {
     try {
       await migrateToLatest(db);
       const user = await insertUser(db, 'sqlite-revoker@example.test');
-      for (let i = 0; i < 3; i++) tokens.push((await createApiToken({ db, clock, userId: user.id, name: `Revoked ${i}` })).token);
+      for (let i = 0; i < 3; i++)
+        tokens.push((await createApiToken({ db, clock, userId: user.id, name: `Revoked ${i}` })).token);
     } finally {
       await db.destroy();
     }
@@ -195,7 +215,9 @@ describe('revocation between the CLI and a server on one SQLite file', () => {
       delays.push(await refusedAfter(server, token, at));
     }
     const { max } = summary(delays);
-    console.log(`token:revoke on SQLite, refused by the server: delays ${delays.map((d) => d.toFixed(1)).join(', ')} ms`);
+    console.log(
+      `token:revoke on SQLite, refused by the server: delays ${delays.map((d) => d.toFixed(1)).join(', ')} ms`,
+    );
     expect(max).toBeLessThanOrEqual(50);
   }, 60_000);
 });

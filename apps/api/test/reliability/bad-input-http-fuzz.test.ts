@@ -41,7 +41,15 @@ const STATUS_OF_CODE: Record<string, number[]> = Object.fromEntries(
  */
 type Auth = 'none' | 'read' | 'limitedWrite' | 'bogus' | 'session';
 
-type FuzzRequest = { category: string; method: string; target: string; auth: Auth; headers: Array<[string, string]>; body?: string; framing?: 'short-length' | 'chunked' | 'bad-chunked' };
+type FuzzRequest = {
+  category: string;
+  method: string;
+  target: string;
+  auth: Auth;
+  headers: Array<[string, string]>;
+  body?: string;
+  framing?: 'short-length' | 'chunked' | 'bad-chunked';
+};
 
 let database: TestDatabase;
 let server: InProcessServer;
@@ -125,7 +133,39 @@ const pathMutation = fc.constantFrom<(p: string) => string>(
   (_p) => `*`,
 );
 
-const idLike = fc.constantFrom('0', '-1', '1e3', '00012', '1.5', '0x10', '9999999999999999999', '99999999999999999999999999', 'SELF', 'Self', '%73elf', 'self%00', 'self%20', '%20self', 'null', 'undefined', 'NaN', 'Infinity', '[1]', '%5B1%5D', '{}', '__proto__', 'constructor', 'prototype', '%E0%A4%A', '%00', '%', '..', '%2e%2e', latin1('١٢'), '１');
+const idLike = fc.constantFrom(
+  '0',
+  '-1',
+  '1e3',
+  '00012',
+  '1.5',
+  '0x10',
+  '9999999999999999999',
+  '99999999999999999999999999',
+  'SELF',
+  'Self',
+  '%73elf',
+  'self%00',
+  'self%20',
+  '%20self',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  '[1]',
+  '%5B1%5D',
+  '{}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '%E0%A4%A',
+  '%00',
+  '%',
+  '..',
+  '%2e%2e',
+  latin1('١٢'),
+  '１',
+);
 const queryLike = fc.constantFrom(
   '',
   '?limit=0',
@@ -178,7 +218,27 @@ const routes = (foreign: string, own: string) => [
   '/favicon.ico',
 ];
 
-const oddMethod = fc.constantFrom('GET', 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'SEARCH', 'QUERY', 'PURGE', 'LINK', 'FOO', 'get', 'Delete', 'CONNECT');
+const oddMethod = fc.constantFrom(
+  'GET',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'MKCOL',
+  'SEARCH',
+  'QUERY',
+  'PURGE',
+  'LINK',
+  'FOO',
+  'get',
+  'Delete',
+  'CONNECT',
+);
 const readAuth = fc.constantFrom<Auth>('none', 'read', 'bogus');
 
 function headerFor(auth: Auth): Array<[string, string]> {
@@ -201,11 +261,24 @@ const headerNoise = fc.constantFrom<Array<[string, string]>>(
   [],
   [['X-Pad', 'a'.repeat(15_000)]],
   [['X-Pad', 'a'.repeat(17_000)]],
-  [['X-Pad', 'b'.repeat(8000)], ['X-Pad', 'c'.repeat(7800)]],
-  [['X-Many', 'x'], ['X-Many', 'y'], ['X-Many', 'z']],
-  [['Authorization', 'Bearer api_short'], ['Authorization', 'Basic dXNlcjpwYXNz']],
+  [
+    ['X-Pad', 'b'.repeat(8000)],
+    ['X-Pad', 'c'.repeat(7800)],
+  ],
+  [
+    ['X-Many', 'x'],
+    ['X-Many', 'y'],
+    ['X-Many', 'z'],
+  ],
+  [
+    ['Authorization', 'Bearer api_short'],
+    ['Authorization', 'Basic dXNlcjpwYXNz'],
+  ],
   [['Authorization', `Bearer ${'A'.repeat(2000)}`]],
-  [['Authorization', 'Bearer\tapi_tab'], ['Accept', '*/*']],
+  [
+    ['Authorization', 'Bearer\tapi_tab'],
+    ['Accept', '*/*'],
+  ],
   [['Authorization', latin1('Bearer api_ünïcödé')]],
   [['Authorization', 'Bearer api_nul\u0000byte']],
   [['X-Name', latin1('Grüße 😀')]],
@@ -213,7 +286,10 @@ const headerNoise = fc.constantFrom<Array<[string, string]>>(
   [[latin1('X-Nämé'), 'value']],
   [['X-Nul', 'a\u0000b']],
   [['X-Cr', 'a\rb']],
-  [['X-Fold', 'a'], [' folded', 'line']],
+  [
+    ['X-Fold', 'a'],
+    [' folded', 'line'],
+  ],
   [['Cookie', `latchkey_session=${'z'.repeat(9000)}`]],
   [['Cookie', 'latchkey_session=; latchkey_session=%00; latchkey_session=../../etc']],
   [['Cookie', latin1('latchkey_session=ümlaut')]],
@@ -224,19 +300,40 @@ const headerNoise = fc.constantFrom<Array<[string, string]>>(
   [['X-Request-Id', 'a'.repeat(65)]],
   [['X-Request-Id', latin1('ïd')]],
   [['Origin', 'https://evil.example']],
-  [['Origin', 'null'], ['Sec-Fetch-Site', 'cross-site']],
+  [
+    ['Origin', 'null'],
+    ['Sec-Fetch-Site', 'cross-site'],
+  ],
   [['Host', 'evil.example']],
-  [['Host', '127.0.0.1'], ['Host', 'other']],
+  [
+    ['Host', '127.0.0.1'],
+    ['Host', 'other'],
+  ],
   [['Content-Length', 'abc']],
   [['Content-Length', '-1']],
-  [['Content-Length', '0'], ['Content-Length', '5']],
-  [['Transfer-Encoding', 'chunked'], ['Content-Length', '0']],
+  [
+    ['Content-Length', '0'],
+    ['Content-Length', '5'],
+  ],
+  [
+    ['Transfer-Encoding', 'chunked'],
+    ['Content-Length', '0'],
+  ],
   [['Transfer-Encoding', 'gzip, chunked']],
   [['Expect', '100-continue']],
-  [['Upgrade', 'websocket'], ['Connection', 'Upgrade']],
-  [['Accept', 'application/json;q=0.9, */*;q=0.1'], ['Accept-Encoding', 'gzip, br, zstd']],
+  [
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+  ],
+  [
+    ['Accept', 'application/json;q=0.9, */*;q=0.1'],
+    ['Accept-Encoding', 'gzip, br, zstd'],
+  ],
   [['Range', 'bytes=0-10,5-1,-1']],
-  [['If-None-Match', '*'], ['If-Modified-Since', 'yesterday']],
+  [
+    ['If-None-Match', '*'],
+    ['If-Modified-Since', 'yesterday'],
+  ],
 );
 
 /** Paths, methods and headers of every kind, as someone who cannot write. */
@@ -259,10 +356,42 @@ const pathAndHeaderRequest: fc.Arbitrary<FuzzRequest> = fc
 // JSON bodies: valid JSON of any shape, wrong types, prototype keys, deep and huge documents.
 const wrongTypes = fc.record(
   {
-    name: fc.oneof(fc.anything(), fc.string({ unit: 'binary', maxLength: 120 }), fc.constantFrom('ab', 'a'.repeat(101), '  \u200b  ', 'tok\u0000en', 'ok name')),
-    expiresIn: fc.oneof(fc.anything(), fc.constantFrom('NEVER', 'SEVEN_DAYS', 'ONE_YEAR', 'never', 'FOREVER', '', 'TEN_YEARS', 'ONE_MONTH ', '__proto__')),
-    scopes: fc.oneof(fc.anything(), fc.constantFrom(['tokens:read'], ['admin'], [], 'tokens:read', ['tokens:read', 'tokens:read'], Array(60).fill('tokens:read'))),
-    gracePeriodSeconds: fc.oneof(fc.anything(), fc.double(), fc.integer(), fc.constantFrom(-1, 0.5, 604801, 1e21, '10', null)),
+    name: fc.oneof(
+      fc.anything(),
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.constantFrom('ab', 'a'.repeat(101), '  \u200b  ', 'tok\u0000en', 'ok name'),
+    ),
+    expiresIn: fc.oneof(
+      fc.anything(),
+      fc.constantFrom(
+        'NEVER',
+        'SEVEN_DAYS',
+        'ONE_YEAR',
+        'never',
+        'FOREVER',
+        '',
+        'TEN_YEARS',
+        'ONE_MONTH ',
+        '__proto__',
+      ),
+    ),
+    scopes: fc.oneof(
+      fc.anything(),
+      fc.constantFrom(
+        ['tokens:read'],
+        ['admin'],
+        [],
+        'tokens:read',
+        ['tokens:read', 'tokens:read'],
+        Array(60).fill('tokens:read'),
+      ),
+    ),
+    gracePeriodSeconds: fc.oneof(
+      fc.anything(),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(-1, 0.5, 604801, 1e21, '10', null),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -309,7 +438,9 @@ const jsonText: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 500, max: 3000 }).map((depth) => `{"json":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
   fc.integer({ min: 15_000, max: 16_300 }).map((size) => JSON.stringify({ name: 'x'.repeat(size) })),
   fc.integer({ min: 17_000, max: 200_000 }).map((size) => JSON.stringify({ name: 'x'.repeat(size) })),
-  fc.integer({ min: 500, max: 1500 }).map((keys) => JSON.stringify(Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, i])))),
+  fc
+    .integer({ min: 500, max: 1500 })
+    .map((keys) => JSON.stringify(Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, i])))),
 );
 const contentType = fc.constantFrom<string | null>(
   'application/json',
@@ -325,7 +456,18 @@ const contentType = fc.constantFrom<string | null>(
   'application/json, text/plain',
   null,
 );
-const encoding = fc.constantFrom<string | null>(null, null, null, 'gzip', 'gzip-garbage', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, gzip');
+const encoding = fc.constantFrom<string | null>(
+  null,
+  null,
+  null,
+  'gzip',
+  'gzip-garbage',
+  'deflate',
+  'br',
+  'identity',
+  'x-unknown',
+  'gzip, gzip',
+);
 
 type BodyTarget = { method: string; path: string; auth: Auth; trpc?: 'query' | 'mutation' };
 const bodyTargets = (): BodyTarget[] => [
@@ -380,18 +522,47 @@ function encodeBody(text: string, how: string | null): { body: string; header: A
 }
 
 const bodyRequest: fc.Arbitrary<FuzzRequest> = fc
-  .record({ target: fc.nat(100), json: jsonText, type: contentType, encoding, framing: fc.constantFrom<FuzzRequest['framing']>(undefined, undefined, undefined, undefined, 'chunked', 'bad-chunked', 'short-length'), noise: headerNoise })
+  .record({
+    target: fc.nat(100),
+    json: jsonText,
+    type: contentType,
+    encoding,
+    framing: fc.constantFrom<FuzzRequest['framing']>(
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'chunked',
+      'bad-chunked',
+      'short-length',
+    ),
+    noise: headerNoise,
+  })
   .map(({ target: index, json, type, encoding: how, framing, noise }) => {
     const all = bodyTargets();
     const target = all[index % all.length]!;
     const headers = headerFor(target.auth);
     // Noise must not add a token that can write, nor a second session: it never does (see headerNoise).
     if (target.trpc === 'query') {
-      return { category: 'tRPC query input', method: 'GET', target: `${target.path}${target.path.includes('?') ? '&' : '?'}input=${encodeURIComponent(json)}`, auth: target.auth, headers: [...headers, ...noise] };
+      return {
+        category: 'tRPC query input',
+        method: 'GET',
+        target: `${target.path}${target.path.includes('?') ? '&' : '?'}input=${encodeURIComponent(json)}`,
+        auth: target.auth,
+        headers: [...headers, ...noise],
+      };
     }
     const encoded = encodeBody(json, how);
     if (type) headers.push(['Content-Type', type]);
-    return { category: 'JSON bodies', method: target.method, target: target.path, auth: target.auth, headers: [...headers, ...encoded.header, ...noise], body: encoded.body, framing };
+    return {
+      category: 'JSON bodies',
+      method: target.method,
+      target: target.path,
+      auth: target.auth,
+      headers: [...headers, ...encoded.header, ...noise],
+      body: encoded.body,
+      framing,
+    };
   });
 
 function toBytes(request: FuzzRequest): Buffer {
@@ -399,7 +570,9 @@ function toBytes(request: FuzzRequest): Buffer {
   const sendsLength = request.headers.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
   for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
   let body = request.body ?? '';
-  const chunkedByNoise = request.headers.some(([name, value]) => /^transfer-encoding$/i.test(name) && /chunked/i.test(value));
+  const chunkedByNoise = request.headers.some(
+    ([name, value]) => /^transfer-encoding$/i.test(name) && /chunked/i.test(value),
+  );
   if (chunkedByNoise) {
     // The noise said chunked: frame the body so (and end it), or the server rightly waits for more.
     const size = Buffer.byteLength(body, 'latin1');
@@ -408,7 +581,8 @@ function toBytes(request: FuzzRequest): Buffer {
     if (request.framing === 'chunked' || request.framing === 'bad-chunked') {
       lines.push('Transfer-Encoding: chunked');
       const size = Buffer.byteLength(body, 'latin1');
-      body = request.framing === 'chunked' ? `${size.toString(16)}\r\n${body}\r\n0\r\n\r\n` : `zz\r\n${body}\r\n0\r\n\r\n`;
+      body =
+        request.framing === 'chunked' ? `${size.toString(16)}\r\n${body}\r\n0\r\n\r\n` : `zz\r\n${body}\r\n0\r\n\r\n`;
     } else {
       const size = Buffer.byteLength(body, 'latin1');
       lines.push(`Content-Length: ${request.framing === 'short-length' ? Math.max(0, size - 3) : size}`);
@@ -429,7 +603,11 @@ function restErrorShapeProblem(body: unknown): string | null {
   if (Object.keys(rest).length > 0) return `extra keys ${Object.keys(rest).join(', ')}`;
   if (typeof code !== 'string' || !REST_ERROR_CODES.includes(code)) return `code ${String(code)}`;
   if (typeof message !== 'string' || message.length === 0) return 'no message';
-  if (issues !== undefined && (!Array.isArray(issues) || !issues.every((i) => typeof i?.path === 'string' && typeof i?.message === 'string'))) return 'bad issues';
+  if (
+    issues !== undefined &&
+    (!Array.isArray(issues) || !issues.every((i) => typeof i?.path === 'string' && typeof i?.message === 'string'))
+  )
+    return 'bad issues';
   return null;
 }
 
@@ -438,7 +616,12 @@ function trpcErrorShapeProblem(body: unknown): string | null {
     const error = (item as { error?: { json?: { message?: unknown; data?: { code?: unknown } } } })?.error?.json;
     return typeof error?.message === 'string' && typeof error.data?.code === 'string';
   };
-  if (Array.isArray(body) ? body.length > 0 && body.every((item) => one(item) || (item as { result?: unknown })?.result !== undefined) : one(body)) return null;
+  if (
+    Array.isArray(body)
+      ? body.length > 0 && body.every((item) => one(item) || (item as { result?: unknown })?.result !== undefined)
+      : one(body)
+  )
+    return null;
   // Errors before tRPC (a body that is not JSON) come from the shared error handler.
   return restErrorShapeProblem(body) === null ? null : 'neither a tRPC error nor {code, message}';
 }
@@ -453,10 +636,18 @@ function problemsOf(request: FuzzRequest, response: RawResponse): string[] {
   // Node hands a body sent with `Upgrade` to the (absent) upgrade handler, not to the request, so
   // such a request waits for a body that never comes; it is let go here, not answered.
   if (response.timedOut && !asksForUpgrade(request)) problems.push('no answer within 10 s');
-  if (response.status === null && !closesWithoutAnswer) problems.push(`connection closed without a response (${response.error ?? 'no error'})`);
-  if (response.status !== null && response.status >= 500) problems.push(`status ${response.status}: ${response.body.slice(0, 200)}`);
+  if (response.status === null && !closesWithoutAnswer)
+    problems.push(`connection closed without a response (${response.error ?? 'no error'})`);
+  if (response.status !== null && response.status >= 500)
+    problems.push(`status ${response.status}: ${response.body.slice(0, 200)}`);
   const fromApp = response.headers['x-request-id'] !== undefined;
-  if (fromApp && response.status !== null && response.status >= 400 && request.method !== 'HEAD' && isApiPath(request.target)) {
+  if (
+    fromApp &&
+    response.status !== null &&
+    response.status >= 400 &&
+    request.method !== 'HEAD' &&
+    isApiPath(request.target)
+  ) {
     let body: unknown;
     try {
       body = JSON.parse(response.body);
@@ -469,16 +660,23 @@ function problemsOf(request: FuzzRequest, response: RawResponse): string[] {
       if (problem) problems.push(`error body ${problem}: ${response.body.slice(0, 160)}`);
       if (!trpcPath && problem === null) {
         const code = (body as { code: string }).code;
-        if (!STATUS_OF_CODE[code]?.includes(response.status)) problems.push(`status ${response.status} with code ${code}`);
+        if (!STATUS_OF_CODE[code]?.includes(response.status))
+          problems.push(`status ${response.status} with code ${code}`);
       }
-      if (response.status === 401 && /^\/api\/v1\//i.test(request.target) && !response.headers['www-authenticate']) problems.push('401 without WWW-Authenticate');
+      if (response.status === 401 && /^\/api\/v1\//i.test(request.target) && !response.headers['www-authenticate'])
+        problems.push('401 without WWW-Authenticate');
       // "Every /api/v1/* response carries X-RateLimit-*" (a CORS preflight is answered before any counting).
       if (/^\/api\/v1(\/|\?|$)/i.test(request.target) && request.method !== 'OPTIONS') {
-        for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) if (!response.headers[name]) problems.push(`no ${name}`);
+        for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'])
+          if (!response.headers[name]) problems.push(`no ${name}`);
       }
     }
   }
-  if (response.status !== null && response.status >= 400 && /\n\s+at .+:\d+|node_modules|\.ts:\d+|SQLITE_|syntax error at/i.test(response.body)) {
+  if (
+    response.status !== null &&
+    response.status >= 400 &&
+    /\n\s+at .+:\d+|node_modules|\.ts:\d+|SQLITE_|syntax error at/i.test(response.body)
+  ) {
     problems.push(`error body leaks internals: ${response.body.slice(0, 200)}`);
   }
   return problems;
@@ -487,7 +685,10 @@ function problemsOf(request: FuzzRequest, response: RawResponse): string[] {
 describe('HTTP fuzz', () => {
   it(`answers ${REQUESTS} odd requests across every route without a 5xx, with the documented error bodies, changing nothing`, async () => {
     const seed = fuzzSeed();
-    const requests = fc.sample(fc.oneof({ arbitrary: pathAndHeaderRequest, weight: 3 }, { arbitrary: bodyRequest, weight: 2 }), { numRuns: REQUESTS, seed });
+    const requests = fc.sample(
+      fc.oneof({ arbitrary: pathAndHeaderRequest, weight: 3 }, { arbitrary: bodyRequest, weight: 2 }),
+      { numRuns: REQUESTS, seed },
+    );
     const failures: string[] = [];
     const statuses = new Map<string, number>();
     const categories = new Map<string, number>();
@@ -503,20 +704,25 @@ describe('HTTP fuzz', () => {
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
         const problems = problemsOf(request, response);
         if (problems.length && failures.length < 40) {
-          failures.push(`${request.method} ${request.target.slice(0, 150)} [${request.auth}; ${request.headers.map(([n]) => n).join(',')}; body ${request.body?.slice(0, 80) ?? '-'}]: ${problems.join('; ')}`);
+          failures.push(
+            `${request.method} ${request.target.slice(0, 150)} [${request.auth}; ${request.headers.map(([n]) => n).join(',')}; body ${request.body?.slice(0, 80) ?? '-'}]: ${problems.join('; ')}`,
+          );
         }
       }
     }
     const started = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (performance.now() - started) / 1000;
-    console.log(`fuzz seed ${seed}: ${sent} requests in ${seconds.toFixed(1)} s; by kind ${JSON.stringify(Object.fromEntries(categories))}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(
+      `fuzz seed ${seed}: ${sent} requests in ${seconds.toFixed(1)} s; by kind ${JSON.stringify(Object.fromEntries(categories))}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
     recordFigure('requestsFuzzed', sent, `seed ${seed}`);
 
     expect(failures, failures.join('\n')).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(5000);
     // The run reached the app's validation, not only the HTTP parser: 400s, 401s, 403s and 404s.
-    for (const status of ['200', '400', '401', '403', '404']) expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
+    for (const status of ['200', '400', '401', '403', '404'])
+      expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
   }, 180_000);
 
   it('stays healthy, and the requester can still read with its token and session', async () => {
@@ -525,7 +731,9 @@ describe('HTTP fuzz', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${read.token}` } });
     expect(me.status).toBe(200);
-    const trpcMe = await fetch(`${server.url}/api/trpc/auth.me`, { headers: { cookie: `latchkey_session=${sessionId}` } });
+    const trpcMe = await fetch(`${server.url}/api/trpc/auth.me`, {
+      headers: { cookie: `latchkey_session=${sessionId}` },
+    });
     expect(trpcMe.status).toBe(200);
   });
 
@@ -539,27 +747,58 @@ describe('HTTP fuzz', () => {
   // Each of these answered 500 before its fix; the fuzz found them.
   it('answers a path parameter that is not valid percent-encoding with 400, not 500', async () => {
     for (const id of ['%E0%A4%A', '%', '%zz', '3%E0%A4%A']) {
-      const response = await rawHttp(server.port, `GET /api/v1/tokens/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${read.token}\r\nConnection: close\r\n\r\n`);
-      expect({ id, status: response.status, body: JSON.parse(response.body) }).toEqual({ id, status: 400, body: { code: 'INVALID_REQUEST', message: 'The URL is not validly percent-encoded' } });
+      const response = await rawHttp(
+        server.port,
+        `GET /api/v1/tokens/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${read.token}\r\nConnection: close\r\n\r\n`,
+      );
+      expect({ id, status: response.status, body: JSON.parse(response.body) }).toEqual({
+        id,
+        status: 400,
+        body: { code: 'INVALID_REQUEST', message: 'The URL is not validly percent-encoded' },
+      });
     }
   });
 
   it('answers TRACE on /api/trpc with the JSON 404, not 500', async () => {
     for (const method of ['TRACE']) {
-      const response = await rawHttp(server.port, `${method} /api/trpc/auth.me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-      expect({ method, status: response.status, body: JSON.parse(response.body) }).toEqual({ method, status: 404, body: { code: 'NOT_FOUND', message: `No such endpoint: ${method} /api/trpc/auth.me` } });
+      const response = await rawHttp(
+        server.port,
+        `${method} /api/trpc/auth.me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      expect({ method, status: response.status, body: JSON.parse(response.body) }).toEqual({
+        method,
+        status: 404,
+        body: { code: 'NOT_FOUND', message: `No such endpoint: ${method} /api/trpc/auth.me` },
+      });
     }
   });
 
   it('refuses JSON nested thousands deep with 400, on tRPC and REST alike', async () => {
-    for (const [path, auth] of [['/api/trpc/apiToken.create', ''], ['/api/trpc/auth.signIn?batch=1', ''], ['/api/v1/tokens', `Authorization: Bearer ${limitedWrite.token}\r\n`]] as const) {
-      for (const body of ['['.repeat(6000) + ']'.repeat(6000), `{"json":${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}}`]) {
-        const response = await rawHttp(server.port, `POST ${path} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-        expect({ path, status: response.status, body: JSON.parse(response.body) }).toEqual({ path, status: 400, body: { code: 'INVALID_BODY', message: 'Request body is nested too deeply (64 levels at most)' } });
+    for (const [path, auth] of [
+      ['/api/trpc/apiToken.create', ''],
+      ['/api/trpc/auth.signIn?batch=1', ''],
+      ['/api/v1/tokens', `Authorization: Bearer ${limitedWrite.token}\r\n`],
+    ] as const) {
+      for (const body of [
+        '['.repeat(6000) + ']'.repeat(6000),
+        `{"json":${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}}`,
+      ]) {
+        const response = await rawHttp(
+          server.port,
+          `POST ${path} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        );
+        expect({ path, status: response.status, body: JSON.parse(response.body) }).toEqual({
+          path,
+          status: 400,
+          body: { code: 'INVALID_BODY', message: 'Request body is nested too deeply (64 levels at most)' },
+        });
       }
     }
     // Real inputs are nowhere near the limit.
-    const fine = await rawHttp(server.port, `POST /api/trpc/auth.signIn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 51\r\nConnection: close\r\n\r\n{"json":{"email":"a@example.test","password":"x1"}}`);
+    const fine = await rawHttp(
+      server.port,
+      `POST /api/trpc/auth.signIn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 51\r\nConnection: close\r\n\r\n{"json":{"email":"a@example.test","password":"x1"}}`,
+    );
     expect(fine.status).toBe(401);
   });
 

@@ -55,39 +55,94 @@ const randomPart = fc.string({ unit: base62Char, minLength: 30, maxLength: 30 })
 const wellFormedToken = randomPart.map((random) => `api_${random}${referenceChecksum(random)}`);
 /** Characters that make names interesting: invisible, separators, controls, lone surrogates, marks. */
 const trickyChar = fc.constantFrom(
-  '\u200b', '\u200d', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u180e', '\u2060', '\u202e', '\u0000', '\u0007', '\u0085', '\u009f',
-  '\t', '\n', '\r', '\u000b', '\u000c', ' ', '\u00a0', '\u3000', '\u1680', '\ud800', '\udfff', '\ue000', '\u0378', '\u0301', '\u{1f600}', 'é', 'a', 'Z', '-',
+  '\u200b',
+  '\u200d',
+  '\ufeff',
+  '\u2028',
+  '\u2029',
+  '\u00ad',
+  '\u180e',
+  '\u2060',
+  '\u202e',
+  '\u0000',
+  '\u0007',
+  '\u0085',
+  '\u009f',
+  '\t',
+  '\n',
+  '\r',
+  '\u000b',
+  '\u000c',
+  ' ',
+  '\u00a0',
+  '\u3000',
+  '\u1680',
+  '\ud800',
+  '\udfff',
+  '\ue000',
+  '\u0378',
+  '\u0301',
+  '\u{1f600}',
+  'é',
+  'a',
+  'Z',
+  '-',
 );
 const nameLike = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 120 }),
   fc.string({ unit: 'grapheme', maxLength: 110 }),
-  fc.string({ unit: fc.oneof(trickyChar, fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 })), maxLength: 110 }),
-  fc.tuple(fc.string({ unit: trickyChar, maxLength: 3 }), fc.string({ unit: 'grapheme-ascii', minLength: 0, maxLength: 104 }), fc.string({ unit: trickyChar, maxLength: 3 })).map((parts) => parts.join('')),
+  fc.string({
+    unit: fc.oneof(trickyChar, fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 })),
+    maxLength: 110,
+  }),
+  fc
+    .tuple(
+      fc.string({ unit: trickyChar, maxLength: 3 }),
+      fc.string({ unit: 'grapheme-ascii', minLength: 0, maxLength: 104 }),
+      fc.string({ unit: trickyChar, maxLength: 3 }),
+    )
+    .map((parts) => parts.join('')),
 );
 /** Header values without the bytes HTTP forbids, but with everything else a client may send. */
-const headerish = fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 1200 }));
+const headerish = fc.oneof(
+  fc.string({ unit: 'binary-ascii', maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ maxLength: 1200 }),
+);
 const bearerCasing = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'bEaReR', 'BeArEr');
 const separator = fc.string({ unit: fc.constantFrom(' ', '\t'), minLength: 1, maxLength: 4 });
 const edgeSpace = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 3 });
-const noSpaceWord = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 }).filter((s) => !/[ \t]/.test(s) && s.toLowerCase() !== 'bearer');
+const noSpaceWord = fc
+  .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 60 })
+  .filter((s) => !/[ \t]/.test(s) && s.toLowerCase() !== 'bearer');
 
 describe('parseAuthorizationHeader', () => {
   it('never throws, whatever the header holds', () => {
     fc.assert(
-      fc.property(fc.oneof(headerish, fc.constant(undefined), fc.constant(null), fc.array(headerish, { maxLength: 3 })), (header) => {
-        const parsed = parseAuthorizationHeader(header);
-        expect(parsed.ok === true || parsed.reason === 'missing' || parsed.reason === 'malformed').toBe(true);
-      }),
+      fc.property(
+        fc.oneof(headerish, fc.constant(undefined), fc.constant(null), fc.array(headerish, { maxLength: 3 })),
+        (header) => {
+          const parsed = parseAuthorizationHeader(header);
+          expect(parsed.ok === true || parsed.reason === 'missing' || parsed.reason === 'malformed').toBe(true);
+        },
+      ),
       RUNS,
     );
   });
 
   it('reads `Bearer <token>` with the scheme in any case and any spacing, and the bare token', () => {
     fc.assert(
-      fc.property(edgeSpace, bearerCasing, separator, wellFormedToken, edgeSpace, (before, scheme, gap, token, after) => {
-        expect(parseAuthorizationHeader(`${before}${scheme}${gap}${token}${after}`)).toEqual({ ok: true, token });
-        expect(parseAuthorizationHeader(`${before}${token}${after}`)).toEqual({ ok: true, token });
-      }),
+      fc.property(
+        edgeSpace,
+        bearerCasing,
+        separator,
+        wellFormedToken,
+        edgeSpace,
+        (before, scheme, gap, token, after) => {
+          expect(parseAuthorizationHeader(`${before}${scheme}${gap}${token}${after}`)).toEqual({ ok: true, token });
+          expect(parseAuthorizationHeader(`${before}${token}${after}`)).toEqual({ ok: true, token });
+        },
+      ),
       RUNS,
     );
   });
@@ -125,8 +180,13 @@ describe('parseAuthorizationHeader', () => {
       fc.property(noSpaceWord, separator, noSpaceWord, separator, wellFormedToken, (scheme, gap, word, gap2, token) => {
         expect(parseAuthorizationHeader(`${scheme}${gap}${token}`)).toEqual({ ok: false, reason: 'malformed' });
         expect(parseAuthorizationHeader(`Bearer ${token}${gap2}${word}`)).toEqual({ ok: false, reason: 'malformed' });
-        expect(parseAuthorizationHeader([`Bearer ${token}`, `Bearer ${token}`])).toEqual({ ok: false, reason: 'malformed' });
-        expect(parseAuthorizationHeader(`Bearer ${token}`.padEnd(MAX_AUTHORIZATION_HEADER_LENGTH + 1, ' ') + word)).toEqual({ ok: false, reason: 'malformed' });
+        expect(parseAuthorizationHeader([`Bearer ${token}`, `Bearer ${token}`])).toEqual({
+          ok: false,
+          reason: 'malformed',
+        });
+        expect(
+          parseAuthorizationHeader(`Bearer ${token}`.padEnd(MAX_AUTHORIZATION_HEADER_LENGTH + 1, ' ') + word),
+        ).toEqual({ ok: false, reason: 'malformed' });
       }),
       RUNS,
     );
@@ -175,12 +235,18 @@ describe('the token checksum (isWellFormedApiToken) against a zlib CRC-32 refere
 
   it('rejects look-alikes: wrong prefix case, padding, Unicode digits, a valid token with text around it', () => {
     fc.assert(
-      fc.property(wellFormedToken, fc.constantFrom('API_', 'Api_', 'api-', ' api_', 'api_ ', '\u0430pi_'), (token, prefix) => {
-        expect(isWellFormedApiToken(prefix + token.slice(4))).toBe(false);
-        expect(isWellFormedApiToken(`${token} `)).toBe(false);
-        expect(isWellFormedApiToken(`x${token}`)).toBe(false);
-        expect(isWellFormedApiToken(token.replace(/[0-9]/, '\uff11'))).toBe(referenceIsWellFormed(token.replace(/[0-9]/, '\uff11')));
-      }),
+      fc.property(
+        wellFormedToken,
+        fc.constantFrom('API_', 'Api_', 'api-', ' api_', 'api_ ', '\u0430pi_'),
+        (token, prefix) => {
+          expect(isWellFormedApiToken(prefix + token.slice(4))).toBe(false);
+          expect(isWellFormedApiToken(`${token} `)).toBe(false);
+          expect(isWellFormedApiToken(`x${token}`)).toBe(false);
+          expect(isWellFormedApiToken(token.replace(/[0-9]/, '\uff11'))).toBe(
+            referenceIsWellFormed(token.replace(/[0-9]/, '\uff11')),
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -215,15 +281,35 @@ describe('ZExpiresIn', () => {
     for (const value of ['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR']) {
       expect(ZExpiresIn.safeParse(value)).toEqual({ success: true, data: value });
     }
-    expect([...EXPIRES_IN_VALUES].sort()).toEqual(['NEVER', 'ONE_MONTH', 'ONE_YEAR', 'SEVEN_DAYS', 'SIX_MONTHS', 'THREE_MONTHS']);
+    expect([...EXPIRES_IN_VALUES].sort()).toEqual([
+      'NEVER',
+      'ONE_MONTH',
+      'ONE_YEAR',
+      'SEVEN_DAYS',
+      'SIX_MONTHS',
+      'THREE_MONTHS',
+    ]);
   });
 
   it('refuses everything else, never throwing: other strings, other cases, padding, other types', () => {
-    const near = fc.tuple(fc.constantFrom(...EXPIRES_IN_VALUES), fc.constantFrom((s: string) => s.toLowerCase(), (s: string) => ` ${s}`, (s: string) => `${s}\u0000`, (s: string) => s.replace('_', '-'), (s: string) => `${s}S`)).map(([value, change]) => change(value));
+    const near = fc
+      .tuple(
+        fc.constantFrom(...EXPIRES_IN_VALUES),
+        fc.constantFrom(
+          (s: string) => s.toLowerCase(),
+          (s: string) => ` ${s}`,
+          (s: string) => `${s}\u0000`,
+          (s: string) => s.replace('_', '-'),
+          (s: string) => `${s}S`,
+        ),
+      )
+      .map(([value, change]) => change(value));
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.string(), near), (value) => {
         const result = ZExpiresIn.safeParse(value);
-        expect(result.success).toBe(typeof value === 'string' && (EXPIRES_IN_VALUES as readonly string[]).includes(value));
+        expect(result.success).toBe(
+          typeof value === 'string' && (EXPIRES_IN_VALUES as readonly string[]).includes(value),
+        );
       }),
       RUNS,
     );

@@ -65,9 +65,24 @@ describeEachDatabase('crash safety', (getDatabase) => {
     const password = `crash-pw-${Math.random().toString(36).slice(2)}`;
     ledger.add('password', password);
     const withPassword = { ...env, LATCHKEY_PASSWORD: password };
-    expect(await runCli(['user:create', '--email', 'crash@example.test', '--name', 'Crash Tester'], withPassword, (l) => cliOut.push(l), (l) => cliErr.push(l))).toBe(0);
+    expect(
+      await runCli(
+        ['user:create', '--email', 'crash@example.test', '--name', 'Crash Tester'],
+        withPassword,
+        (l) => cliOut.push(l),
+        (l) => cliErr.push(l),
+      ),
+    ).toBe(0);
     cliOut.length = 0;
-    expect(await runCli(['token:create', '--email', 'crash@example.test', '--name', 'crash parent'], env, (l) => cliOut.push(l), (l) => cliErr.push(l)), cliErr.join('\n')).toBe(0);
+    expect(
+      await runCli(
+        ['token:create', '--email', 'crash@example.test', '--name', 'crash parent'],
+        env,
+        (l) => cliOut.push(l),
+        (l) => cliErr.push(l),
+      ),
+      cliErr.join('\n'),
+    ).toBe(0);
     const parent = cliOut[0]!;
     expect(parent).toMatch(/^api_[0-9A-Za-z]{36}$/);
     ledger.add('token', parent);
@@ -106,7 +121,11 @@ describeEachDatabase('crash safety', (getDatabase) => {
         for (let n = 0; !stop; n++) {
           inFlight += 1;
           try {
-            const response = await requestJson(agent, `${server.url}/api/v1/tokens`, { method: 'POST', token: parent, body: { name: `crash ${round}.${worker}.${n}`, expiresIn: n % 2 ? 'ONE_YEAR' : undefined } });
+            const response = await requestJson(agent, `${server.url}/api/v1/tokens`, {
+              method: 'POST',
+              token: parent,
+              body: { name: `crash ${round}.${worker}.${n}`, expiresIn: n % 2 ? 'ONE_YEAR' : undefined },
+            });
             if (response.status === 201 && typeof response.body?.token === 'string') {
               created.push({ id: response.body.id, token: response.body.token });
               ledger.add('token', response.body.token);
@@ -141,7 +160,10 @@ describeEachDatabase('crash safety', (getDatabase) => {
         const fresh = createDatabase(database.url);
         try {
           const { rows } = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(fresh);
-          expect(rows.map((r) => r.integrity_check), `round ${round}`).toEqual(['ok']);
+          expect(
+            rows.map((r) => r.integrity_check),
+            `round ${round}`,
+          ).toEqual(['ok']);
           const { rows: orphans } = await sql`pragma foreign_key_check`.execute(fresh);
           expect(orphans, `round ${round}`).toEqual([]);
         } finally {
@@ -162,14 +184,19 @@ describeEachDatabase('crash safety', (getDatabase) => {
     running = undefined;
 
     console.log(`crash safety [${database.kind}]: ${rounds.join('; ')}`);
-    console.log(`crash safety [${database.kind}]: ${KILLS} kills, ${killsSurvived} survived, ${created.length} tokens answered 201, ${lost.size} lost`);
+    console.log(
+      `crash safety [${database.kind}]: ${KILLS} kills, ${killsSurvived} survived, ${created.length} tokens answered 201, ${lost.size} lost`,
+    );
     recordFigure('killsSurvived', killsSurvived, database.kind);
     recordFigure('tokensLost', lost.size, database.kind);
     expect(created.length).toBeGreaterThan(KILLS * 5);
     expect([...lost]).toEqual([]);
     expect(killsSurvived).toBe(KILLS);
     // Every row is accounted for: the parent, every 201, and at most the creates the kills cut off.
-    const { count } = await database.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await database.db
+      .selectFrom('api_tokens')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     expect(Number(count)).toBeGreaterThanOrEqual(created.length + 1);
   }, 240_000);
 

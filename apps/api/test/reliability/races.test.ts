@@ -32,7 +32,12 @@ describeEachDatabase('races', (getDatabase) => {
   });
 
   async function teamTokenIds(teamId: number): Promise<number[]> {
-    const rows = await getDatabase().db.selectFrom('api_tokens').select('id').where('team_id', '=', teamId).orderBy('id').execute();
+    const rows = await getDatabase()
+      .db.selectFrom('api_tokens')
+      .select('id')
+      .where('team_id', '=', teamId)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => Number(r.id));
   }
 
@@ -43,7 +48,9 @@ describeEachDatabase('races', (getDatabase) => {
 
     const names = Array.from({ length: PARALLEL }, (_, i) => `parallel ${i} ${unique('r')}`);
     const [creates, deletes] = await Promise.all([
-      Promise.all(names.map((name) => rest(server.url, 'POST', '/api/v1/tokens', { token: acting.token, body: { name } }))),
+      Promise.all(
+        names.map((name) => rest(server.url, 'POST', '/api/v1/tokens', { token: acting.token, body: { name } })),
+      ),
       Promise.all(doomed.map((t) => rest(server.url, 'DELETE', `/api/v1/tokens/${t.id}`, { token: acting.token }))),
     ]);
     for (const c of creates) if (c.body?.token) ledger.add('token', c.body.token);
@@ -60,7 +67,9 @@ describeEachDatabase('races', (getDatabase) => {
     const listed: number[] = [];
     let cursor: number | null = null;
     do {
-      const page = await rest(server.url, 'GET', `/api/v1/tokens?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token: acting.token });
+      const page = await rest(server.url, 'GET', `/api/v1/tokens?limit=7${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: acting.token,
+      });
       expect(page.status).toBe(200);
       listed.push(...page.body.tokens.map((t: { id: number }) => t.id));
       cursor = page.body.nextCursor;
@@ -72,13 +81,20 @@ describeEachDatabase('races', (getDatabase) => {
 
   it(`${PARALLEL} create-then-delete chains beside ${PARALLEL} creates on one team leave exactly the kept tokens (tRPC)`, async () => {
     const team = await world.team(admin, 'race-trpc');
-    const create = (name: string) => trpc(server.url, 'mutation', 'apiToken.create', { teamId: team.id, name }, { sessionId: adminSession });
+    const create = (name: string) =>
+      trpc(server.url, 'mutation', 'apiToken.create', { teamId: team.id, name }, { sessionId: adminSession });
     const [kept, chains] = await Promise.all([
       Promise.all(Array.from({ length: PARALLEL }, (_, i) => create(`kept ${i}`))),
       Promise.all(
         Array.from({ length: PARALLEL }, async (_, i) => {
           const made = await create(`fleeting ${i}`);
-          const gone = await trpc(server.url, 'mutation', 'apiToken.delete', { id: made.data?.id, teamId: team.id }, { sessionId: adminSession });
+          const gone = await trpc(
+            server.url,
+            'mutation',
+            'apiToken.delete',
+            { id: made.data?.id, teamId: team.id },
+            { sessionId: adminSession },
+          );
           return { made, gone };
         }),
       ),
@@ -89,7 +105,13 @@ describeEachDatabase('races', (getDatabase) => {
     const keptIds = kept.map((r) => r.data.id as number).sort((a, b) => a - b);
     expect(new Set(keptIds).size).toBe(PARALLEL);
     expect(await teamTokenIds(team.id)).toEqual(keptIds);
-    const listed = await trpc(server.url, 'query', 'apiToken.getMany', { teamId: team.id }, { sessionId: adminSession });
+    const listed = await trpc(
+      server.url,
+      'query',
+      'apiToken.getMany',
+      { teamId: team.id },
+      { sessionId: adminSession },
+    );
     expect(listed.data.map((t: { id: number }) => t.id)).toEqual([...keptIds].reverse());
   }, 60_000);
 
@@ -97,19 +119,40 @@ describeEachDatabase('races', (getDatabase) => {
     const owner = await world.person('rotator');
     for (let round = 0; round < 5; round++) {
       const original = await world.token(owner);
-      const rotations = await Promise.all(Array.from({ length: 10 }, () => rest(server.url, 'POST', `/api/v1/tokens/${original.id}/rotate`, { token: original.token, body: { gracePeriodSeconds: 0 } })));
+      const rotations = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          rest(server.url, 'POST', `/api/v1/tokens/${original.id}/rotate`, {
+            token: original.token,
+            body: { gracePeriodSeconds: 0 },
+          }),
+        ),
+      );
       for (const r of rotations) if (r.body?.token) ledger.add('token', r.body.token);
       const statuses = rotations.map((r) => r.status).sort();
       // One wins; the others find the token gone (401 once the request check runs after the win, 404 inside the race).
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-      expect(statuses.every((s) => s === 201 || s === 401 || s === 404), statuses.join(',')).toBe(true);
-      const rows = await getDatabase().db.selectFrom('api_tokens').select(['id', 'name']).where('user_id', '=', owner.id).execute();
-      expect(rows.map((r) => r.name), `round ${round}`).toEqual([original.name]);
+      expect(
+        statuses.every((s) => s === 201 || s === 401 || s === 404),
+        statuses.join(','),
+      ).toBe(true);
+      const rows = await getDatabase()
+        .db.selectFrom('api_tokens')
+        .select(['id', 'name'])
+        .where('user_id', '=', owner.id)
+        .execute();
+      expect(
+        rows.map((r) => r.name),
+        `round ${round}`,
+      ).toEqual([original.name]);
       await getDatabase().db.deleteFrom('api_tokens').where('user_id', '=', owner.id).execute();
     }
     const victim = await world.token(owner);
     const manager = await world.token(owner);
-    const deletes = await Promise.all(Array.from({ length: 10 }, () => rest(server.url, 'DELETE', `/api/v1/tokens/${victim.id}`, { token: manager.token })));
+    const deletes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        rest(server.url, 'DELETE', `/api/v1/tokens/${victim.id}`, { token: manager.token }),
+      ),
+    );
     expect(deletes.map((d) => d.status).sort()).toEqual([204, ...Array(9).fill(404)]);
   }, 60_000);
 
@@ -117,7 +160,11 @@ describeEachDatabase('races', (getDatabase) => {
     const ADMINS = 5;
     for (let round = 0; round < 4; round++) {
       const admins = await Promise.all(Array.from({ length: ADMINS }, (_, i) => world.person(`admin${i}`)));
-      const team: PublicTeam = await world.team(admins[0]!, `demote-${round}`, admins.slice(1).map((p) => [p, 'ADMIN']));
+      const team: PublicTeam = await world.team(
+        admins[0]!,
+        `demote-${round}`,
+        admins.slice(1).map((p) => [p, 'ADMIN']),
+      );
       const sessions = await Promise.all(admins.map((p) => world.session(p)));
       // Every admin demotes the next one and removes the one after, all at once; half the rounds also demote themselves.
       const calls = admins.flatMap((_, i) => {
@@ -125,16 +172,35 @@ describeEachDatabase('races', (getDatabase) => {
         const afterNext = admins[(i + 2) % ADMINS]!;
         const own = { sessionId: sessions[i]! };
         const list = [
-          trpc(server.url, 'mutation', 'team.members.updateRole', { teamId: team.id, userId: next.id, role: round % 2 ? 'MEMBER' : 'MANAGER' }, own),
+          trpc(
+            server.url,
+            'mutation',
+            'team.members.updateRole',
+            { teamId: team.id, userId: next.id, role: round % 2 ? 'MEMBER' : 'MANAGER' },
+            own,
+          ),
           trpc(server.url, 'mutation', 'team.members.remove', { teamId: team.id, userId: afterNext.id }, own),
         ];
-        if (round % 2 === 0) list.push(trpc(server.url, 'mutation', 'team.members.updateRole', { teamId: team.id, userId: admins[i]!.id, role: 'MEMBER' }, own));
+        if (round % 2 === 0)
+          list.push(
+            trpc(
+              server.url,
+              'mutation',
+              'team.members.updateRole',
+              { teamId: team.id, userId: admins[i]!.id, role: 'MEMBER' },
+              own,
+            ),
+          );
         return list;
       });
       const results = await Promise.all(calls);
       // Refusals are the last-admin rule (400), a caller who is no longer ADMIN (403), or no longer a member at all (404).
       for (const r of results) expect([200, 400, 403, 404], r.text).toContain(r.status);
-      const roles = await getDatabase().db.selectFrom('team_members').select(['user_id', 'role']).where('team_id', '=', team.id).execute();
+      const roles = await getDatabase()
+        .db.selectFrom('team_members')
+        .select(['user_id', 'role'])
+        .where('team_id', '=', team.id)
+        .execute();
       const remainingAdmins = roles.filter((r) => r.role === 'ADMIN');
       expect(remainingAdmins.length, `round ${round}: ${JSON.stringify(roles)}`).toBeGreaterThanOrEqual(1);
       expect(results.some((r) => r.status === 200)).toBe(true);
@@ -148,16 +214,29 @@ describeEachDatabase('races', (getDatabase) => {
       Array.from({ length: 20 }, (_, i) => {
         const password = `twin-password-${i}-${local}`;
         ledger.add('password', password);
-        return trpc(server.url, 'mutation', 'auth.signUp', { name: `Twin ${i}`, email: spellings[i % spellings.length], password });
+        return trpc(server.url, 'mutation', 'auth.signUp', {
+          name: `Twin ${i}`,
+          email: spellings[i % spellings.length],
+          password,
+        });
       }),
     );
     for (const a of attempts) for (const id of a.setSessionIds) ledger.add('session', id);
     const statuses = attempts.map((a) => a.status).sort();
     expect(statuses).toEqual([200, ...Array(19).fill(409)]);
-    for (const a of attempts.filter((x) => x.status === 409)) expect(a.error?.message).toBe('An account with this e-mail already exists');
-    const users = await getDatabase().db.selectFrom('users').select('id').where('email', '=', `${local}@example.test`.toLowerCase()).execute();
+    for (const a of attempts.filter((x) => x.status === 409))
+      expect(a.error?.message).toBe('An account with this e-mail already exists');
+    const users = await getDatabase()
+      .db.selectFrom('users')
+      .select('id')
+      .where('email', '=', `${local}@example.test`.toLowerCase())
+      .execute();
     expect(users).toHaveLength(1);
-    const sessions = await getDatabase().db.selectFrom('sessions').select('id').where('user_id', '=', users[0]!.id).execute();
+    const sessions = await getDatabase()
+      .db.selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', users[0]!.id)
+      .execute();
     expect(sessions).toHaveLength(1);
     expect(attempts.flatMap((a) => a.setSessionIds)).toHaveLength(1);
   }, 60_000);
@@ -166,20 +245,43 @@ describeEachDatabase('races', (getDatabase) => {
     const slug = unique('slug').toLowerCase();
     const creators = await Promise.all(Array.from({ length: 10 }, (_, i) => world.person(`founder${i}`)));
     const sessions = await Promise.all(creators.map((c) => world.session(c)));
-    const made = await Promise.all(sessions.map((sessionId) => trpc(server.url, 'mutation', 'team.create', { name: 'Same Slug', slug }, { sessionId })));
+    const made = await Promise.all(
+      sessions.map((sessionId) =>
+        trpc(server.url, 'mutation', 'team.create', { name: 'Same Slug', slug }, { sessionId }),
+      ),
+    );
     expect(made.map((m) => m.status).sort()).toEqual([200, ...Array(9).fill(409)]);
     const teams = await getDatabase().db.selectFrom('teams').select('id').where('slug', '=', slug).execute();
     expect(teams).toHaveLength(1);
-    const members = await getDatabase().db.selectFrom('team_members').select(['user_id', 'role']).where('team_id', '=', teams[0]!.id).execute();
+    const members = await getDatabase()
+      .db.selectFrom('team_members')
+      .select(['user_id', 'role'])
+      .where('team_id', '=', teams[0]!.id)
+      .execute();
     expect(members).toHaveLength(1);
     expect(members[0]!.role).toBe('ADMIN');
 
     const founder = creators[made.findIndex((m) => m.status === 200)]!;
     const founderSession = sessions[made.findIndex((m) => m.status === 200)]!;
     const joiner = await world.person('joiner');
-    const adds = await Promise.all(Array.from({ length: 10 }, () => trpc(server.url, 'mutation', 'team.members.add', { teamId: teams[0]!.id, email: joiner.email, role: 'MEMBER' }, { sessionId: founderSession })));
+    const adds = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        trpc(
+          server.url,
+          'mutation',
+          'team.members.add',
+          { teamId: teams[0]!.id, email: joiner.email, role: 'MEMBER' },
+          { sessionId: founderSession },
+        ),
+      ),
+    );
     expect(adds.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(409)]);
-    const after = await getDatabase().db.selectFrom('team_members').select('user_id').where('team_id', '=', teams[0]!.id).orderBy('user_id').execute();
+    const after = await getDatabase()
+      .db.selectFrom('team_members')
+      .select('user_id')
+      .where('team_id', '=', teams[0]!.id)
+      .orderBy('user_id')
+      .execute();
     expect(after.map((m) => Number(m.user_id))).toEqual([founder.id, joiner.id].sort((a, b) => a - b));
   }, 60_000);
 

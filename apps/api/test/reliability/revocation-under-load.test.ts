@@ -40,11 +40,15 @@ describeEachDatabase('revocation under load', (getDatabase) => {
 
   afterAll(async () => {
     await server?.close();
-    if (summary.length) console.log(`revocation under load [${databaseIfAvailable(getDatabase)?.kind}]: ${summary.join('; ')}`);
+    if (summary.length)
+      console.log(`revocation under load [${databaseIfAvailable(getDatabase)?.kind}]: ${summary.join('; ')}`);
   });
 
   /** Uses `token` from CLIENTS clients; `revoke` runs after BEFORE_MS and the load goes on AFTER_MS after it returned. */
-  async function underLoad(token: string, revoke: () => Promise<void>): Promise<{ uses: Use[]; revokeStarted: number; revokeReturned: number }> {
+  async function underLoad(
+    token: string,
+    revoke: () => Promise<void>,
+  ): Promise<{ uses: Use[]; revokeStarted: number; revokeReturned: number }> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
     const uses: Use[] = [];
     let stopAt = Number.POSITIVE_INFINITY;
@@ -69,19 +73,30 @@ describeEachDatabase('revocation under load', (getDatabase) => {
     const startedAfter = run.uses.filter((u) => u.start > run.revokeReturned);
     const doneBefore = run.uses.filter((u) => u.end < run.revokeStarted);
     const lateSuccesses = startedAfter.filter((u) => u.status !== 401);
-    summary.push(`${label}: ${run.uses.length} uses, ${doneBefore.length} before (${doneBefore.filter((u) => u.status === 200).length} ok), ${startedAfter.length} started after the revoke returned (${lateSuccesses.length} not 401)`);
+    summary.push(
+      `${label}: ${run.uses.length} uses, ${doneBefore.length} before (${doneBefore.filter((u) => u.status === 200).length} ok), ${startedAfter.length} started after the revoke returned (${lateSuccesses.length} not 401)`,
+    );
     expect(lateSuccesses, label).toEqual([]);
     // The run meant something: the token worked under load before, and was tried often after.
     expect(doneBefore.length, label).toBeGreaterThan(20);
-    expect(doneBefore.every((u) => u.status === 200), label).toBe(true);
+    expect(
+      doneBefore.every((u) => u.status === 200),
+      label,
+    ).toBe(true);
     expect(startedAfter.length, label).toBeGreaterThan(20);
-    expect(run.uses.every((u) => u.status === 200 || u.status === 401), label).toBe(true);
+    expect(
+      run.uses.every((u) => u.status === 200 || u.status === 401),
+      label,
+    ).toBe(true);
   }
 
   it('a token deleted through REST fails every request that starts after the DELETE returned', async () => {
     const token = await world.token(owner);
     const run = await underLoad(token.token, async () => {
-      const response = await requestJson(new http.Agent(), `${server.url}/api/v1/tokens/${token.id}`, { method: 'DELETE', token: manager.token });
+      const response = await requestJson(new http.Agent(), `${server.url}/api/v1/tokens/${token.id}`, {
+        method: 'DELETE',
+        token: manager.token,
+      });
       expect(response.status).toBe(204);
     });
     expectRevoked('REST DELETE', run);
@@ -100,7 +115,11 @@ describeEachDatabase('revocation under load', (getDatabase) => {
     const token = await world.token(owner);
     let successor = '';
     const run = await underLoad(token.token, async () => {
-      const response = await requestJson(new http.Agent(), `${server.url}/api/v1/tokens/self/rotate`, { method: 'POST', token: token.token, body: { gracePeriodSeconds: 0 } });
+      const response = await requestJson(new http.Agent(), `${server.url}/api/v1/tokens/self/rotate`, {
+        method: 'POST',
+        token: token.token,
+        body: { gracePeriodSeconds: 0 },
+      });
       expect(response.status).toBe(201);
       successor = response.body.token;
       ledger.add('token', successor);
@@ -113,7 +132,13 @@ describeEachDatabase('revocation under load', (getDatabase) => {
     const token = await world.token(owner);
     let successor = '';
     const run = await underLoad(token.token, async () => {
-      const result = await trpc(server.url, 'mutation', 'apiToken.rotate', { id: token.id, gracePeriodSeconds: 0 }, { sessionId });
+      const result = await trpc(
+        server.url,
+        'mutation',
+        'apiToken.rotate',
+        { id: token.id, gracePeriodSeconds: 0 },
+        { sessionId },
+      );
       expect(result.status).toBe(200);
       successor = result.data.token;
       ledger.add('token', successor);

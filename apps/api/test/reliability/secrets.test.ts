@@ -29,7 +29,11 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
 
   const wrong = await trpc(baseUrl, 'mutation', 'auth.signIn', { email, password: wrongPassword });
   expect(wrong.status).toBe(401);
-  const badInput = await trpc(baseUrl, 'mutation', 'auth.signUp', { name: '', email: 'not an e-mail', password: wrongPassword.slice(0, 5) });
+  const badInput = await trpc(baseUrl, 'mutation', 'auth.signUp', {
+    name: '',
+    email: 'not an e-mail',
+    password: wrongPassword.slice(0, 5),
+  });
   expect(badInput.status).toBe(400);
   // A client that sends sign-in as a query puts the password in the URL.
   const asQuery = await trpc(baseUrl, 'query', 'auth.signIn', { email, password });
@@ -41,42 +45,96 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
   ledger.add('session', sessionId);
   expect((await trpc(baseUrl, 'query', 'auth.me', undefined, { sessionId })).data.user.email).toBe(email);
   // A session id where it does not belong: beside a second one, and sent to the REST API.
-  expect((await trpc(baseUrl, 'query', 'auth.me', undefined, { cookie: `theme=dark; latchkey_session=${sessionId}; latchkey_session=${firstSession}` })).status).toBe(200);
-  expect((await rest(baseUrl, 'GET', '/api/v1/me', { headers: { cookie: `latchkey_session=${sessionId}` } })).status).toBe(401);
+  expect(
+    (
+      await trpc(baseUrl, 'query', 'auth.me', undefined, {
+        cookie: `theme=dark; latchkey_session=${sessionId}; latchkey_session=${firstSession}`,
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await rest(baseUrl, 'GET', '/api/v1/me', { headers: { cookie: `latchkey_session=${sessionId}` } })).status,
+  ).toBe(401);
 
   const created = await trpc(baseUrl, 'mutation', 'apiToken.create', { name: 'secret token' }, { sessionId });
   expect(created.status).toBe(200);
   const token = created.data.token as string;
   ledger.add('token', token);
-  const rotated = await trpc(baseUrl, 'mutation', 'apiToken.rotate', { id: created.data.id, gracePeriodSeconds: 60 }, { sessionId });
+  const rotated = await trpc(
+    baseUrl,
+    'mutation',
+    'apiToken.rotate',
+    { id: created.data.id, gracePeriodSeconds: 60 },
+    { sessionId },
+  );
   expect(rotated.status).toBe(200);
   const successor = rotated.data.token as string;
   ledger.add('token', successor);
-  const team = await trpc(baseUrl, 'mutation', 'team.create', { name: 'Secret Team', slug: unique('s').toLowerCase() }, { sessionId });
-  const teamToken = await trpc(baseUrl, 'mutation', 'apiToken.create', { name: 'team secret', teamId: team.data.id }, { sessionId });
+  const team = await trpc(
+    baseUrl,
+    'mutation',
+    'team.create',
+    { name: 'Secret Team', slug: unique('s').toLowerCase() },
+    { sessionId },
+  );
+  const teamToken = await trpc(
+    baseUrl,
+    'mutation',
+    'apiToken.create',
+    { name: 'team secret', teamId: team.data.id },
+    { sessionId },
+  );
   ledger.add('token', teamToken.data.token);
   const unknown = generateApiToken();
   ledger.add('token', unknown);
 
   // Tokens in the header, valid, in its grace period, unknown, and in every spelling.
-  for (const authorization of [`Bearer ${successor}`, `bearer ${token}`, successor, `Bearer ${unknown}`, `Basic ${successor}`, `Bearer ${successor} ${token}`]) {
+  for (const authorization of [
+    `Bearer ${successor}`,
+    `bearer ${token}`,
+    successor,
+    `Bearer ${unknown}`,
+    `Basic ${successor}`,
+    `Bearer ${successor} ${token}`,
+  ]) {
     const response = await rest(baseUrl, 'GET', '/api/v1/me', { authorization });
     expect([200, 401]).toContain(response.status);
   }
   // Tokens where they do not belong: the path, the query, a body, bad JSON, a request id, a cookie.
   expect((await rest(baseUrl, 'GET', `/api/v1/tokens/${successor}`, { token: successor })).status).toBe(400);
   expect((await rest(baseUrl, 'GET', `/api/v1/${successor}`, { token: successor })).status).toBe(404);
-  expect((await rest(baseUrl, 'GET', `/api/v1/tokens?token=${successor}&limit=${token}`, { token: successor })).status).toBe(400);
-  expect((await rest(baseUrl, 'POST', '/api/v1/tokens', { token: successor, body: { name: 7, token: successor, password } })).status).toBe(400);
-  const badJson = await fetch(`${baseUrl}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${successor}`, 'content-type': 'application/json' }, body: `{"name":"${successor}` });
+  expect(
+    (await rest(baseUrl, 'GET', `/api/v1/tokens?token=${successor}&limit=${token}`, { token: successor })).status,
+  ).toBe(400);
+  expect(
+    (await rest(baseUrl, 'POST', '/api/v1/tokens', { token: successor, body: { name: 7, token: successor, password } }))
+      .status,
+  ).toBe(400);
+  const badJson = await fetch(`${baseUrl}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${successor}`, 'content-type': 'application/json' },
+    body: `{"name":"${successor}`,
+  });
   expect(badJson.status).toBe(400);
-  const withTokenAsRequestId = await rest(baseUrl, 'GET', '/api/v1/me', { token: successor, headers: { 'x-request-id': successor } });
+  const withTokenAsRequestId = await rest(baseUrl, 'GET', '/api/v1/me', {
+    token: successor,
+    headers: { 'x-request-id': successor },
+  });
   expect(withTokenAsRequestId.status).toBe(200);
   // The request id is on every log line: a token-shaped one is replaced, not echoed (it was, before the fix).
   expect(withTokenAsRequestId.headers.get('x-request-id')).not.toBe(successor);
-  expect((await rest(baseUrl, 'GET', '/api/health', { headers: { 'x-request-id': 'trace-42.a_b' } })).headers.get('x-request-id')).toBe('trace-42.a_b');
-  expect((await rest(baseUrl, 'GET', '/api/v1/me', { headers: { cookie: `token=${successor}`, 'x-api-key': token } })).status).toBe(401);
-  expect((await trpc(baseUrl, 'query', 'apiToken.getMany', { teamId: null, token: successor }, { sessionId })).status).toBe(200);
+  expect(
+    (await rest(baseUrl, 'GET', '/api/health', { headers: { 'x-request-id': 'trace-42.a_b' } })).headers.get(
+      'x-request-id',
+    ),
+  ).toBe('trace-42.a_b');
+  expect(
+    (await rest(baseUrl, 'GET', '/api/v1/me', { headers: { cookie: `token=${successor}`, 'x-api-key': token } }))
+      .status,
+  ).toBe(401);
+  expect(
+    (await trpc(baseUrl, 'query', 'apiToken.getMany', { teamId: null, token: successor }, { sessionId })).status,
+  ).toBe(200);
 
   const deleted = await rest(baseUrl, 'DELETE', '/api/v1/tokens/self', { token: successor });
   expect(deleted.status).toBe(204);
@@ -86,13 +144,32 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
   return { email, sessionId, teamToken: teamToken.data.token as string };
 }
 
-async function expectOnlyHashesStored(database: TestDatabase, stored: { email: string; sessionId: string; teamToken: string }) {
+async function expectOnlyHashesStored(
+  database: TestDatabase,
+  stored: { email: string; sessionId: string; teamToken: string },
+) {
   const { db } = database;
-  const session = await db.selectFrom('sessions').select('token_hash').where('token_hash', '=', hashSecret(stored.sessionId)).executeTakeFirst();
+  const session = await db
+    .selectFrom('sessions')
+    .select('token_hash')
+    .where('token_hash', '=', hashSecret(stored.sessionId))
+    .executeTakeFirst();
   expect(session?.token_hash).toMatch(/^[0-9a-f]{64}$/);
-  const token = await db.selectFrom('api_tokens').select(['token_hash', 'algorithm', 'start']).where('token_hash', '=', hashSecret(stored.teamToken)).executeTakeFirst();
-  expect(token).toEqual({ token_hash: hashSecret(stored.teamToken), algorithm: 'sha256', start: stored.teamToken.slice(0, 8) });
-  const user = await db.selectFrom('users').select('password_hash').where('email', '=', stored.email).executeTakeFirstOrThrow();
+  const token = await db
+    .selectFrom('api_tokens')
+    .select(['token_hash', 'algorithm', 'start'])
+    .where('token_hash', '=', hashSecret(stored.teamToken))
+    .executeTakeFirst();
+  expect(token).toEqual({
+    token_hash: hashSecret(stored.teamToken),
+    algorithm: 'sha256',
+    start: stored.teamToken.slice(0, 8),
+  });
+  const user = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('email', '=', stored.email)
+    .executeTakeFirstOrThrow();
   expect(user.password_hash).toMatch(/^scrypt\$/);
   // Every column of every table, including the migrations' own.
   const { rows } = await sql<Record<string, unknown>>`select * from latchkey_migrations`.execute(db);
@@ -141,7 +218,12 @@ describe('secrets, the real server in a child process logging at trace level', (
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    child = await startChildServer({ databaseUrl: database.url, port: await freePort(), env: { LOG_LEVEL: 'trace' }, output });
+    child = await startChildServer({
+      databaseUrl: database.url,
+      port: await freePort(),
+      env: { LOG_LEVEL: 'trace' },
+      output,
+    });
     stored = await exercise(child.url, ledger);
     // A graceful stop writes pending last-use times and logs its shutdown.
     await child.kill('SIGTERM');

@@ -18,17 +18,34 @@ if (!(seconds > 0 && seconds <= 3600 && connections > 0 && connections <= 2000 &
 const database = await createTestDatabase('sqlite');
 const env = { DATABASE_URL: database.url };
 const out: string[] = [];
-await runCli(['user:create', '--email', 'soak@example.test', '--name', 'Soak'], { ...env, LATCHKEY_PASSWORD: `soak-${Date.now()}` }, () => {}, (l) => out.push(l));
-await runCli(['token:create', '--email', 'soak@example.test', '--name', 'soak token'], env, (l) => out.push(l), (l) => out.push(l));
+await runCli(
+  ['user:create', '--email', 'soak@example.test', '--name', 'Soak'],
+  { ...env, LATCHKEY_PASSWORD: `soak-${Date.now()}` },
+  () => {},
+  (l) => out.push(l),
+);
+await runCli(
+  ['token:create', '--email', 'soak@example.test', '--name', 'soak token'],
+  env,
+  (l) => out.push(l),
+  (l) => out.push(l),
+);
 const token = out.at(-1)!;
 const output: string[] = [];
-const server = await startChildServer({ databaseUrl: database.url, port: await freePort(), env: { RATE_LIMIT_IP_PER_MINUTE: String(limit) }, output });
+const server = await startChildServer({
+  databaseUrl: database.url,
+  port: await freePort(),
+  env: { RATE_LIMIT_IP_PER_MINUTE: String(limit) },
+  output,
+});
 const baseline = server.rssKb()!;
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(server.rssKb() ?? 0), 10_000);
 const windows = new Map<string, { ok: number; limited: number; other: number }>();
 
-console.log(`soak: ${connections} connections for ${seconds} s, limit ${limit}/min; RSS baseline ${Math.round(baseline / 1024)} MB`);
+console.log(
+  `soak: ${connections} connections for ${seconds} s, limit ${limit}/min; RSS baseline ${Math.round(baseline / 1024)} MB`,
+);
 const result = await runLoad({
   url: `${server.url}/api/v1/me`,
   token,
@@ -54,10 +71,16 @@ for (const [reset, w] of windows) {
   const expected = Math.min(limit, w.ok + w.limited);
   const bad = w.ok !== expected || w.other > 0;
   failed ||= bad;
-  console.log(`window ending ${new Date(Number(reset) * 1000).toISOString()}: ${w.ok} ok, ${w.limited} limited, ${w.other} other${bad ? '  <-- wrong' : ''}`);
+  console.log(
+    `window ending ${new Date(Number(reset) * 1000).toISOString()}: ${w.ok} ok, ${w.limited} limited, ${w.other} other${bad ? '  <-- wrong' : ''}`,
+  );
 }
-console.log(`${result.requests} requests in ${result.seconds.toFixed(0)} s over ${result.sockets} connections, ${result.errors} errors ${result.errorSamples.join(', ')}`);
-console.log(`RSS MB every 10 s: ${rss.map((kb) => Math.round(kb / 1024)).join(' ')}; after: ${Math.round(after / 1024)} (baseline ${Math.round(baseline / 1024)})`);
+console.log(
+  `${result.requests} requests in ${result.seconds.toFixed(0)} s over ${result.sockets} connections, ${result.errors} errors ${result.errorSamples.join(', ')}`,
+);
+console.log(
+  `RSS MB every 10 s: ${rss.map((kb) => Math.round(kb / 1024)).join(' ')}; after: ${Math.round(after / 1024)} (baseline ${Math.round(baseline / 1024)})`,
+);
 if (after > baseline + 60 * 1024) failed = true;
 console.log(failed ? 'soak FAILED' : 'soak passed');
 process.exit(failed ? 1 : 0);

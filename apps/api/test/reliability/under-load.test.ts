@@ -29,11 +29,30 @@ beforeAll(async () => {
   const password = `load-pw-${Math.random().toString(36).slice(2)}`;
   ledger.add('password', password);
   const out: string[] = [];
-  expect(await runCli(['user:create', '--email', 'load@example.test', '--name', 'Load'], { ...env, LATCHKEY_PASSWORD: password }, () => {}, (l) => out.push(l))).toBe(0);
-  expect(await runCli(['token:create', '--email', 'load@example.test', '--name', 'load token'], env, (l) => out.push(l), (l) => out.push(l))).toBe(0);
+  expect(
+    await runCli(
+      ['user:create', '--email', 'load@example.test', '--name', 'Load'],
+      { ...env, LATCHKEY_PASSWORD: password },
+      () => {},
+      (l) => out.push(l),
+    ),
+  ).toBe(0);
+  expect(
+    await runCli(
+      ['token:create', '--email', 'load@example.test', '--name', 'load token'],
+      env,
+      (l) => out.push(l),
+      (l) => out.push(l),
+    ),
+  ).toBe(0);
   token = out.at(-1)!;
   ledger.add('token', token);
-  server = await startChildServer({ databaseUrl: database.url, port: await freePort(), env: { RATE_LIMIT_IP_PER_MINUTE: String(LIMIT) }, output });
+  server = await startChildServer({
+    databaseUrl: database.url,
+    port: await freePort(),
+    env: { RATE_LIMIT_IP_PER_MINUTE: String(LIMIT) },
+    output,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -70,8 +89,10 @@ it(`${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per
       const remaining = Number(headers['x-ratelimit-remaining']);
       const reset = Number(headers['x-ratelimit-reset']);
       if (limit !== String(LIMIT)) problem(`X-RateLimit-Limit ${String(limit)}`);
-      if (!Number.isInteger(reset) || reset % 60 !== 0) problem(`X-RateLimit-Reset ${String(headers['x-ratelimit-reset'])} is not the end of an epoch-aligned minute`);
-      if (!Number.isInteger(remaining) || remaining < 0 || remaining >= LIMIT) problem(`X-RateLimit-Remaining ${String(headers['x-ratelimit-remaining'])}`);
+      if (!Number.isInteger(reset) || reset % 60 !== 0)
+        problem(`X-RateLimit-Reset ${String(headers['x-ratelimit-reset'])} is not the end of an epoch-aligned minute`);
+      if (!Number.isInteger(remaining) || remaining < 0 || remaining >= LIMIT)
+        problem(`X-RateLimit-Remaining ${String(headers['x-ratelimit-remaining'])}`);
       let window = windows.get(reset);
       if (!window) windows.set(reset, (window = { ok: 0, limited: 0, remainingOnOk: new Set() }));
       if (status === 200) {
@@ -81,10 +102,13 @@ it(`${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per
       } else if (status === 429) {
         window.limited += 1;
         const retryAfter = Number(headers['retry-after']);
-        if (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 60) problem(`Retry-After ${String(headers['retry-after'])}`);
-        else if (Math.abs(reset - Date.now() / 1000 - retryAfter) > 3) problem(`Retry-After ${retryAfter} does not match Reset ${reset}`);
+        if (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 60)
+          problem(`Retry-After ${String(headers['retry-after'])}`);
+        else if (Math.abs(reset - Date.now() / 1000 - retryAfter) > 3)
+          problem(`Retry-After ${retryAfter} does not match Reset ${reset}`);
         if (remaining !== 0) problem(`429 with Remaining ${remaining}`);
-        if (body !== '{"code":"TOO_MANY_REQUESTS","message":"Too many requests, please try again later."}') problem(`429 body ${body.slice(0, 100)}`);
+        if (body !== '{"code":"TOO_MANY_REQUESTS","message":"Too many requests, please try again later."}')
+          problem(`429 body ${body.slice(0, 100)}`);
       } else {
         problem(`status ${status}: ${body.slice(0, 100)}`);
       }
@@ -101,7 +125,9 @@ it(`${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per
     await sleep(500);
     after = child.rssKb()!;
   }
-  const perWindow = [...windows].sort(([a], [b]) => a - b).map(([reset, w]) => `${new Date(reset * 1000).toISOString().slice(11, 19)}: ${w.ok} ok + ${w.limited} limited`);
+  const perWindow = [...windows]
+    .sort(([a], [b]) => a - b)
+    .map(([reset, w]) => `${new Date(reset * 1000).toISOString().slice(11, 19)}: ${w.ok} ok + ${w.limited} limited`);
   console.log(
     `under load: ${result.requests} requests in ${result.seconds.toFixed(1)} s (${Math.round(result.requests / result.seconds)}/s) over ${result.sockets} connections, ${result.errors} errors; windows ending ${perWindow.join(', ')}; RSS baseline ${Math.round(baseline / 1024)} MB, peak ${Math.round(peak / 1024)} MB, after ${Math.round(after / 1024)} MB`,
   );
@@ -114,7 +140,9 @@ it(`${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per
     const total = w.ok + w.limited;
     // A window the run only grazed may see fewer requests than the limit; then all pass.
     expect({ reset, ok: w.ok }).toEqual({ reset, ok: Math.min(LIMIT, total) });
-    expect([...w.remainingOnOk].sort((a, b) => a - b)).toEqual(Array.from({ length: w.ok }, (_, i) => LIMIT - w.ok + i));
+    expect([...w.remainingOnOk].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: w.ok }, (_, i) => LIMIT - w.ok + i),
+    );
   }
   expect([...windows.values()].reduce((n, w) => n + w.limited, 0)).toBeGreaterThan(CONNECTIONS * 10);
   expect(after).toBeLessThanOrEqual(baseline + RSS_TOLERANCE_KB);

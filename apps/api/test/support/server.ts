@@ -35,7 +35,10 @@ export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
 
 export const SESSION_COOKIE = 'latchkey_session';
-export const TOO_MANY_REQUESTS_BODY = { code: 'TOO_MANY_REQUESTS', message: 'Too many requests, please try again later.' };
+export const TOO_MANY_REQUESTS_BODY = {
+  code: 'TOO_MANY_REQUESTS',
+  message: 'Too many requests, please try again later.',
+};
 const TOKEN_IN_TEXT = /api_[0-9A-Za-z]{36}/g;
 
 /** Limits high enough that a test never meets one by accident; tests of a limit lower theirs. */
@@ -67,7 +70,8 @@ export type TestServer = Awaited<ReturnType<typeof startServer>>;
 
 export async function startServer(options: StartServerOptions = {}) {
   const ownsDatabase = typeof options.database !== 'object';
-  const database = typeof options.database === 'object' ? options.database : await createTestDatabase(options.database ?? 'sqlite');
+  const database =
+    typeof options.database === 'object' ? options.database : await createTestDatabase(options.database ?? 'sqlite');
   const db: Db = database.db;
   const clock = new ManualClock(START_TIME);
 
@@ -83,7 +87,16 @@ export async function startServer(options: StartServerOptions = {}) {
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
   const config = defaultConfig({ ...options.config, rateLimits });
   const allowedScopes = [...BUILTIN_SCOPES, ...(options.extraScopes ?? [])];
-  const app: LatchkeyApp = createApp({ db, config, clock, logger, lastUsed, webDist: null, extraScopes: options.extraScopes, rateLimitStore: options.rateLimitStore });
+  const app: LatchkeyApp = createApp({
+    db,
+    config,
+    clock,
+    logger,
+    lastUsed,
+    webDist: null,
+    extraScopes: options.extraScopes,
+    rateLimitStore: options.rateLimitStore,
+  });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -116,7 +129,13 @@ export async function startServer(options: StartServerOptions = {}) {
   async function api<T = any>(
     method: string,
     path: string,
-    opts: { token?: string; authorization?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    opts: {
+      token?: string;
+      authorization?: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<JsonResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
@@ -145,7 +164,10 @@ export async function startServer(options: StartServerOptions = {}) {
       const headers = new Headers(init?.headers);
       if (jar.session) headers.set('cookie', `${SESSION_COOKIE}=${jar.session}`);
       if (origin !== null) headers.set('origin', origin);
-      const response = await request(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, { ...init, headers });
+      const response = await request(
+        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+        { ...init, headers },
+      );
       for (const cookie of response.headers.getSetCookie()) {
         const match = /^latchkey_session=([^;]*)/.exec(cookie);
         if (!match) continue;
@@ -155,7 +177,9 @@ export async function startServer(options: StartServerOptions = {}) {
       return response;
     };
     const linkOptions = { url: `${url}/api/trpc`, transformer: superjson, fetch: jarFetch };
-    const client = createTRPCClient<AppRouter>({ links: [opts.batch === false ? httpLink(linkOptions) : httpBatchLink(linkOptions)] });
+    const client = createTRPCClient<AppRouter>({
+      links: [opts.batch === false ? httpLink(linkOptions) : httpBatchLink(linkOptions)],
+    });
     jars.set(client, jar);
     return client;
   }
@@ -177,7 +201,10 @@ export async function startServer(options: StartServerOptions = {}) {
     return { ...user, password };
   }
 
-  async function createTestTeam(admin: PublicUser, name = `Team ${Math.random().toString(36).slice(2, 8)}`): Promise<PublicTeam> {
+  async function createTestTeam(
+    admin: PublicUser,
+    name = `Team ${Math.random().toString(36).slice(2, 8)}`,
+  ): Promise<PublicTeam> {
     return createTeam({ db, clock, userId: admin.id, name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') });
   }
 
@@ -215,7 +242,9 @@ export async function startServer(options: StartServerOptions = {}) {
   async function secretsInAuditEvents(): Promise<string[]> {
     const events = await db.selectFrom('audit_events').selectAll().execute();
     const text = events.map((e) => [e.type, e.actor_name, e.ip, e.user_agent, e.details].join('\n')).join('\n');
-    return [...secrets].filter((secret) => text.includes(secret)).map(() => 'an audit event holds a secret this server handed out');
+    return [...secrets]
+      .filter((secret) => text.includes(secret))
+      .map(() => 'an audit event holds a secret this server handed out');
   }
 
   async function close() {
@@ -273,7 +302,9 @@ export function windowEndSeconds(now: number): number {
 }
 
 /** What a failed tRPC call reports; fails the test when the call succeeds. */
-export async function trpcError(call: Promise<unknown>): Promise<{ code: string | undefined; httpStatus: number | undefined; message: string; issues: unknown }> {
+export async function trpcError(
+  call: Promise<unknown>,
+): Promise<{ code: string | undefined; httpStatus: number | undefined; message: string; issues: unknown }> {
   try {
     await call;
   } catch (error) {

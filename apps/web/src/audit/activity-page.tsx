@@ -14,7 +14,11 @@ export function ActivityPage({ team }: { team: Team | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
   const events = useInfiniteQuery({
     ...trpc.audit.getMany.infiniteQueryOptions(
-      { teamId: team?.id ?? null, type: (type || undefined) as (typeof AUDIT_EVENT_TYPES)[number] | undefined, limit: 50 },
+      {
+        teamId: team?.id ?? null,
+        type: (type || undefined) as (typeof AUDIT_EVENT_TYPES)[number] | undefined,
+        limit: 50,
+      },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
     ),
     enabled: isAdmin,
@@ -69,13 +73,20 @@ export function ActivityPage({ team }: { team: Team | null }) {
           ) : all.length === 0 ? (
             <div className="empty-state">
               <h2>No activity yet</h2>
-              <p>{type ? 'No events of this type.' : 'Events appear here as tokens are created, rotated and deleted.'}</p>
+              <p>
+                {type ? 'No events of this type.' : 'Events appear here as tokens are created, rotated and deleted.'}
+              </p>
             </div>
           ) : (
             <>
               <AuditEventList events={all} label="Audit events" />
               {events.hasNextPage && (
-                <button type="button" className="button" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => void events.fetchNextPage()}
+                  disabled={events.isFetchingNextPage}
+                >
                   {events.isFetchingNextPage ? 'Loading…' : 'Show older events'}
                 </button>
               )}

@@ -46,14 +46,17 @@ export function AuditEventList({ events, label }: { events: AuditEvent[]; label:
         return (
           <li key={event.id} className="audit-item" data-event-type={event.type}>
             <div className="audit-main">
-              <span className={`badge ${event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed' ? 'badge-danger' : ''}`}>
+              <span
+                className={`badge ${event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed' ? 'badge-danger' : ''}`}
+              >
                 {describeAuditEventType(event.type)}
               </span>
               {what && <span className="audit-subject">{what}</span>}
             </div>
             <div className="audit-meta muted">
               by {actorText(event)}
-              {event.ip && <> · {event.ip}</>} · <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
+              {event.ip && <> · {event.ip}</>} ·{' '}
+              <time dateTime={event.createdAt.toISOString()}>{formatDateTime(event.createdAt)}</time>
             </div>
           </li>
         );

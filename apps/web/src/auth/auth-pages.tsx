@@ -61,8 +61,25 @@ export function SignInPage() {
       }
     >
       <form onSubmit={submit}>
-        <Field id="sign-in-email" label="E-mail" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-        <Field id="sign-in-password" label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <Field
+          id="sign-in-email"
+          label="E-mail"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          autoFocus
+        />
+        <Field
+          id="sign-in-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <ErrorCallout error={signIn.error} />
         <button type="submit" className="button button-primary button-block" disabled={signIn.isPending}>
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
@@ -95,7 +112,8 @@ export function SignUpPage() {
     signUp.mutate(values);
   }
 
-  const set = (key: keyof typeof values) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: event.target.value }));
+  const set = (key: keyof typeof values) => (event: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [key]: event.target.value }));
 
   return (
     <AuthCard
@@ -107,8 +125,24 @@ export function SignUpPage() {
       }
     >
       <form onSubmit={submit} noValidate>
-        <Field id="sign-up-name" label="Name" autoComplete="name" value={values.name} onChange={set('name')} error={errors.name} autoFocus />
-        <Field id="sign-up-email" label="E-mail" type="email" autoComplete="email" value={values.email} onChange={set('email')} error={errors.email} />
+        <Field
+          id="sign-up-name"
+          label="Name"
+          autoComplete="name"
+          value={values.name}
+          onChange={set('name')}
+          error={errors.name}
+          autoFocus
+        />
+        <Field
+          id="sign-up-email"
+          label="E-mail"
+          type="email"
+          autoComplete="email"
+          value={values.email}
+          onChange={set('email')}
+          error={errors.email}
+        />
         <Field
           id="sign-up-password"
           label="Password"

@@ -15,12 +15,27 @@ type DialogActionsProps = {
   focusCancel?: boolean;
 };
 
-export function DialogActions({ error, pending, onCancel, label, pendingLabel, onAction, danger = false, focusCancel = false }: DialogActionsProps) {
+export function DialogActions({
+  error,
+  pending,
+  onCancel,
+  label,
+  pendingLabel,
+  onAction,
+  danger = false,
+  focusCancel = false,
+}: DialogActionsProps) {
   return (
     <>
       <ErrorCallout error={error} />
       <div className="dialog-actions">
-        <button type="button" className="button" data-autofocus={focusCancel || undefined} onClick={onCancel} disabled={pending}>
+        <button
+          type="button"
+          className="button"
+          data-autofocus={focusCancel || undefined}
+          onClick={onCancel}
+          disabled={pending}
+        >
           Cancel
         </button>
         <button

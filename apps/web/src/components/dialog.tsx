@@ -18,7 +18,8 @@ type DialogProps = {
   onDismiss?: () => void;
 };
 
-const FOCUSABLE = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled]), a[href]';
+const FOCUSABLE =
+  'input:not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled]), a[href]';
 
 export function Dialog({ title, onClose, children, role, busy = false, onDismiss }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -73,7 +74,13 @@ export function Dialog({ title, onClose, children, role, busy = false, onDismiss
   }, [title]);
 
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={titleId} aria-busy={busy || undefined} role={role === 'alertdialog' ? 'alertdialog' : undefined}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      aria-busy={busy || undefined}
+      role={role === 'alertdialog' ? 'alertdialog' : undefined}
+    >
       <div className="dialog-header">
         <h2 id={titleId} className="dialog-title">
           {title}

@@ -1,7 +1,12 @@
 // A labelled input with its hint or error wired up for screen readers.
 import type { InputHTMLAttributes } from 'react';
 
-type FieldProps = InputHTMLAttributes<HTMLInputElement> & { id: string; label: string; error?: string | null; hint?: string };
+type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
+  id: string;
+  label: string;
+  error?: string | null;
+  hint?: string;
+};
 
 export function Field({ id, label, error, hint, ...input }: FieldProps) {
   const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
@@ -10,7 +15,13 @@ export function Field({ id, label, error, hint, ...input }: FieldProps) {
       <label className="field-label" htmlFor={id}>
         {label}
       </label>
-      <input id={id} className="input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <input
+        id={id}
+        className="input"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...input}
+      />
       {error ? (
         <p id={`${id}-error`} className="field-error" role="alert">
           {error}
@@ -25,6 +36,9 @@ export function Field({ id, label, error, hint, ...input }: FieldProps) {
 }
 
 /** The first message of a failed zod parse, or null. */
-export function firstIssue(result: { success: boolean; error?: { issues: ReadonlyArray<{ message: string }> } }): string | null {
+export function firstIssue(result: {
+  success: boolean;
+  error?: { issues: ReadonlyArray<{ message: string }> };
+}): string | null {
   return result.success ? null : (result.error?.issues[0]?.message ?? 'Check this value');
 }

@@ -46,7 +46,12 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
           <span className="account-name" title={user.email}>
             {user.name}
           </span>
-          <button type="button" className="button button-small" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => signOut.mutate()}
+            disabled={signOut.isPending}
+          >
             Sign out
           </button>
         </div>
@@ -112,7 +117,17 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
   );
 }
 
-function NavLink({ href, pathname, aliases = [], children }: { href: string; pathname: string; aliases?: string[]; children: ReactNode }) {
+function NavLink({
+  href,
+  pathname,
+  aliases = [],
+  children,
+}: {
+  href: string;
+  pathname: string;
+  aliases?: string[];
+  children: ReactNode;
+}) {
   const current = pathname === href || aliases.includes(pathname.replace(/\/+$/, '') || '/');
   return (
     <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
@@ -121,7 +136,15 @@ function NavLink({ href, pathname, aliases = [], children }: { href: string; pat
   );
 }
 
-function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams: UseQueryResult<TeamWithRole[], unknown> }) {
+function Page({
+  route,
+  user,
+  teams,
+}: {
+  route: Route;
+  user: SignedInUser;
+  teams: UseQueryResult<TeamWithRole[], unknown>;
+}) {
   switch (route.name) {
     case 'personal-tokens':
       return <ApiTokensPage team={null} />;
@@ -148,7 +171,11 @@ function Page({ route, user, teams }: { route: Route; user: SignedInUser; teams:
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
       if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
-      return route.name === 'team-tokens' ? <ApiTokensPage key={team.id} team={team} /> : <TeamMembersPage key={team.id} team={team} currentUserId={user.id} />;
+      return route.name === 'team-tokens' ? (
+        <ApiTokensPage key={team.id} team={team} />
+      ) : (
+        <TeamMembersPage key={team.id} team={team} currentUserId={user.id} />
+      );
     }
     default:
       return <NotFound message="There is no page at this address." />;

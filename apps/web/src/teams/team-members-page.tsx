@@ -24,7 +24,10 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
   const [lastAction, setLastAction] = useState<'add' | 'role' | null>(null);
 
   const refresh = async () => {
-    await Promise.all([queryClient.invalidateQueries(trpc.team.members.getMany.pathFilter()), queryClient.invalidateQueries(trpc.team.getMany.pathFilter())]);
+    await Promise.all([
+      queryClient.invalidateQueries(trpc.team.members.getMany.pathFilter()),
+      queryClient.invalidateQueries(trpc.team.getMany.pathFilter()),
+    ]);
   };
   const updateRole = useMutation(
     trpc.team.members.updateRole.mutationOptions({
@@ -46,13 +49,19 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
             Members
           </h1>
           <p className="muted">
-            People in {team.name}. Admins manage members and the team's API tokens; managers and members can see who is in the team.
+            People in {team.name}. Admins manage members and the team's API tokens; managers and members can see who is
+            in the team.
           </p>
         </div>
       </div>
 
       {isAdmin ? (
-        <AddMemberForm teamId={team.id} onAdded={refresh} onStart={() => setLastAction('add')} showErrors={lastAction !== 'role'} />
+        <AddMemberForm
+          teamId={team.id}
+          onAdded={refresh}
+          onStart={() => setLastAction('add')}
+          showErrors={lastAction !== 'role'}
+        />
       ) : (
         <p className="callout callout-info" role="status">
           You need to be a team admin to manage members.
@@ -121,7 +130,13 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
                             aria-label={`Role of ${member.name}`}
                             value={member.role}
                             disabled={updateRole.isPending}
-                            onChange={(event) => updateRole.mutate({ teamId: team.id, userId: member.userId, role: event.target.value as Role })}
+                            onChange={(event) =>
+                              updateRole.mutate({
+                                teamId: team.id,
+                                userId: member.userId,
+                                role: event.target.value as Role,
+                              })
+                            }
                           >
                             {ROLES.map((role) => (
                               <option key={role} value={role}>
@@ -135,7 +150,12 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
                       </td>
                       {isAdmin && (
                         <td className="cell-actions">
-                          <button type="button" className="button button-small button-danger-outline" aria-label={`Remove ${member.name}`} onClick={() => setRemoving(member)}>
+                          <button
+                            type="button"
+                            className="button button-small button-danger-outline"
+                            aria-label={`Remove ${member.name}`}
+                            onClick={() => setRemoving(member)}
+                          >
                             {member.userId === currentUserId ? 'Leave' : 'Remove'}
                           </button>
                         </td>
@@ -230,7 +250,12 @@ function AddMemberForm({ teamId, onAdded, onStart, showErrors }: AddMemberFormPr
           <label className="field-label" htmlFor="member-role">
             Role
           </label>
-          <select id="member-role" className="input" value={role} onChange={(event) => setRole(event.target.value as Role)}>
+          <select
+            id="member-role"
+            className="input"
+            value={role}
+            onChange={(event) => setRole(event.target.value as Role)}
+          >
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABELS[r]}
@@ -273,13 +298,19 @@ function RemoveMemberDialog({
   const trpc = useTRPC();
   const remove = useMutation(trpc.team.members.remove.mutationOptions({ onSuccess: () => onRemoved(isSelf) }));
   return (
-    <Dialog title={isSelf ? `Leave ${team.name}?` : 'Remove member?'} onClose={onClose} role="alertdialog" busy={remove.isPending}>
+    <Dialog
+      title={isSelf ? `Leave ${team.name}?` : 'Remove member?'}
+      onClose={onClose}
+      role="alertdialog"
+      busy={remove.isPending}
+    >
       <p>
         {isSelf ? (
           <>You will lose access to {team.name} and its API tokens.</>
         ) : (
           <>
-            Remove <strong>{member.name}</strong> ({member.email}) from {team.name}? Team tokens keep working; they were made for the team, not for a person.
+            Remove <strong>{member.name}</strong> ({member.email}) from {team.name}? Team tokens keep working; they were
+            made for the team, not for a person.
           </>
         )}
       </p>
@@ -288,7 +319,12 @@ function RemoveMemberDialog({
         <button type="button" className="button" data-autofocus onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate({ teamId: team.id, userId: member.userId })}>
+        <button
+          type="button"
+          className="button button-danger"
+          disabled={remove.isPending}
+          onClick={() => remove.mutate({ teamId: team.id, userId: member.userId })}
+        >
           {remove.isPending ? 'Removing…' : isSelf ? 'Leave team' : 'Remove member'}
         </button>
       </div>

@@ -44,8 +44,8 @@ export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
             <strong>{TEAM_ADMIN_REQUIRED}.</strong>
           </p>
           <p>
-            You are a {team.role.toLowerCase()} of {team.name}. Ask one of its admins to create a token for you, or to make you an admin. See who they are
-            under <Link href={paths.teamMembers(team.slug)}>Members</Link>.
+            You are a {team.role.toLowerCase()} of {team.name}. Ask one of its admins to create a token for you, or to
+            make you an admin. See who they are under <Link href={paths.teamMembers(team.slug)}>Members</Link>.
           </p>
         </div>
       )}
@@ -126,7 +126,9 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
       {dialog?.kind === 'create' && <CreateTokenDialog teamId={teamId} onClose={close} />}
       {dialog?.kind === 'delete' && <DeleteTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
       {dialog?.kind === 'rotate' && <RotateTokenDialog token={dialog.token} teamId={teamId} onClose={close} />}
-      {dialog?.kind === 'usage' && <TokenUsageDialog token={dialog.token} teamId={teamId} canSeeAudit onClose={close} />}
+      {dialog?.kind === 'usage' && (
+        <TokenUsageDialog token={dialog.token} teamId={teamId} canSeeAudit onClose={close} />
+      )}
     </>
   );
 }

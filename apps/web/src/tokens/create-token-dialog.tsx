@@ -2,7 +2,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ZTokenName } from '@latchkey/lib/types';
-import { BUILTIN_SCOPES, DEFAULT_UI_EXPIRES_IN, EXPIRES_IN_LABELS, EXPIRES_IN_VALUES, type ExpiresIn } from '@latchkey/lib/universal';
+import {
+  BUILTIN_SCOPES,
+  DEFAULT_UI_EXPIRES_IN,
+  EXPIRES_IN_LABELS,
+  EXPIRES_IN_VALUES,
+  type ExpiresIn,
+} from '@latchkey/lib/universal';
 import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
 import { Field, firstIssue } from '../components/field';
@@ -55,14 +61,20 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
     return (
       <TokenRevealDialog title="API token created" token={created.token} onClose={onClose}>
         <p className="muted">
-          <strong>{created.name}</strong> · {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} · {created.scopes.join(', ')}
+          <strong>{created.name}</strong> ·{' '}
+          {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} ·{' '}
+          {created.scopes.join(', ')}
         </p>
       </TokenRevealDialog>
     );
   }
 
   return (
-    <Dialog title={teamId === null ? 'Create API token' : 'Create team API token'} onClose={onClose} busy={create.isPending}>
+    <Dialog
+      title={teamId === null ? 'Create API token' : 'Create team API token'}
+      onClose={onClose}
+      busy={create.isPending}
+    >
       <form onSubmit={submit} noValidate>
         <Field
           id="token-name"
@@ -85,7 +97,12 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           <label className="field-label" htmlFor="token-expires-in">
             Expiration
           </label>
-          <select id="token-expires-in" className="input" value={expiresIn} onChange={(event) => setExpiresIn(event.target.value as ExpiresIn)}>
+          <select
+            id="token-expires-in"
+            className="input"
+            value={expiresIn}
+            onChange={(event) => setExpiresIn(event.target.value as ExpiresIn)}
+          >
             {EXPIRES_IN_VALUES.map((value) => (
               <option key={value} value={value}>
                 {EXPIRES_IN_LABELS[value]}
@@ -101,7 +118,11 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
               <input
                 type="checkbox"
                 checked={scopes.includes(scope)}
-                onChange={(event) => setScopes((current) => (event.target.checked ? [...current, scope] : current.filter((s) => s !== scope)))}
+                onChange={(event) =>
+                  setScopes((current) =>
+                    event.target.checked ? [...current, scope] : current.filter((s) => s !== scope),
+                  )
+                }
               />
               <span>
                 <code>{scope}</code>
@@ -116,7 +137,13 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           )}
         </fieldset>
 
-        <DialogActions error={create.error} pending={create.isPending} onCancel={onClose} label="Create token" pendingLabel="Creating…" />
+        <DialogActions
+          error={create.error}
+          pending={create.isPending}
+          onCancel={onClose}
+          label="Create token"
+          pendingLabel="Creating…"
+        />
       </form>
     </Dialog>
   );

@@ -4,7 +4,15 @@ import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
 import { useTRPC, type TokenListItem } from '../trpc';
 
-export function DeleteTokenDialog({ token, teamId, onClose }: { token: TokenListItem; teamId: number | null; onClose: () => void }) {
+export function DeleteTokenDialog({
+  token,
+  teamId,
+  onClose,
+}: {
+  token: TokenListItem;
+  teamId: number | null;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(
@@ -19,7 +27,8 @@ export function DeleteTokenDialog({ token, teamId, onClose }: { token: TokenList
   return (
     <Dialog title="Delete API token?" onClose={onClose} role="alertdialog" busy={remove.isPending}>
       <p>
-        Delete <strong>{token.name}</strong> (<code>{token.start}…</code>)? Anything that uses it stops working at once. This cannot be undone.
+        Delete <strong>{token.name}</strong> (<code>{token.start}…</code>)? Anything that uses it stops working at once.
+        This cannot be undone.
       </p>
       <DialogActions
         error={remove.error}

@@ -17,7 +17,15 @@ export const GRACE_PERIODS = [
 
 type RotatedToken = RouterOutputs['apiToken']['rotate'];
 
-export function RotateTokenDialog({ token, teamId, onClose }: { token: TokenListItem; teamId: number | null; onClose: () => void }) {
+export function RotateTokenDialog({
+  token,
+  teamId,
+  onClose,
+}: {
+  token: TokenListItem;
+  teamId: number | null;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [grace, setGrace] = useState<number>(0);
@@ -54,7 +62,8 @@ export function RotateTokenDialog({ token, teamId, onClose }: { token: TokenList
     <Dialog title="Rotate API token" onClose={onClose} busy={rotate.isPending}>
       <form onSubmit={submit}>
         <p>
-          <strong>{token.name}</strong> (<code>{token.start}…</code>) gets a new value with the same name, scopes and lifetime.
+          <strong>{token.name}</strong> (<code>{token.start}…</code>) gets a new value with the same name, scopes and
+          lifetime.
         </p>
         <fieldset className="field fieldset">
           <legend className="field-label">When should the old token stop working?</legend>
@@ -75,7 +84,13 @@ export function RotateTokenDialog({ token, teamId, onClose }: { token: TokenList
             </label>
           ))}
         </fieldset>
-        <DialogActions error={rotate.error} pending={rotate.isPending} onCancel={onClose} label="Rotate token" pendingLabel="Rotating…" />
+        <DialogActions
+          error={rotate.error}
+          pending={rotate.isPending}
+          onCancel={onClose}
+          label="Rotate token"
+          pendingLabel="Rotating…"
+        />
       </form>
     </Dialog>
   );

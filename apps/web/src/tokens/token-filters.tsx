@@ -25,7 +25,13 @@ export function TokenFilterChips({ value, onChange }: { value: TokenFilter; onCh
   return (
     <div className="chips" role="group" aria-label="Show tokens">
       {TOKEN_FILTERS.map((filter) => (
-        <button key={filter.value} type="button" className="chip" aria-pressed={value === filter.value} onClick={() => onChange(filter.value)}>
+        <button
+          key={filter.value}
+          type="button"
+          className="chip"
+          aria-pressed={value === filter.value}
+          onClick={() => onChange(filter.value)}
+        >
           {filter.label}
         </button>
       ))}
@@ -54,10 +60,15 @@ export function DeleteExpiredTokens({ teamId }: { teamId: number | null }) {
         Delete expired tokens
       </button>
       {confirming && (
-        <Dialog title="Delete expired tokens?" onClose={() => setConfirming(false)} role="alertdialog" busy={remove.isPending}>
+        <Dialog
+          title="Delete expired tokens?"
+          onClose={() => setConfirming(false)}
+          role="alertdialog"
+          busy={remove.isPending}
+        >
           <p>
-            Delete {count === 1 ? 'the 1 expired token' : `all ${count} expired tokens`}? They no longer work; this removes them from the list. This cannot be
-            undone.
+            Delete {count === 1 ? 'the 1 expired token' : `all ${count} expired tokens`}? They no longer work; this
+            removes them from the list. This cannot be undone.
           </p>
           <DialogActions
             error={remove.error}

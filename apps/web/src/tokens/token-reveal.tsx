@@ -27,7 +27,15 @@ async function copyText(text: string, element: HTMLElement | null): Promise<bool
 }
 
 /** The token with its Copy button; `onCopied` hears of every copy, by the button or by Ctrl+C. */
-export function TokenReveal({ token, onCopied, children }: { token: string; onCopied?: () => void; children?: ReactNode }) {
+export function TokenReveal({
+  token,
+  onCopied,
+  children,
+}: {
+  token: string;
+  onCopied?: () => void;
+  children?: ReactNode;
+}) {
   const valueRef = useRef<HTMLElement>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
   const onCopiedRef = useRef(onCopied);
@@ -59,7 +67,13 @@ export function TokenReveal({ token, onCopied, children }: { token: string; onCo
       <p className="field-label" id="new-token-label">
         Your new API token
       </p>
-      <code ref={valueRef} className="token-value" aria-labelledby="new-token-label" data-testid="new-token" onDoubleClick={(event) => selectContents(event.currentTarget)}>
+      <code
+        ref={valueRef}
+        className="token-value"
+        aria-labelledby="new-token-label"
+        data-testid="new-token"
+        onDoubleClick={(event) => selectContents(event.currentTarget)}
+      >
         {token}
       </code>
       <div className="token-copy-row">
@@ -77,7 +91,11 @@ export function TokenReveal({ token, onCopied, children }: { token: string; onCo
           {copied === 'copied' ? 'Copied' : 'Copy token'}
         </button>
         <p className="field-hint" role="status" aria-live="polite">
-          {copied === 'copied' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Could not copy: the token is selected, press Ctrl+C (⌘C on a Mac).' : ''}
+          {copied === 'copied'
+            ? 'Copied to the clipboard.'
+            : copied === 'failed'
+              ? 'Could not copy: the token is selected, press Ctrl+C (⌘C on a Mac).'
+              : ''}
         </p>
       </div>
     </div>
@@ -88,7 +106,17 @@ export function TokenReveal({ token, onCopied, children }: { token: string; onCo
  * The dialog that shows a new token once, with a Done button; closing it forgets the token. Escape
  * or × before the token was copied asks first, since a closed token cannot be shown again.
  */
-export function TokenRevealDialog({ title, token, onClose, children }: { title: string; token: string; onClose: () => void; children?: ReactNode }) {
+export function TokenRevealDialog({
+  title,
+  token,
+  onClose,
+  children,
+}: {
+  title: string;
+  token: string;
+  onClose: () => void;
+  children?: ReactNode;
+}) {
   const [copied, setCopied] = useState(false);
   const [asking, setAsking] = useState(false);
   const keepRef = useRef<HTMLButtonElement>(null);
@@ -119,8 +147,8 @@ export function TokenRevealDialog({ title, token, onClose, children }: { title: 
       {asking ? (
         <div className="callout callout-error close-check" role="alert">
           <p>
-            <strong>You have not copied this token.</strong> Once this dialog closes it cannot be shown again; you would have to rotate it or
-            create another.
+            <strong>You have not copied this token.</strong> Once this dialog closes it cannot be shown again; you would
+            have to rotate it or create another.
           </p>
           <div className="dialog-actions">
             <button type="button" className="button" onClick={onClose}>

@@ -19,7 +19,16 @@ type TokenTableProps = {
 
 const SKELETON_ROWS = 3;
 
-export function TokenTable({ tokens, now, showCreator, onRotate, onDelete, sparklines, onShowUsage, lastIps }: TokenTableProps) {
+export function TokenTable({
+  tokens,
+  now,
+  showCreator,
+  onRotate,
+  onDelete,
+  sparklines,
+  onShowUsage,
+  lastIps,
+}: TokenTableProps) {
   return (
     <div className="table-frame">
       <table className="token-table" aria-busy={tokens === null} aria-label="API tokens">
@@ -54,7 +63,11 @@ export function TokenTable({ tokens, now, showCreator, onRotate, onDelete, spark
               ))}
         </tbody>
       </table>
-      {tokens === null && <p className="visually-hidden" role="status">Loading API tokens…</p>}
+      {tokens === null && (
+        <p className="visually-hidden" role="status">
+          Loading API tokens…
+        </p>
+      )}
     </div>
   );
 }
@@ -68,7 +81,10 @@ function TokenRow({
   daily,
   lastIp,
   onShowUsage,
-}: { token: TokenListItem; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
+}: { token: TokenListItem; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<
+  TokenTableProps,
+  'onRotate' | 'onDelete' | 'onShowUsage'
+>) {
   const week = daily ?? [0, 0, 0, 0, 0, 0, 0];
   const weekTotal = week.reduce((sum, n) => sum + n, 0);
   const expiry = describeExpiry(token.expiresAt, now, token.status);
@@ -104,7 +120,10 @@ function TokenRow({
             <span className="cell-sub">{expiry.stops}</span>
           </span>
         ) : (
-          <span className={`badge ${expiry.kind === 'expired' ? 'badge-danger' : 'badge-warning'}`} title={expiry.title}>
+          <span
+            className={`badge ${expiry.kind === 'expired' ? 'badge-danger' : 'badge-warning'}`}
+            title={expiry.title}
+          >
             {expiry.text}
           </span>
         )}
@@ -114,10 +133,19 @@ function TokenRow({
         className="cell-nowrap"
         title={token.lastUsedAt ? `${formatDateTime(token.lastUsedAt)}${lastIp ? ` from ${lastIp}` : ''}` : undefined}
       >
-        {token.lastUsedAt ? formatLastUsed(token.lastUsedAt, now) : <span className="not-used">{formatLastUsed(null, now)}</span>}
+        {token.lastUsedAt ? (
+          formatLastUsed(token.lastUsedAt, now)
+        ) : (
+          <span className="not-used">{formatLastUsed(null, now)}</span>
+        )}
       </td>
       <td data-label="Last 7 days" className="cell-nowrap">
-        <button type="button" className="link-button" onClick={() => onShowUsage?.(token)} aria-label={`Usage of ${token.name}`}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => onShowUsage?.(token)}
+          aria-label={`Usage of ${token.name}`}
+        >
           <Sparkline values={week} label={`${weekTotal} requests in the last 7 days`} />
         </button>
       </td>
@@ -125,11 +153,21 @@ function TokenRow({
         {/* Only an active token can be rotated: an expired one is not given a fresh life, and a
             retiring one already has its successor. */}
         {token.status === 'active' && (
-          <button type="button" className="button button-small" onClick={() => onRotate(token)} aria-label={`Rotate ${token.name}`}>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => onRotate(token)}
+            aria-label={`Rotate ${token.name}`}
+          >
             Rotate
           </button>
         )}
-        <button type="button" className="button button-small button-danger-outline" onClick={() => onDelete(token)} aria-label={`Delete ${token.name}`}>
+        <button
+          type="button"
+          className="button button-small button-danger-outline"
+          onClick={() => onDelete(token)}
+          aria-label={`Delete ${token.name}`}
+        >
           Delete
         </button>
       </td>

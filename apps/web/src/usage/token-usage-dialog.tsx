@@ -13,30 +13,70 @@ const DAY = 24 * 60 * 60 * 1000;
 
 type Range = 'hour' | 'day';
 
-export function TokenUsageDialog({ token, teamId, canSeeAudit, onClose }: { token: ApiTokenMetadata; teamId: number | null; canSeeAudit: boolean; onClose: () => void }) {
+export function TokenUsageDialog({
+  token,
+  teamId,
+  canSeeAudit,
+  onClose,
+}: {
+  token: ApiTokenMetadata;
+  teamId: number | null;
+  canSeeAudit: boolean;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const [range, setRange] = useState<Range>('hour');
   // One fixed "now" per opening, so the query key (and the chart) stay put while it is open.
   const [now] = useState(() => Date.now());
-  const hourly = useQuery(trpc.apiToken.usage.queryOptions({ id: token.id, teamId, granularity: 'hour', from: new Date(now - 7 * DAY), to: new Date(now) }));
+  const hourly = useQuery(
+    trpc.apiToken.usage.queryOptions({
+      id: token.id,
+      teamId,
+      granularity: 'hour',
+      from: new Date(now - 7 * DAY),
+      to: new Date(now),
+    }),
+  );
   const daily = useQuery({
-    ...trpc.apiToken.usage.queryOptions({ id: token.id, teamId, granularity: 'day', from: new Date(now - 89 * DAY), to: new Date(now) }),
+    ...trpc.apiToken.usage.queryOptions({
+      id: token.id,
+      teamId,
+      granularity: 'day',
+      from: new Date(now - 89 * DAY),
+      to: new Date(now),
+    }),
     enabled: range === 'day',
   });
-  const events = useQuery({ ...trpc.audit.getMany.queryOptions({ teamId, tokenId: token.id, limit: 20 }), enabled: canSeeAudit });
+  const events = useQuery({
+    ...trpc.audit.getMany.queryOptions({ teamId, tokenId: token.id, limit: 20 }),
+    enabled: canSeeAudit,
+  });
   const usage = range === 'hour' ? hourly : daily;
   // The spike rule is about hours: 5× the 7-day hourly average.
   const average = hourly.data ? hourly.data.total.requests / hourly.data.buckets.length : null;
-  const spikes = useMemo(() => (hourly.data && average !== null ? spikesOf(hourly.data.buckets, average) : []), [hourly.data, average]);
+  const spikes = useMemo(
+    () => (hourly.data && average !== null ? spikesOf(hourly.data.buckets, average) : []),
+    [hourly.data, average],
+  );
 
   return (
     <Dialog title={`Usage of ${token.name}`} onClose={onClose}>
       <div className="usage-view">
         <div className="segmented" role="group" aria-label="Period">
-          <button type="button" className="button button-small" aria-pressed={range === 'hour'} onClick={() => setRange('hour')}>
+          <button
+            type="button"
+            className="button button-small"
+            aria-pressed={range === 'hour'}
+            onClick={() => setRange('hour')}
+          >
             7 days, hourly
           </button>
-          <button type="button" className="button button-small" aria-pressed={range === 'day'} onClick={() => setRange('day')}>
+          <button
+            type="button"
+            className="button button-small"
+            aria-pressed={range === 'day'}
+            onClick={() => setRange('day')}
+          >
             90 days, daily
           </button>
         </div>

@@ -15,7 +15,15 @@ export function spikesOf(buckets: UsageBucket[], average: number): UsageBucket[]
   return buckets.filter((b) => b.requests > 0 && b.requests > SPIKE_FACTOR * average);
 }
 
-export function UsageChart({ buckets, average, label }: { buckets: UsageBucket[]; average: number | null; label: string }) {
+export function UsageChart({
+  buckets,
+  average,
+  label,
+}: {
+  buckets: UsageBucket[];
+  average: number | null;
+  label: string;
+}) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = container.current!;
@@ -84,5 +92,14 @@ export function UsageChart({ buckets, average, label }: { buckets: UsageBucket[]
     };
   }, [buckets, average]);
   const total = buckets.reduce((sum, b) => sum + b.requests, 0);
-  return <div ref={container} className="usage-chart" role="img" aria-label={label} data-total={total} data-buckets={buckets.length} />;
+  return (
+    <div
+      ref={container}
+      className="usage-chart"
+      role="img"
+      aria-label={label}
+      data-total={total}
+      data-buckets={buckets.length}
+    />
+  );
 }

@@ -73,7 +73,16 @@ async function startEnv(): Promise<RunningEnv> {
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
     });
   } catch (error) {
     server.close();
@@ -90,7 +99,13 @@ async function startEnv(): Promise<RunningEnv> {
     app,
     browser,
     async newPage(options = {}) {
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', ...options });
+      const context = await browser.newContext({
+        baseURL: baseUrl,
+        viewport: { width: 1280, height: 800 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+        ...options,
+      });
       contexts.add(context);
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
       const page = await context.newPage();
@@ -98,20 +113,36 @@ async function startEnv(): Promise<RunningEnv> {
       page.setDefaultTimeout(15_000);
       page.on('pageerror', (error) => pageLog.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') pageLog.push(`console ${message.type()}: ${message.text()}`);
+        if (message.type() === 'error' || message.type() === 'warning')
+          pageLog.push(`console ${message.type()}: ${message.text()}`);
       });
       page.on('response', (response) => {
-        if (response.status() >= 400) pageLog.push(`${response.status()} ${response.request().method()} ${response.url().slice(baseUrl.length, baseUrl.length + 120)}`);
+        if (response.status() >= 400)
+          pageLog.push(
+            `${response.status()} ${response.request().method()} ${response.url().slice(baseUrl.length, baseUrl.length + 120)}`,
+          );
       });
-      page.on('requestfailed', (request) => pageLog.push(`request failed: ${request.url().slice(baseUrl.length, baseUrl.length + 120)} ${request.failure()?.errorText ?? ''}`));
+      page.on('requestfailed', (request) =>
+        pageLog.push(
+          `request failed: ${request.url().slice(baseUrl.length, baseUrl.length + 120)} ${request.failure()?.errorText ?? ''}`,
+        ),
+      );
       return { context, page };
     },
     async createUser(user = {}) {
-      return createUser({ db, clock: systemClock, name: user.name ?? 'Test User', email: user.email ?? uniqueEmail(), password: PASSWORD });
+      return createUser({
+        db,
+        clock: systemClock,
+        name: user.name ?? 'Test User',
+        email: user.email ?? uniqueEmail(),
+        password: PASSWORD,
+      });
     },
     async startSession(context, userId) {
       const session = await createSession({ db, clock: systemClock, userId });
-      await context.addCookies([{ name: SESSION_COOKIE, value: session.sessionId, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+      await context.addCookies([
+        { name: SESSION_COOKIE, value: session.sessionId, url: baseUrl, httpOnly: true, sameSite: 'Lax' },
+      ]);
     },
     async signInAs(context, user = {}) {
       const created = await env.createUser(user);
@@ -175,12 +206,15 @@ export function describeInBrowser(name: string, suite: (env: () => BrowserEnv) =
     beforeAll(async () => {
       if (missing) throw new Error(`${missing} (CI=true: the browser tests must run)`);
       if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
-        throw new Error(`The web app is not built (${WEB_DIST}/index.html is missing): run \`pnpm --filter @latchkey/web test\`, which builds first`);
+        throw new Error(
+          `The web app is not built (${WEB_DIST}/index.html is missing): run \`pnpm --filter @latchkey/web test\`, which builds first`,
+        );
       }
       env = await startEnv();
     });
     afterEach(async (context) => {
-      if (context.task.result?.state === 'fail' || process.env.BROWSER_LOG === '1') await env?.recordFailure(context.task.name);
+      if (context.task.result?.state === 'fail' || process.env.BROWSER_LOG === '1')
+        await env?.recordFailure(context.task.name);
       await env?.closeContexts();
     });
     afterAll(async () => {

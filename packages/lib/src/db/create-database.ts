@@ -4,7 +4,13 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { createDatabaseEngine, type DatabaseEngine, EngineDriver, EnginePostgresAdapter, EngineSqliteAdapter } from './database-engine';
+import {
+  createDatabaseEngine,
+  type DatabaseEngine,
+  EngineDriver,
+  EnginePostgresAdapter,
+  EngineSqliteAdapter,
+} from './database-engine';
 import type { Schema } from './schema';
 
 export { isPostgres } from './database-engine';
@@ -13,9 +19,7 @@ export type Db = Kysely<Schema>;
 
 export const DEFAULT_SQLITE_PATH = './data/latchkey.db';
 
-export type DatabaseLocation =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string };
+export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 /**
  * Reads `DATABASE_URL`: unset → `./data/latchkey.db`; `postgres://…` or `postgresql://…` →

@@ -63,7 +63,9 @@ export class EnginePostgresAdapter extends PostgresAdapter {
 /** The engine of a database from `createDatabase` (or of one of its transactions); undefined for any other Kysely. */
 export function engineOf(db: Kysely<Schema>): DatabaseEngine | undefined {
   const adapter = db.getExecutor().adapter;
-  return adapter instanceof EngineSqliteAdapter || adapter instanceof EnginePostgresAdapter ? adapter.engine : undefined;
+  return adapter instanceof EngineSqliteAdapter || adapter instanceof EnginePostgresAdapter
+    ? adapter.engine
+    : undefined;
 }
 
 export function isPostgres<DB>(db: Kysely<DB>): boolean {
@@ -74,7 +76,11 @@ export function isPostgres<DB>(db: Kysely<DB>): boolean {
  * The object `create` makes for this database, made once and kept as long as the database; for a
  * Kysely instance not made by `createDatabase`, undefined.
  */
-export function attachedToDatabase<T>(db: Kysely<Schema>, key: object, create: (engine: DatabaseEngine) => T): T | undefined {
+export function attachedToDatabase<T>(
+  db: Kysely<Schema>,
+  key: object,
+  create: (engine: DatabaseEngine) => T,
+): T | undefined {
   const engine = engineOf(db);
   if (!engine) return undefined;
   let value = engine.attached.get(key) as T | undefined;
@@ -116,10 +122,18 @@ export class EngineDriver implements Driver {
   savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
     return this.inner.savepoint!(unwrap(connection), name, compile);
   }
-  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+  rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     return this.inner.rollbackToSavepoint!(unwrap(connection), name, compile);
   }
-  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+  releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     return this.inner.releaseSavepoint!(unwrap(connection), name, compile);
   }
   releaseConnection(connection: DatabaseConnection): Promise<void> {

@@ -67,7 +67,12 @@ function migrations(postgres: boolean): Record<string, Migration> {
           // Exactly one owner: a user or a team.
           .addCheckConstraint('api_tokens_one_owner', sql`(user_id is null) <> (team_id is null)`)
           .execute();
-        await db.schema.createIndex('api_tokens_token_hash_idx').unique().on('api_tokens').column('token_hash').execute();
+        await db.schema
+          .createIndex('api_tokens_token_hash_idx')
+          .unique()
+          .on('api_tokens')
+          .column('token_hash')
+          .execute();
         await db.schema.createIndex('api_tokens_user_id_idx').on('api_tokens').columns(['user_id', 'id']).execute();
         await db.schema.createIndex('api_tokens_team_id_idx').on('api_tokens').columns(['team_id', 'id']).execute();
       },
@@ -87,7 +92,11 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .addColumn('ids', 'text', (c) => c.notNull())
           .addColumn('created_at', time as 'integer', (c) => c.notNull().defaultTo(dbNow))
           .execute();
-        await db.schema.createIndex('revocation_log_created_at_idx').on('revocation_log').column('created_at').execute();
+        await db.schema
+          .createIndex('revocation_log_created_at_idx')
+          .on('revocation_log')
+          .column('created_at')
+          .execute();
       },
     },
     '0003_usage_and_audit': {
@@ -99,7 +108,9 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
           .addColumn('type', 'text', (c) => c.notNull())
           .addColumn('created_at', time as 'integer', (c) => c.notNull())
-          .addColumn('actor_kind', 'text', (c) => c.notNull().check(sql`actor_kind in ('user', 'token', 'cli', 'leak_report')`))
+          .addColumn('actor_kind', 'text', (c) =>
+            c.notNull().check(sql`actor_kind in ('user', 'token', 'cli', 'leak_report')`),
+          )
           .addColumn('actor_id', ref as 'integer')
           .addColumn('actor_name', 'text')
           .addColumn('user_id', ref as 'integer')
@@ -112,7 +123,11 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('audit_events_user_id_idx').on('audit_events').columns(['user_id', 'id']).execute();
         await db.schema.createIndex('audit_events_team_id_idx').on('audit_events').columns(['team_id', 'id']).execute();
-        await db.schema.createIndex('audit_events_token_id_idx').on('audit_events').columns(['token_id', 'id']).execute();
+        await db.schema
+          .createIndex('audit_events_token_id_idx')
+          .on('audit_events')
+          .columns(['token_id', 'id'])
+          .execute();
         await db.schema.createIndex('audit_events_created_at_idx').on('audit_events').column('created_at').execute();
 
         // One row per token and hour; flushes add to it (insert … on conflict do update), so the
@@ -125,7 +140,11 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .addColumn('failed', time as 'integer', (c) => c.notNull())
           .addPrimaryKeyConstraint('api_token_usage_pk', ['token_id', 'hour_start'])
           .execute();
-        await db.schema.createIndex('api_token_usage_hour_start_idx').on('api_token_usage').column('hour_start').execute();
+        await db.schema
+          .createIndex('api_token_usage_hour_start_idx')
+          .on('api_token_usage')
+          .column('hour_start')
+          .execute();
 
         // The last distinct client addresses of each token; a flush keeps the newest 5.
         await db.schema
@@ -157,9 +176,15 @@ function migrations(postgres: boolean): Record<string, Migration> {
     '0004_policies_and_allowed_ips': {
       async up(db: Kysely<unknown>) {
         // Normalised addresses and CIDR ranges as a JSON array; '[]' is any address.
-        await db.schema.alterTable('api_tokens').addColumn('allowed_ips', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        await db.schema
+          .alterTable('api_tokens')
+          .addColumn('allowed_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
         // When a refusal from another address was last recorded, so that it is at most once a minute.
-        await db.schema.alterTable('api_tokens').addColumn('ip_refused_reported_at', time as 'integer').execute();
+        await db.schema
+          .alterTable('api_tokens')
+          .addColumn('ip_refused_reported_at', time as 'integer')
+          .execute();
         // A team's token policy; null is no limit.
         await db.schema.alterTable('teams').addColumn('policy_max_lifetime_days', 'integer').execute();
         await db.schema.alterTable('teams').addColumn('policy_allowed_scopes', 'text').execute();
@@ -171,7 +196,12 @@ function migrations(postgres: boolean): Record<string, Migration> {
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   const all = migrations(isPostgres(db));
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'latchkey_migrations', migrationLockTableName: 'latchkey_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'latchkey_migrations',
+    migrationLockTableName: 'latchkey_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -21,7 +21,12 @@ type ParameterSource = { param: string } | { value: unknown };
 type Compiled = { sql: string; sources: ParameterSource[]; compiled: CompiledQuery };
 
 type Prepared =
-  | { via: 'sqlite'; statement: SqliteDatabase.Statement; sources: ParameterSource[]; toRow: (columns: unknown[]) => unknown }
+  | {
+      via: 'sqlite';
+      statement: SqliteDatabase.Statement;
+      sources: ParameterSource[];
+      toRow: (columns: unknown[]) => unknown;
+    }
   | { via: 'postgres'; text: string; sources: ParameterSource[]; toRow?: (columns: unknown[]) => unknown }
   | { via: 'kysely'; compiled: CompiledQuery; sources: ParameterSource[] };
 

@@ -13,6 +13,9 @@ export function lockingRows<Q extends Lockable<Q>>(trx: Kysely<Schema>, query: Q
 }
 
 /** Locks the rows `query` selects until the transaction ends; nothing to do (and nothing run) on SQLite. */
-export async function lockRows<Q extends Lockable<Q> & { execute(): Promise<unknown> }>(trx: Kysely<Schema>, query: Q): Promise<void> {
+export async function lockRows<Q extends Lockable<Q> & { execute(): Promise<unknown> }>(
+  trx: Kysely<Schema>,
+  query: Q,
+): Promise<void> {
   if (isPostgres(trx)) await query.forUpdate().execute();
 }

@@ -11,7 +11,9 @@ export function parseInput<S extends z.ZodType>(
   if (result.success) return result.data;
   const seen = new Set<string>();
   // One message per field: a union or a chain of checks can report the same sentence twice.
-  const issues = result.error.issues.flatMap(toIssues).filter((i) => !seen.has(i.path + i.message) && seen.add(i.path + i.message));
+  const issues = result.error.issues
+    .flatMap(toIssues)
+    .filter((i) => !seen.has(i.path + i.message) && seen.add(i.path + i.message));
   const first = issues[0];
   throw new AppError(code, { message: first ? messageOf(first) : 'Invalid input', issues });
 }

@@ -1,7 +1,12 @@
 // Runs a suite once on SQLite and once on PostgreSQL, each with a fresh database. When PostgreSQL
 // is missing the PostgreSQL suite fails under CI=true and is skipped, with the reason, elsewhere.
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
-import { createTestDatabase, postgresUnavailableReason, type TestDatabase, type TestDatabaseKind } from './test-databases';
+import {
+  createTestDatabase,
+  postgresUnavailableReason,
+  type TestDatabase,
+  type TestDatabaseKind,
+} from './test-databases';
 
 const KINDS: TestDatabaseKind[] = ['sqlite', 'postgres'];
 

@@ -9,7 +9,11 @@ export type AvailableSuite = {
   setup: (fn: () => Promise<void> | void, timeoutMs?: number) => void;
 };
 
-export function describeWhenAvailable(name: string, checks: AvailabilityCheck[], suite: (available: AvailableSuite) => void): void {
+export function describeWhenAvailable(
+  name: string,
+  checks: AvailabilityCheck[],
+  suite: (available: AvailableSuite) => void,
+): void {
   describe(name, () => {
     let unavailable: string | null = null;
     beforeAll(async () => {

@@ -17,16 +17,19 @@ export async function findSecretsInAuditEvents(db: Db): Promise<string[]> {
   if (events.length === 0) return [];
   const stored = new Set<string>();
   for (const { token_hash } of await db.selectFrom('api_tokens').select('token_hash').execute()) stored.add(token_hash);
-  for (const { token_hash } of await db.selectFrom('retired_api_token_hashes').select('token_hash').execute()) stored.add(token_hash);
+  for (const { token_hash } of await db.selectFrom('retired_api_token_hashes').select('token_hash').execute())
+    stored.add(token_hash);
   for (const { token_hash } of await db.selectFrom('sessions').select('token_hash').execute()) stored.add(token_hash);
-  for (const { password_hash } of await db.selectFrom('users').select('password_hash').execute()) stored.add(password_hash);
+  for (const { password_hash } of await db.selectFrom('users').select('password_hash').execute())
+    stored.add(password_hash);
 
   const found: string[] = [];
   for (const event of events) {
     const text = [event.type, event.actor_name, event.ip, event.user_agent, event.details].join('\n');
     const pattern = SECRET_PATTERNS.find(([, regex]) => regex.test(text));
     if (pattern) found.push(`event ${event.id} (${event.type}) holds ${pattern[0]}`);
-    else if ([...stored].some((secret) => text.includes(secret))) found.push(`event ${event.id} (${event.type}) holds a stored hash`);
+    else if ([...stored].some((secret) => text.includes(secret)))
+      found.push(`event ${event.id} (${event.type}) holds a stored hash`);
   }
   return found;
 }

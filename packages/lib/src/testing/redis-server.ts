@@ -40,7 +40,8 @@ export function redisUnavailableReason(): Promise<string | null> {
 /** null when `redis-server` can be started here; otherwise why not. */
 export function redisServerUnavailableReason(): Promise<string | null> {
   const run = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (run.error) return Promise.resolve(`redis-server cannot be run: ${run.error.message} (apt-get install redis-server)`);
+  if (run.error)
+    return Promise.resolve(`redis-server cannot be run: ${run.error.message} (apt-get install redis-server)`);
   return Promise.resolve(run.status === 0 ? null : `redis-server --version exited with ${run.status}`);
 }
 
@@ -70,9 +71,13 @@ export async function startRedisServer(): Promise<RedisServer> {
   async function start() {
     if (child) return;
     const output: string[] = [];
-    const process_ = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const process_ = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = process_;
     running.add(process_);
     process_.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
@@ -86,14 +91,17 @@ export async function startRedisServer(): Promise<RedisServer> {
     });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      if (child !== process_) throw new Error(`redis-server on port ${port} exited at start: ${output.join('').slice(-1000)}`);
+      if (child !== process_)
+        throw new Error(`redis-server on port ${port} exited at start: ${output.join('').slice(-1000)}`);
       try {
         await ping(url, 500);
         return;
       } catch (error) {
         if (Date.now() > deadline) {
           process_.kill('SIGKILL');
-          throw new Error(`redis-server on port ${port} did not answer within 10 s: ${(error as Error).message}`, { cause: error });
+          throw new Error(`redis-server on port ${port} did not answer within 10 s: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -45,10 +45,14 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
       db,
       url,
       async drop() {
-        const secrets = await assertNoSecretsInAuditEvents(db).then(() => null, (error: unknown) => error);
+        const secrets = await assertNoSecretsInAuditEvents(db).then(
+          () => null,
+          (error: unknown) => error,
+        );
         await db.destroy();
         fs.rmSync(dir, { recursive: true, force: true });
-        if (secrets) throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
+        if (secrets)
+          throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
       },
     };
   }
@@ -67,13 +71,17 @@ export async function createTestDatabase(kind: TestDatabaseKind, { migrate = tru
     db,
     url: url.toString(),
     async drop() {
-      const secrets = await assertNoSecretsInAuditEvents(db).then(() => null, (error: unknown) => error);
+      const secrets = await assertNoSecretsInAuditEvents(db).then(
+        () => null,
+        (error: unknown) => error,
+      );
       await db.destroy();
       const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
-      if (secrets) throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
+      if (secrets)
+        throw secrets instanceof Error ? secrets : new Error('the audit events check failed', { cause: secrets });
     },
   };
 }

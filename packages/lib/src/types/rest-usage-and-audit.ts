@@ -8,14 +8,18 @@ import { ZAuditEventType, ZUsageGranularity } from './usage-and-audit';
 const isoTime = (name: string) =>
   z
     .string({ error: `${name} must be an ISO 8601 time` })
-    .refine((text) => /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)), { error: `${name} must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z` })
+    .refine((text) => /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)), {
+      error: `${name} must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z`,
+    })
     .transform((text) => new Date(text))
     .meta({ description: `ISO 8601 time`, examples: ['2026-12-01T00:00:00Z'] });
 
 export const ZRestTokenUsageQuery = z.object({
   from: isoTime('from').optional().meta({ description: 'Start of the range; 7 days before `to` by default' }),
   to: isoTime('to').optional().meta({ description: 'End of the range; now by default' }),
-  granularity: ZUsageGranularity.optional().meta({ description: '`hour` (up to 31 days, the default) or `day` (up to 366 days)' }),
+  granularity: ZUsageGranularity.optional().meta({
+    description: '`hour` (up to 31 days, the default) or `day` (up to 366 days)',
+  }),
 });
 
 const counts = { requests: z.number().int(), failed: z.number().int() };
@@ -40,7 +44,9 @@ export const ZRestTokenUsage = z
     from: ZRestDateTime,
     to: ZRestDateTime,
     total: z.object(counts),
-    buckets: z.array(z.object({ start: ZRestDateTime, ...counts })).meta({ description: 'Oldest first, empty buckets included as zeros' }),
+    buckets: z
+      .array(z.object({ start: ZRestDateTime, ...counts }))
+      .meta({ description: 'Oldest first, empty buckets included as zeros' }),
     recentIps: z.array(z.object({ ip: z.string(), userAgent: z.string().nullable(), lastSeenAt: ZRestDateTime })),
   })
   .meta({ id: 'TokenUsage', examples: [USAGE_EXAMPLE] });
@@ -81,7 +87,11 @@ export const ZRestAuditEventPage = z
         id: z.number().int(),
         type: z.string(),
         createdAt: ZRestDateTime,
-        actor: z.object({ kind: z.enum(AUDIT_ACTOR_KINDS), id: z.number().int().nullable(), name: z.string().nullable() }),
+        actor: z.object({
+          kind: z.enum(AUDIT_ACTOR_KINDS),
+          id: z.number().int().nullable(),
+          name: z.string().nullable(),
+        }),
         tokenId: z.number().int().nullable(),
         ip: z.string().nullable(),
         userAgent: z.string().nullable(),

@@ -4,15 +4,29 @@
 import { z } from 'zod';
 import { AppErrorCode } from '../errors/app-error';
 import { REST_EXAMPLES } from './rest-examples';
-import { apiTokenMetadataFields, ZCreateApiTokenInput, ZId, ZLeakReport, ZRotateApiTokenInput, ZTeam, ZUser } from './schemas';
+import {
+  apiTokenMetadataFields,
+  ZCreateApiTokenInput,
+  ZId,
+  ZLeakReport,
+  ZRotateApiTokenInput,
+  ZTeam,
+  ZUser,
+} from './schemas';
 
 /** A time: a `Date` in the library, an ISO 8601 string on the wire. */
-export const ZRestDateTime = z.codec(z.date(), z.string().meta({ format: 'date-time', examples: ['2026-12-01T09:30:00.000Z'] }), {
-  decode: (date) => date.toISOString(),
-  encode: (text) => new Date(text),
-});
+export const ZRestDateTime = z.codec(
+  z.date(),
+  z.string().meta({ format: 'date-time', examples: ['2026-12-01T09:30:00.000Z'] }),
+  {
+    decode: (date) => date.toISOString(),
+    encode: (text) => new Date(text),
+  },
+);
 
-export const ZRestTokenMetadata = z.object(apiTokenMetadataFields(ZRestDateTime)).meta({ id: 'TokenMetadata', examples: [REST_EXAMPLES.metadata] });
+export const ZRestTokenMetadata = z
+  .object(apiTokenMetadataFields(ZRestDateTime))
+  .meta({ id: 'TokenMetadata', examples: [REST_EXAMPLES.metadata] });
 
 export const ZRestTokenList = z
   .object({
@@ -72,7 +86,13 @@ const TOKEN_ID = { error: 'Token id must be a positive whole number or `self`' }
 
 export const ZRestTokenIdParams = z.object({
   id: z
-    .union([z.literal('self', TOKEN_ID), z.number(TOKEN_ID).int(TOKEN_ID).positive(TOKEN_ID).max(Number.MAX_SAFE_INTEGER, TOKEN_ID)], TOKEN_ID)
+    .union(
+      [
+        z.literal('self', TOKEN_ID),
+        z.number(TOKEN_ID).int(TOKEN_ID).positive(TOKEN_ID).max(Number.MAX_SAFE_INTEGER, TOKEN_ID),
+      ],
+      TOKEN_ID,
+    )
     .meta({ description: 'A token id, or `self` for the token making the request' }),
 });
 
@@ -101,13 +121,14 @@ export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({
     jsonSchema.examples = [REST_EXAMPLES.createRequest];
   },
 });
-export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({ id: 'RotateTokenRequest', examples: [REST_EXAMPLES.rotateRequest] });
+export const ZRestRotateTokenBody = ZRotateApiTokenInput.meta({
+  id: 'RotateTokenRequest',
+  examples: [REST_EXAMPLES.rotateRequest],
+});
 
 export const ZRestLeakReport = ZLeakReport.meta({ id: 'LeakReport', examples: [REST_EXAMPLES.leakReport] });
-export const ZRestLeakReportAccepted = z
-  .object({ status: z.literal('accepted') })
-  .meta({
-    id: 'LeakReportAccepted',
-    description: 'The same answer whether or not anything matched',
-    examples: [REST_EXAMPLES.leakReportAccepted],
-  });
+export const ZRestLeakReportAccepted = z.object({ status: z.literal('accepted') }).meta({
+  id: 'LeakReportAccepted',
+  description: 'The same answer whether or not anything matched',
+  examples: [REST_EXAMPLES.leakReportAccepted],
+});

@@ -100,9 +100,14 @@ export function strictInput<T extends z.core.$ZodLooseShape>(shape: T) {
  * that is neither is refused by its value, so the user sees which one to fix.
  */
 export const ZAllowedIps = z
-  .array(z.string({ error: 'Each allowed address must be text' }).max(100, { error: 'An allowed address is at most 100 characters' }), {
-    error: 'allowedIps must be a list of IP addresses or CIDR ranges',
-  })
+  .array(
+    z
+      .string({ error: 'Each allowed address must be text' })
+      .max(100, { error: 'An allowed address is at most 100 characters' }),
+    {
+      error: 'allowedIps must be a list of IP addresses or CIDR ranges',
+    },
+  )
   .max(MAX_ALLOWED_IPS, { error: `A token may have at most ${MAX_ALLOWED_IPS} allowed addresses` })
   .transform((entries, ctx) => {
     const normal: string[] = [];
@@ -121,11 +126,18 @@ export const MAX_LEAK_REPORT_CREDENTIALS = 1000;
 
 export const ZLeakReport = strictInput({
   credentials: z
-    .array(z.string({ error: 'Each credential must be a string' }).max(1000, { error: 'A credential is at most 1000 characters' }), {
-      error: 'credentials must be a list of strings',
-    })
+    .array(
+      z
+        .string({ error: 'Each credential must be a string' })
+        .max(1000, { error: 'A credential is at most 1000 characters' }),
+      {
+        error: 'credentials must be a list of strings',
+      },
+    )
     .min(1, { error: 'credentials must hold at least 1 string' })
-    .max(MAX_LEAK_REPORT_CREDENTIALS, { error: `credentials must hold at most ${MAX_LEAK_REPORT_CREDENTIALS} strings` }),
+    .max(MAX_LEAK_REPORT_CREDENTIALS, {
+      error: `credentials must hold at most ${MAX_LEAK_REPORT_CREDENTIALS} strings`,
+    }),
 });
 
 // ---- team policies
@@ -180,11 +192,16 @@ export function apiTokenMetadataFields<D extends z.ZodType>(date: D) {
     expiresAt: date.nullable().meta({ description: 'When the token stops working; null if it never expires' }),
     lastUsedAt: date.nullable().meta({ description: 'Accurate to within 60 seconds; null if never used' }),
     createdBy: z.object({ id: z.number().int(), name: z.string() }).nullable(),
-    allowedIps: z.array(z.string()).meta({ description: 'Addresses or CIDR ranges the token may be used from; [] = any' }),
+    allowedIps: z
+      .array(z.string())
+      .meta({ description: 'Addresses or CIDR ranges the token may be used from; [] = any' }),
     breaksPolicy: z
       .string()
       .nullable()
-      .meta({ description: "Why the token breaks its team's or the instance's current policy (made before it); null if it does not" }),
+      .meta({
+        description:
+          "Why the token breaks its team's or the instance's current policy (made before it); null if it does not",
+      }),
   };
 }
 

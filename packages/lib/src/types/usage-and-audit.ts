@@ -3,12 +3,19 @@ import { z } from 'zod';
 import { AUDIT_ACTOR_KINDS, AUDIT_EVENT_TYPES } from '../universal/audit-event-types';
 import { ZId } from './schemas';
 
-export const ZAuditEventType = z.enum(AUDIT_EVENT_TYPES, { error: `type must be one of ${AUDIT_EVENT_TYPES.join(', ')}` });
+export const ZAuditEventType = z.enum(AUDIT_EVENT_TYPES, {
+  error: `type must be one of ${AUDIT_EVENT_TYPES.join(', ')}`,
+});
 
 export const ZAuditEventFilters = z.object({
   type: ZAuditEventType.optional(),
   tokenId: ZId.optional(),
-  limit: z.number().int().min(1, { error: 'limit must be at least 1' }).max(100, { error: 'limit must be at most 100' }).optional(),
+  limit: z
+    .number()
+    .int()
+    .min(1, { error: 'limit must be at least 1' })
+    .max(100, { error: 'limit must be at most 100' })
+    .optional(),
   /** The id of the last event of the previous page. */
   cursor: ZId.optional(),
 });

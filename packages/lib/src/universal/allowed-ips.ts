@@ -27,7 +27,10 @@ export function normaliseAllowedIp(entry: string): { ok: true; value: string } |
       // parseCIDR is lenient on some shapes (leading zeros, short IPv4); require the strict forms.
       const [address, bits] = text.split('/');
       if (!/^\d{1,3}$/.test(bits ?? '')) return { ok: false, reason: 'not an IP address or CIDR range' };
-      if (!ipaddr.isValid(address!) || !(ipaddr.IPv4.isValidFourPartDecimal(address!) || ipaddr.IPv6.isValid(address!))) {
+      if (
+        !ipaddr.isValid(address!) ||
+        !(ipaddr.IPv4.isValidFourPartDecimal(address!) || ipaddr.IPv6.isValid(address!))
+      ) {
         return { ok: false, reason: 'not an IP address or CIDR range' };
       }
       range = ipaddr.parseCIDR(text);
@@ -48,9 +51,10 @@ export function normaliseAllowedIp(entry: string): { ok: true; value: string } |
   }
   const full = address.kind() === 'ipv4' ? 32 : 128;
   if (bits === full) return { ok: true, value: address.toString() };
-  const network = address.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
+  const network =
+    address.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
   return { ok: true, value: `${network.toString()}/${bits}` };
 }
 
@@ -65,7 +69,9 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
   const v4: Range[] = [];
   const v6: Range[] = [];
   for (const entry of entries) {
-    const [address, bits] = entry.includes('/') ? ipaddr.parseCIDR(entry) : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128])(ipaddr.parse(entry));
+    const [address, bits] = entry.includes('/')
+      ? ipaddr.parseCIDR(entry)
+      : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128])(ipaddr.parse(entry));
     if (bits === 0) return ANY;
     (address.kind() === 'ipv4' ? v4 : v6).push([address, bits] as Range);
   }

@@ -1,6 +1,13 @@
 // The lifetimes a token can be created with, and what each means in milliseconds.
 
-export const EXPIRES_IN_VALUES = ['NEVER', 'SEVEN_DAYS', 'ONE_MONTH', 'THREE_MONTHS', 'SIX_MONTHS', 'ONE_YEAR'] as const;
+export const EXPIRES_IN_VALUES = [
+  'NEVER',
+  'SEVEN_DAYS',
+  'ONE_MONTH',
+  'THREE_MONTHS',
+  'SIX_MONTHS',
+  'ONE_YEAR',
+] as const;
 export type ExpiresIn = (typeof EXPIRES_IN_VALUES)[number];
 
 const DAY_MS = 24 * 60 * 60 * 1000;

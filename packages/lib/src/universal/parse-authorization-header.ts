@@ -4,9 +4,7 @@
 /** Longer headers are refused before any other work; a real one is under 50 characters. */
 export const MAX_AUTHORIZATION_HEADER_LENGTH = 1024;
 
-export type ParsedAuthorization =
-  | { ok: true; token: string }
-  | { ok: false; reason: 'missing' | 'malformed' };
+export type ParsedAuthorization = { ok: true; token: string } | { ok: false; reason: 'missing' | 'malformed' };
 
 export function parseAuthorizationHeader(header: string | string[] | undefined | null): ParsedAuthorization {
   if (header === undefined || header === null) return { ok: false, reason: 'missing' };

@@ -29,7 +29,13 @@ export const revokeCredentials = defineRoute({
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       throw new AppError(AppErrorCode.TOO_MANY_REQUESTS);
     }
-    await revokeLeakedApiTokens({ db, clock, credentials: body.credentials, ip, userAgent: req.headers['user-agent'] ?? null });
+    await revokeLeakedApiTokens({
+      db,
+      clock,
+      credentials: body.credentials,
+      ip,
+      userAgent: req.headers['user-agent'] ?? null,
+    });
     return { status: 202, body: { status: 'accepted' as const } };
   },
 });

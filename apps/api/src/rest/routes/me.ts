@@ -14,7 +14,13 @@ export const getMe = defineRoute({
   handle: ({ token }) => ({
     status: 200,
     body: {
-      token: { ...token, scopes: [...token.scopes], createdAt: new Date(token.createdAt), expiresAt: date(token.expiresAt), lastUsedAt: date(token.lastUsedAt) },
+      token: {
+        ...token,
+        scopes: [...token.scopes],
+        createdAt: new Date(token.createdAt),
+        expiresAt: date(token.expiresAt),
+        lastUsedAt: date(token.lastUsedAt),
+      },
       user: token.user,
       team: token.team,
     },

@@ -31,7 +31,14 @@ export const listTokens = defineRoute({
   responses: { 200: { description: 'A page of tokens', schema: ZRestTokenList } },
   handle: async ({ deps: { db, clock, instanceMaxLifetimeDays }, token, query }) => ({
     status: 200,
-    body: await getApiTokens({ db, clock, viaToken: token, limit: query.limit, cursor: query.cursor, instanceMaxLifetimeDays }),
+    body: await getApiTokens({
+      db,
+      clock,
+      viaToken: token,
+      limit: query.limit,
+      cursor: query.cursor,
+      instanceMaxLifetimeDays,
+    }),
   }),
 });
 
@@ -47,7 +54,15 @@ export const createToken = defineRoute({
   errors: [403],
   handle: async ({ deps: { db, clock, allowedScopes, instanceMaxLifetimeDays }, token, audit, body }) => ({
     status: 201,
-    body: await createApiToken({ db, clock, viaToken: token, allowedScopes, instanceMaxLifetimeDays, audit: audit(), ...body }),
+    body: await createApiToken({
+      db,
+      clock,
+      viaToken: token,
+      allowedScopes,
+      instanceMaxLifetimeDays,
+      audit: audit(),
+      ...body,
+    }),
   }),
 });
 

@@ -1,5 +1,13 @@
 // Usage of a token and the owner's audit log.
-import { getApiTokenUsage, getAuditEvents, ZRestAuditEventPage, ZRestAuditEventsQuery, ZRestTokenIdParams, ZRestTokenUsage, ZRestTokenUsageQuery } from '@latchkey/lib';
+import {
+  getApiTokenUsage,
+  getAuditEvents,
+  ZRestAuditEventPage,
+  ZRestAuditEventsQuery,
+  ZRestTokenIdParams,
+  ZRestTokenUsage,
+  ZRestTokenUsageQuery,
+} from '@latchkey/lib';
 import { defineRoute } from '../define-route';
 
 export const getTokenUsage = defineRoute({
@@ -15,7 +23,13 @@ export const getTokenUsage = defineRoute({
   errors: [404],
   handle: async ({ deps: { db, clock }, token, params, query }) => ({
     status: 200,
-    body: await getApiTokenUsage({ db, clock, viaToken: token, id: params.id === 'self' ? token.id : params.id, ...query }),
+    body: await getApiTokenUsage({
+      db,
+      clock,
+      viaToken: token,
+      id: params.id === 'self' ? token.id : params.id,
+      ...query,
+    }),
   }),
 });
 
@@ -28,5 +42,8 @@ export const listAuditEvents = defineRoute({
   access: { scope: 'audit:read' },
   query: ZRestAuditEventsQuery,
   responses: { 200: { description: 'A page of events', schema: ZRestAuditEventPage } },
-  handle: async ({ deps: { db }, token, query }) => ({ status: 200, body: await getAuditEvents({ db, viaToken: token, ...query }) }),
+  handle: async ({ deps: { db }, token, query }) => ({
+    status: 200,
+    body: await getAuditEvents({ db, viaToken: token, ...query }),
+  }),
 });

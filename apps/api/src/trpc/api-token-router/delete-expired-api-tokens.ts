@@ -7,5 +7,11 @@ export const ZDeleteExpiredApiTokensRequest = z.object({ teamId: ZTeamId });
 export const deleteExpiredApiTokens = authenticatedProcedure
   .input(ZDeleteExpiredApiTokensRequest)
   .mutation(({ ctx, input }) =>
-    deleteExpiredApiTokensInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input.teamId, audit: ctx.audit }),
+    deleteExpiredApiTokensInLib({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      teamId: input.teamId,
+      audit: ctx.audit,
+    }),
   );

@@ -1,4 +1,10 @@
-import { getApiTokenUsage as getApiTokenUsageInLib, ZApiTokenUsage, ZApiTokenUsageRange, ZId, ZTeamId } from '@latchkey/lib';
+import {
+  getApiTokenUsage as getApiTokenUsageInLib,
+  ZApiTokenUsage,
+  ZApiTokenUsageRange,
+  ZId,
+  ZTeamId,
+} from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
 export const ZGetApiTokenUsageRequest = ZApiTokenUsageRange.extend({ id: ZId, teamId: ZTeamId });

@@ -8,7 +8,11 @@ import {
 } from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
-export const ZRotateApiTokenRequest = z.object({ id: ZId, teamId: ZTeamId, gracePeriodSeconds: ZGracePeriodSeconds.optional() });
+export const ZRotateApiTokenRequest = z.object({
+  id: ZId,
+  teamId: ZTeamId,
+  gracePeriodSeconds: ZGracePeriodSeconds.optional(),
+});
 
 export const rotateApiToken = authenticatedProcedure
   .input(ZRotateApiTokenRequest)

@@ -19,7 +19,13 @@ export const signIn = publicProcedure.input(ZSignInInput).mutation(async ({ ctx,
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'Too many failed sign-ins, please try again later.' });
   }
   try {
-    const user = await verifyUserCredentials({ db: ctx.db, clock: ctx.clock, email: input.email, password: input.password, audit: ctx.audit });
+    const user = await verifyUserCredentials({
+      db: ctx.db,
+      clock: ctx.clock,
+      email: input.email,
+      password: input.password,
+      audit: ctx.audit,
+    });
     const audit = { ...ctx.audit, actor: { kind: 'user' as const, id: user.id, name: user.name } };
     const session = await createSession({ db: ctx.db, clock: ctx.clock, userId: user.id, audit });
     setSessionCookie(ctx.req, ctx.res, ctx.config, session.sessionId, session.expiresAt);

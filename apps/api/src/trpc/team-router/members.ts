@@ -1,6 +1,14 @@
 // team.members.*: any member may list; only ADMINs add, change roles and remove.
 import { z } from 'zod';
-import { addTeamMember, getTeamMembers, removeTeamMember, updateTeamMemberRole, ZEmail, ZId, ZTeamRole } from '@latchkey/lib';
+import {
+  addTeamMember,
+  getTeamMembers,
+  removeTeamMember,
+  updateTeamMemberRole,
+  ZEmail,
+  ZId,
+  ZTeamRole,
+} from '@latchkey/lib';
 import { authenticatedProcedure, router } from '../trpc';
 
 export const membersRouter = router({
@@ -9,7 +17,9 @@ export const membersRouter = router({
     .query(({ ctx, input }) => getTeamMembers({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
   add: authenticatedProcedure
     .input(z.object({ teamId: ZId, email: ZEmail, role: ZTeamRole }))
-    .mutation(({ ctx, input }) => addTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, audit: ctx.audit, ...input })),
+    .mutation(({ ctx, input }) =>
+      addTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, audit: ctx.audit, ...input }),
+    ),
   updateRole: authenticatedProcedure
     .input(z.object({ teamId: ZId, userId: ZId, role: ZTeamRole }))
     .mutation(({ ctx, input }) =>
@@ -26,6 +36,13 @@ export const membersRouter = router({
   remove: authenticatedProcedure
     .input(z.object({ teamId: ZId, userId: ZId }))
     .mutation(({ ctx, input }) =>
-      removeTeamMember({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input.teamId, memberUserId: input.userId, audit: ctx.audit }),
+      removeTeamMember({
+        db: ctx.db,
+        clock: ctx.clock,
+        userId: ctx.user.id,
+        teamId: input.teamId,
+        memberUserId: input.userId,
+        audit: ctx.audit,
+      }),
     ),
 });

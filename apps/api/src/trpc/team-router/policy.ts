@@ -12,6 +12,13 @@ export const policyRouter = router({
   update: authenticatedProcedure
     .input(ZUpdateTeamPolicyInput.extend({ teamId: ZId }))
     .mutation(({ ctx, input }) =>
-      updateTeamPolicy({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, knownScopes: ctx.allowedScopes, audit: ctx.audit, ...input }),
+      updateTeamPolicy({
+        db: ctx.db,
+        clock: ctx.clock,
+        userId: ctx.user.id,
+        knownScopes: ctx.allowedScopes,
+        audit: ctx.audit,
+        ...input,
+      }),
     ),
 });

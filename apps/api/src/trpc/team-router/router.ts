@@ -4,4 +4,9 @@ import { getTeams } from './get-teams';
 import { membersRouter } from './members';
 import { policyRouter } from './policy';
 
-export const teamRouter = router({ create: createTeam, getMany: getTeams, members: membersRouter, policy: policyRouter });
+export const teamRouter = router({
+  create: createTeam,
+  getMany: getTeams,
+  members: membersRouter,
+  policy: policyRouter,
+});

@@ -53,8 +53,16 @@ export async function startChildServer(options: StartChildServerOptions): Promis
     // Nothing of the test runner's own loaders reaches the server.
     if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
   }
-  Object.assign(env, { DATABASE_URL: options.databaseUrl, PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, options.env);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(
+    env,
+    { DATABASE_URL: options.databaseUrl, PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    options.env,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: API_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.stdout.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => options.output.push(chunk.toString('utf8')));
@@ -102,5 +110,7 @@ export async function startChildServer(options: StartChildServerOptions): Promis
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   await server.kill();
-  throw new Error(`the server did not answer /api/health within ${options.readyTimeoutMs ?? 60_000} ms:\n${options.output.join('').slice(-2000)}`);
+  throw new Error(
+    `the server did not answer /api/health within ${options.readyTimeoutMs ?? 60_000} ms:\n${options.output.join('').slice(-2000)}`,
+  );
 }

@@ -57,7 +57,11 @@ export async function trpc(
     response = await fetch(`${baseUrl}/api/trpc/${path}${query}`, { headers });
   } else {
     headers['content-type'] = 'application/json';
-    response = await fetch(`${baseUrl}/api/trpc/${path}`, { method: 'POST', headers, body: JSON.stringify(input === undefined ? {} : superjson.serialize(input)) });
+    response = await fetch(`${baseUrl}/api/trpc/${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(input === undefined ? {} : superjson.serialize(input)),
+    });
   }
   const text = await response.text();
   const body = parse(text);
@@ -122,7 +126,9 @@ export function parseRawResponse(data: Buffer, headRequest = false): Parsed {
     const rest = raw.subarray(headerEnd + 4);
     if (headRequest || status === 204 || status === 304) return { status, headers, body: '', complete: true };
     if (headers['transfer-encoding']?.some((v) => v.toLowerCase().includes('chunked'))) {
-      const complete = rest.includes('0\r\n\r\n') && (rest.subarray(0, 3).toString('latin1') === '0\r\n' || rest.includes('\r\n0\r\n\r\n'));
+      const complete =
+        rest.includes('0\r\n\r\n') &&
+        (rest.subarray(0, 3).toString('latin1') === '0\r\n' || rest.includes('\r\n0\r\n\r\n'));
       return { status, headers, body: dechunk(rest).toString('utf8'), complete };
     }
     const length = headers['content-length']?.[0];

@@ -14,8 +14,13 @@ export async function runLoad(options: {
   durationMs: number;
   onResponse(response: LoadResponse): void;
 }): Promise<LoadResult> {
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(options.url)) throw new Error('load only ever goes to this machine');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections, maxFreeSockets: options.connections });
+  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(options.url))
+    throw new Error('load only ever goes to this machine');
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: options.connections,
+    maxFreeSockets: options.connections,
+  });
   const sockets = new Set<net.Socket>();
   const headers = { authorization: `Bearer ${options.token}` };
   let requests = 0;
@@ -29,7 +34,11 @@ export async function runLoad(options: {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           requests += 1;
-          options.onResponse({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          options.onResponse({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
           resolve();
         });
         res.on('error', (error) => {

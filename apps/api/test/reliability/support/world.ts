@@ -47,7 +47,11 @@ export class World {
       const password = `pw:${unique(label)}:${randomBytes(8).toString('base64url')}`;
       this.ledger.add('password', password);
       this.sharedPassword = createUser({ db: this.db, clock: this.clock, email, name, password }).then(async (user) => {
-        const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+        const row = await this.db
+          .selectFrom('users')
+          .select('password_hash')
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow();
         return { password, hash: row.password_hash, first: user };
       });
       const { first } = await this.sharedPassword;
@@ -66,7 +70,14 @@ export class World {
     const slug = unique(label).toLowerCase();
     const team = await createTeam({ db: this.db, clock: this.clock, userId: admin.id, name: `Team ${label}`, slug });
     for (const [member, role] of members) {
-      await addTeamMember({ db: this.db, clock: this.clock, userId: admin.id, teamId: team.id, email: member.email, role });
+      await addTeamMember({
+        db: this.db,
+        clock: this.clock,
+        userId: admin.id,
+        teamId: team.id,
+        email: member.email,
+        role,
+      });
     }
     return team;
   }

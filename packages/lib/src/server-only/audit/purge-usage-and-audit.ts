@@ -5,7 +5,12 @@ import type { Clock } from '../clock';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type PurgeUsageAndAuditOptions = { db: Db; clock: Clock; usageRetentionDays: number; auditRetentionDays: number };
+export type PurgeUsageAndAuditOptions = {
+  db: Db;
+  clock: Clock;
+  usageRetentionDays: number;
+  auditRetentionDays: number;
+};
 
 export async function purgeUsageAndAudit(options: PurgeUsageAndAuditOptions) {
   const { db, clock } = options;
@@ -14,9 +19,17 @@ export async function purgeUsageAndAudit(options: PurgeUsageAndAuditOptions) {
   const auditBefore = now - options.auditRetentionDays * DAY_MS;
   const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
   return {
-    auditEvents: count(await db.deleteFrom('audit_events').where('created_at', '<', auditBefore).executeTakeFirstOrThrow()),
-    usageBuckets: count(await db.deleteFrom('api_token_usage').where('hour_start', '<', usageBefore).executeTakeFirstOrThrow()),
-    recentIps: count(await db.deleteFrom('api_token_recent_ips').where('last_seen_at', '<', usageBefore).executeTakeFirstOrThrow()),
-    retiredHashes: count(await db.deleteFrom('retired_api_token_hashes').where('stops_at', '<', usageBefore).executeTakeFirstOrThrow()),
+    auditEvents: count(
+      await db.deleteFrom('audit_events').where('created_at', '<', auditBefore).executeTakeFirstOrThrow(),
+    ),
+    usageBuckets: count(
+      await db.deleteFrom('api_token_usage').where('hour_start', '<', usageBefore).executeTakeFirstOrThrow(),
+    ),
+    recentIps: count(
+      await db.deleteFrom('api_token_recent_ips').where('last_seen_at', '<', usageBefore).executeTakeFirstOrThrow(),
+    ),
+    retiredHashes: count(
+      await db.deleteFrom('retired_api_token_hashes').where('stops_at', '<', usageBefore).executeTakeFirstOrThrow(),
+    ),
   };
 }

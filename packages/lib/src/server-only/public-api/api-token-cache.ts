@@ -185,7 +185,9 @@ export class ApiTokenCache<E extends CachedTokenKeys = CachedTokenKeys> {
 function parseIds(text: string): number[] | undefined {
   try {
     const ids = JSON.parse(text) as unknown;
-    return Array.isArray(ids) && ids.length > 0 && ids.every((id) => Number.isSafeInteger(id)) ? (ids as number[]) : undefined;
+    return Array.isArray(ids) && ids.length > 0 && ids.every((id) => Number.isSafeInteger(id))
+      ? (ids as number[])
+      : undefined;
   } catch {
     return undefined;
   }

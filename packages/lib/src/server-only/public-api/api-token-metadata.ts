@@ -43,8 +43,13 @@ export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number, policy
     createdAt: new Date(row.created_at),
     expiresAt: expiresAt === null ? null : new Date(expiresAt),
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
-    createdBy: row.created_by === null || row.created_by_name === null ? null : { id: row.created_by, name: row.created_by_name },
+    createdBy:
+      row.created_by === null || row.created_by_name === null
+        ? null
+        : { id: row.created_by, name: row.created_by_name },
     allowedIps: JSON.parse(row.allowed_ips) as string[],
-    breaksPolicy: policy ? policyBreach(policy, { createdAt: row.created_at, expiresAt: row.expires_at, scopes }) : null,
+    breaksPolicy: policy
+      ? policyBreach(policy, { createdAt: row.created_at, expiresAt: row.expires_at, scopes })
+      : null,
   };
 }

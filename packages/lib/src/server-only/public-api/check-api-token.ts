@@ -40,7 +40,14 @@ const LOOKUP = definePreparedQuery('api_token_lookup', (db, p: { hash: string })
     .leftJoin('users as u', (join) => join.on((eb) => eb('u.id', '=', eb.fn.coalesce('t.user_id', 't.created_by'))))
     .leftJoin('teams as tm', 'tm.id', 't.team_id')
     .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at'])
-    .select(['t.user_id', 't.team_id', 't.created_by', 'u.id as owner_id', 'u.name as owner_name', 'u.email as owner_email'])
+    .select([
+      't.user_id',
+      't.team_id',
+      't.created_by',
+      'u.id as owner_id',
+      'u.name as owner_name',
+      'u.email as owner_email',
+    ])
     .select(['u.disabled_at as owner_disabled_at', 'tm.name as team_name', 'tm.slug as team_slug', 't.allowed_ips'])
     .where('t.token_hash', '=', p.hash),
 );
@@ -78,7 +85,10 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
     const hash = hashSecret(token);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
     const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
-    if (!cache) return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), clock, lastUsed, hash, retiredTokens));
+    if (!cache)
+      return LOOKUP.first(db, { hash }).then((row) =>
+        verify(row && toCached(row), clock, lastUsed, hash, retiredTokens),
+      );
     const ready = cache.readiness();
     if (ready === true) {
       const cached = cache.get(hash);

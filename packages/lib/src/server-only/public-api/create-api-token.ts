@@ -11,8 +11,20 @@ import { parseInput } from '../validate';
 import { toApiTokenMetadata } from './api-token-metadata';
 import { assertUsersEnabled } from '../user/assert-users-enabled';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
-import { type ActingApiToken, type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken } from './token-owner';
-import { assertScopesAllowed, getTokenPolicy, lifetimeRefusal, longestAllowedLifetime, type TokenPolicy } from './token-policy';
+import {
+  type ActingApiToken,
+  type ApiTokenActor,
+  ownerColumns,
+  resolveTokenOwner,
+  usersGivenToken,
+} from './token-owner';
+import {
+  assertScopesAllowed,
+  getTokenPolicy,
+  lifetimeRefusal,
+  longestAllowedLifetime,
+  type TokenPolicy,
+} from './token-policy';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -57,29 +69,44 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
 
   const now = clock.now();
   if (parent) assertWithinParentScopes(scopes, parent);
-  const expiresAt = chooseExpiry({ now, expiresIn: input.expiresIn, limits: expiryLimits({ parent, policy, now, never: input.expiresIn === 'NEVER' }) });
+  const expiresAt = chooseExpiry({
+    now,
+    expiresIn: input.expiresIn,
+    limits: expiryLimits({ parent, policy, now, never: input.expiresIn === 'NEVER' }),
+  });
   const allowedIps = input.allowedIps ?? [];
 
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
     const inserted = await trx
-    .insertInto('api_tokens')
-    .values({
-      name: input.name,
-      token_hash: hashSecret(token),
-      algorithm: TOKEN_HASH_ALGORITHM,
-      start: tokenStart(token),
-      scopes: JSON.stringify(scopes),
-      expires_at: expiresAt,
-      revoke_at: null,
-      created_at: now,
-      last_used_at: null,
-      ...ownerColumns(owner),
-      created_by: createdBy,
-      allowed_ips: JSON.stringify(allowedIps),
-    })
-    .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
-    .executeTakeFirstOrThrow();
+      .insertInto('api_tokens')
+      .values({
+        name: input.name,
+        token_hash: hashSecret(token),
+        algorithm: TOKEN_HASH_ALGORITHM,
+        start: tokenStart(token),
+        scopes: JSON.stringify(scopes),
+        expires_at: expiresAt,
+        revoke_at: null,
+        created_at: now,
+        last_used_at: null,
+        ...ownerColumns(owner),
+        created_by: createdBy,
+        allowed_ips: JSON.stringify(allowedIps),
+      })
+      .returning([
+        'id',
+        'name',
+        'start',
+        'scopes',
+        'expires_at',
+        'revoke_at',
+        'created_at',
+        'last_used_at',
+        'created_by',
+        'allowed_ips',
+      ])
+      .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.created',
       ...auditFields(options),
@@ -97,12 +124,18 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
  * Every limit on how late a new token may expire. A team's `maxLifetimeDays` and the instance's
  * `TOKEN_MAX_LIFETIME_DAYS` join here as further limits (with a 400 naming the rule).
  */
-function expiryLimits(options: { parent: ActingApiToken | undefined; policy: TokenPolicy; now: number; never: boolean }): ExpiryLimit[] {
+function expiryLimits(options: {
+  parent: ActingApiToken | undefined;
+  policy: TokenPolicy;
+  now: number;
+  never: boolean;
+}): ExpiryLimit[] {
   const { parent, policy, now } = options;
   const limits: ExpiryLimit[] = [];
   // The team's or the instance's policy, a 400 naming the rule.
   const longest = longestAllowedLifetime(policy);
-  if (longest !== null) limits.push({ latest: now + longest, refuse: () => lifetimeRefusal(policy, options.never ? null : Infinity) });
+  if (longest !== null)
+    limits.push({ latest: now + longest, refuse: () => lifetimeRefusal(policy, options.never ? null : Infinity) });
   // A token may not make one that outlives it.
   if (parent && parent.expiresAt !== null) {
     limits.push({
@@ -137,6 +170,8 @@ export async function creatorName(db: Db, userId: number | null): Promise<string
 export function assertWithinParentScopes(scopes: readonly string[], parent: ActingApiToken): void {
   const extra = scopes.filter((scope) => !parent.scopes.includes(scope));
   if (extra.length > 0) {
-    throw new AppError(AppErrorCode.FORBIDDEN, { message: `A token cannot grant scopes it does not have: ${extra.join(', ')}` });
+    throw new AppError(AppErrorCode.FORBIDDEN, {
+      message: `A token cannot grant scopes it does not have: ${extra.join(', ')}`,
+    });
   }
 }

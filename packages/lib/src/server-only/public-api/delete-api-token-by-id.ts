@@ -9,7 +9,9 @@ import { invalidateApiTokens } from './invalidate-api-tokens';
 import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
 
 /** Deletes one of the owner's tokens; it fails every check from the moment this returns. */
-export async function deleteApiTokenById(options: ApiTokenActor & { db: Db; id: number; clock?: Clock; audit?: AuditContext }): Promise<void> {
+export async function deleteApiTokenById(
+  options: ApiTokenActor & { db: Db; id: number; clock?: Clock; audit?: AuditContext },
+): Promise<void> {
   const { db } = options;
   const clock = options.clock ?? systemClock;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);

@@ -20,7 +20,14 @@ export async function deleteExpiredApiTokens(options: DeleteExpiredApiTokensOpti
       .returning(['id', 'name'])
       .execute();
     for (const token of deleted) {
-      await recordAuditEvent(trx, { type: 'token.deleted', ...fields, owner, tokenId: token.id, details: { name: token.name, expired: true }, at: now });
+      await recordAuditEvent(trx, {
+        type: 'token.deleted',
+        ...fields,
+        owner,
+        tokenId: token.id,
+        details: { name: token.name, expired: true },
+        at: now,
+      });
     }
     return { deleted: deleted.length };
   });

@@ -21,7 +21,11 @@ export type RetiredTokenReuseDetector = {
 
 export type RetiredTokenReuseDetectorOptions = { db: Db; clock: Clock; onError?: (error: unknown) => void };
 
-export function createRetiredTokenReuseDetector({ db, clock, onError }: RetiredTokenReuseDetectorOptions): RetiredTokenReuseDetector {
+export function createRetiredTokenReuseDetector({
+  db,
+  clock,
+  onError,
+}: RetiredTokenReuseDetectorOptions): RetiredTokenReuseDetector {
   // hash → when this process last looked it up; spares the database repeated lookups of one hash.
   const lookedUpAt = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();

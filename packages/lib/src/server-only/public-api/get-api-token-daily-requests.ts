@@ -11,7 +11,11 @@ import { HOUR_MS } from './last-used-tracker';
 import type { ApiTokenActor } from './token-owner';
 
 const DAY_MS = 24 * HOUR_MS;
-const ZDays = z.number({ error: 'days must be a number' }).int().min(1, { error: 'days must be at least 1' }).max(31, { error: 'days must be at most 31' });
+const ZDays = z
+  .number({ error: 'days must be a number' })
+  .int()
+  .min(1, { error: 'days must be at least 1' })
+  .max(31, { error: 'days must be at most 31' });
 
 export type GetApiTokenDailyRequestsOptions = ApiTokenActor & { db: Db; clock: Clock; days?: number };
 
@@ -22,7 +26,9 @@ export type ApiTokenDailyRequests = {
   lastIps: Record<number, string>;
 };
 
-export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequestsOptions): Promise<ApiTokenDailyRequests> {
+export async function getApiTokenDailyRequests(
+  options: GetApiTokenDailyRequestsOptions,
+): Promise<ApiTokenDailyRequests> {
   const { db, clock } = options;
   const days = parseInput(ZDays, options.days ?? 7, AppErrorCode.INVALID_REQUEST);
   const owner = await readerOwner(db, options);
@@ -35,7 +41,8 @@ export async function getApiTokenDailyRequests(options: GetApiTokenDailyRequests
     .select(['u.token_id', day.as('day'), sql<number>`sum(u.requests)`.as('requests')])
     .where('u.hour_start', '>=', first)
     .groupBy(['u.token_id', day]);
-  query = owner.kind === 'user' ? query.where('t.user_id', '=', owner.userId) : query.where('t.team_id', '=', owner.teamId);
+  query =
+    owner.kind === 'user' ? query.where('t.user_id', '=', owner.userId) : query.where('t.team_id', '=', owner.teamId);
   const series: Record<number, number[]> = {};
   for (const row of await query.execute()) {
     const index = Math.round((Number(row.day) - first) / DAY_MS);

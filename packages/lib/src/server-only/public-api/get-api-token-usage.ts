@@ -40,16 +40,25 @@ export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promis
   const from = range.from?.getTime() ?? to - USAGE_DEFAULT_DAYS * DAY_MS;
   if (from > to) throw invalid('from', '`from` must not be after `to`');
   if (to - from > USAGE_MAX_DAYS[granularity] * DAY_MS) {
-    throw invalid('from', `The range may span at most ${USAGE_MAX_DAYS[granularity]} days with granularity ${granularity}`);
+    throw invalid(
+      'from',
+      `The range may span at most ${USAGE_MAX_DAYS[granularity]} days with granularity ${granularity}`,
+    );
   }
 
   const owner = await readerOwner(db, options);
-  const token = await whereOwner(db.selectFrom('api_tokens').select('id').where('api_tokens.id', '=', id), owner).executeTakeFirst();
+  const token = await whereOwner(
+    db.selectFrom('api_tokens').select('id').where('api_tokens.id', '=', id),
+    owner,
+  ).executeTakeFirst();
   if (!token) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
 
   const first = from - (from % size);
   const last = to - (to % size);
-  const start = granularity === 'hour' ? sql<number>`hour_start` : sql<number>`(hour_start / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`;
+  const start =
+    granularity === 'hour'
+      ? sql<number>`hour_start`
+      : sql<number>`(hour_start / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`;
   const rows = await db
     .selectFrom('api_token_usage')
     .select([start.as('start'), sql<number>`sum(requests)`.as('requests'), sql<number>`sum(failed)`.as('failed')])

@@ -40,7 +40,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const NONE = Number.MAX_SAFE_INTEGER;
 
 /** The owner's live tokens, newest first; `nextCursor` is set when more remain. */
-export async function getApiTokens(options: GetApiTokensOptions): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
+export async function getApiTokens(
+  options: GetApiTokensOptions,
+): Promise<{ tokens: ApiTokenMetadata[]; nextCursor: number | null }> {
   const { db, clock } = options;
   const page = parseInput(
     ZApiTokenPage,
@@ -84,7 +86,17 @@ function listQuery(ownerColumn: 't.user_id' | 't.team_id') {
     db
       .selectFrom('api_tokens as t')
       .leftJoin('users as creator', 'creator.id', 't.created_by')
-      .select(['t.id', 't.name', 't.start', 't.scopes', 't.expires_at', 't.revoke_at', 't.created_at', 't.last_used_at', 't.created_by'])
+      .select([
+        't.id',
+        't.name',
+        't.start',
+        't.scopes',
+        't.expires_at',
+        't.revoke_at',
+        't.created_at',
+        't.last_used_at',
+        't.created_by',
+      ])
       .select(['creator.name as created_by_name', 't.allowed_ips'])
       .where(ownerColumn, '=', p.ownerId)
       .where((eb) => eb.or([eb('t.revoke_at', 'is', null), eb('t.revoke_at', '>', p.now)]))

@@ -27,7 +27,11 @@ export async function invalidateApiTokens(trx: Db, target: InvalidationTarget): 
     .returning(['id', 'kind', 'ids', 'created_at'])
     .executeTakeFirstOrThrow();
   const payload = JSON.stringify(row);
-  await notifyOnCommit(trx, REVOCATION_CHANNEL, payload.length <= MAX_NOTIFY_PAYLOAD ? payload : JSON.stringify({ id: row.id }));
+  await notifyOnCommit(
+    trx,
+    REVOCATION_CHANNEL,
+    payload.length <= MAX_NOTIFY_PAYLOAD ? payload : JSON.stringify({ id: row.id }),
+  );
 
   const cache = apiTokenCacheOf(trx);
   if (!cache) return;

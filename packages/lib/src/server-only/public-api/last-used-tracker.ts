@@ -48,7 +48,12 @@ type UsageCounter = { tokenId: number; hourStart: number; requests: number; fail
 
 type Batch = { lastUsed: Map<number, number>; counters: UsageCounter[] };
 
-export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_ACCURACY_MS / 2, onError }: LastUsedTrackerOptions): LastUsedTracker {
+export function createLastUsedTracker({
+  db,
+  clock,
+  flushIntervalMs = LAST_USED_ACCURACY_MS / 2,
+  onError,
+}: LastUsedTrackerOptions): LastUsedTracker {
   let lastUsed = new Map<number, number>();
   // The current hour's counter of each token; `closed` holds counters whose hour has passed.
   let current = new Map<number, UsageCounter>();
@@ -71,7 +76,8 @@ export function createLastUsedTracker({ db, clock, flushIntervalMs = LAST_USED_A
     touch(tokenId, storedLastUsedAt) {
       const now = clock.now();
       // A use already pending only moves to the later time.
-      if (!lastUsed.has(tokenId) && storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin) return storedLastUsedAt;
+      if (!lastUsed.has(tokenId) && storedLastUsedAt !== null && now - storedLastUsedAt < skipWithin)
+        return storedLastUsedAt;
       lastUsed.set(tokenId, now);
       return now;
     },
@@ -143,12 +149,18 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
       row.requests += counter.requests;
       row.failed += counter.failed;
     } else {
-      usage.set(key, { tokenId: counter.tokenId, hourStart: counter.hourStart, requests: counter.requests, failed: counter.failed });
+      usage.set(key, {
+        tokenId: counter.tokenId,
+        hourStart: counter.hourStart,
+        requests: counter.requests,
+        failed: counter.failed,
+      });
     }
     for (const seen of counter.ips) {
       const ipKey = `${counter.tokenId} ${seen.ip}`;
       const known = ips.get(ipKey);
-      if (!known || known.at < seen.at) ips.set(ipKey, { tokenId: counter.tokenId, ip: seen.ip, userAgent: seen.userAgent, at: seen.at });
+      if (!known || known.at < seen.at)
+        ips.set(ipKey, { tokenId: counter.tokenId, ip: seen.ip, userAgent: seen.userAgent, at: seen.at });
     }
   }
 
@@ -169,7 +181,11 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
           const newer = eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', used)]);
           return { last_used_at: eb.case().when(newer).then(used).else(eb.ref('last_used_at')).end() };
         })
-        .where('id', 'in', chunk.map(([id]) => id))
+        .where(
+          'id',
+          'in',
+          chunk.map(([id]) => id),
+        )
         .execute();
     }
 
@@ -177,7 +193,11 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
     for (let i = 0; i < rows.length; i += CHUNK) {
       await trx
         .insertInto('api_token_usage')
-        .values(rows.slice(i, i + CHUNK).map((r) => ({ token_id: r.tokenId, hour_start: r.hourStart, requests: r.requests, failed: r.failed })))
+        .values(
+          rows
+            .slice(i, i + CHUNK)
+            .map((r) => ({ token_id: r.tokenId, hour_start: r.hourStart, requests: r.requests, failed: r.failed })),
+        )
         .onConflict((oc) =>
           oc.columns(['token_id', 'hour_start']).doUpdateSet((eb) => ({
             requests: eb('api_token_usage.requests', '+', eb.ref('excluded.requests')),
@@ -191,14 +211,28 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
     for (let i = 0; i < seen.length; i += CHUNK) {
       await trx
         .insertInto('api_token_recent_ips')
-        .values(seen.slice(i, i + CHUNK).map((s) => ({ token_id: s.tokenId, ip: s.ip, user_agent: s.userAgent, last_seen_at: s.at })))
+        .values(
+          seen
+            .slice(i, i + CHUNK)
+            .map((s) => ({ token_id: s.tokenId, ip: s.ip, user_agent: s.userAgent, last_seen_at: s.at })),
+        )
         .onConflict((oc) =>
           oc.columns(['token_id', 'ip']).doUpdateSet((eb) => {
             // Another server may have seen the address later: its sighting stays.
             const newer = eb('excluded.last_seen_at', '>=', eb.ref('api_token_recent_ips.last_seen_at'));
             return {
-              user_agent: eb.case().when(newer).then(eb.ref('excluded.user_agent')).else(eb.ref('api_token_recent_ips.user_agent')).end(),
-              last_seen_at: eb.case().when(newer).then(eb.ref('excluded.last_seen_at')).else(eb.ref('api_token_recent_ips.last_seen_at')).end(),
+              user_agent: eb
+                .case()
+                .when(newer)
+                .then(eb.ref('excluded.user_agent'))
+                .else(eb.ref('api_token_recent_ips.user_agent'))
+                .end(),
+              last_seen_at: eb
+                .case()
+                .when(newer)
+                .then(eb.ref('excluded.last_seen_at'))
+                .else(eb.ref('api_token_recent_ips.last_seen_at'))
+                .end(),
             };
           }),
         )
@@ -219,7 +253,10 @@ async function writeBatch(db: Db, batch: Batch): Promise<void> {
               .where((n) =>
                 n.or([
                   n('n.last_seen_at', '>', n.ref('api_token_recent_ips.last_seen_at')),
-                  n.and([n('n.last_seen_at', '=', n.ref('api_token_recent_ips.last_seen_at')), n('n.ip', '>', n.ref('api_token_recent_ips.ip'))]),
+                  n.and([
+                    n('n.last_seen_at', '=', n.ref('api_token_recent_ips.last_seen_at')),
+                    n('n.ip', '>', n.ref('api_token_recent_ips.ip')),
+                  ]),
                 ]),
               ),
           '>=',

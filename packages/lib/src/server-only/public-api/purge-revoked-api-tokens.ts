@@ -10,6 +10,9 @@ export const REVOCATION_LOG_RETENTION_MS = 60 * 60_000;
  */
 export async function purgeRevokedApiTokens({ db, clock }: { db: Db; clock: Clock }): Promise<number> {
   const result = await db.deleteFrom('api_tokens').where('revoke_at', '<=', clock.now()).executeTakeFirst();
-  await db.deleteFrom('revocation_log').where('created_at', '<', clock.now() - REVOCATION_LOG_RETENTION_MS).execute();
+  await db
+    .deleteFrom('revocation_log')
+    .where('created_at', '<', clock.now() - REVOCATION_LOG_RETENTION_MS)
+    .execute();
   return Number(result.numDeletedRows);
 }

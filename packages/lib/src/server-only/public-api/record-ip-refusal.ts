@@ -24,7 +24,12 @@ export async function recordIpRefusal(options: RecordIpRefusalOptions): Promise<
       .updateTable('api_tokens')
       .set({ ip_refused_reported_at: now })
       .where('id', '=', token.id)
-      .where((eb) => eb.or([eb('ip_refused_reported_at', 'is', null), eb('ip_refused_reported_at', '<=', now - IP_REFUSAL_REPORT_INTERVAL_MS)]))
+      .where((eb) =>
+        eb.or([
+          eb('ip_refused_reported_at', 'is', null),
+          eb('ip_refused_reported_at', '<=', now - IP_REFUSAL_REPORT_INTERVAL_MS),
+        ]),
+      )
       .returning('id')
       .executeTakeFirst();
     if (!claimed) return false;

@@ -18,12 +18,16 @@ export type RevokeApiTokenByTokenOptions = {
 };
 
 /** For operators with a leaked token in hand: deletes it by its value, whoever owns it. */
-export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOptions): Promise<{ id: number; name: string }> {
+export async function revokeApiTokenByToken(
+  options: RevokeApiTokenByTokenOptions,
+): Promise<{ id: number; name: string }> {
   const { db, token } = options;
   const source = options.source ?? 'cli';
   const clock = options.clock ?? systemClock;
   if (typeof token !== 'string' || !isWellFormedApiToken(token.trim())) {
-    throw new AppError(AppErrorCode.INVALID_REQUEST, { message: 'That is not a Latchkey token (api_ followed by 36 letters and digits, with a valid checksum)' });
+    throw new AppError(AppErrorCode.INVALID_REQUEST, {
+      message: 'That is not a Latchkey token (api_ followed by 36 letters and digits, with a valid checksum)',
+    });
   }
   const row = await db.transaction().execute(async (trx) => {
     const deleted = await trx
@@ -35,7 +39,9 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
     await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     await recordAuditEvent(trx, {
       type: 'token.revoked',
-      ...auditFields({ audit: { ...options.audit, actor: options.audit?.actor ?? { kind: source, id: null, name: null } } }),
+      ...auditFields({
+        audit: { ...options.audit, actor: options.audit?.actor ?? { kind: source, id: null, name: null } },
+      }),
       owner: ownerOfRow(deleted),
       tokenId: deleted.id,
       details: { name: deleted.name, source },
@@ -44,6 +50,7 @@ export async function revokeApiTokenByToken(options: RevokeApiTokenByTokenOption
     await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
     return { id: deleted.id, name: deleted.name };
   });
-  if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });
+  if (!row)
+    throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No such token (already deleted, or never issued here)' });
   return row;
 }

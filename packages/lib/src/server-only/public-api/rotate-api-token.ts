@@ -75,7 +75,9 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       assertWithinParentScopes(scopes, parent);
       const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
       if (parentLifetime !== null && (lifetime === null || lifetime > parentLifetime)) {
-        throw new AppError(AppErrorCode.FORBIDDEN, { message: 'A token cannot rotate a token that lives longer than it' });
+        throw new AppError(AppErrorCode.FORBIDDEN, {
+          message: 'A token cannot rotate a token that lives longer than it',
+        });
       }
     }
 
@@ -108,7 +110,18 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
         created_by: createdBy,
         allowed_ips: old.allowed_ips,
       })
-      .returning(['id', 'name', 'start', 'scopes', 'expires_at', 'revoke_at', 'created_at', 'last_used_at', 'created_by', 'allowed_ips'])
+      .returning([
+        'id',
+        'name',
+        'start',
+        'scopes',
+        'expires_at',
+        'revoke_at',
+        'created_at',
+        'last_used_at',
+        'created_by',
+        'allowed_ips',
+      ])
       .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.rotated',

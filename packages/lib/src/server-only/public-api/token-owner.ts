@@ -24,9 +24,14 @@ export type ActingApiToken = {
 };
 
 /** Either a signed-in user (with the team they act in, if any) or an API token. */
-export type ApiTokenActor = { userId: number; teamId?: number | null; viaToken?: undefined } | { viaToken: ActingApiToken; userId?: undefined; teamId?: undefined };
+export type ApiTokenActor =
+  | { userId: number; teamId?: number | null; viaToken?: undefined }
+  | { viaToken: ActingApiToken; userId?: undefined; teamId?: undefined };
 
-export async function resolveTokenOwner(db: Kysely<Schema>, actor: ApiTokenActor): Promise<{ owner: TokenOwner; createdBy: number | null }> {
+export async function resolveTokenOwner(
+  db: Kysely<Schema>,
+  actor: ApiTokenActor,
+): Promise<{ owner: TokenOwner; createdBy: number | null }> {
   if (actor.viaToken) return { owner: actor.viaToken.owner, createdBy: actor.viaToken.createdById };
   const userId = parseInput(ZId, actor.userId, AppErrorCode.INVALID_REQUEST);
   const teamId = parseInput(ZTeamId, actor.teamId, AppErrorCode.INVALID_REQUEST);
@@ -56,8 +61,12 @@ export function ownerOfRow(row: { user_id: number | null; team_id: number | null
 }
 
 /** Narrows a query on `api_tokens` to one owner's rows. */
-export function whereOwner<Q extends { where(lhs: 'api_tokens.user_id' | 'api_tokens.team_id', op: '=', rhs: number): Q }>(query: Q, owner: TokenOwner): Q {
-  return owner.kind === 'user' ? query.where('api_tokens.user_id', '=', owner.userId) : query.where('api_tokens.team_id', '=', owner.teamId);
+export function whereOwner<
+  Q extends { where(lhs: 'api_tokens.user_id' | 'api_tokens.team_id', op: '=', rhs: number): Q },
+>(query: Q, owner: TokenOwner): Q {
+  return owner.kind === 'user'
+    ? query.where('api_tokens.user_id', '=', owner.userId)
+    : query.where('api_tokens.team_id', '=', owner.teamId);
 }
 
 export function ownerKey(owner: TokenOwner): string {

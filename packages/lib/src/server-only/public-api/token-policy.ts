@@ -19,7 +19,10 @@ export const LONGER_THAN_TEAM_ALLOWS = 'longer than the team allows';
 export const LONGER_THAN_INSTANCE_ALLOWS = 'longer than this server allows';
 export const SCOPES_TEAM_DOES_NOT_ALLOW = 'has scopes the team does not allow';
 
-export function teamPolicyOfRow(row: { policy_max_lifetime_days: number | null; policy_allowed_scopes: string | null }): TeamPolicy {
+export function teamPolicyOfRow(row: {
+  policy_max_lifetime_days: number | null;
+  policy_allowed_scopes: string | null;
+}): TeamPolicy {
   return {
     maxLifetimeDays: row.policy_max_lifetime_days === null ? null : Number(row.policy_max_lifetime_days),
     allowedScopes: row.policy_allowed_scopes === null ? null : (JSON.parse(row.policy_allowed_scopes) as string[]),
@@ -27,7 +30,11 @@ export function teamPolicyOfRow(row: { policy_max_lifetime_days: number | null; 
 }
 
 /** The policy that applies to an owner's new tokens. */
-export async function getTokenPolicy(db: Kysely<Schema>, owner: TokenOwner, instanceMaxLifetimeDays: number | null | undefined): Promise<TokenPolicy> {
+export async function getTokenPolicy(
+  db: Kysely<Schema>,
+  owner: TokenOwner,
+  instanceMaxLifetimeDays: number | null | undefined,
+): Promise<TokenPolicy> {
   let team: TeamPolicy | null = null;
   if (owner.kind === 'team') {
     const row = await db
@@ -45,7 +52,8 @@ function lifetimeLimit(policy: TokenPolicy): { ms: number; rule: string; days: n
   const team = policy.team?.maxLifetimeDays ?? null;
   const instance = policy.instanceMaxLifetimeDays;
   if (team === null && instance === null) return null;
-  if (team !== null && (instance === null || team <= instance)) return { ms: team * DAY_MS, rule: LONGER_THAN_TEAM_ALLOWS, days: team };
+  if (team !== null && (instance === null || team <= instance))
+    return { ms: team * DAY_MS, rule: LONGER_THAN_TEAM_ALLOWS, days: team };
   return { ms: instance! * DAY_MS, rule: LONGER_THAN_INSTANCE_ALLOWS, days: instance! };
 }
 
@@ -83,12 +91,18 @@ export function assertScopesAllowed(policy: TokenPolicy, scopes: readonly string
   if (!allowed) return;
   const refused = scopes.filter((scope) => !allowed.includes(scope));
   if (refused.length > 0) {
-    throw policyError('scopes', `This team's token policy does not allow the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}`);
+    throw policyError(
+      'scopes',
+      `This team's token policy does not allow the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}`,
+    );
   }
 }
 
 /** Why an existing token breaks the current policy, or null. */
-export function policyBreach(policy: TokenPolicy, token: { createdAt: number; expiresAt: number | null; scopes: readonly string[] }): string | null {
+export function policyBreach(
+  policy: TokenPolicy,
+  token: { createdAt: number; expiresAt: number | null; scopes: readonly string[] },
+): string | null {
   const limit = lifetimeLimit(policy);
   if (limit && (token.expiresAt === null || token.expiresAt - token.createdAt > limit.ms)) return limit.rule;
   const allowed = policy.team?.allowedScopes;

@@ -80,7 +80,8 @@ export function watchRevocations(options: WatchRevocationsOptions): RevocationWa
 function parseRow(payload: string): RevocationLogRow | undefined {
   try {
     const row = JSON.parse(payload) as Partial<RevocationLogRow>;
-    if (typeof row.id !== 'number' || typeof row.ids !== 'string' || typeof row.created_at !== 'number') return undefined;
+    if (typeof row.id !== 'number' || typeof row.ids !== 'string' || typeof row.created_at !== 'number')
+      return undefined;
     if (row.kind !== 'tokens' && row.kind !== 'user' && row.kind !== 'team') return undefined;
     return row as RevocationLogRow;
   } catch {

@@ -3,7 +3,14 @@
 import { Redis } from 'ioredis';
 
 export async function pingRedis(url: string, timeoutMs = 2000): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, commandTimeout: timeoutMs, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();

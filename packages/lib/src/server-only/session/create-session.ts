@@ -20,7 +20,12 @@ export async function createSession(options: CreateSessionOptions) {
       .insertInto('sessions')
       .values({ token_hash: hashSecret(sessionId), user_id: userId, expires_at: expiresAt, created_at: now })
       .execute();
-    await recordAuditEvent(trx, { type: 'user.signed_in', ...auditFields(options), owner: { kind: 'user', userId }, at: now });
+    await recordAuditEvent(trx, {
+      type: 'user.signed_in',
+      ...auditFields(options),
+      owner: { kind: 'user', userId },
+      at: now,
+    });
   });
   return { sessionId, expiresAt: new Date(expiresAt) };
 }

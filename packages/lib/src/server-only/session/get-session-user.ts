@@ -4,7 +4,15 @@ import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 
 /** The user behind a session id, or null when it is unknown, expired or the user is disabled. */
-export async function getSessionUser({ db, clock, sessionId }: { db: Db; clock: Clock; sessionId: string }): Promise<PublicUser | null> {
+export async function getSessionUser({
+  db,
+  clock,
+  sessionId,
+}: {
+  db: Db;
+  clock: Clock;
+  sessionId: string;
+}): Promise<PublicUser | null> {
   if (sessionId.length < 20 || sessionId.length > 100) return null;
   const row = await db
     .selectFrom('sessions')

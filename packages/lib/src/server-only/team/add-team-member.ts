@@ -9,10 +9,14 @@ import { isOperator, type OperatorActor } from '../operator';
 import { parseInput } from '../validate';
 import { assertTeamAdmin } from './get-team-role';
 
-export type AddTeamMemberOptions = { db: Db; clock: Clock; teamId: number; email: string; role: TeamRole; audit?: AuditContext } & (
-  | { userId: number; actor?: undefined }
-  | { actor: OperatorActor; userId?: undefined }
-);
+export type AddTeamMemberOptions = {
+  db: Db;
+  clock: Clock;
+  teamId: number;
+  email: string;
+  role: TeamRole;
+  audit?: AuditContext;
+} & ({ userId: number; actor?: undefined } | { actor: OperatorActor; userId?: undefined });
 
 /** ADMIN (or the operator) only: adds an existing user to the team. */
 export async function addTeamMember(options: AddTeamMemberOptions): Promise<void> {
@@ -20,16 +24,23 @@ export async function addTeamMember(options: AddTeamMemberOptions): Promise<void
   const email = parseInput(ZEmail, options.email);
   const role = parseInput(ZTeamRole, options.role);
   const operator = isOperator(options.actor);
-  if (!operator) await assertTeamAdmin(db, teamId, options.userId as number, 'You need to be a team admin to manage members');
+  if (!operator)
+    await assertTeamAdmin(db, teamId, options.userId as number, 'You need to be a team admin to manage members');
   else await assertTeamExists(db, teamId);
   const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-  if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
+  if (!user)
+    throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
   // The operator is the command line in the audit log, unless the adapter names someone else.
-  const audit = operator ? { ...options.audit, actor: options.audit?.actor ?? { kind: 'cli' as const, id: null, name: null } } : options.audit;
+  const audit = operator
+    ? { ...options.audit, actor: options.audit?.actor ?? { kind: 'cli' as const, id: null, name: null } }
+    : options.audit;
   try {
     await db.transaction().execute(async (trx) => {
       const now = clock.now();
-      await trx.insertInto('team_members').values({ team_id: teamId, user_id: user.id, role, created_at: now }).execute();
+      await trx
+        .insertInto('team_members')
+        .values({ team_id: teamId, user_id: user.id, role, created_at: now })
+        .execute();
       await recordAuditEvent(trx, {
         type: 'team.member_added',
         ...auditFields({ audit, userId: options.userId }),
@@ -39,7 +50,8 @@ export async function addTeamMember(options: AddTeamMemberOptions): Promise<void
       });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
+    if (isUniqueViolation(error))
+      throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
     throw error;
   }
 }

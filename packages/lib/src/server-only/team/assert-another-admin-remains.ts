@@ -9,5 +9,6 @@ export async function assertAnotherAdminRemains(trx: Db, teamId: number): Promis
     .where('team_id', '=', teamId)
     .where('role', '=', 'ADMIN')
     .executeTakeFirstOrThrow();
-  if (Number(count) <= 1) throw new AppError(AppErrorCode.INVALID_REQUEST, { message: 'A team must keep at least one admin' });
+  if (Number(count) <= 1)
+    throw new AppError(AppErrorCode.INVALID_REQUEST, { message: 'A team must keep at least one admin' });
 }

@@ -9,17 +9,36 @@ import { parseInput } from '../validate';
 export const ZCreateTeamInput = z.object({ name: ZTeamName, slug: ZTeamSlug });
 
 /** A new team with its creator as ADMIN. A taken slug is a CONFLICT. */
-export async function createTeam({ db, clock, userId, ...input }: { db: Db; clock: Clock; userId: number; name: string; slug: string }): Promise<PublicTeam> {
+export async function createTeam({
+  db,
+  clock,
+  userId,
+  ...input
+}: {
+  db: Db;
+  clock: Clock;
+  userId: number;
+  name: string;
+  slug: string;
+}): Promise<PublicTeam> {
   const { name, slug } = parseInput(ZCreateTeamInput, input);
   const now = clock.now();
   try {
     return await db.transaction().execute(async (trx) => {
-      const team = await trx.insertInto('teams').values({ name, slug, created_at: now }).returning(['id', 'name', 'slug']).executeTakeFirstOrThrow();
-      await trx.insertInto('team_members').values({ team_id: team.id, user_id: userId, role: 'ADMIN', created_at: now }).execute();
+      const team = await trx
+        .insertInto('teams')
+        .values({ name, slug, created_at: now })
+        .returning(['id', 'name', 'slug'])
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('team_members')
+        .values({ team_id: team.id, user_id: userId, role: 'ADMIN', created_at: now })
+        .execute();
       return team;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(AppErrorCode.CONFLICT, { message: 'A team with this slug already exists' });
+    if (isUniqueViolation(error))
+      throw new AppError(AppErrorCode.CONFLICT, { message: 'A team with this slug already exists' });
     throw error;
   }
 }

@@ -3,7 +3,11 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { PublicTeam } from '../../types/schemas';
 
 export async function getTeamBySlug({ db, slug }: { db: Db; slug: string }): Promise<PublicTeam> {
-  const team = await db.selectFrom('teams').select(['id', 'name', 'slug']).where('slug', '=', slug.trim().toLowerCase()).executeTakeFirst();
+  const team = await db
+    .selectFrom('teams')
+    .select(['id', 'name', 'slug'])
+    .where('slug', '=', slug.trim().toLowerCase())
+    .executeTakeFirst();
   if (!team) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No team with that slug' });
   return team;
 }

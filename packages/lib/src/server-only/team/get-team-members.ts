@@ -5,7 +5,15 @@ import { getTeamRole } from './get-team-role';
 export type TeamMember = { userId: number; name: string; email: string; role: TeamRole; createdAt: Date };
 
 /** The team's members; any member may look, outsiders get NOT_FOUND. */
-export async function getTeamMembers({ db, userId, teamId }: { db: Db; userId: number; teamId: number }): Promise<TeamMember[]> {
+export async function getTeamMembers({
+  db,
+  userId,
+  teamId,
+}: {
+  db: Db;
+  userId: number;
+  teamId: number;
+}): Promise<TeamMember[]> {
   await getTeamRole(db, teamId, userId);
   const rows = await db
     .selectFrom('team_members')
@@ -15,5 +23,11 @@ export async function getTeamMembers({ db, userId, teamId }: { db: Db; userId: n
     .orderBy('team_members.created_at')
     .orderBy('users.id')
     .execute();
-  return rows.map((r) => ({ userId: r.id, name: r.name, email: r.email, role: r.role, createdAt: new Date(r.created_at) }));
+  return rows.map((r) => ({
+    userId: r.id,
+    name: r.name,
+    email: r.email,
+    role: r.role,
+    createdAt: new Date(r.created_at),
+  }));
 }

@@ -18,7 +18,12 @@ export async function getTeamRole(db: Kysely<Schema>, teamId: number, userId: nu
 }
 
 /** Passes only for a team ADMIN; others get FORBIDDEN with `message`, outsiders NOT_FOUND. */
-export async function assertTeamAdmin(db: Kysely<Schema>, teamId: number, userId: number, message: string): Promise<void> {
+export async function assertTeamAdmin(
+  db: Kysely<Schema>,
+  teamId: number,
+  userId: number,
+  message: string,
+): Promise<void> {
   const role = await getTeamRole(db, teamId, userId);
   if (role !== 'ADMIN') throw new AppError(AppErrorCode.FORBIDDEN, { message });
 }

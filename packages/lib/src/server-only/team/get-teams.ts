@@ -2,7 +2,13 @@ import type { Db } from '../../db/create-database';
 import type { PublicTeam, TeamRole } from '../../types/schemas';
 
 /** The teams the user belongs to, with the user's role in each. */
-export async function getTeams({ db, userId }: { db: Db; userId: number }): Promise<Array<PublicTeam & { role: TeamRole }>> {
+export async function getTeams({
+  db,
+  userId,
+}: {
+  db: Db;
+  userId: number;
+}): Promise<Array<PublicTeam & { role: TeamRole }>> {
   return db
     .selectFrom('team_members')
     .innerJoin('teams', 'teams.id', 'team_members.team_id')

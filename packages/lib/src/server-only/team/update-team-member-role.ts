@@ -23,10 +23,20 @@ export async function updateTeamMemberRole(options: {
   await db.transaction().execute(async (trx) => {
     await lockTeam(trx, teamId);
     await assertTeamAdmin(trx, teamId, userId, 'You need to be a team admin to manage members');
-    const member = await trx.selectFrom('team_members').select('role').where('team_id', '=', teamId).where('user_id', '=', memberUserId).executeTakeFirst();
+    const member = await trx
+      .selectFrom('team_members')
+      .select('role')
+      .where('team_id', '=', teamId)
+      .where('user_id', '=', memberUserId)
+      .executeTakeFirst();
     if (!member) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'That user is not a member of this team' });
     if (member.role === 'ADMIN' && role !== 'ADMIN') await assertAnotherAdminRemains(trx, teamId);
-    await trx.updateTable('team_members').set({ role }).where('team_id', '=', teamId).where('user_id', '=', memberUserId).execute();
+    await trx
+      .updateTable('team_members')
+      .set({ role })
+      .where('team_id', '=', teamId)
+      .where('user_id', '=', memberUserId)
+      .execute();
     if (member.role === role) return;
     await recordAuditEvent(trx, {
       type: 'team.member_role_changed',

@@ -31,7 +31,10 @@ export type UpdateTeamPolicyOptions = {
 export async function updateTeamPolicy(options: UpdateTeamPolicyOptions): Promise<TeamPolicy> {
   const { db, clock } = options;
   const teamId = parseInput(ZId, options.teamId, AppErrorCode.INVALID_REQUEST);
-  const input = parseInput(ZUpdateTeamPolicyInput, { maxLifetimeDays: options.maxLifetimeDays, allowedScopes: options.allowedScopes });
+  const input = parseInput(ZUpdateTeamPolicyInput, {
+    maxLifetimeDays: options.maxLifetimeDays,
+    allowedScopes: options.allowedScopes,
+  });
   const known = options.knownScopes ?? BUILTIN_SCOPES;
   if (input.allowedScopes) {
     const unknown = input.allowedScopes.filter((scope) => !known.includes(scope));
@@ -48,11 +51,18 @@ export async function updateTeamPolicy(options: UpdateTeamPolicyOptions): Promis
   return db.transaction().execute(async (trx) => {
     await lockTeam(trx, teamId);
     const before = teamPolicyOfRow(
-      await trx.selectFrom('teams').select(['policy_max_lifetime_days', 'policy_allowed_scopes']).where('id', '=', teamId).executeTakeFirstOrThrow(),
+      await trx
+        .selectFrom('teams')
+        .select(['policy_max_lifetime_days', 'policy_allowed_scopes'])
+        .where('id', '=', teamId)
+        .executeTakeFirstOrThrow(),
     );
     const after: TeamPolicy = {
       maxLifetimeDays: input.maxLifetimeDays === undefined ? before.maxLifetimeDays : input.maxLifetimeDays,
-      allowedScopes: input.allowedScopes === undefined ? before.allowedScopes : input.allowedScopes && [...new Set(input.allowedScopes)],
+      allowedScopes:
+        input.allowedScopes === undefined
+          ? before.allowedScopes
+          : input.allowedScopes && [...new Set(input.allowedScopes)],
     };
     await trx
       .updateTable('teams')

@@ -10,7 +10,11 @@ export type EnableUserOptions = { db: Db; email: string };
  */
 export async function enableUser({ db, email }: EnableUserOptions): Promise<{ alreadyEnabled: boolean }> {
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('users').select(['id', 'disabled_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    const user = await trx
+      .selectFrom('users')
+      .select(['id', 'disabled_at'])
+      .where('email', '=', email.trim().toLowerCase())
+      .executeTakeFirst();
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     if (user.disabled_at === null) return { alreadyEnabled: true };
     await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', user.id).execute();

@@ -5,7 +5,13 @@ import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event
 import { systemClock, type Clock } from '../clock';
 import { dummyPasswordHash, verifyPassword } from '../hash';
 
-export type VerifyUserCredentialsOptions = { db: Db; email: string; password: string; clock?: Clock; audit?: AuditContext };
+export type VerifyUserCredentialsOptions = {
+  db: Db;
+  email: string;
+  password: string;
+  clock?: Clock;
+  audit?: AuditContext;
+};
 
 /**
  * The sign-in check: the user whose e-mail and password match, or UNAUTHORIZED. A failure for a
