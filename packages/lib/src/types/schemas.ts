@@ -195,13 +195,10 @@ export function apiTokenMetadataFields<D extends z.ZodType>(date: D) {
     allowedIps: z
       .array(z.string())
       .meta({ description: 'Addresses or CIDR ranges the token may be used from; [] = any' }),
-    breaksPolicy: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          "Why the token breaks its team's or the instance's current policy (made before it); null if it does not",
-      }),
+    breaksPolicy: z.string().nullable().meta({
+      description:
+        "Why the token breaks its team's or the instance's current policy (made before it); null if it does not",
+    }),
   };
 }
 

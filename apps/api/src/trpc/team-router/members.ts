@@ -33,16 +33,14 @@ export const membersRouter = router({
         audit: ctx.audit,
       }),
     ),
-  remove: authenticatedProcedure
-    .input(z.object({ teamId: ZId, userId: ZId }))
-    .mutation(({ ctx, input }) =>
-      removeTeamMember({
-        db: ctx.db,
-        clock: ctx.clock,
-        userId: ctx.user.id,
-        teamId: input.teamId,
-        memberUserId: input.userId,
-        audit: ctx.audit,
-      }),
-    ),
+  remove: authenticatedProcedure.input(z.object({ teamId: ZId, userId: ZId })).mutation(({ ctx, input }) =>
+    removeTeamMember({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      teamId: input.teamId,
+      memberUserId: input.userId,
+      audit: ctx.audit,
+    }),
+  ),
 });

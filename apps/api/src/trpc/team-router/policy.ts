@@ -9,16 +9,14 @@ export const policyRouter = router({
     ...(await getTeamPolicy({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
     instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
   })),
-  update: authenticatedProcedure
-    .input(ZUpdateTeamPolicyInput.extend({ teamId: ZId }))
-    .mutation(({ ctx, input }) =>
-      updateTeamPolicy({
-        db: ctx.db,
-        clock: ctx.clock,
-        userId: ctx.user.id,
-        knownScopes: ctx.allowedScopes,
-        audit: ctx.audit,
-        ...input,
-      }),
-    ),
+  update: authenticatedProcedure.input(ZUpdateTeamPolicyInput.extend({ teamId: ZId })).mutation(({ ctx, input }) =>
+    updateTeamPolicy({
+      db: ctx.db,
+      clock: ctx.clock,
+      userId: ctx.user.id,
+      knownScopes: ctx.allowedScopes,
+      audit: ctx.audit,
+      ...input,
+    }),
+  ),
 });
