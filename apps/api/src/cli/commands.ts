@@ -15,6 +15,7 @@ import {
   getTeamBySlug,
   getUserByEmail,
   migrateToLatest,
+  normalizeEmail,
   OPERATOR,
   isWellFormedApiToken,
   revokeApiTokenByToken,
@@ -134,7 +135,7 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
         const team = await getTeamBySlug({ db, slug });
         const teamRole = role.trim().toUpperCase() as TeamRole;
         await addTeamMember({ db, clock, actor: OPERATOR, teamId: team.id, email, role: teamRole });
-        out(`added ${email.trim().toLowerCase()} to ${team.slug} as ${teamRole}`);
+        out(`added ${normalizeEmail(email)} to ${team.slug} as ${teamRole}`);
       }),
     );
 

@@ -1,6 +1,6 @@
 // Kysely table types. Timestamps are integer milliseconds since the epoch on both databases,
 // booleans are 0/1 and lists are JSON text, so one query set serves SQLite and PostgreSQL.
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated } from 'kysely';
 import type { AuditActorKind } from '../universal/audit-event-types';
 
 export interface UsersTable {
@@ -127,9 +127,3 @@ export interface Schema {
   api_token_recent_ips: ApiTokenRecentIpsTable;
   retired_api_token_hashes: RetiredApiTokenHashesTable;
 }
-
-export type UserRow = Selectable<UsersTable>;
-export type TeamRow = Selectable<TeamsTable>;
-export type ApiTokenRow = Selectable<ApiTokensTable>;
-export type NewApiTokenRow = Insertable<ApiTokensTable>;
-export type AuditEventRow = Selectable<AuditEventsTable>;

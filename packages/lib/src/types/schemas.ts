@@ -67,10 +67,14 @@ export const ZTeamId = ZId.nullable().optional();
 export const ZTeamRole = z.enum(['ADMIN', 'MANAGER', 'MEMBER'], { error: 'Role must be ADMIN, MANAGER or MEMBER' });
 export type TeamRole = z.infer<typeof ZTeamRole>;
 
+/** The form an e-mail is stored and looked up in: trimmed, lower case. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 export const ZEmail = z
   .string()
-  .trim()
-  .toLowerCase()
+  .overwrite(normalizeEmail)
   .max(254, { error: 'E-mail must be at most 254 characters' })
   .pipe(z.email({ error: 'Enter a valid e-mail address' }));
 

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createSession, isAppError, verifyUserCredentials } from '@latchkey/lib';
+import { createSession, isAppError, normalizeEmail, verifyUserCredentials } from '@latchkey/lib';
 import { setRateLimitHeaders } from '../../http/rate-limit-headers';
 import { setSessionCookie } from '../session-cookie';
 import { publicProcedure } from '../trpc';
@@ -11,7 +11,7 @@ const FIFTEEN_MINUTES = 15 * 60_000;
 
 export const signIn = publicProcedure.input(ZSignInInput).mutation(async ({ ctx, input }) => {
   const rule = { name: 'sign-in-failures', limit: ctx.config.rateLimits.signInFailures, windowMs: FIFTEEN_MINUTES };
-  const key = `${ctx.req.ip ?? 'unknown'}:${input.email.trim().toLowerCase()}`;
+  const key = `${ctx.req.ip ?? 'unknown'}:${normalizeEmail(input.email)}`;
   const room = await ctx.limiter.check(rule, key);
   if (!room.allowed) {
     setRateLimitHeaders(ctx.res, room);

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
+import { normalizeEmail } from '../../types/schemas';
 import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
 
 export type EnableUserOptions = { db: Db; email: string };
@@ -13,7 +14,7 @@ export async function enableUser({ db, email }: EnableUserOptions): Promise<{ al
     const user = await trx
       .selectFrom('users')
       .select(['id', 'disabled_at'])
-      .where('email', '=', email.trim().toLowerCase())
+      .where('email', '=', normalizeEmail(email))
       .executeTakeFirst();
     if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
     if (user.disabled_at === null) return { alreadyEnabled: true };

@@ -1,12 +1,12 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
-import type { PublicUser } from '../../types/schemas';
+import { normalizeEmail, type PublicUser } from '../../types/schemas';
 
 export async function getUserByEmail({ db, email }: { db: Db; email: string }): Promise<PublicUser> {
   const user = await db
     .selectFrom('users')
     .select(['id', 'name', 'email'])
-    .where('email', '=', email.trim().toLowerCase())
+    .where('email', '=', normalizeEmail(email))
     .executeTakeFirst();
   if (!user) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail' });
   return user;

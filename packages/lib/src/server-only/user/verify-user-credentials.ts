@@ -1,6 +1,6 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
-import type { PublicUser } from '../../types/schemas';
+import { normalizeEmail, type PublicUser } from '../../types/schemas';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { systemClock, type Clock } from '../clock';
 import { dummyPasswordHash, verifyPassword } from '../hash';
@@ -25,7 +25,7 @@ export async function verifyUserCredentials(options: VerifyUserCredentialsOption
   const user = await db
     .selectFrom('users')
     .select(['id', 'name', 'email', 'password_hash', 'disabled_at'])
-    .where('email', '=', email.trim().toLowerCase())
+    .where('email', '=', normalizeEmail(email))
     .executeTakeFirst();
   // Hash even for an unknown e-mail, so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
