@@ -16,7 +16,7 @@ import { formatProfileSummary, summarizeProfile } from './src/profile-summary';
 import { markdownTable, statusOf, terminalTable, type Row } from './src/report';
 import { createPostgresDatabase, postgresUnavailable, redisUnavailable, seedServerDatabase } from './src/seed';
 import { startServer, type ServerProcess } from './src/server-process';
-import { formatBytes, formatLatency, formatNumber } from './src/stats';
+import { formatBytes, formatLatency, formatNumber, median } from './src/stats';
 import { listTokensOverTrpc, type ListResult } from './src/trpc-list-bench';
 
 const args = new Set(process.argv.slice(2));
@@ -385,12 +385,6 @@ for (const error of results.errors)
     target: '',
     status: 'ERROR',
   });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 // ---------------------------------------------------------------------------------------------
 const seconds = (performance.now() - started) / 1000;
