@@ -53,3 +53,17 @@ export function toApiTokenMetadata(row: ApiTokenMetadataRow, now: number, policy
       : null,
   };
 }
+
+/** What creating or rotating a token reads back from its new row, for `toApiTokenMetadata`. */
+export const NEW_TOKEN_COLUMNS = [
+  'id',
+  'name',
+  'start',
+  'scopes',
+  'expires_at',
+  'revoke_at',
+  'created_at',
+  'last_used_at',
+  'created_by',
+  'allowed_ips',
+] as const;

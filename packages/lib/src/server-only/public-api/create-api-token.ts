@@ -8,7 +8,7 @@ import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
-import { toApiTokenMetadata } from './api-token-metadata';
+import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata';
 import { assertUsersEnabled } from '../user/assert-users-enabled';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
 import {
@@ -94,18 +94,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
         created_by: createdBy,
         allowed_ips: JSON.stringify(allowedIps),
       })
-      .returning([
-        'id',
-        'name',
-        'start',
-        'scopes',
-        'expires_at',
-        'revoke_at',
-        'created_at',
-        'last_used_at',
-        'created_by',
-        'allowed_ips',
-      ])
+      .returning(NEW_TOKEN_COLUMNS)
       .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.created',

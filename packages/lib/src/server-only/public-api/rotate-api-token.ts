@@ -8,7 +8,7 @@ import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event
 import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
-import { toApiTokenMetadata, tokenStatus } from './api-token-metadata';
+import { NEW_TOKEN_COLUMNS, toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes, creatorName } from './create-api-token';
@@ -110,18 +110,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
         created_by: createdBy,
         allowed_ips: old.allowed_ips,
       })
-      .returning([
-        'id',
-        'name',
-        'start',
-        'scopes',
-        'expires_at',
-        'revoke_at',
-        'created_at',
-        'last_used_at',
-        'created_by',
-        'allowed_ips',
-      ])
+      .returning(NEW_TOKEN_COLUMNS)
       .executeTakeFirstOrThrow();
     await recordAuditEvent(trx, {
       type: 'token.rotated',
