@@ -102,9 +102,11 @@ describe('the server process', () => {
   it('at a terminal, prints readable lines, and Ctrl-C ends it with exit 0', async () => {
     const database = path.join(dir, 'tty.db');
     // `script` gives the server a pseudo-terminal; ^C typed into it is a real Ctrl-C (SIGINT to the foreground).
-    const server = run('script', ['-qec', `${process.execPath} --import ${TSX_LOADER} ${MAIN}`, '/dev/null'], {
+    // It runs the command through $SHELL -c: pinned to /bin/sh, and `exec` so that no shell (dash does not exec a
+    // lone command by itself) sits between the terminal and the server and dies of the same ^C.
+    const server = run('script', ['-qec', `exec ${process.execPath} --import ${TSX_LOADER} ${MAIN}`, '/dev/null'], {
       cwd: REPO_ROOT,
-      env: serverEnv({ DATABASE_URL: database }),
+      env: serverEnv({ DATABASE_URL: database, SHELL: '/bin/sh' }),
     });
     await waitFor(server, /Latchkey listening/);
     const start = server
