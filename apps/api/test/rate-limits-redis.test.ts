@@ -88,6 +88,32 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
     expect(keys.join(' ')).not.toMatch(/wrong password|api_[0-9A-Za-z]{36}/);
   });
 
+  it('asks Redis twice for an authenticated request: the IP count with the failure count, then the owner', async () => {
+    const prefix = uniqueRedisPrefix('round-trips');
+    const server = await serverOnRedis(prefix);
+    const user = await server.createTestUser('Two Trips');
+    const { token } = await server.createTestToken(user);
+    expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
+
+    // What the server sends Redis under its prefix (MONITOR; commands run inside a script are "lua").
+    const monitor = await redis.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) commands.push(args);
+    });
+    try {
+      expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
+      const deadline = Date.now() + 2_000;
+      while (commands.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      monitor.disconnect();
+    }
+    const rulesOf = (args: string[]) =>
+      args.filter((arg) => arg.startsWith(prefix)).map((key) => key.slice(prefix.length).split(':')[0]);
+    expect(commands.map(rulesOf)).toEqual([['api-ip', 'api-auth-failures'], ['api-owner']]);
+  });
+
   it('lets two servers on one Redis share the owner and IP limits', async () => {
     const prefix = uniqueRedisPrefix('two-servers');
     const a = await serverOnRedis(prefix, { database: shared, rateLimits: { ownerPerMinute: 3 } });

@@ -105,6 +105,23 @@ describe('RateLimiter with MemoryRateLimitStore', () => {
     expect(await l.check(failures, 'ip')).toMatchObject({ allowed: true, remaining: 2 });
   });
 
+  it('hitAndCheck() counts against the first rule and only reads the second, synchronously in memory', async () => {
+    const { limiter: l } = limiter();
+    const failures: RateLimitRule = { name: 'auth-failures', limit: 2, windowMs: MINUTE };
+    await l.hit(failures, 'ip');
+    const both = l.hitAndCheck(rule, 'ip', failures, 'ip');
+    expect(both).not.toBeInstanceOf(Promise);
+    const [hit, check] = await both;
+    expect(hit).toMatchObject({ allowed: true, limit: 3, remaining: 2, resetAt: NEXT_MINUTE });
+    expect(check).toMatchObject({ allowed: true, limit: 2, remaining: 1, resetAt: NEXT_MINUTE });
+    await l.hit(failures, 'ip');
+    const [second, full] = await l.hitAndCheck(rule, 'ip', failures, 'ip');
+    expect(second.remaining).toBe(1);
+    expect(full).toMatchObject({ allowed: false, remaining: 0 });
+    expect((await l.check(failures, 'ip')).remaining).toBe(0);
+    expect((await l.check(rule, 'ip')).remaining).toBe(1);
+  });
+
   it('the store forgets finished windows, so memory holds only current keys', async () => {
     const { clock, store, limiter: l } = limiter();
     for (let i = 0; i < 50; i++) await l.hit(rule, `client-${i}`);

@@ -87,6 +87,39 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     expect(Math.min(...results.map((r) => r.remaining))).toBe(0);
   });
 
+  it('hitAndCheck() is one round trip that counts one key and reads another, shared by every store', async () => {
+    const keyPrefix = uniqueRedisPrefix('hit-and-check');
+    const clock = new ManualClock(T);
+    const a = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const b = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const ipRule: RateLimitRule = { name: 'api-ip', limit: 5, windowMs: MINUTE };
+    const failures: RateLimitRule = { name: 'api-auth-failures', limit: 2, windowMs: MINUTE };
+    await b.hit(failures, '10.0.0.9');
+
+    // What clients send Redis for this test's keys, seen through MONITOR (without the commands a
+    // script runs inside Redis, whose source is "lua").
+    const monitor = await redis.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix))) commands.push(args);
+    });
+    try {
+      const [hit, check] = await a.hitAndCheck(ipRule, '10.0.0.9', failures, '10.0.0.9');
+      expect(hit).toMatchObject({ allowed: true, remaining: 4 });
+      expect(check).toMatchObject({ allowed: true, remaining: 1 });
+      await b.hit(failures, '10.0.0.9');
+      const [again, full] = await b.hitAndCheck(ipRule, '10.0.0.9', failures, '10.0.0.9');
+      expect(again.remaining).toBe(3);
+      expect(full).toMatchObject({ allowed: false, remaining: 0 });
+      await until(() => commands.length >= 3, 2_000, 'MONITOR to show the commands');
+    } finally {
+      monitor.disconnect();
+    }
+    // Two hitAndCheck calls and one hit in between: three commands, no separate GET.
+    expect(commands.map((args) => args[0]!.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval', 'eval', 'eval']);
+    expect(await redis.get(`${keyPrefix}api-ip:10.0.0.9:${windowEnd(T, MINUTE)}`)).toBe('2');
+  });
+
   it('keeps one key per rule and window, expiring shortly after the window ends', async () => {
     const keyPrefix = uniqueRedisPrefix('windows');
     const clock = new ManualClock(T);

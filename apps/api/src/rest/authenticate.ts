@@ -55,13 +55,10 @@ export const ADDRESS_NOT_ALLOWED = 'This token may not be used from this address
 
 /**
  * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
- * does), after the promise otherwise. Every request passes here up to three times, and awaiting an
+ * does), after the promise otherwise. Every request passes here up to twice, and awaiting an
  * answer that is already there would cost each of them a turn of the event loop's microtask queue.
  */
-function withLimit<T>(
-  result: RateLimitResult | Promise<RateLimitResult>,
-  then: (result: RateLimitResult) => T,
-): T | Promise<T> {
+function withLimit<R, T>(result: R | Promise<R>, then: (result: R) => T): T | Promise<T> {
   return result instanceof Promise ? result.then(then) : then(result);
 }
 
@@ -117,13 +114,24 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     sendError(res, new AppError(AppErrorCode.UNAUTHORIZED, { message }));
   }
 
-  /** Counts every request against the per-IP limit; put it before the routes. */
-  const rateLimitByIp: RequestHandler = (req, res, next) =>
-    withLimit(limiter.hit(ipRule, clientIp(req)), (result) => {
+  /**
+   * Counts every request against the per-IP limit; put it before the routes. It reads the address's
+   * auth-failure count in the same round trip, for `requireApiToken` to use instead of asking again.
+   */
+  const rateLimitByIp: RequestHandler = (req, res, next) => {
+    const ip = clientIp(req);
+    return withLimit(limiter.hitAndCheck(ipRule, ip, failureRule, ip), ([result, failures]) => {
       if (!result.allowed) return sendTooManyRequests(res, result);
       setRateLimitHeaders(res, result);
+      res.locals.authFailures = failures;
       next();
     });
+  };
+
+  /** The address's auth-failure room: read by `rateLimitByIp` when it ran, asked for otherwise. */
+  function failureRoom(req: Request, res: Response): RateLimitResult | Promise<RateLimitResult> {
+    return (res.locals.authFailures as RateLimitResult | undefined) ?? limiter.check(failureRule, clientIp(req));
+  }
 
   /** Lets the request through only with a valid token holding every one of `scopes`. */
   function requireApiToken(...scopes: string[]): RequestHandler {
@@ -148,7 +156,7 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     }
 
     return (req, res, next) =>
-      withLimit(limiter.check(failureRule, clientIp(req)), (failures) => {
+      withLimit(failureRoom(req, res), (failures) => {
         // Past the failure limit every request from the address waits, so a valid token cannot be
         // told apart from an invalid one by its answer.
         if (!failures.allowed) return sendTooManyRequests(res, failures);

@@ -8,6 +8,16 @@ export interface RateLimitStore {
   increment(key: string, resetAt: number): number | Promise<number>;
   /** The current count without adding to it. */
   get(key: string, resetAt: number): number | Promise<number>;
+  /**
+   * `increment(key)` and `get(otherKey)` together, for a shared store in one round trip; without it
+   * the limiter makes the two calls.
+   */
+  incrementAndGet?(
+    key: string,
+    resetAt: number,
+    otherKey: string,
+    otherResetAt: number,
+  ): [number, number] | Promise<[number, number]>;
   /** For a shared store: false while it cannot reach where the counters are shared (and counts locally). */
   reachable?(): boolean;
 }
@@ -64,6 +74,38 @@ export class RateLimiter {
     const count = this.store.get(`${rule.name}:${key}`, resetAt);
     if (typeof count === 'number') return result(count, rule, resetAt, now, count < rule.limit);
     return count.then((n) => result(n, rule, resetAt, now, n < rule.limit));
+  }
+
+  /**
+   * `hit(rule, key)` and `check(checked, checkedKey)` at once: one round trip to a shared store
+   * instead of two, for a request that is counted against one limit and must be under another.
+   */
+  hitAndCheck(
+    rule: RateLimitRule,
+    key: string,
+    checked: RateLimitRule,
+    checkedKey: string,
+  ): [RateLimitResult, RateLimitResult] | Promise<[RateLimitResult, RateLimitResult]> {
+    if (!this.store.incrementAndGet) {
+      const hit = this.hit(rule, key);
+      const check = this.check(checked, checkedKey);
+      if (!(hit instanceof Promise) && !(check instanceof Promise)) return [hit, check];
+      return Promise.all([hit, check]);
+    }
+    const now = this.clock.now();
+    const resetAt = windowEnd(now, rule.windowMs);
+    const checkedResetAt = windowEnd(now, checked.windowMs);
+    const both = (counts: [number, number]): [RateLimitResult, RateLimitResult] => [
+      result(counts[0], rule, resetAt, now, counts[0] <= rule.limit),
+      result(counts[1], checked, checkedResetAt, now, counts[1] < checked.limit),
+    ];
+    const counts = this.store.incrementAndGet(
+      `${rule.name}:${key}`,
+      resetAt,
+      `${checked.name}:${checkedKey}`,
+      checkedResetAt,
+    );
+    return counts instanceof Promise ? counts.then(both) : both(counts);
   }
 }
 

@@ -34,9 +34,18 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
+// The same, and the count of a second key read in the same round trip (0 when it does not exist).
+const HIT_AND_GET_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, tonumber(redis.call('GET', KEYS[2]) or '0')}`;
+
 const EXPIRY_SLACK_MS = 5_000;
 
-type ScriptedRedis = Redis & { latchkeyHit(key: string, ttlMs: number): Promise<number> };
+type ScriptedRedis = Redis & {
+  latchkeyHit(key: string, ttlMs: number): Promise<number>;
+  latchkeyHitAndGet(key: string, otherKey: string, ttlMs: number): Promise<[number, number]>;
+};
 
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly client: ScriptedRedis;
@@ -68,6 +77,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       // load adds waits of its own to the timeout.
     }) as ScriptedRedis;
     this.client.defineCommand('latchkeyHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.client.defineCommand('latchkeyHitAndGet', { numberOfKeys: 2, lua: HIT_AND_GET_SCRIPT });
     // Without a listener ioredis prints every connection error; the status change says it once.
     this.client.on('error', () => {});
     this.client.on('ready', () => void this.tryAgain());
@@ -104,6 +114,26 @@ export class RedisRateLimitStore implements RateLimitStore {
       (error: Error) => {
         this.markDown(error);
         return local;
+      },
+    );
+  }
+
+  incrementAndGet(
+    key: string,
+    resetAt: number,
+    otherKey: string,
+    otherResetAt: number,
+  ): [number, number] | Promise<[number, number]> {
+    const local = this.memory.increment(key, resetAt);
+    if (this.state !== 'up') return [local, this.memory.get(otherKey, otherResetAt)];
+    const ttl = Math.max(1, resetAt - this.options.clock.now()) + EXPIRY_SLACK_MS;
+    return this.timed(
+      this.client.latchkeyHitAndGet(this.redisKey(key, resetAt), this.redisKey(otherKey, otherResetAt), ttl),
+    ).then(
+      ([count, other]): [number, number] => [Number(count), Number(other)],
+      (error: Error): [number, number] => {
+        this.markDown(error);
+        return [local, this.memory.get(otherKey, otherResetAt)];
       },
     );
   }
@@ -175,11 +205,12 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /**
    * One probe at a time; Redis is up again when it answers within the timeout. The probe loads the
-   * script, so that the first hits after a (re)start do not all pay a second round trip to load it.
+   * scripts, so that the first hits after a (re)start do not all pay a second round trip to load them.
    */
   private tryAgain(): Promise<void> {
     if (this.closed || this.state === 'up' || this.client.status !== 'ready') return Promise.resolve();
-    this.probing ??= this.timed(this.client.script('LOAD', HIT_SCRIPT)).then(
+    const load = Promise.all([this.client.script('LOAD', HIT_SCRIPT), this.client.script('LOAD', HIT_AND_GET_SCRIPT)]);
+    this.probing ??= this.timed(load).then(
       () => {
         this.probing = undefined;
         if (this.closed || this.state === 'up') return;
