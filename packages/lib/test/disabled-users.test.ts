@@ -10,7 +10,7 @@ import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
 import { getTeamRole } from '../src/server-only/team/get-team-role';
-import { USER_DISABLED_NO_NEW_TOKENS } from '../src/server-only/user/assert-users-enabled';
+import { USER_DISABLED_NO_NEW_TOKENS } from '../src/server-only/user/check-users-of-new-token';
 import { disableUser } from '../src/server-only/user/disable-user';
 import { enableUser } from '../src/server-only/user/enable-user';
 import { describeEachDatabase } from '../src/testing/index';

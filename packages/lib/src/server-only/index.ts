@@ -6,7 +6,7 @@ export * from './user/create-user';
 export * from './user/verify-user-credentials';
 export * from './user/disable-user';
 export * from './user/enable-user';
-export * from './user/assert-users-enabled';
+export * from './user/check-users-of-new-token';
 export * from './user/get-user-by-email';
 export * from './session/create-session';
 export * from './session/get-session-user';

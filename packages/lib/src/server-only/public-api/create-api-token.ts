@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata';
-import { assertUsersEnabled } from '../user/assert-users-enabled';
+import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
 import {
   type ActingApiToken,
@@ -56,7 +56,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     allowedIps: options.allowedIps,
   });
   const { owner, createdBy } = await resolveTokenOwner(db, options);
-  await assertUsersEnabled(db, usersGivenToken(owner, options));
+  const { creatorName } = await checkUsersOfNewToken(db, usersGivenToken(owner, options), createdBy);
   const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   // Scopes and expiry the caller left out are the widest the policy and the parent token allow,
   // never a refusal of a choice the caller did not make.
@@ -106,7 +106,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     });
     return inserted;
   });
-  return { ...toApiTokenMetadata({ ...row, created_by_name: await creatorName(db, createdBy) }, now), token };
+  return { ...toApiTokenMetadata({ ...row, created_by_name: creatorName }, now), token };
 }
 
 /**
@@ -148,12 +148,6 @@ export function assertKnownScopes(scopes: readonly string[], allowedScopes: read
       issues: [{ path: 'scopes', message: `Unknown scope: ${unknown.join(', ')}; known: ${allowedScopes.join(', ')}` }],
     });
   }
-}
-
-export async function creatorName(db: Db, userId: number | null): Promise<string | null> {
-  if (userId === null) return null;
-  const user = await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst();
-  return user?.name ?? null;
 }
 
 export function assertWithinParentScopes(scopes: readonly string[], parent: ActingApiToken): void {

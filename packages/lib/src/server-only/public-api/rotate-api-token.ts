@@ -11,8 +11,8 @@ import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
 import { retireApiTokenHash } from './retire-api-token-hash';
-import { assertWithinParentScopes, creatorName } from './create-api-token';
-import { assertUsersEnabled } from '../user/assert-users-enabled';
+import { assertWithinParentScopes } from './create-api-token';
+import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken, whereOwner } from './token-owner';
 import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy } from './token-policy';
 
@@ -41,7 +41,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
   const { owner, createdBy } = await resolveTokenOwner(db, options);
-  await assertUsersEnabled(db, usersGivenToken(owner, options));
+  const { creatorName } = await checkUsersOfNewToken(db, usersGivenToken(owner, options), createdBy);
   const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   const now = clock.now();
   const token = generateApiToken();
@@ -122,6 +122,6 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
     });
     return { created, previousTokenStopsAt };
   });
-  const metadata = toApiTokenMetadata({ ...created, created_by_name: await creatorName(db, createdBy) }, now);
+  const metadata = toApiTokenMetadata({ ...created, created_by_name: creatorName }, now);
   return { ...metadata, token, previousTokenStopsAt: new Date(previousTokenStopsAt) };
 }
