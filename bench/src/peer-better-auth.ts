@@ -4,6 +4,7 @@
 // its script in a child process and returns what it printed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BENCH_DIR } from './paths';
 
@@ -11,7 +12,7 @@ export const PEER_DIR = path.join(BENCH_DIR, 'peer-better-auth');
 const PEER_SCRIPT = path.join(PEER_DIR, 'verify-bench.mjs');
 /** npm writes this at the end of a finished install; a half-done one has none and is redone. */
 const INSTALLED_MARKER = path.join(PEER_DIR, 'node_modules', '.package-lock.json');
-/** better-sqlite3 is compiled from source here: minutes on a busy 2-core machine. */
+/** Compiling better-sqlite3 from source (when the workspace's addon does not fit) takes minutes here. */
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
@@ -88,16 +89,47 @@ function run(
   });
 }
 
-/** Installs the peer from its own lockfile unless a finished install is already there. */
+const NATIVE_ADDON = path.join('build', 'Release', 'better_sqlite3.node');
+
+/**
+ * The workspace's compiled better-sqlite3 addon when it is the very version the peer pins (the same
+ * source built for the same Node), so that the peer need not compile it again; null otherwise.
+ */
+function workspaceAddon(): string | null {
+  const peerVersion = (
+    JSON.parse(fs.readFileSync(path.join(PEER_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+  ).dependencies['better-sqlite3'];
+  try {
+    const manifest = createRequire(path.join(BENCH_DIR, 'package.json')).resolve('better-sqlite3/package.json');
+    const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
+    const addon = path.join(path.dirname(manifest), NATIVE_ADDON);
+    return version === peerVersion && fs.existsSync(addon) ? addon : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Installs the peer from its own lockfile unless a finished install is already there. Its only
+ * install script is better-sqlite3's build, so the packages go in without scripts and the addon is
+ * copied from the workspace when the versions match (compiling it takes minutes here).
+ */
 export async function installPeerBetterAuth(log: (line: string) => void = () => {}): Promise<number> {
   if (fs.existsSync(INSTALLED_MARKER)) return 0;
-  log('peer: installing better-auth into bench/peer-better-auth (npm ci, its own lockfile; compiles better-sqlite3)…');
+  const addon = workspaceAddon();
+  log(
+    `peer: installing better-auth into bench/peer-better-auth (npm ci, its own lockfile; ${addon ? "better-sqlite3's addon copied from the workspace" : 'compiles better-sqlite3'})…`,
+  );
   const started = performance.now();
-  await run('npm', ['ci', '--prefix', PEER_DIR, '--no-audit', '--no-fund'], {
-    cwd: PEER_DIR,
-    timeoutMs: INSTALL_TIMEOUT_MS,
-    onStderrLine: () => {},
-  });
+  const options = { cwd: PEER_DIR, timeoutMs: INSTALL_TIMEOUT_MS, onStderrLine: () => {} };
+  await run('npm', ['ci', '--prefix', PEER_DIR, '--no-audit', '--no-fund', '--ignore-scripts'], options);
+  const target = path.join(PEER_DIR, 'node_modules', 'better-sqlite3', NATIVE_ADDON);
+  if (addon) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(addon, target);
+  } else {
+    await run('npm', ['rebuild', 'better-sqlite3', '--prefix', PEER_DIR, '--no-audit', '--no-fund'], options);
+  }
   if (!fs.existsSync(INSTALLED_MARKER)) throw new Error(`npm ci finished but ${INSTALLED_MARKER} is missing`);
   return (performance.now() - started) / 1000;
 }
