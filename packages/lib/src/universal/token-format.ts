@@ -47,6 +47,11 @@ const PREFIX_CODES = [...TOKEN_PREFIX].map((c) => c.charCodeAt(0));
 /** 62^3: the checksum is read as two 3-digit halves, so every step stays a small integer. */
 const HALF = 62 ** 3;
 
+/** The first, cheapest test: the length and prefix of a token. `isWellFormedApiToken` is the whole one. */
+export function hasApiTokenShape(token: string): boolean {
+  return token.length === TOKEN_LENGTH && token.startsWith(TOKEN_PREFIX);
+}
+
 /**
  * True when the token has the right shape and its checksum matches. Costs no I/O. It runs on every
  * API request, so it is one pass over the characters with no strings built: the same answer as

@@ -198,10 +198,27 @@ const CACHE_KEY = {};
 /** The cache of `db` (made on first use, kept with the database); undefined for a Kysely not from `createDatabase`. */
 export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
   // On every request: no closure, one map lookup.
+  const known = cacheByDb.get(db);
+  if (known) return known as ApiTokenCache<E>;
   const engine = engineOf(db);
   if (!engine) return undefined;
   const cache = engine.attached.get(CACHE_KEY) as ApiTokenCache<E> | undefined;
   // A transaction only finds the cache of its database; it never makes one (it must read outside the transaction).
-  if (cache || db.isTransaction) return cache;
-  return attachedToDatabase(db, CACHE_KEY, () => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
+  if (db.isTransaction) return cache;
+  const made =
+    cache ?? attachedToDatabase(db, CACHE_KEY, () => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
+  cacheByDb.set(db, made);
+  return made;
+}
+
+/** Each database object's cache, found without reading the object (see `knownApiTokenCache`). */
+// The entry type is the check's; this map only hands back what `apiTokenCacheOf` put in.
+const cacheByDb = new WeakMap<Db, unknown>();
+
+/**
+ * The cache `apiTokenCacheOf` has already handed out for this database object, if any, found
+ * without touching the object: the check peeks here before it knows the token is well-formed.
+ */
+export function knownApiTokenCache<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
+  return cacheByDb.get(db) as ApiTokenCache<E> | undefined;
 }

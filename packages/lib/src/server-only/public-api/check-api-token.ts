@@ -1,14 +1,14 @@
-// The request check, run on every API request: format and checksum (no I/O), one SHA-256, the
-// cache of verified tokens (api-token-cache.ts), one indexed lookup only on a miss, then expiry and
-// owner, judged from the clock every time. A refusal is an answer (`{ ok: false, message }`, with the
+// The request check, run on every API request: length and prefix, one SHA-256, the cache of
+// verified tokens (api-token-cache.ts); only on a miss the checksum (no I/O) and then one indexed
+// lookup; then expiry and owner, judged from the clock every time. A refusal is an answer (`{ ok: false, message }`, with the
 // messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
 // next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
 import type { Db } from '../../db/create-database';
 import { definePreparedQuery } from '../../db/prepared-query';
-import { apiTokenCacheOf, type CachedTokenKeys } from './api-token-cache';
+import { apiTokenCacheOf, knownApiTokenCache, type CachedTokenKeys } from './api-token-cache';
 import type { PublicTeam, PublicUser } from '../../types/schemas';
 import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips';
-import { isWellFormedApiToken } from '../../universal/token-format';
+import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format';
 import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { effectiveExpiry } from './api-token-metadata';
@@ -81,17 +81,20 @@ export type CheckApiTokenOptions = {
 export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCheck> {
   try {
     const { db, clock, token, lastUsed, retiredTokens } = options;
-    if (typeof token !== 'string' || !isWellFormedApiToken(token)) return REFUSED_UNREAD;
+    if (typeof token !== 'string' || !hasApiTokenShape(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
+    // Only hashes of stored tokens are cached, and every stored token is well-formed: a cached hash
+    // needs no checksum. The checksum keeps everything else away from the database.
+    const cached = knownApiTokenCache<CachedApiToken>(db)?.get(hash);
+    if (!cached && !isWellFormedApiToken(token)) return REFUSED_UNREAD;
+    const cache = apiTokenCacheOf<CachedApiToken>(db);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
-    const cache = db.isTransaction ? undefined : apiTokenCacheOf<CachedApiToken>(db);
-    if (!cache)
+    if (!cache || db.isTransaction)
       return LOOKUP.first(db, { hash }).then((row) =>
         verify(row && toCached(row), clock, lastUsed, hash, retiredTokens),
       );
     const ready = cache.readiness();
     if (ready === true) {
-      const cached = cache.get(hash);
       if (cached) return Promise.resolve(verify(cached, clock, lastUsed, hash, retiredTokens));
     } else if (ready !== false) {
       return ready.then(() => checkApiToken(options));
