@@ -271,6 +271,134 @@ describe('team:create and team:add-member', () => {
   });
 });
 
+describe('team:set-policy', () => {
+  const SLUG = 'policy-team';
+
+  /** The team's stored policy and how many policy changes its audit log holds, read from the file. */
+  async function stored() {
+    const db = createDatabase(dbFile);
+    try {
+      const team = await db
+        .selectFrom('teams')
+        .select(['id', 'policy_max_lifetime_days', 'policy_allowed_scopes'])
+        .where('slug', '=', SLUG)
+        .executeTakeFirstOrThrow();
+      const events = await db
+        .selectFrom('audit_events')
+        .select(['actor_kind', 'actor_id', 'details'])
+        .where('team_id', '=', team.id)
+        .where('type', '=', 'team.policy_updated')
+        .orderBy('id')
+        .execute();
+      return { maxLifetimeDays: team.policy_max_lifetime_days, allowedScopes: team.policy_allowed_scopes, events };
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  beforeAll(async () => {
+    expect((await createUserCli('policy-admin@example.com', 'Policy', 'policy password')).code).toBe(0);
+    expect(
+      (await cli('team:create', '--slug', SLUG, '--name', 'Policy', '--owner', 'policy-admin@example.com')).code,
+    ).toBe(0);
+  });
+
+  it('sets the longest lifetime and the scopes, as the command line in the audit log; token:create then obeys it', async () => {
+    const result = await cli(
+      'team:set-policy',
+      '--team',
+      SLUG,
+      '--max-lifetime-days',
+      '30',
+      '--allowed-scopes',
+      'tokens:read, audit:read',
+    );
+    expect(result).toEqual({
+      code: 0,
+      out: [`set the token policy of ${SLUG}: tokens live at most 30 days; scopes allowed: tokens:read,audit:read`],
+      err: [],
+    });
+    const after = await stored();
+    expect(after).toMatchObject({ maxLifetimeDays: 30, allowedScopes: '["tokens:read","audit:read"]' });
+    expect(after.events.map((e) => [e.actor_kind, e.actor_id])).toEqual([['cli', null]]);
+    expect(JSON.parse(after.events[0]!.details)).toEqual({
+      before: { maxLifetimeDays: null, allowedScopes: null },
+      after: { maxLifetimeDays: 30, allowedScopes: ['tokens:read', 'audit:read'] },
+    });
+
+    const make = (...extra: string[]) =>
+      cli('token:create', '--email', 'policy-admin@example.com', '--team', SLUG, '--name', 'policy bot', ...extra);
+    expectFailure(await make('--expires-in', 'THREE_MONTHS'), /at most 30 days/);
+    expectFailure(await make('--expires-in', 'SEVEN_DAYS', '--scopes', 'tokens:write'), /tokens:write/);
+    const made = await make('--expires-in', 'SEVEN_DAYS', '--scopes', 'tokens:read');
+    expect(made.code).toBe(0);
+    expect(made.out[0]).toMatch(TOKEN_REGEX);
+    const audit = await cli(
+      'audit:list',
+      '--email',
+      'policy-admin@example.com',
+      '--team',
+      SLUG,
+      '--type',
+      'team.policy_updated',
+    );
+    expect(audit.out.slice(1)).toEqual([expect.stringMatching(/\tteam\.policy_updated\tcli\t/)]);
+  });
+
+  it('lifts one limit and keeps the other; what is not given stays', async () => {
+    expect(await cli('team:set-policy', '--team', SLUG, '--no-max-lifetime')).toEqual({
+      code: 0,
+      out: [`set the token policy of ${SLUG}: no lifetime limit; scopes allowed: tokens:read,audit:read`],
+      err: [],
+    });
+    expect(await cli('team:set-policy', '--team', SLUG, '--all-scopes', '--max-lifetime-days', '1')).toEqual({
+      code: 0,
+      out: [`set the token policy of ${SLUG}: tokens live at most 1 day; every scope allowed`],
+      err: [],
+    });
+    expect(await stored()).toMatchObject({ maxLifetimeDays: 1, allowedScopes: null });
+    expect((await cli('team:set-policy', '--team', SLUG, '--max-lifetime-days', '365', '--all-scopes')).code).toBe(0);
+    expect(await stored()).toMatchObject({ maxLifetimeDays: 365, allowedScopes: null });
+  });
+
+  it('refuses bad input with one line each and changes nothing stored', async () => {
+    expect(
+      (await cli('team:set-policy', '--team', SLUG, '--max-lifetime-days', '90', '--allowed-scopes', 'tokens:read'))
+        .code,
+    ).toBe(0);
+    const before = await stored();
+    for (const [argv, message] of [
+      [['--max-lifetime-days', '0'], 'maxLifetimeDays must be at least 1 day'],
+      [['--max-lifetime-days', '366'], 'maxLifetimeDays must be at most 365 days'],
+      [['--max-lifetime-days', 'a month'], '--max-lifetime-days must be a whole number of days, got "a month"'],
+      [['--max-lifetime-days', '-5'], '--max-lifetime-days must be a whole number of days, got "-5"'],
+      [
+        ['--allowed-scopes', 'tokens:read,billing:write'],
+        /^latchkey: Unknown scope: billing:write; known: tokens:read, /,
+      ],
+      [['--allowed-scopes', ' , '], '--allowed-scopes needs at least one scope (--all-scopes lifts the scope limit)'],
+      [['--allowed-scopes', ''], '--allowed-scopes needs at least one scope (--all-scopes lifts the scope limit)'],
+      [
+        ['--max-lifetime-days', '30', '--no-max-lifetime'],
+        "option '--max-lifetime-days <days>' cannot be used with option '--no-max-lifetime'",
+      ],
+      [
+        ['--all-scopes', '--allowed-scopes', 'tokens:read'],
+        "option '--allowed-scopes <scopes>' cannot be used with option '--all-scopes'",
+      ],
+      [[], /^latchkey: team:set-policy needs something to set: --max-lifetime-days <days> or --no-max-lifetime/],
+      [['--max-lifetime-days'], "option '--max-lifetime-days <days>' argument missing"],
+    ] as const) {
+      expectFailure(await cli('team:set-policy', '--team', SLUG, ...argv), message);
+    }
+    expectFailure(await cli('team:set-policy', '--team', 'no-such-team', '--all-scopes'), 'No team with that slug');
+    expectFailure(await cli('team:set-policy', '--all-scopes'), "required option '--team <slug>' not specified");
+    expectFailure(await cli('team:set-policy', '--team', ' ', '--all-scopes'), '--team must not be blank');
+    expect(await stored()).toEqual(before);
+    expect(before).toMatchObject({ maxLifetimeDays: 90, allowedScopes: '["tokens:read"]' });
+  });
+});
+
 describe('token:create, token:list and token:revoke', () => {
   let server: TestServer;
 
@@ -425,6 +553,7 @@ describe('bad command lines', () => {
       'user:enable',
       'team:create',
       'team:add-member',
+      'team:set-policy',
       'token:create',
       'token:list',
       'token:revoke',
@@ -448,6 +577,7 @@ describe('bad command lines', () => {
       'user:enable',
       'team:create',
       'team:add-member',
+      'team:set-policy',
       'token:list',
       'token:revoke',
     ]) {

@@ -130,8 +130,14 @@ describe('a rotated-away token presented again', () => {
     const { user, client } = await signedIn();
     const old = await server.createTestToken(user);
     await client.apiToken.rotate.mutate({ id: old.id });
-    const reused = await server.api('GET', '/api/v1/me', { token: old.token });
-    const unknown = await server.api('GET', '/api/v1/me', { token: 'api_' + 'A'.repeat(36) });
+    const reused = await server.api('GET', '/api/v1/me', {
+      token: old.token,
+      headers: { 'user-agent': 'leaked-copy/1.0' },
+    });
+    const unknown = await server.api('GET', '/api/v1/me', {
+      token: 'api_' + 'A'.repeat(36),
+      headers: { 'user-agent': 'leaked-copy/1.0' },
+    });
     expect(reused.status).toBe(401);
     expect(reused.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
     expect(reused.headers.get('www-authenticate')).toBe(unknown.headers.get('www-authenticate'));
@@ -139,6 +145,8 @@ describe('a rotated-away token presented again', () => {
     await server.app.retiredTokens.settled();
     const events = (await client.audit.getMany.query({ type: 'token.reused_after_rotation' })).events;
     expect(events.map((e) => e.tokenId)).toEqual([old.id]);
+    // The client that presented it, as the other events name theirs.
+    expect(events[0]).toMatchObject({ ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: 'leaked-copy/1.0' });
   });
 });
 

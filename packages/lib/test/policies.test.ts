@@ -9,6 +9,7 @@ import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { recordIpRefusal } from '../src/server-only/public-api/record-ip-refusal';
 import { revokeLeakedApiTokens } from '../src/server-only/public-api/revoke-leaked-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { OPERATOR } from '../src/server-only/operator';
 import { getTeamPolicy } from '../src/server-only/team/get-team-policy';
 import { updateTeamPolicy } from '../src/server-only/team/update-team-policy';
 import { describeEachDatabase } from '../src/testing/index';
@@ -204,6 +205,73 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
       updateTeamPolicy({ db, clock, userId: admin.id, teamId: team.id, allowedScopes: [] }),
       AppErrorCode.INVALID_BODY,
       /at least one scope/,
+    );
+  });
+
+  it('lets the operator (the command line) set the policy, recorded with the cli actor', async () => {
+    const { db, clock, admin, member, team } = await setup();
+    const updated = await updateTeamPolicy({
+      db,
+      clock,
+      actor: OPERATOR,
+      teamId: team.id,
+      maxLifetimeDays: 90,
+      allowedScopes: ['tokens:read', 'audit:read'],
+    });
+    expect(updated).toEqual({ maxLifetimeDays: 90, allowedScopes: ['tokens:read', 'audit:read'] });
+    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual(updated);
+    await expectAppError(
+      createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Long', expiresIn: 'SIX_MONTHS' }),
+      AppErrorCode.INVALID_BODY,
+      /at most 90 days/,
+    );
+    // Lifting both limits is one call too; each change is its own event, named for the command line.
+    expect(
+      await updateTeamPolicy({
+        db,
+        clock,
+        actor: OPERATOR,
+        teamId: team.id,
+        maxLifetimeDays: null,
+        allowedScopes: null,
+      }),
+    ).toEqual({ maxLifetimeDays: null, allowedScopes: null });
+    const { events } = await getAuditEvents({ db, userId: admin.id, teamId: team.id, type: 'team.policy_updated' });
+    expect(events).toHaveLength(2);
+    for (const event of events) expect(event.actor).toEqual({ kind: 'cli', id: null, name: null });
+    expect(events[1]!.details).toEqual({
+      before: { maxLifetimeDays: null, allowedScopes: null },
+      after: { maxLifetimeDays: 90, allowedScopes: ['tokens:read', 'audit:read'] },
+    });
+    expect(events[0]!.details).toEqual({ before: updated, after: { maxLifetimeDays: null, allowedScopes: null } });
+  });
+
+  it.each([
+    [{ maxLifetimeDays: 0 }, /at least 1 day/],
+    [{ maxLifetimeDays: 366 }, /at most 365 days/],
+    [{ allowedScopes: ['tokens:read', 'billing:write'] }, /Unknown scope: billing:write/],
+    [{ allowedScopes: [] }, /at least one scope/],
+    [{ maxLifetimeDays: 30, allowedScopes: ['nope'] }, /Unknown scope: nope/],
+  ])('refuses the operator a bad policy %j and changes nothing', async (change, message) => {
+    const { db, clock, admin, member, team } = await setup();
+    const before = { maxLifetimeDays: 7, allowedScopes: ['tokens:read'] };
+    await updateTeamPolicy({ db, clock, actor: OPERATOR, teamId: team.id, ...before });
+    await expectAppError(
+      updateTeamPolicy({ db, clock, actor: OPERATOR, teamId: team.id, ...change }),
+      AppErrorCode.INVALID_BODY,
+      message,
+    );
+    expect(await getTeamPolicy({ db, userId: member.id, teamId: team.id })).toEqual(before);
+    const { events } = await getAuditEvents({ db, userId: admin.id, teamId: team.id, type: 'team.policy_updated' });
+    expect(events).toHaveLength(1);
+  });
+
+  it('refuses the operator a team that does not exist', async () => {
+    const { db, clock } = await setup();
+    await expectAppError(
+      updateTeamPolicy({ db, clock, actor: OPERATOR, teamId: 999_999, maxLifetimeDays: 30 }),
+      AppErrorCode.NOT_FOUND,
+      'No team with that id',
     );
   });
 

@@ -14,6 +14,8 @@ import { DAY_MS, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
 
+type CheckClient = { ip?: string | null; userAgent?: string | null };
+
 describeEachDatabase('reuse after rotation', (getDatabase) => {
   async function setup() {
     const { db } = getDatabase();
@@ -26,8 +28,8 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
         throw error;
       },
     });
-    const check = async (token: string, retiredTokens = detector) => {
-      const result = await checkApiToken({ db, clock, token, retiredTokens });
+    const check = async (token: string, retiredTokens = detector, client: CheckClient = {}) => {
+      const result = await checkApiToken({ db, clock, token, retiredTokens, ...client });
       await retiredTokens.settled();
       return result;
     };
@@ -56,6 +58,29 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
     clock.advance(30_000);
     await check(old.token);
     expect(await reuses()).toHaveLength(2);
+  });
+
+  it('records the address and user agent of the request that presented it, as other events do', async () => {
+    const { db, clock, user, detector, check, reuses } = await setup();
+    const old = await createApiToken({ db, clock, userId: user.id, name: 'Leaked copy' });
+    await rotateApiToken({ db, clock, userId: user.id, id: old.id });
+    const userAgent = `curl/8.5.0 ${'x'.repeat(600)}`;
+    expect(await check(old.token, detector, { ip: '203.0.113.7', userAgent })).toEqual({
+      ok: false,
+      message: 'Invalid token',
+    });
+    const [event] = await reuses();
+    expect(event).toMatchObject({ tokenId: old.id, ip: '203.0.113.7', userAgent: userAgent.slice(0, 512) });
+    // The next minute's event names the next request's client; none given, none recorded.
+    clock.advance(60_000);
+    await check(old.token, detector, { ip: '2001:db8::9', userAgent: 'scanner/2' });
+    clock.advance(60_000);
+    await check(old.token);
+    expect((await reuses()).map((e) => [e.ip, e.userAgent])).toEqual([
+      [null, null],
+      ['2001:db8::9', 'scanner/2'],
+      ['203.0.113.7', userAgent.slice(0, 512)],
+    ]);
   });
 
   it('a token within its grace period is no reuse; after it, it is', async () => {

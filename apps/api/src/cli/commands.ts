@@ -1,5 +1,5 @@
 // Every `latchkey` command: its options (typed by commander), its help, and the one library call it makes.
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
 import {
   addTeamMember,
   BUILTIN_SCOPES,
@@ -20,6 +20,7 @@ import {
   isWellFormedApiToken,
   revokeApiTokenByToken,
   systemClock,
+  updateTeamPolicy,
   ZTeamRole,
   type AuditEventType,
   type Db,
@@ -42,6 +43,14 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
     throw new Error(`${option} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return Number(text);
+}
+
+/** A comma-separated option as a list: entries trimmed, empty ones dropped. */
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /** The user, and the team when `--team` names one: whose tokens or events a command reads. */
@@ -140,6 +149,59 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     );
 
   program
+    .command('team:set-policy')
+    .description(
+      "set a team's token policy, as the operator: the longest lifetime and the scopes of tokens made from now on",
+    )
+    .requiredOption('--team <slug>', "the team's slug")
+    .addOption(
+      new Option('--max-lifetime-days <days>', 'tokens may live at most this many days, 1 to 365').conflicts(
+        'maxLifetime',
+      ),
+    )
+    .addOption(new Option('--no-max-lifetime', 'lift the lifetime limit (tokens may live for ever)'))
+    .addOption(
+      new Option(
+        '--allowed-scopes <scopes>',
+        `comma-separated scopes tokens may have, from ${BUILTIN_SCOPES.join(', ')}`,
+      ).conflicts('allScopes'),
+    )
+    .addOption(new Option('--all-scopes', 'lift the scope limit (tokens may have every scope)'))
+    .addHelpText('after', '\nWhat is not given stays as it is. Existing tokens keep their expiry and scopes.')
+    .action(({ team: slug, maxLifetimeDays: days, maxLifetime, allowedScopes, allScopes }) => {
+      if (days === undefined && maxLifetime && allowedScopes === undefined && !allScopes) {
+        throw new Error(
+          'team:set-policy needs something to set: --max-lifetime-days <days> or --no-max-lifetime, and/or --allowed-scopes <scopes> or --all-scopes',
+        );
+      }
+      if (days !== undefined && !/^\s*\d{1,6}\s*$/.test(days)) {
+        throw new Error(`--max-lifetime-days must be a whole number of days, got "${days}"`);
+      }
+      const scopeList = allowedScopes === undefined ? undefined : commaList(allowedScopes);
+      if (scopeList?.length === 0) {
+        throw new Error('--allowed-scopes needs at least one scope (--all-scopes lifts the scope limit)');
+      }
+      return withDb(async (db) => {
+        const team = await getTeamBySlug({ db, slug });
+        const policy = await updateTeamPolicy({
+          db,
+          clock,
+          actor: OPERATOR,
+          teamId: team.id,
+          maxLifetimeDays: days !== undefined ? Number(days) : maxLifetime ? undefined : null,
+          allowedScopes: scopeList ?? (allScopes ? null : undefined),
+        });
+        const lifetime =
+          policy.maxLifetimeDays === null
+            ? 'no lifetime limit'
+            : `tokens live at most ${policy.maxLifetimeDays} day${policy.maxLifetimeDays === 1 ? '' : 's'}`;
+        const scopes =
+          policy.allowedScopes === null ? 'every scope allowed' : `scopes allowed: ${policy.allowedScopes.join(',')}`;
+        out(`set the token policy of ${team.slug}: ${lifetime}; ${scopes}`);
+      });
+    });
+
+  program
     .command('token:create')
     .description('create a token for a user (or their team) and print only the token, for scripts')
     .requiredOption('--email <email>', 'the user who owns (or, with --team, makes) the token')
@@ -155,14 +217,8 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
-        const scopeList = scopes
-          ?.split(',')
-          .map((scope) => scope.trim())
-          .filter(Boolean);
-        const ips = allowedIps
-          ?.split(',')
-          .map((ip) => ip.trim())
-          .filter(Boolean);
+        const scopeList = scopes === undefined ? undefined : commaList(scopes);
+        const ips = allowedIps === undefined ? undefined : commaList(allowedIps);
         const created = await createApiToken({
           db,
           clock,

@@ -170,17 +170,22 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
             header.reason === 'missing',
           );
 
-        return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens }).then((check) => {
-          if (!check.ok) return refuse(req, res, check.message, false);
-          if (lastUsed) {
-            lastUsed.count(check.token.id, clientIp(req), req.headers['user-agent']);
-            res.locals.usageTokenId = check.token.id;
-            res.once('finish', countFailure);
-          }
-          return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
-            admit(req, res, next, check.token, owner),
-          );
-        });
+        // The client is named only if a rotated-away token comes back (`token.reused_after_rotation`).
+        const userAgent = req.headers['user-agent'] ?? null;
+        const ip = requestIp(req) ?? null;
+        return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens, ip, userAgent }).then(
+          (check) => {
+            if (!check.ok) return refuse(req, res, check.message, false);
+            if (lastUsed) {
+              lastUsed.count(check.token.id, clientIp(req), req.headers['user-agent']);
+              res.locals.usageTokenId = check.token.id;
+              res.once('finish', countFailure);
+            }
+            return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
+              admit(req, res, next, check.token, owner),
+            );
+          },
+        );
       });
   }
 

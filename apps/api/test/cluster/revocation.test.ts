@@ -1,6 +1,6 @@
 // Revocation across real processes: three servers on one fresh PostgreSQL database, each caching
-// verified tokens, must refuse a token within 1 s of its deletion, rotation or its user's disabling
-// through another server or the CLI, also when a server's LISTEN connection is killed; and a server
+// verified tokens, must refuse a token within 1 s of its deletion, rotation, leak report or its user's
+// disabling through another server or the CLI, also when a server's LISTEN connection is killed; and a server
 // on a SQLite file must refuse a token revoked by the CLI within 50 ms of the CLI exiting.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,9 +17,12 @@ const ROOMY = {
   RATE_LIMIT_IP_PER_MINUTE: '1000000',
   RATE_LIMIT_OWNER_PER_MINUTE: '1000000',
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000',
+  // One report per token below, all from this machine's one address (60 an hour in production).
+  RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: '1000000',
 };
 const REVOCATIONS = 200;
 const AFTER_LISTENER_KILL = 50;
+const LEAK_REPORTS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const clock = new ManualClock(Date.now());
 
@@ -108,7 +111,10 @@ describe('revocation across three servers on PostgreSQL', () => {
   }
 
   /** Revokes `count` tokens through `revoke`, each cached on B and C first; the delays until B and C refuse it. */
-  async function revocations(count: number, revoke: (manager: string, id: number) => Promise<Response>) {
+  async function revocations(
+    count: number,
+    revoke: (manager: string, target: { id: number; token: string }) => Promise<Response>,
+  ) {
     const { db, servers } = ready({ skip() {} });
     const [, b, c] = servers;
     const user = await insertUser(db, `revoker-${Math.random().toString(36).slice(2)}@example.test`);
@@ -117,26 +123,30 @@ describe('revocation across three servers on PostgreSQL', () => {
     for (let i = 0; i < count; i++) {
       const target = await createApiToken({ db, clock, userId: user.id, name: `Target ${i}` });
       expect([await status(b, target.token), await status(c, target.token)]).toEqual([200, 200]);
-      const response = await revoke(manager.token, target.id);
+      const response = await revoke(manager.token, target);
       const at = performance.now();
       expect(response.status).toBeLessThan(300);
       await response.arrayBuffer();
       delays.push(...(await Promise.all([refusedAfter(b, target.token, at), refusedAfter(c, target.token, at)])));
     }
-    return delays;
+    return { delays, user };
   }
 
-  const deleteThroughA = (a: () => ChildServer) => (manager: string, id: number) =>
-    fetch(`${a().url}/api/v1/tokens/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${manager}` } });
+  const deleteThroughA =
+    (a: () => ChildServer) =>
+    (manager: string, { id }: { id: number }) =>
+      fetch(`${a().url}/api/v1/tokens/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${manager}` } });
 
   it(`a token deleted through A is refused by B and C within 1 s (${REVOCATIONS} revocations)`, async (context) => {
     const { servers } = ready(context);
     report(
       'delete through A, refused by B and C',
-      await revocations(
-        REVOCATIONS,
-        deleteThroughA(() => servers[0]),
-      ),
+      (
+        await revocations(
+          REVOCATIONS,
+          deleteThroughA(() => servers[0]),
+        )
+      ).delays,
     );
   }, 60_000);
 
@@ -148,22 +158,51 @@ describe('revocation across three servers on PostgreSQL', () => {
     expect(killed.rows).toEqual([{ done: true }]);
     report(
       "delete through A after killing B's listener",
-      await revocations(
-        AFTER_LISTENER_KILL,
-        deleteThroughA(() => servers[0]),
-      ),
+      (
+        await revocations(
+          AFTER_LISTENER_KILL,
+          deleteThroughA(() => servers[0]),
+        )
+      ).delays,
     );
   }, 60_000);
 
   it('a rotation without grace through A is refused by B and C within 1 s', async (context) => {
     const { servers } = ready(context);
-    const rotate = (manager: string, id: number) =>
+    const rotate = (manager: string, { id }: { id: number }) =>
       fetch(`${servers[0].url}/api/v1/tokens/${id}/rotate`, {
         method: 'POST',
         headers: { authorization: `Bearer ${manager}`, 'content-type': 'application/json' },
         body: '{}',
       });
-    report('rotation without grace through A', await revocations(20, rotate));
+    report('rotation without grace through A', (await revocations(20, rotate)).delays);
+  }, 60_000);
+
+  it(`a token reported as leaked through A is refused by B and C within 1 s (${LEAK_REPORTS} reports)`, async (context) => {
+    const { db, servers } = ready(context);
+    // Anyone may report: no token on the request, only the leaked one in the body.
+    const reportLeak = async (_manager: string, { token }: { token: string }) => {
+      const response = await fetch(`${servers[0].url}/api/v1/credentials/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ credentials: [token] }),
+      });
+      expect(response.status).toBe(202);
+      return response;
+    };
+    const { delays, user } = await revocations(LEAK_REPORTS, reportLeak);
+    report('leak report through A, refused by B and C', delays);
+    const events = await db
+      .selectFrom('audit_events')
+      .select(['actor_kind', 'details'])
+      .where('user_id', '=', user.id)
+      .where('type', '=', 'token.revoked')
+      .execute();
+    expect(events).toHaveLength(LEAK_REPORTS);
+    for (const event of events) {
+      expect(event.actor_kind).toBe('leak_report');
+      expect(JSON.parse(event.details)).toMatchObject({ source: 'leak_report' });
+    }
   }, 60_000);
 
   it('a user disabled through the CLI has their tokens refused by every server within 1 s', async (context) => {

@@ -70,6 +70,9 @@ export type CheckApiTokenOptions = {
   lastUsed?: LastUsedTracker;
   /** Told of every hash with no live token, to spot rotated-away tokens used again. */
   retiredTokens?: RetiredTokenReuseDetector;
+  /** The client's address and user agent, named by a reuse event if the token was rotated away. */
+  ip?: string | null;
+  userAgent?: string | null;
 };
 
 /**
@@ -80,7 +83,7 @@ export type CheckApiTokenOptions = {
  */
 export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCheck> {
   try {
-    const { db, clock, token, lastUsed, retiredTokens } = options;
+    const { db, token } = options;
     if (typeof token !== 'string' || !hasApiTokenShape(token)) return REFUSED_UNREAD;
     const hash = hashSecret(token);
     // Only hashes of stored tokens are cached, and every stored token is well-formed: a cached hash
@@ -90,22 +93,20 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
     const cache = apiTokenCacheOf<CachedApiToken>(db);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
     if (!cache || db.isTransaction)
-      return LOOKUP.first(db, { hash }).then((row) =>
-        verify(row && toCached(row), clock, lastUsed, hash, retiredTokens),
-      );
+      return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), options, hash));
     const ready = cache.readiness();
     if (ready === true) {
-      if (cached) return Promise.resolve(verify(cached, clock, lastUsed, hash, retiredTokens));
+      if (cached) return Promise.resolve(verify(cached, options, hash));
     } else if (ready !== false) {
       return ready.then(() => checkApiToken(options));
     }
     const generation = cache.generation;
     return LOOKUP.first(db, { hash }).then((row) => {
       // Unknown hashes are not kept: a flood of made-up tokens must not push out real ones.
-      if (!row) return verify(undefined, clock, lastUsed, hash, retiredTokens);
-      const cached = toCached(row);
-      if (ready) cache.add(hash, cached, generation);
-      return verify(cached, clock, lastUsed, hash, retiredTokens);
+      if (!row) return verify(undefined, options, hash);
+      const found = toCached(row);
+      if (ready) cache.add(hash, found, generation);
+      return verify(found, options, hash);
     });
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -152,17 +153,12 @@ function toCached(row: TokenLookupRow): CachedApiToken {
 }
 
 /** The verdict, from the cached facts and the clock, on every request. */
-function verify(
-  cached: CachedApiToken | undefined,
-  clock: Clock,
-  lastUsed: LastUsedTracker | undefined,
-  hash: string,
-  retiredTokens: RetiredTokenReuseDetector | undefined,
-): ApiTokenCheck {
+function verify(cached: CachedApiToken | undefined, options: CheckApiTokenOptions, hash: string): ApiTokenCheck {
+  const { clock, lastUsed } = options;
   const now = clock.now();
   if (!cached || (cached.revokeAt !== null && cached.revokeAt <= now)) {
     // The miss path only: a rotated-away token presented again is looked up among retired hashes.
-    retiredTokens?.noteMiss(hash);
+    options.retiredTokens?.noteMiss(hash, options);
     return INVALID;
   }
   if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;

@@ -12,9 +12,12 @@ export const REUSE_REPORT_INTERVAL_MS = 60_000;
 // Bounds the memory of hashes looked up recently (an attacker may send many); past it, start over.
 const MAX_REMEMBERED = 10_000;
 
+/** The request that presented the token: its client's address and user agent, kept on the event. */
+export type ReuseClient = { ip?: string | null; userAgent?: string | null };
+
 export type RetiredTokenReuseDetector = {
   /** Called by the check for a hash it found no live token for; returns at once. */
-  noteMiss(tokenHash: string): void;
+  noteMiss(tokenHash: string, client?: ReuseClient): void;
   /** Settles when the lookups started so far are done (for tests and shutdown). */
   settled(): Promise<void>;
 };
@@ -30,7 +33,7 @@ export function createRetiredTokenReuseDetector({
   const lookedUpAt = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
 
-  async function report(tokenHash: string, now: number): Promise<void> {
+  async function report(tokenHash: string, now: number, ip: string | null, userAgent: string | null): Promise<void> {
     await db.transaction().execute(async (trx) => {
       // One conditional update decides, on every server at once, whether this minute's event is due.
       const retired = await trx
@@ -47,6 +50,8 @@ export function createRetiredTokenReuseDetector({
         actor: { kind: 'token', id: retired.token_id, name: null },
         owner: ownerOfRow(retired),
         tokenId: retired.token_id,
+        ip,
+        userAgent,
         details: { stoppedAt: retired.stops_at },
         at: now,
       });
@@ -54,13 +59,13 @@ export function createRetiredTokenReuseDetector({
   }
 
   return {
-    noteMiss(tokenHash) {
+    noteMiss(tokenHash, client) {
       const now = clock.now();
       const last = lookedUpAt.get(tokenHash);
       if (last !== undefined && now - last < REUSE_REPORT_INTERVAL_MS) return;
       if (lookedUpAt.size >= MAX_REMEMBERED) lookedUpAt.clear();
       lookedUpAt.set(tokenHash, now);
-      const done = report(tokenHash, now)
+      const done = report(tokenHash, now, client?.ip ?? null, client?.userAgent ?? null)
         .catch((error: unknown) => onError?.(error))
         .finally(() => inFlight.delete(done));
       inFlight.add(done);

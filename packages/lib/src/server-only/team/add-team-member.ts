@@ -5,9 +5,9 @@ import type { Clock } from '../clock';
 import { isUniqueViolation } from '../../db/errors';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { isOperator, type OperatorActor } from '../operator';
+import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator';
 import { parseInput } from '../validate';
-import { assertTeamAdmin } from './get-team-role';
+import { assertTeamAdminOrOperator } from './get-team-role';
 
 export type AddTeamMemberOptions = {
   db: Db;
@@ -16,24 +16,18 @@ export type AddTeamMemberOptions = {
   email: string;
   role: TeamRole;
   audit?: AuditContext;
-} & ({ userId: number; actor?: undefined } | { actor: OperatorActor; userId?: undefined });
+} & UserOrOperator;
 
 /** ADMIN (or the operator) only: adds an existing user to the team. */
 export async function addTeamMember(options: AddTeamMemberOptions): Promise<void> {
   const { db, clock, teamId } = options;
   const email = parseInput(ZEmail, options.email);
   const role = parseInput(ZTeamRole, options.role);
-  const operator = isOperator(options.actor);
-  if (!operator)
-    await assertTeamAdmin(db, teamId, options.userId as number, 'You need to be a team admin to manage members');
-  else await assertTeamExists(db, teamId);
+  await assertTeamAdminOrOperator(db, teamId, options, 'You need to be a team admin to manage members');
   const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (!user)
     throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No user with that e-mail; they need to sign up first' });
-  // The operator is the command line in the audit log, unless the adapter names someone else.
-  const audit = operator
-    ? { ...options.audit, actor: options.audit?.actor ?? { kind: 'cli' as const, id: null, name: null } }
-    : options.audit;
+  const audit = isOperator(options.actor) ? operatorAuditContext(options.audit) : options.audit;
   try {
     await db.transaction().execute(async (trx) => {
       const now = clock.now();
@@ -54,9 +48,4 @@ export async function addTeamMember(options: AddTeamMemberOptions): Promise<void
       throw new AppError(AppErrorCode.CONFLICT, { message: 'That user is already a member of this team' });
     throw error;
   }
-}
-
-async function assertTeamExists(db: Db, teamId: number): Promise<void> {
-  const team = await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst();
-  if (!team) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No team with that id' });
 }

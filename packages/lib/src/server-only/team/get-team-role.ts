@@ -4,6 +4,7 @@ import { lockRows } from '../../db/row-locks';
 import type { Schema } from '../../db/schema';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import type { TeamRole } from '../../types/schemas';
+import { isOperator, type UserOrOperator } from '../operator';
 
 /** The user's role in the team; NOT_FOUND when the team does not exist or the user is not in it. */
 export async function getTeamRole(db: Kysely<Schema>, teamId: number, userId: number): Promise<TeamRole> {
@@ -26,6 +27,26 @@ export async function assertTeamAdmin(
 ): Promise<void> {
   const role = await getTeamRole(db, teamId, userId);
   if (role !== 'ADMIN') throw new AppError(AppErrorCode.FORBIDDEN, { message });
+}
+
+/** NOT_FOUND unless the team exists. */
+export async function assertTeamExists(db: Kysely<Schema>, teamId: number): Promise<void> {
+  const team = await db.selectFrom('teams').select('id').where('id', '=', teamId).executeTakeFirst();
+  if (!team) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'No team with that id' });
+}
+
+/**
+ * Passes for the operator once the team exists, and for a team ADMIN; other members get FORBIDDEN
+ * with `message`, outsiders NOT_FOUND.
+ */
+export async function assertTeamAdminOrOperator(
+  db: Kysely<Schema>,
+  teamId: number,
+  who: UserOrOperator,
+  message: string,
+): Promise<void> {
+  if (isOperator(who.actor)) await assertTeamExists(db, teamId);
+  else await assertTeamAdmin(db, teamId, who.userId as number, message);
 }
 
 /** Serialises changes to one team's members inside a transaction. */

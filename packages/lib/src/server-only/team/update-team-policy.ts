@@ -6,15 +6,15 @@ import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { teamPolicyOfRow } from '../public-api/token-policy';
+import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator';
 import { parseInput } from '../validate';
-import { assertTeamAdmin, lockTeam } from './get-team-role';
+import { assertTeamAdminOrOperator, lockTeam } from './get-team-role';
 
 export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change the token policy';
 
 export type UpdateTeamPolicyOptions = {
   db: Db;
   clock: Clock;
-  userId: number;
   teamId: number;
   /** Absent: unchanged; null: no limit. */
   maxLifetimeDays?: number | null;
@@ -22,10 +22,10 @@ export type UpdateTeamPolicyOptions = {
   /** Every scope this deployment knows; a policy may allow only these. */
   knownScopes?: readonly string[];
   audit?: AuditContext;
-};
+} & UserOrOperator;
 
 /**
- * Sets a team's token policy (ADMIN only). It applies to tokens made from now on; existing tokens
+ * Sets a team's token policy (ADMIN, or the operator). It applies to tokens made from now on; existing tokens
  * keep their expiry and scopes, and the token list marks those that break it.
  */
 export async function updateTeamPolicy(options: UpdateTeamPolicyOptions): Promise<TeamPolicy> {
@@ -47,7 +47,8 @@ export async function updateTeamPolicy(options: UpdateTeamPolicyOptions): Promis
       throw new AppError(AppErrorCode.INVALID_BODY, { message, issues: [{ path: 'allowedScopes', message }] });
     }
   }
-  await assertTeamAdmin(db, teamId, options.userId, TEAM_POLICY_ADMIN_REQUIRED);
+  await assertTeamAdminOrOperator(db, teamId, options, TEAM_POLICY_ADMIN_REQUIRED);
+  const audit = isOperator(options.actor) ? operatorAuditContext(options.audit) : options.audit;
   return db.transaction().execute(async (trx) => {
     await lockTeam(trx, teamId);
     const before = teamPolicyOfRow(
@@ -74,7 +75,7 @@ export async function updateTeamPolicy(options: UpdateTeamPolicyOptions): Promis
       .execute();
     await recordAuditEvent(trx, {
       type: 'team.policy_updated',
-      ...auditFields({ audit: options.audit, userId: options.userId }),
+      ...auditFields({ audit, userId: options.userId }),
       owner: { kind: 'team', teamId },
       details: { before, after },
       at: clock.now(),
