@@ -10,6 +10,7 @@ import {
   policyBreach,
   scopeAllowed,
   SCOPES_TEAM_DOES_NOT_ALLOW,
+  splitAllowedIps,
   type TokenPolicy,
 } from '../src/universal/index';
 
@@ -57,5 +58,14 @@ describe('token policy rules', () => {
     expect(policyBreach(policy(1, null), { ...token, expiresAt: null })).toBe(LONGER_THAN_TEAM_ALLOWS);
     expect(policyBreach(policy(null, null, ['audit:read']), token)).toBe(SCOPES_TEAM_DOES_NOT_ALLOW);
     expect(policyBreach(policy(null, null), { ...token, expiresAt: null })).toBeNull();
+  });
+
+  it('splits a typed list of allowed addresses on commas, spaces and new lines, dropping empty entries', () => {
+    expect(splitAllowedIps(' 10.0.0.0/8,203.0.113.7\n\n2001:db8::/32 , ')).toEqual([
+      '10.0.0.0/8',
+      '203.0.113.7',
+      '2001:db8::/32',
+    ]);
+    expect(splitAllowedIps('  \n ')).toEqual([]);
   });
 });
