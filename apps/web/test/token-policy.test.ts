@@ -127,6 +127,14 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
     });
     expect(audit.events).toHaveLength(1);
 
+    // The change is in the team's activity, with the new policy.
+    await page.getByRole('group', { name: 'Team Payments' }).getByRole('link', { name: 'Activity' }).click();
+    await page
+      .locator('[data-event-type="team.policy_updated"]')
+      .filter({ hasText: 'Token policy changed' })
+      .filter({ hasText: 'at most 90 days · tokens:read, tokens:write' })
+      .waitFor();
+
     // The member: the same policy, no controls, and why.
     const { context: memberContext, page: memberPage } = await env().newPage();
     await env().startSession(memberContext, member.id);
@@ -144,6 +152,8 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
     await page.getByRole('group', { name: 'Team Payments' }).getByRole('link', { name: 'API Tokens' }).click();
     const row = page.locator(`tr[data-token-id="${yearLong.id}"]`);
     await row.locator('.badge-policy').filter({ hasText: 'Longer than the team allows' }).waitFor();
+    await expectFitsWidth(page, 1280);
+    await env().screenshot(page, 'tokens-breaks-policy-desktop-1280');
     await row.getByRole('button', { name: 'Rotate Legacy year-long key' }).click();
     const rotate = page.getByRole('dialog', { name: 'Rotate API token' });
     await rotate.getByText('This token is longer than the team allows').waitFor();
