@@ -156,7 +156,7 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
     await env().screenshot(page, 'tokens-breaks-policy-desktop-1280');
     await row.getByRole('button', { name: 'Rotate Legacy year-long key' }).click();
     const rotate = page.getByRole('dialog', { name: 'Rotate API token' });
-    await rotate.getByText('This token is longer than the team allows').waitFor();
+    await rotate.getByText('This token breaks the current token policy (longer than the team allows)').waitFor();
     expect(await rotate.getByRole('button', { name: 'Rotate token' }).isDisabled()).toBe(true);
     await rotate.getByRole('button', { name: 'Cancel' }).click();
 
@@ -213,6 +213,11 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
     await env().screenshot(page, 'create-dialog-policy-desktop-1280', { fullPage: false });
     await expectFitsWidth(page, 1280);
 
+    const fiftyOne = Array.from({ length: 51 }, (_, i) => `192.0.2.${i}`).join(', ');
+    await form.getByLabel(/Allowed IP addresses/).fill(fiftyOne);
+    await form.getByRole('button', { name: 'Create token' }).click();
+    await form.getByText('A token may have at most 50 allowed addresses').waitFor();
+    expect(creates()).toBe(0);
     await form.getByLabel(/Allowed IP addresses/).fill('10.0.0.0/8, 203.0.113.7\n2001:db8::/32');
     await form.getByText('"10.0.0.0/33" is not an IP address or CIDR range').waitFor({ state: 'detached' });
     await form.getByRole('button', { name: 'Create token' }).click();

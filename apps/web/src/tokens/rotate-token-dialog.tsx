@@ -67,8 +67,8 @@ export function RotateTokenDialog({
         </p>
         {token.breaksPolicy && (
           <p className="callout callout-warning" role="alert">
-            This token is {token.breaksPolicy}, so a new one like it would break the current token policy and is
-            refused. Create a new token within the policy instead, then delete this one.
+            This token breaks the current token policy ({token.breaksPolicy}), and so would a new one like it: the
+            server refuses to rotate it. Create a new token within the policy instead, then delete this one.
           </p>
         )}
         <fieldset className="field fieldset">
