@@ -212,7 +212,19 @@ describe('team.policy', () => {
       maxLifetimeDays: 30,
       allowedScopes: ['tokens:read', 'tokens:write'],
       instanceMaxLifetimeDays: null,
+      knownScopes: ['tokens:read', 'tokens:write', 'audit:read'],
     });
+    // What the create dialog reads: the same policy for the team, only the instance's for personal tokens.
+    expect(await asManager.apiToken.policy.query({ teamId: team.id })).toEqual({
+      team: { maxLifetimeDays: 30, allowedScopes: ['tokens:read', 'tokens:write'] },
+      instanceMaxLifetimeDays: null,
+      scopes: ['tokens:read', 'tokens:write', 'audit:read'],
+    });
+    expect(await asManager.apiToken.policy.query({ teamId: null })).toMatchObject({ team: null });
+    const outsider = server.trpc();
+    const stranger = await server.createTestUser();
+    await outsider.auth.signIn.mutate({ email: stranger.email, password: stranger.password });
+    expect((await trpcError(outsider.apiToken.policy.query({ teamId: team.id }))).code).toBe('NOT_FOUND');
 
     const never = await trpcError(
       asAdmin.apiToken.create.mutate({ teamId: team.id, name: 'Forever', expiresIn: 'NEVER' }),
@@ -243,6 +255,9 @@ describe('team.policy', () => {
     expect(refused.body.message).toContain("server's token policy");
     const listed = await server.api('GET', `/api/v1/tokens/${old.id}`, { token: old.token });
     expect(listed.body.breaksPolicy).toBe('longer than this server allows');
+    const asUser = server.trpc();
+    await asUser.auth.signIn.mutate({ email: user.email, password: user.password });
+    expect(await asUser.apiToken.policy.query({})).toMatchObject({ team: null, instanceMaxLifetimeDays: 90 });
   });
 });
 

@@ -31,6 +31,7 @@ export type Route =
   | { name: 'create-team' }
   | { name: 'team-tokens'; slug: string }
   | { name: 'team-members'; slug: string }
+  | { name: 'team-policy'; slug: string }
   | { name: 'personal-activity' }
   | { name: 'team-activity'; slug: string }
   | { name: 'not-found' };
@@ -42,6 +43,7 @@ export const paths = {
   createTeam: '/settings/teams/new',
   teamTokens: (slug: string) => `/t/${slug}/settings/tokens`,
   teamMembers: (slug: string) => `/t/${slug}/settings/members`,
+  teamPolicy: (slug: string) => `/t/${slug}/settings/policy`,
   personalActivity: '/settings/activity',
   teamActivity: (slug: string) => `/t/${slug}/settings/activity`,
 };
@@ -55,9 +57,13 @@ export function matchRoute(pathname: string): Route {
   if (path === '/settings/activity') return { name: 'personal-activity' };
   const teamActivity = /^\/t\/([a-z0-9-]+)\/settings\/activity$/.exec(path);
   if (teamActivity) return { name: 'team-activity', slug: teamActivity[1]! };
-  const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members))?$/.exec(path);
-  if (team)
-    return team[2] === 'members' ? { name: 'team-members', slug: team[1]! } : { name: 'team-tokens', slug: team[1]! };
+  const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members|policy))?$/.exec(path);
+  if (team) {
+    const slug = team[1]!;
+    if (team[2] === 'members') return { name: 'team-members', slug };
+    if (team[2] === 'policy') return { name: 'team-policy', slug };
+    return { name: 'team-tokens', slug };
+  }
   return { name: 'not-found' };
 }
 

@@ -2,6 +2,7 @@
 // and by a token's usage view.
 import type { AuditEvent } from '@latchkey/lib/types';
 import { formatDateTime } from '../tokens/format-token-times';
+import { formatDays } from '../tokens/policy-text';
 
 const DESCRIPTIONS: Record<string, string> = {
   'token.created': 'Token created',
@@ -13,7 +14,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'team.member_added': 'Member added',
   'team.member_role_changed': 'Member role changed',
   'team.member_removed': 'Member removed',
-  'team.policy_updated': 'Policy updated',
+  'team.policy_updated': 'Token policy changed',
   'user.signed_in': 'Signed in',
   'user.sign_in_failed': 'Failed sign-in',
   'user.disabled': 'Account disabled',
@@ -31,7 +32,17 @@ function actorText(event: AuditEvent): string {
   return name ?? (id === null ? 'someone' : `user #${id}`);
 }
 
+/** A policy as the event stores it (`details.after`), in a few words: "at most 90 days · tokens:read". */
+function policyText(policy: unknown): string | null {
+  if (typeof policy !== 'object' || policy === null) return null;
+  const { maxLifetimeDays, allowedScopes } = policy as { maxLifetimeDays?: unknown; allowedScopes?: unknown };
+  const lifetime = typeof maxLifetimeDays === 'number' ? `at most ${formatDays(maxLifetimeDays)}` : 'no lifetime limit';
+  const scopes = Array.isArray(allowedScopes) ? allowedScopes.join(', ') : 'all scopes';
+  return `${lifetime} · ${scopes}`;
+}
+
 function subject(event: AuditEvent): string | null {
+  if (event.type === 'team.policy_updated') return policyText(event.details.after);
   const name = event.details.name;
   if (typeof name === 'string') return name;
   const email = event.details.email;

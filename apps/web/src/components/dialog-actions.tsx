@@ -13,6 +13,8 @@ type DialogActionsProps = {
   danger?: boolean;
   /** Focus Cancel when the dialog opens (for confirmations of something destructive). */
   focusCancel?: boolean;
+  /** The action is not ready yet (what it needs is still loading); Cancel stays usable. */
+  actionDisabled?: boolean;
 };
 
 export function DialogActions({
@@ -24,6 +26,7 @@ export function DialogActions({
   onAction,
   danger = false,
   focusCancel = false,
+  actionDisabled = false,
 }: DialogActionsProps) {
   return (
     <>
@@ -41,7 +44,7 @@ export function DialogActions({
         <button
           type={onAction ? 'button' : 'submit'}
           className={danger ? 'button button-danger' : 'button button-primary'}
-          disabled={pending}
+          disabled={pending || actionDisabled}
           onClick={onAction}
         >
           {pending ? pendingLabel : label}

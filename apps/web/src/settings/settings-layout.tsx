@@ -5,6 +5,7 @@ import { useEffect, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
 import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
+import { TeamPolicyPage } from '../teams/team-policy-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
 import { Link, navigate, paths, type Route } from '../router';
 import { errorMessage, useTRPC, type SignedInUser, type TeamWithRole } from '../trpc';
@@ -100,6 +101,9 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
                   Members
                 </NavLink>
+                <NavLink href={paths.teamPolicy(team.slug)} pathname={pathname}>
+                  Token policy
+                </NavLink>
                 {team.role === 'ADMIN' && (
                   <NavLink href={paths.teamActivity(team.slug)} pathname={pathname}>
                     Activity
@@ -154,7 +158,8 @@ function Page({
       return <ActivityPage team={null} />;
     case 'team-activity':
     case 'team-tokens':
-    case 'team-members': {
+    case 'team-members':
+    case 'team-policy': {
       if (teams.isPending) return <PagePlaceholder />;
       if (teams.isError)
         return (
@@ -171,6 +176,7 @@ function Page({
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
       if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
+      if (route.name === 'team-policy') return <TeamPolicyPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? (
         <ApiTokensPage key={team.id} team={team} />
       ) : (
@@ -223,6 +229,8 @@ function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
       return team ? `API Tokens · ${team.name}` : 'API Tokens';
     case 'team-members':
       return team ? `Members · ${team.name}` : 'Members';
+    case 'team-policy':
+      return team ? `Token policy · ${team.name}` : 'Token policy';
     case 'personal-activity':
       return 'Activity';
     case 'team-activity':

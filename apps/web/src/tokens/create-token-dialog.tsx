@@ -1,36 +1,84 @@
-// Create a token: name (checked with the server's own schema), expiry and scopes; then the token, once.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+// Create a token: name (checked with the server's own schema), expiry and scopes (only those the
+// token policy allows, saying why others are missing), and the addresses it may be used from; then
+// the token, once.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ZTokenName } from '@latchkey/lib/types';
+import { ZAllowedIps, ZTokenName } from '@latchkey/lib/types';
 import {
+  allowedExpiresIn,
   BUILTIN_SCOPES,
   DEFAULT_UI_EXPIRES_IN,
   EXPIRES_IN_LABELS,
-  EXPIRES_IN_VALUES,
+  EXPIRES_IN_MS,
+  lifetimeLimit,
+  MAX_ALLOWED_IPS,
+  scopeAllowed,
+  splitAllowedIps,
   type ExpiresIn,
+  type TokenPolicy,
 } from '@latchkey/lib/universal';
 import { Dialog } from '../components/dialog';
 import { DialogActions } from '../components/dialog-actions';
 import { Field, firstIssue } from '../components/field';
-import { useTRPC, type RouterOutputs } from '../trpc';
+import { errorMessage, useTRPC, type RouterOutputs } from '../trpc';
 import { formatDate } from './format-token-times';
+import { formatDays, missingExpiriesReason, missingScopesReason, SCOPE_DESCRIPTIONS } from './policy-text';
 import { TokenRevealDialog } from './token-reveal';
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  'tokens:read': 'List tokens and read their details',
-  'tokens:write': 'Create, rotate and delete tokens',
-  'audit:read': 'Read the audit log and usage',
+/** A preset, or the policy's longest lifetime when no preset is exactly that (the server's default). */
+type ExpiryChoice = ExpiresIn | 'LONGEST';
+
+/** What the dialog offers when the policy could not be read: everything; the server still checks. */
+const NO_POLICY: TokenPolicy & { scopes: readonly string[] } = {
+  team: null,
+  instanceMaxLifetimeDays: null,
+  scopes: BUILTIN_SCOPES,
 };
+
+function expiryChoices(policy: TokenPolicy): ExpiryChoice[] {
+  const presets = allowedExpiresIn(policy);
+  const limit = lifetimeLimit(policy);
+  const longestIsPreset = presets.some((preset) => EXPIRES_IN_MS[preset] === limit?.ms);
+  return limit && !longestIsPreset ? [...presets, 'LONGEST'] : presets;
+}
+
+/** The entries typed, and the first problems with them in the server's own words, or null. */
+function checkAllowedIps(text: string): { entries: string[]; error: string | null } {
+  const entries = splitAllowedIps(text);
+  const result = ZAllowedIps.safeParse(entries);
+  if (result.success) return { entries, error: null };
+  const messages = result.error.issues.map((issue) => issue.message);
+  const error =
+    messages.length > 2
+      ? `${messages[0]}, and ${messages.length - 1} more entries are not valid either`
+      : messages.join('; ');
+  return { entries, error };
+}
 
 export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const policyQuery = useQuery(trpc.apiToken.policy.queryOptions({ teamId }));
   const [name, setName] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
-  const [expiresIn, setExpiresIn] = useState<ExpiresIn>(DEFAULT_UI_EXPIRES_IN);
-  const [scopes, setScopes] = useState<string[]>([...BUILTIN_SCOPES]);
+  // null until chosen: the default then follows the policy once it has loaded.
+  const [expiryChoice, setExpiryChoice] = useState<ExpiryChoice | null>(null);
+  const [chosenScopes, setChosenScopes] = useState<string[] | null>(null);
   const [scopesError, setScopesError] = useState<string | null>(null);
+  const [ipText, setIpText] = useState('');
+  const [ipError, setIpError] = useState<string | null>(null);
   const [created, setCreated] = useState<RouterOutputs['apiToken']['create'] | null>(null);
+
+  const policy = policyQuery.data ?? NO_POLICY;
+  const choices = expiryChoices(policy);
+  const defaultChoice = choices.includes(DEFAULT_UI_EXPIRES_IN) ? DEFAULT_UI_EXPIRES_IN : choices.at(-1)!;
+  const expiry = expiryChoice !== null && choices.includes(expiryChoice) ? expiryChoice : defaultChoice;
+  const offeredScopes = policy.scopes.filter((scope) => scopeAllowed(policy, scope));
+  const scopes = (chosenScopes ?? offeredScopes).filter((scope) => offeredScopes.includes(scope));
+  const limit = lifetimeLimit(policy);
+  const expiriesReason = missingExpiriesReason(policy);
+  const scopesReason = missingScopesReason(policy, policy.scopes);
+  const loading = policyQuery.isPending;
 
   const create = useMutation(
     trpc.apiToken.create.mutationOptions({
@@ -45,16 +93,30 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (loading) return;
     const problem = validateName(name);
     const scopeProblem = scopes.length === 0 ? 'Choose at least one scope' : null;
+    const ips = checkAllowedIps(ipText);
     setNameError(problem);
     setScopesError(scopeProblem);
+    setIpError(ips.error);
     if (problem) {
       document.getElementById('token-name')?.focus();
       return;
     }
     if (scopeProblem) return;
-    create.mutate({ teamId, name: name.trim(), expiresIn, scopes });
+    if (ips.error) {
+      document.getElementById('token-allowed-ips')?.focus();
+      return;
+    }
+    create.mutate({
+      teamId,
+      name: name.trim(),
+      // The longest allowed is what the server gives when no expiry is named.
+      expiresIn: expiry === 'LONGEST' ? undefined : expiry,
+      scopes,
+      allowedIps: ips.entries.length > 0 ? ips.entries : undefined,
+    });
   }
 
   if (created) {
@@ -64,6 +126,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           <strong>{created.name}</strong> ·{' '}
           {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} ·{' '}
           {created.scopes.join(', ')}
+          {created.allowedIps.length > 0 && <> · only from {created.allowedIps.join(', ')}</>}
         </p>
       </TokenRevealDialog>
     );
@@ -75,7 +138,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
       onClose={onClose}
       busy={create.isPending}
     >
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate aria-busy={loading || undefined}>
         <Field
           id="token-name"
           label="Name"
@@ -93,6 +156,13 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           }}
         />
 
+        {policyQuery.isError && (
+          <p className="callout callout-warning" role="alert">
+            Could not load the token policy ({errorMessage(policyQuery.error)}). Every choice is offered; the server
+            still refuses what the policy does not allow.
+          </p>
+        )}
+
         <div className="field">
           <label className="field-label" htmlFor="token-expires-in">
             Expiration
@@ -100,36 +170,59 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           <select
             id="token-expires-in"
             className="input"
-            value={expiresIn}
-            onChange={(event) => setExpiresIn(event.target.value as ExpiresIn)}
+            value={expiry}
+            disabled={loading}
+            aria-describedby={expiriesReason ? 'token-expires-in-hint' : undefined}
+            onChange={(event) => setExpiryChoice(event.target.value as ExpiryChoice)}
           >
-            {EXPIRES_IN_VALUES.map((value) => (
+            {choices.map((value) => (
               <option key={value} value={value}>
-                {EXPIRES_IN_LABELS[value]}
+                {value === 'LONGEST' ? `${formatDays(limit!.days)} (the longest allowed)` : EXPIRES_IN_LABELS[value]}
               </option>
             ))}
           </select>
+          {expiriesReason && (
+            <p id="token-expires-in-hint" className="field-hint">
+              {expiriesReason}
+            </p>
+          )}
         </div>
 
-        <fieldset className="field fieldset" aria-describedby={scopesError ? 'token-scopes-error' : undefined}>
+        <fieldset
+          className="field fieldset"
+          aria-describedby={
+            [scopesError && 'token-scopes-error', scopesReason && 'token-scopes-hint'].filter(Boolean).join(' ') ||
+            undefined
+          }
+        >
           <legend className="field-label">Scopes</legend>
-          {BUILTIN_SCOPES.map((scope) => (
-            <label key={scope} className="checkbox">
-              <input
-                type="checkbox"
-                checked={scopes.includes(scope)}
-                onChange={(event) =>
-                  setScopes((current) =>
-                    event.target.checked ? [...current, scope] : current.filter((s) => s !== scope),
-                  )
-                }
-              />
-              <span>
-                <code>{scope}</code>
-                <span className="checkbox-hint">{SCOPE_DESCRIPTIONS[scope] ?? ''}</span>
-              </span>
-            </label>
-          ))}
+          {loading ? (
+            <>
+              <span className="skeleton" style={{ width: '12rem' }} />
+              <span className="skeleton" style={{ width: '10rem' }} />
+            </>
+          ) : (
+            offeredScopes.map((scope) => (
+              <label key={scope} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(scope)}
+                  onChange={(event) =>
+                    setChosenScopes(event.target.checked ? [...scopes, scope] : scopes.filter((s) => s !== scope))
+                  }
+                />
+                <span>
+                  <code>{scope}</code>
+                  <span className="checkbox-hint">{SCOPE_DESCRIPTIONS[scope] ?? ''}</span>
+                </span>
+              </label>
+            ))
+          )}
+          {scopesReason && (
+            <p id="token-scopes-hint" className="field-hint">
+              {scopesReason}
+            </p>
+          )}
           {scopesError && (
             <p id="token-scopes-error" className="field-error" role="alert">
               {scopesError}
@@ -137,9 +230,42 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
           )}
         </fieldset>
 
+        <div className="field">
+          <label className="field-label" htmlFor="token-allowed-ips">
+            Allowed IP addresses <span className="field-optional">(optional)</span>
+          </label>
+          <textarea
+            id="token-allowed-ips"
+            className="input textarea"
+            rows={2}
+            value={ipText}
+            spellCheck={false}
+            autoComplete="off"
+            placeholder="e.g. 203.0.113.7, 10.0.0.0/8"
+            aria-invalid={ipError ? true : undefined}
+            aria-describedby={ipError ? 'token-allowed-ips-error' : 'token-allowed-ips-hint'}
+            onChange={(event) => {
+              setIpText(event.target.value);
+              if (ipError) setIpError(checkAllowedIps(event.target.value).error);
+            }}
+            onBlur={() => setIpError(checkAllowedIps(ipText).error)}
+          />
+          {ipError ? (
+            <p id="token-allowed-ips-error" className="field-error" role="alert">
+              {ipError}
+            </p>
+          ) : (
+            <p id="token-allowed-ips-hint" className="field-hint">
+              Addresses or CIDR ranges, separated by commas or new lines, up to {MAX_ALLOWED_IPS}. Requests from
+              anywhere else are refused. Empty: any address.
+            </p>
+          )}
+        </div>
+
         <DialogActions
           error={create.error}
           pending={create.isPending}
+          actionDisabled={loading}
           onCancel={onClose}
           label="Create token"
           pendingLabel="Creating…"

@@ -63,8 +63,14 @@ export function RotateTokenDialog({
       <form onSubmit={submit}>
         <p>
           <strong>{token.name}</strong> (<code>{token.start}…</code>) gets a new value with the same name, scopes and
-          lifetime.
+          lifetime{token.allowedIps.length > 0 ? ', and the same allowed addresses' : ''}.
         </p>
+        {token.breaksPolicy && (
+          <p className="callout callout-warning" role="alert">
+            This token breaks the current token policy ({token.breaksPolicy}), and so would a new one like it: the
+            server refuses to rotate it. Create a new token within the policy instead, then delete this one.
+          </p>
+        )}
         <fieldset className="field fieldset">
           <legend className="field-label">When should the old token stop working?</legend>
           {GRACE_PERIODS.map((option, index) => (
@@ -88,6 +94,7 @@ export function RotateTokenDialog({
           error={rotate.error}
           pending={rotate.isPending}
           onCancel={onClose}
+          actionDisabled={token.breaksPolicy !== null}
           label="Rotate token"
           pendingLabel="Rotating…"
         />

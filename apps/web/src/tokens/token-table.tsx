@@ -2,6 +2,7 @@
 import type { TokenListItem } from '../trpc';
 import { Sparkline } from '../usage/sparkline';
 import { describeExpiry, formatDate, formatDateTime, formatLastUsed } from './format-token-times';
+import { describeAllowedIps } from './policy-text';
 
 type TokenTableProps = {
   /** null while loading. */
@@ -95,6 +96,15 @@ function TokenRow({
         <code className="token-start" title="The first characters of the token">
           {token.start}…
         </code>
+        {token.allowedIps.length > 0 && <AllowedIps token={token} />}
+        {token.breaksPolicy && (
+          <span
+            className="badge badge-warning badge-policy"
+            title="Made before the current token policy. It keeps working, but cannot be rotated as it is: create a new token instead."
+          >
+            {token.breaksPolicy.charAt(0).toUpperCase() + token.breaksPolicy.slice(1)}
+          </span>
+        )}
       </td>
       <td data-label="Scopes" className="cell-scopes">
         <ul className="scope-list" aria-label={`Scopes of ${token.name}`}>
@@ -172,6 +182,32 @@ function TokenRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/** The addresses a token may be used from: short in the row, the whole list on hover or when opened. */
+function AllowedIps({ token }: { token: TokenListItem }) {
+  const all = token.allowedIps.join(', ');
+  if (token.allowedIps.length === 1) {
+    return (
+      <span className="allowed-ips" title={`This token works only from ${all}`}>
+        Only from <code>{all}</code>
+      </span>
+    );
+  }
+  return (
+    <details className="allowed-ips">
+      <summary title={all} aria-label={`Only from ${describeAllowedIps(token.allowedIps)}: show them`}>
+        Only from {describeAllowedIps(token.allowedIps)}
+      </summary>
+      <ul aria-label={`Addresses ${token.name} may be used from`}>
+        {token.allowedIps.map((entry) => (
+          <li key={entry}>
+            <code>{entry}</code>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 

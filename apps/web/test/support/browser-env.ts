@@ -56,11 +56,14 @@ type RunningEnv = BrowserEnv & {
   recordFailure(testName: string): Promise<void>;
 };
 
-async function startEnv(): Promise<RunningEnv> {
+/** What a suite may set in its server's configuration, e.g. `tokenMaxLifetimeDays`. */
+export type BrowserEnvOptions = { config?: Omit<Parameters<typeof defaultConfig>[0], 'rateLimits' | 'logLevel'> };
+
+async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
   const database: TestDatabase = await createTestDatabase('sqlite');
   const db = database.db;
   // The UI makes many calls a minute in a test; the per-IP tRPC limit is for real clients.
-  const config = defaultConfig({ logLevel: 'silent', rateLimits: { trpcPerMinute: 100_000 } });
+  const config = defaultConfig({ ...options.config, logLevel: 'silent', rateLimits: { trpcPerMinute: 100_000 } });
   const app = createApp({ db, config, clock: systemClock, webDist: WEB_DIST });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -190,7 +193,11 @@ async function startEnv(): Promise<RunningEnv> {
 }
 
 /** A suite with a server and Chromium of its own; `env()` reaches them inside tests. */
-export function describeInBrowser(name: string, suite: (env: () => BrowserEnv) => void): void {
+export function describeInBrowser(
+  name: string,
+  suite: (env: () => BrowserEnv) => void,
+  options: BrowserEnvOptions = {},
+): void {
   const missing = chromiumUnavailableReason();
   if (missing && process.env.CI !== 'true') {
     console.warn(`SKIPPED browser suite "${name}": ${missing}`);
@@ -210,7 +217,7 @@ export function describeInBrowser(name: string, suite: (env: () => BrowserEnv) =
           `The web app is not built (${WEB_DIST}/index.html is missing): run \`pnpm --filter @latchkey/web test\`, which builds first`,
         );
       }
-      env = await startEnv();
+      env = await startEnv(options);
     });
     afterEach(async (context) => {
       if (context.task.result?.state === 'fail' || process.env.BROWSER_LOG === '1')

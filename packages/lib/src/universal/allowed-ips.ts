@@ -93,3 +93,11 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
     return allowed;
   };
 }
+
+/**
+ * The entries of a typed list: separated by commas, spaces or new lines, empty ones dropped. Each
+ * entry is then checked on its own (`ZAllowedIps`), so an error can name it.
+ */
+export function splitAllowedIps(text: string): string[] {
+  return text.split(/[\s,]+/).filter((entry) => entry !== '');
+}

@@ -6,3 +6,4 @@ export * from './expires-in';
 export * from './permissions';
 export * from './audit-event-types';
 export * from './allowed-ips';
+export * from './token-policy';

@@ -2,3 +2,6 @@
 
 /** Why a team MANAGER or MEMBER may not manage the team's API tokens. */
 export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API tokens';
+
+/** Why a team MANAGER or MEMBER may not change the team's token policy. */
+export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change the token policy';

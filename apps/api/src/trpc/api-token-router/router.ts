@@ -5,6 +5,7 @@ import { deleteExpiredApiTokens } from './delete-expired-api-tokens';
 import { getApiTokenDailyRequests } from './get-api-token-daily-requests';
 import { getApiTokenUsage } from './get-api-token-usage';
 import { getApiTokens } from './get-api-tokens';
+import { getTokenPolicy } from './get-token-policy';
 import { rotateApiToken } from './rotate-api-token';
 
 export const apiTokenRouter = router({
@@ -15,4 +16,5 @@ export const apiTokenRouter = router({
   usage: getApiTokenUsage,
   dailyRequests: getApiTokenDailyRequests,
   deleteExpired: deleteExpiredApiTokens,
+  policy: getTokenPolicy,
 });

@@ -1,5 +1,6 @@
 // team.policy.*: any member may read the team's token policy (the create dialog needs it); only
-// ADMINs change it. `instanceMaxLifetimeDays` tells the UI the server-wide limit on top of it.
+// ADMINs change it. `instanceMaxLifetimeDays` tells the UI the server-wide limit on top of it, and
+// `knownScopes` the scopes a policy may choose from.
 import { z } from 'zod';
 import { getTeamPolicy, updateTeamPolicy, ZId, ZUpdateTeamPolicyInput } from '@latchkey/lib';
 import { authenticatedProcedure, router } from '../trpc';
@@ -8,6 +9,7 @@ export const policyRouter = router({
   get: authenticatedProcedure.input(z.object({ teamId: ZId })).query(async ({ ctx, input }) => ({
     ...(await getTeamPolicy({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
     instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+    knownScopes: ctx.allowedScopes,
   })),
   update: authenticatedProcedure.input(ZUpdateTeamPolicyInput.extend({ teamId: ZId })).mutation(({ ctx, input }) =>
     updateTeamPolicy({

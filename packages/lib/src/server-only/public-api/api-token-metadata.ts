@@ -1,6 +1,6 @@
 // Turns stored token rows into the metadata every adapter shows.
 import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas';
-import { policyBreach, type TokenPolicy } from './token-policy';
+import { policyBreach, type TokenPolicy } from '../../universal/token-policy';
 
 export type ApiTokenMetadataRow = {
   id: number;

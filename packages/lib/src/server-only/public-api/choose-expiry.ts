@@ -12,12 +12,20 @@ export type ChooseExpiryOptions = {
   /** Undefined: the caller did not choose. */
   expiresIn: ExpiresIn | undefined;
   limits: readonly ExpiryLimit[];
+  /**
+   * The token policy's longest lifetime (ms; null: none). It only bounds the default: an explicit
+   * choice is checked against the policy before, by the rule the create dialog uses
+   * (`expiresInAllowed`).
+   */
+  policyLongest?: number | null;
 };
 
 /** The new token's `expires_at` in ms, or null for a token that never expires. */
-export function chooseExpiry({ now, expiresIn, limits }: ChooseExpiryOptions): number | null {
+export function chooseExpiry({ now, expiresIn, limits, policyLongest = null }: ChooseExpiryOptions): number | null {
   if (expiresIn === undefined) {
-    return limits.length === 0 ? null : Math.min(...limits.map((limit) => limit.latest));
+    const latest = limits.map((limit) => limit.latest);
+    if (policyLongest !== null) latest.push(now + policyLongest);
+    return latest.length === 0 ? null : Math.min(...latest);
   }
   const lifetime = EXPIRES_IN_MS[expiresIn];
   const expiresAt = lifetime === null ? null : now + lifetime;

@@ -18,13 +18,8 @@ import {
   resolveTokenOwner,
   usersGivenToken,
 } from './token-owner';
-import {
-  assertScopesAllowed,
-  getTokenPolicy,
-  lifetimeRefusal,
-  longestAllowedLifetime,
-  type TokenPolicy,
-} from './token-policy';
+import { scopeAllowed } from '../../universal/token-policy';
+import { assertExpiresInAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;
@@ -60,8 +55,8 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   // Scopes and expiry the caller left out are the widest the policy and the parent token allow,
   // never a refusal of a choice the caller did not make.
-  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter(
-    (scope) => !policy.team?.allowedScopes || policy.team.allowedScopes.includes(scope),
+  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter((scope) =>
+    scopeAllowed(policy, scope),
   );
   const scopes = input.scopes ?? defaultScopes;
   assertKnownScopes(scopes, allowedScopes);
@@ -69,10 +64,13 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
 
   const now = clock.now();
   if (parent) assertWithinParentScopes(scopes, parent);
+  // An explicit choice is checked by the same rule the create dialog offers its presets by.
+  if (input.expiresIn !== undefined) assertExpiresInAllowed(policy, input.expiresIn);
   const expiresAt = chooseExpiry({
     now,
     expiresIn: input.expiresIn,
-    limits: expiryLimits({ parent, policy, now, never: input.expiresIn === 'NEVER' }),
+    limits: expiryLimits(parent),
+    policyLongest: longestAllowedLifetime(policy),
   });
   const allowedIps = input.allowedIps ?? [];
 
@@ -109,22 +107,9 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   return { ...toApiTokenMetadata({ ...row, created_by_name: creatorName }, now), token };
 }
 
-/**
- * Every limit on how late a new token may expire. A team's `maxLifetimeDays` and the instance's
- * `TOKEN_MAX_LIFETIME_DAYS` join here as further limits (with a 400 naming the rule).
- */
-function expiryLimits(options: {
-  parent: ActingApiToken | undefined;
-  policy: TokenPolicy;
-  now: number;
-  never: boolean;
-}): ExpiryLimit[] {
-  const { parent, policy, now } = options;
+/** Every limit on how late a new token may expire besides the token policy. */
+function expiryLimits(parent: ActingApiToken | undefined): ExpiryLimit[] {
   const limits: ExpiryLimit[] = [];
-  // The team's or the instance's policy, a 400 naming the rule.
-  const longest = longestAllowedLifetime(policy);
-  if (longest !== null)
-    limits.push({ latest: now + longest, refuse: () => lifetimeRefusal(policy, options.never ? null : Infinity) });
   // A token may not make one that outlives it.
   if (parent && parent.expiresAt !== null) {
     limits.push({

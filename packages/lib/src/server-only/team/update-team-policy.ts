@@ -1,6 +1,7 @@
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZId, ZUpdateTeamPolicyInput, type TeamPolicy } from '../../types/schemas';
+import { TEAM_POLICY_ADMIN_REQUIRED } from '../../universal/permissions';
 import { BUILTIN_SCOPES } from '../../universal/scopes';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
@@ -9,8 +10,6 @@ import { teamPolicyOfRow } from '../public-api/token-policy';
 import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator';
 import { parseInput } from '../validate';
 import { assertTeamAdminOrOperator, lockTeam } from './get-team-role';
-
-export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change the token policy';
 
 export type UpdateTeamPolicyOptions = {
   db: Db;
