@@ -6,7 +6,7 @@ export type BenchArgs = { quick: boolean; profile: boolean; write: boolean };
 
 export const USAGE = [
   'pnpm bench [--quick] [--profile] [--no-write]',
-  '  --quick     under a minute or two, smaller sizes (100k tokens instead of 1M)',
+  '  --quick     a couple of minutes, smaller sizes (100k tokens instead of 1M)',
   '  --full      the full run (the default)',
   '  --profile   run the servers and the check worker with --cpu-prof and summarise the profiles',
   '  --no-write  print the table, do not touch BENCHMARKS.md',

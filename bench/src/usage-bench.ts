@@ -28,13 +28,15 @@ export async function seedUsage(db: Db, { userId, days, now }: { userId: number;
   // Counts vary by token and hour, so that no two buckets are alike.
   const select = sql`select t.id, ${sql.lit(first)} + cast(h.i as bigint) * ${sql.lit(HOUR_MS)}, 1 + (t.id * 7 + h.i) % 50, (t.id + h.i) % 3
     from api_tokens t`;
+  // Hour by hour, as flushes write them: one token's rows are spread over the table, not side by side.
+  const order = sql`order by h.i, t.id`;
   const query =
     engineOf(db)?.kind === 'postgres'
       ? sql`insert into api_token_usage (token_id, hour_start, requests, failed)
-          ${select} cross join generate_series(0, ${sql.lit(hours - 1)}) as h(i) where t.user_id = ${userId}`
+          ${select} cross join generate_series(0, ${sql.lit(hours - 1)}) as h(i) where t.user_id = ${userId} ${order}`
       : sql`with recursive h(i) as (select 0 union all select i + 1 from h where i < ${sql.lit(hours - 1)})
           insert into api_token_usage (token_id, hour_start, requests, failed)
-          ${select} cross join h where t.user_id = ${userId}`;
+          ${select} cross join h where t.user_id = ${userId} ${order}`;
   const result = await query.execute(db);
   return { rows: Number(result.numAffectedRows ?? 0), seconds: (performance.now() - started) / 1000 };
 }
