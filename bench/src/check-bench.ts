@@ -1,9 +1,12 @@
-// Parent side of the in-process request-check benchmark: seeds a small and a large SQLite file,
-// then runs check-worker.ts in its own process and collects what it measured.
+// Parent side of the in-process request-check benchmark: seeds a small and a large SQLite file (and
+// one whose tokens have address limits), then runs check-worker.ts in its own process and collects
+// what it measured.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CheckTargetInput, CheckWorkerInput, CheckWorkerOutput } from './check-worker';
+import Database from 'better-sqlite3';
+import { hashSecret, normaliseAllowedIp } from '@latchkey/lib';
+import type { AllowedIpsInput, CheckTargetInput, CheckWorkerInput, CheckWorkerOutput } from './check-worker';
 import { BENCH_DIR, PROFILE_DIR } from './paths';
 import { seedSqlite } from './seed';
 
@@ -18,6 +21,8 @@ export type CheckBenchOptions = {
   warmupSeconds: number;
   malformedSeconds: number;
   fullCacheEntries: number;
+  pairedRounds: number;
+  pairedSecondsPerRun: number;
   profile: boolean;
   log: (line: string) => void;
 };
@@ -41,6 +46,45 @@ export async function seedCheckDatabase(dir: string, tokens: number, sample: num
   return { file, sampleFile, seconds: seeded.seconds };
 }
 
+/**
+ * 50 ranges, IPv4 and IPv6 alternating (26 and 24), the last one IPv4, in their stored (normalised)
+ * form; an address in the last range, one in none, and 254 addresses of the last range.
+ */
+export function allowedIpRanges() {
+  const entries: string[] = [];
+  for (let i = 0; i < 49; i++) entries.push(i % 2 === 0 ? `10.${i}.0.0/16` : `2001:db8:${i.toString(16)}::/48`);
+  entries.push('203.0.113.0/24');
+  const ranges = entries.map((entry) => {
+    const normal = normaliseAllowedIp(entry);
+    if (!normal.ok) throw new Error(`${entry}: ${normal.reason}`);
+    return normal.value;
+  });
+  const manyIps = Array.from({ length: 254 }, (_, i) => `203.0.113.${i + 1}`);
+  return { ranges, matchingIp: '203.0.113.7', otherIp: '198.51.100.7', manyIps };
+}
+
+/** 2,000 tokens: 1,000 without an address limit and 1,000 limited to `allowedIpRanges()`, set in their rows. */
+async function seedAllowedIpsDatabase(dir: string, log: (line: string) => void): Promise<AllowedIpsInput> {
+  const file = path.join(dir, 'check-allowed-ips.db');
+  log('seeding 2,000 tokens into SQLite, 1,000 of them limited to 50 address ranges…');
+  const { sample } = await seedSqlite(file, { tokens: 2000, sample: 2000 });
+  const plain = sample.slice(0, 1000);
+  const limited = sample.slice(1000);
+  const ip = allowedIpRanges();
+  const sqlite = new Database(file);
+  const update = sqlite.prepare('update api_tokens set allowed_ips = ? where token_hash = ?');
+  const stored = JSON.stringify(ip.ranges);
+  sqlite.transaction(() => {
+    for (const token of limited) if (update.run(stored, hashSecret(token)).changes !== 1) throw new Error('no row');
+  })();
+  sqlite.close();
+  const plainSampleFile = `${file}.plain.json`;
+  const limitedSampleFile = `${file}.limited.json`;
+  fs.writeFileSync(plainSampleFile, JSON.stringify(plain));
+  fs.writeFileSync(limitedSampleFile, JSON.stringify(limited));
+  return { file, plainSampleFile, limitedSampleFile, ...ip };
+}
+
 export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBenchResult> {
   const maxActive = Math.max(...options.active);
   const small = await seedCheckDatabase(options.dir, options.smallTokens, options.smallTokens, options.log);
@@ -50,6 +94,7 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     Math.max(maxActive, options.fullCacheEntries),
     options.log,
   );
+  const allowedIps = await seedAllowedIpsDatabase(options.dir, options.log);
   const smallActive = Math.min(options.smallTokens, options.active[0]!);
   const targets: CheckTargetInput[] = [
     {
@@ -74,6 +119,9 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     warmupSeconds: options.warmupSeconds,
     malformedSeconds: options.malformedSeconds,
     fullCacheEntries: options.fullCacheEntries,
+    pairedRounds: options.pairedRounds,
+    pairedSecondsPerRun: options.pairedSecondsPerRun,
+    allowedIps,
   };
   // A full GC before and after filling the token cache, so its memory is measured alone.
   const nodeArgs = ['--import', 'tsx', '--expose-gc'];

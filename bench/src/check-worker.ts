@@ -2,7 +2,8 @@
 // middleware calls it), so its
 // memory is measured apart from the harness. It opens the databases the way the server does
 // (createDatabase: the SQLite reader connection with its prepared statement), runs the targets in
-// rounds (the order reversed every round), then times the refusal of malformed tokens.
+// rounds (the order reversed every round), then the paired comparisons (the check with and without
+// usage recording, with and without an address limit), then times the refusal of malformed tokens.
 import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import {
@@ -21,6 +22,19 @@ import { latencySummary, median } from './stats';
 
 export type CheckTargetInput = { label: string; file: string; tokens: number; sampleFile: string; active: number };
 
+/** A database with tokens that have no address limit and tokens limited to `ranges`. */
+export type AllowedIpsInput = {
+  file: string;
+  plainSampleFile: string;
+  limitedSampleFile: string;
+  ranges: string[];
+  /** In the last of the ranges, and in none of them. */
+  matchingIp: string;
+  otherIp: string;
+  /** Addresses in the last range, more than a token's matcher remembers, used in turn. */
+  manyIps: string[];
+};
+
 export type CheckWorkerInput = {
   /** The first target is the baseline the others are compared with. */
   targets: CheckTargetInput[];
@@ -30,22 +44,31 @@ export type CheckWorkerInput = {
   malformedSeconds: number;
   /** Fills a fresh database's token cache with this many tokens of the largest target's sample. */
   fullCacheEntries: number;
+  /** Rounds and run length of the paired comparisons (usage recording, address limits). */
+  pairedRounds: number;
+  pairedSecondsPerRun: number;
+  allowedIps: AllowedIpsInput;
 };
 
 export type CheckRun = { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number };
 
-export type CheckTargetOutput = {
+/** One of several things measured in alternating rounds; the first of them is the baseline. */
+export type SubjectOutput = {
   label: string;
-  tokens: number;
-  active: number;
   runs: CheckRun[];
   median: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number };
-  /** Per round, this target against the baseline: time per check (from ops/s), p50, CPU time per check. */
+  /** Per round, this subject against the baseline: time per check (from ops/s), p50, CPU time per check. */
   ratios: { mean: number[]; p50: number[]; cpu: number[] };
 };
 
+export type CheckTargetOutput = SubjectOutput & { tokens: number; active: number };
+
 export type CheckWorkerOutput = {
   targets: CheckTargetOutput[];
+  /** Issue 12: the check without a usage tracker, then with one (and the middleware's count). */
+  recording: SubjectOutput[];
+  /** Issue 13: no address limit, then 50 ranges with the client in the last, in none, in turn. */
+  allowedIps: SubjectOutput[];
   queriesPerCheck: number;
   /** Tokens first seen (cache misses) over every check of the largest target's database. */
   firstSight: { misses: number; checks: number };
@@ -77,9 +100,14 @@ type Target = {
   cursor: number;
   runs: CheckRun[];
 };
+/** Something measured in rounds: one call of `op` is one check. */
+type Subject = { label: string; op: () => Promise<void>; runs: CheckRun[] };
 
 // Room for 1,000,000 timed calls per run (8 MB): plenty for a p99, and little of the measured memory.
 const LATENCIES = new Float64Array(1_000_000);
+// What the REST middleware records a request with.
+const CLIENT_IP = '127.0.0.1';
+const USER_AGENT = 'latchkey-bench';
 
 function nextToken(target: Target): string {
   target.database.checks++;
@@ -88,19 +116,34 @@ function nextToken(target: Target): string {
   return token;
 }
 
-/**
- * Checks the target's tokens in turn for `seconds`: the first half in a tight loop (throughput, no
- * clock read per call), the second half timing every call (latency). Before that, a tenth of
- * `seconds` goes uncounted through the tokens: the target before this one (same process, maybe the
- * same reader connection) has filled the caches with its own pages, which is not a cost of this
- * target's table size.
- */
-async function run(target: Target, seconds: number): Promise<CheckRun> {
+/** The items in turn, forever. */
+function cycle<T>(items: readonly T[]): () => T {
+  let i = -1;
+  return () => {
+    i = i + 1 === items.length ? 0 : i + 1;
+    return items[i]!;
+  };
+}
+
+/** One valid check of the target's next token, as the server makes it (with its usage tracker). */
+function checkTarget(target: Target): () => Promise<void> {
   const { db, lastUsed } = target;
-  const clock = systemClock;
+  return async () => {
+    const check = await checkApiToken({ db, clock: systemClock, token: nextToken(target), lastUsed });
+    if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
+  };
+}
+
+/**
+ * Calls `op` for `seconds`: the first half in a tight loop (throughput, no clock read per call),
+ * the second half timing every call (latency). Before that, a tenth of `seconds` goes uncounted:
+ * what ran before this (same process, maybe the same reader connection) has filled the caches
+ * with its own pages, which is not a cost of this subject.
+ */
+async function measure(op: () => Promise<void>, seconds: number): Promise<CheckRun> {
   const warmUntil = performance.now() + seconds * 100;
   while (performance.now() < warmUntil) {
-    for (let i = 0; i < 256; i++) await checkApiToken({ db, clock, token: nextToken(target), lastUsed });
+    for (let i = 0; i < 256; i++) await op();
   }
   let deadline = performance.now() + (seconds * 1000) / 2;
   let n = 0;
@@ -109,10 +152,7 @@ async function run(target: Target, seconds: number): Promise<CheckRun> {
   let now = started;
   while (now < deadline) {
     // 256 checks between looks at the deadline keep the loop's own cost out of the numbers.
-    for (let i = 0; i < 256; i++) {
-      const check = await checkApiToken({ db, clock, token: nextToken(target), lastUsed });
-      if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
-    }
+    for (let i = 0; i < 256; i++) await op();
     n += 256;
     now = performance.now();
   }
@@ -123,15 +163,111 @@ async function run(target: Target, seconds: number): Promise<CheckRun> {
   let timed = 0;
   while (performance.now() < deadline && timed < LATENCIES.length - 256) {
     for (let i = 0; i < 256; i++) {
-      const token = nextToken(target);
       const t0 = performance.now();
-      const check = await checkApiToken({ db, clock, token, lastUsed });
+      await op();
       LATENCIES[timed++] = performance.now() - t0;
-      if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
     }
   }
   const { p50, p99 } = latencySummary(LATENCIES, timed);
   return { ...throughput, checks: n + timed, p50Ms: p50, p99Ms: p99 };
+}
+
+/** Every subject once per round, the order reversed every other round. */
+async function runRounds(subjects: Subject[], rounds: number, seconds: number) {
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? subjects : [...subjects].reverse();
+    for (const subject of order) subject.runs.push(await measure(subject.op, seconds));
+  }
+}
+
+/** Medians of each subject's runs, and per-round ratios against the first subject. */
+function summarize(subjects: Subject[]): SubjectOutput[] {
+  const base = subjects[0]!;
+  return subjects.map((subject) => ({
+    label: subject.label,
+    runs: subject.runs,
+    median: {
+      opsPerSecond: median(subject.runs.map((r) => r.opsPerSecond)),
+      opsPerCpuSecond: median(subject.runs.map((r) => r.opsPerCpuSecond)),
+      p50Ms: median(subject.runs.map((r) => r.p50Ms)),
+      p99Ms: median(subject.runs.map((r) => r.p99Ms)),
+    },
+    ratios: {
+      mean: subject.runs.map((r, i) => base.runs[i]!.opsPerSecond / r.opsPerSecond),
+      p50: subject.runs.map((r, i) => r.p50Ms / base.runs[i]!.p50Ms),
+      cpu: subject.runs.map((r, i) => base.runs[i]!.opsPerCpuSecond / r.opsPerCpuSecond),
+    },
+  }));
+}
+
+/** Warms each subject, then measures them in alternating rounds. */
+async function compare(subjects: Subject[], input: CheckWorkerInput): Promise<SubjectOutput[]> {
+  for (const subject of subjects) await measure(subject.op, input.warmupSeconds);
+  await runRounds(subjects, input.pairedRounds, input.pairedSecondsPerRun);
+  return summarize(subjects);
+}
+
+/**
+ * Issue 12: the same tokens checked without a usage tracker, and with one plus the count the REST
+ * middleware adds for each request (`touch` inside the check, `count` after it).
+ */
+function recordingSubjects(target: Target): Subject[] {
+  const { db, lastUsed } = target;
+  const token = cycle(target.tokens);
+  return [
+    {
+      label: 'without recording',
+      runs: [],
+      op: async () => {
+        const check = await checkApiToken({ db, clock: systemClock, token: token() });
+        if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
+      },
+    },
+    {
+      label: 'with recording',
+      runs: [],
+      op: async () => {
+        const check = await checkApiToken({ db, clock: systemClock, token: token(), lastUsed });
+        if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
+        lastUsed.count(check.token.id, CLIENT_IP, USER_AGENT);
+      },
+    },
+  ];
+}
+
+/**
+ * Issue 13: the check followed by the address test the REST middleware makes (`isAllowedIp` of the
+ * client address), for tokens without a limit and for tokens limited to 50 ranges.
+ */
+function allowedIpSubjects(opened: Opened, input: AllowedIpsInput): Subject[] {
+  const { db, lastUsed } = opened;
+  const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as string[];
+  const plain = read(input.plainSampleFile);
+  const limited = read(input.limitedSampleFile);
+  const subject = (label: string, tokens: string[], ips: string[], allowed: boolean): Subject => {
+    const token = cycle(tokens);
+    const ip = cycle(ips);
+    return {
+      label,
+      runs: [],
+      op: async () => {
+        const check = await checkApiToken({ db, clock: systemClock, token: token(), lastUsed });
+        if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
+        if (check.token.isAllowedIp(ip()) !== allowed) throw new Error(`the address test did not answer ${allowed}`);
+      },
+    };
+  };
+  return [
+    subject('no address limit', plain, [input.matchingIp], true),
+    subject(`${input.ranges.length} ranges, client in the last`, limited, [input.matchingIp], true),
+    subject(`${input.ranges.length} ranges, client in none`, limited, [input.otherIp], false),
+    subject(
+      `${input.ranges.length} ranges, ${input.manyIps.length} client addresses in turn`,
+      limited,
+      input.manyIps,
+      true,
+    ),
+  ];
 }
 
 /** Tokens the check must refuse on their shape alone: bad lengths, characters, prefixes and checksums. */
@@ -259,8 +395,13 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     return { input: target, database, db: database.db, lastUsed: database.lastUsed, tokens, cursor: 0, runs: [] };
   });
   try {
+    const subjects: Subject[] = targets.map((target) => ({
+      label: target.input.label,
+      op: checkTarget(target),
+      runs: target.runs,
+    }));
     // Warm every target: JIT, the prepared statement, the pages of the active tokens' rows.
-    for (const target of targets) await run(target, input.warmupSeconds);
+    for (const subject of subjects) await measure(subject.op, input.warmupSeconds);
 
     // Statements per check, counted at the driver over 1,000 checks of the largest target.
     const counted = targets[targets.length - 1]!;
@@ -275,29 +416,19 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     const queriesPerCheck = counter.count / 1000;
     counter.stop();
 
-    for (let round = 0; round < input.rounds; round++) {
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of order) target.runs.push(await run(target, input.secondsPerRun));
-    }
-
-    const base = targets[0]!;
-    const outputs: CheckTargetOutput[] = targets.map((target) => ({
-      label: target.input.label,
-      tokens: target.input.tokens,
-      active: target.tokens.length,
-      runs: target.runs,
-      median: {
-        opsPerSecond: median(target.runs.map((r) => r.opsPerSecond)),
-        opsPerCpuSecond: median(target.runs.map((r) => r.opsPerCpuSecond)),
-        p50Ms: median(target.runs.map((r) => r.p50Ms)),
-        p99Ms: median(target.runs.map((r) => r.p99Ms)),
-      },
-      ratios: {
-        mean: target.runs.map((r, i) => base.runs[i]!.opsPerSecond / r.opsPerSecond),
-        p50: target.runs.map((r, i) => r.p50Ms / base.runs[i]!.p50Ms),
-        cpu: target.runs.map((r, i) => base.runs[i]!.opsPerCpuSecond / r.opsPerCpuSecond),
-      },
+    await runRounds(subjects, input.rounds, input.secondsPerRun);
+    const outputs: CheckTargetOutput[] = summarize(subjects).map((output, i) => ({
+      ...output,
+      tokens: targets[i]!.input.tokens,
+      active: targets[i]!.tokens.length,
     }));
+
+    // The paired comparisons, on the small database (every token cached after the warm-up).
+    const recording = await compare(recordingSubjects(targets[0]!), input);
+    const ipDb = createDatabase(input.allowedIps.file);
+    const ipDatabase = { db: ipDb, lastUsed: createLastUsedTracker({ db: ipDb, clock: systemClock }), checks: 0 };
+    opened.set(input.allowedIps.file, ipDatabase);
+    const allowedIps = await compare(allowedIpSubjects(ipDatabase, input.allowedIps), input);
 
     const largest = targets[targets.length - 1]!;
     const firstSight = { misses: apiTokenCacheOf(largest.db)?.size ?? Number.NaN, checks: largest.database.checks };
@@ -309,6 +440,8 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     const fullCache = await fillCache(largest.input, input.fullCacheEntries);
     return {
       targets: outputs,
+      recording,
+      allowedIps,
       queriesPerCheck,
       firstSight,
       fullCache,

@@ -1,6 +1,6 @@
-// GET /api/v1/me with a valid token against GET /api/health on the same server, with autocannon:
-// same connections, same duration, alternating which goes first, several pairs; the median of the
-// per-pair throughput ratios is the result. The server's CPU time per request is read from /proc
+// Two loads compared with autocannon (GET /api/v1/me with a valid token against GET /api/health on
+// the same server, or /me on two servers): same connections, same duration, alternating which goes
+// first, several pairs; the median of the per-pair throughput ratios is the result. The server's CPU time per request is read from /proc
 // alongside, a second view that other processes on the machine disturb less.
 import autocannon from 'autocannon';
 import { median } from './stats';
@@ -17,13 +17,13 @@ export type HttpRun = {
 type Summary = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number };
 
 export type HttpComparison = {
-  pairs: Array<{ me: HttpRun; health: HttpRun; ratio: number; cpuRatio: number }>;
-  /** Median of me/health throughput over the pairs. */
+  pairs: Array<{ a: HttpRun; b: HttpRun; ratio: number; cpuRatio: number }>;
+  /** Median of a/b throughput over the pairs (a = /me and b = /health in the me-vs-health rows). */
   ratio: number;
-  /** Median of health/me server CPU time per request (what the throughput ratio would be on an idle machine). */
+  /** Median of b/a server CPU time per request (what the throughput ratio would be on an idle machine). */
   cpuRatio: number;
-  me: Summary;
-  health: Summary;
+  a: Summary;
+  b: Summary;
   /** Responses that were not 2xx, errors and timeouts; any makes the comparison invalid. */
   badResponses: number;
 };
@@ -61,43 +61,44 @@ async function load(
   };
 }
 
-export async function compareMeWithHealth(
-  baseUrl: string,
-  tokens: string[],
-  {
-    pairs,
-    warmupSeconds,
-    serverCpuMs,
-    ...loadOptions
-  }: HttpLoad & { pairs: number; warmupSeconds: number; serverCpuMs: () => number },
-): Promise<HttpComparison> {
-  // Several tokens are checked in turn (one request each) when more than one is given.
-  const meRequests = tokens.map((token) => ({ path: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
-  const healthRequests = [{ path: '/api/health', headers: {} }];
-  const me = (options = loadOptions) => load(baseUrl, meRequests, options, serverCpuMs);
-  const health = (options = loadOptions) => load(baseUrl, healthRequests, options, serverCpuMs);
+/** One side of a comparison: a server and the requests autocannon cycles through on it. */
+export type LoadSide = { url: string; requests: Request[]; serverCpuMs: () => number };
 
-  // Both routes warm (JIT, connection pool, pages) before anything counts.
+export type PairOptions = HttpLoad & { pairs: number; warmupSeconds: number };
+
+/**
+ * `a` against `b` in pairs (a first in odd pairs, b first in even ones), after a warm-up of each:
+ * the median of the per-pair throughput ratios a/b, and of the server CPU-time ratios.
+ */
+export async function compareLoads(
+  a: LoadSide,
+  b: LoadSide,
+  { pairs, warmupSeconds, ...loadOptions }: PairOptions,
+): Promise<HttpComparison> {
+  const runA = (options = loadOptions) => load(a.url, a.requests, options, a.serverCpuMs);
+  const runB = (options = loadOptions) => load(b.url, b.requests, options, b.serverCpuMs);
+
+  // Both sides warm (JIT, connection pool, pages) before anything counts.
   const warm = { ...loadOptions, seconds: warmupSeconds };
-  await me(warm);
-  await health(warm);
+  await runA(warm);
+  await runB(warm);
 
   const results: HttpComparison['pairs'] = [];
   for (let i = 0; i < pairs; i++) {
-    let a: HttpRun;
-    let b: HttpRun;
+    let first: HttpRun;
+    let second: HttpRun;
     if (i % 2 === 0) {
-      a = await me();
-      b = await health();
+      first = await runA();
+      second = await runB();
     } else {
-      b = await health();
-      a = await me();
+      second = await runB();
+      first = await runA();
     }
     results.push({
-      me: a,
-      health: b,
-      ratio: a.requestsPerSecond / b.requestsPerSecond,
-      cpuRatio: b.cpuUsPerRequest / a.cpuUsPerRequest,
+      a: first,
+      b: second,
+      ratio: first.requestsPerSecond / second.requestsPerSecond,
+      cpuRatio: second.cpuUsPerRequest / first.cpuUsPerRequest,
     });
   }
   const summary = (pick: (pair: HttpComparison['pairs'][number]) => HttpRun): Summary => ({
@@ -110,8 +111,26 @@ export async function compareMeWithHealth(
     pairs: results,
     ratio: median(results.map((pair) => pair.ratio)),
     cpuRatio: median(results.map((pair) => pair.cpuRatio)),
-    me: summary((pair) => pair.me),
-    health: summary((pair) => pair.health),
-    badResponses: results.reduce((sum, pair) => sum + pair.me.bad + pair.health.bad, 0),
+    a: summary((pair) => pair.a),
+    b: summary((pair) => pair.b),
+    badResponses: results.reduce((sum, pair) => sum + pair.a.bad + pair.b.bad, 0),
   };
+}
+
+/** `GET /api/v1/me` with a valid token (several in turn when more are given). */
+export function meRequests(tokens: string[]): Request[] {
+  return tokens.map((token) => ({ path: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
+}
+
+/** /api/v1/me (a) against /api/health (b) on one server. */
+export function compareMeWithHealth(
+  baseUrl: string,
+  tokens: string[],
+  { serverCpuMs, ...options }: PairOptions & { serverCpuMs: () => number },
+): Promise<HttpComparison> {
+  return compareLoads(
+    { url: baseUrl, requests: meRequests(tokens), serverCpuMs },
+    { url: baseUrl, requests: [{ path: '/api/health', headers: {} }], serverCpuMs },
+    options,
+  );
 }

@@ -99,7 +99,8 @@ export function createApp(deps: AppDeps) {
   const auth = createApiTokenAuth({
     db,
     clock,
-    lastUsed,
+    // USAGE_RECORDING=false: the middleware gets no tracker, so it records nothing.
+    lastUsed: config.usageRecording ? lastUsed : undefined,
     retiredTokens,
     rateLimiter: limiter,
     limits: config.rateLimits,

@@ -182,6 +182,7 @@ const ZEnv = z.object({
       return z.NEVER;
     }),
   USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
+  USAGE_RECORDING: bool('USAGE_RECORDING', true),
   AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
 });
 
@@ -199,6 +200,11 @@ export type Config = {
   tokenCacheSize: number;
   /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
   usageRetentionDays: number;
+  /**
+   * USAGE_RECORDING: false stops the REST API recording uses of tokens (`lastUsedAt`, usage counts,
+   * recent addresses). Meant for measuring what recording costs (`pnpm bench`), not for production.
+   */
+  usageRecording: boolean;
   /** Days audit events are kept. */
   auditRetentionDays: number;
   rateLimits: {
@@ -235,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
+    usageRecording: e.USAGE_RECORDING,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
     expect(config.publicUrl).toBeNull();
     expect(config.tokenCacheSize).toBe(100_000);
     expect(config.usageRetentionDays).toBe(90);
+    expect(config.usageRecording).toBe(true);
     expect(config.auditRetentionDays).toBe(365);
     expect(config.tokenMaxLifetimeDays).toBeNull();
     expect(config.rateLimits).toEqual({
@@ -53,6 +54,7 @@ describe('configuration from the environment', () => {
       usageRetentionDays: 30,
       auditRetentionDays: 3650,
     });
+    expect(loadConfig({ USAGE_RECORDING: 'false' }).usageRecording).toBe(false);
   });
 
   it.each([
@@ -73,6 +75,7 @@ describe('configuration from the environment', () => {
     ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL must be postgres/],
     ['USAGE_RETENTION_DAYS', 'ninety', /USAGE_RETENTION_DAYS must be a whole number/],
     ['USAGE_RETENTION_DAYS', '0', /USAGE_RETENTION_DAYS must be between 1/],
+    ['USAGE_RECORDING', 'sometimes', /USAGE_RECORDING must be true or false/],
     ['AUDIT_RETENTION_DAYS', '3651', /AUDIT_RETENTION_DAYS must be a number of days from 1 to 3650/],
     ['AUDIT_RETENTION_DAYS', '12.5', /AUDIT_RETENTION_DAYS must be a whole number/],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {

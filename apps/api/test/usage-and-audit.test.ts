@@ -45,6 +45,26 @@ describe('apiToken.usage', () => {
     expect(listed!.lastUsedAt).toEqual(new Date(server.clock.now()));
   });
 
+  it('records nothing with USAGE_RECORDING=false (the switch pnpm bench measures recording with)', async () => {
+    const quiet = await startServer({ config: { usageRecording: false } });
+    try {
+      const user = await quiet.createTestUser();
+      const client = quiet.trpc();
+      await client.auth.signIn.mutate({ email: user.email, password: user.password });
+      const token = await quiet.createTestToken(user, { scopes: ['tokens:read'] });
+      for (let i = 0; i < 3; i++)
+        expect((await quiet.api('GET', '/api/v1/me', { token: token.token })).status).toBe(200);
+      await quiet.lastUsed.flush();
+      const usage = await client.apiToken.usage.query({ id: token.id });
+      expect(usage.total).toEqual({ requests: 0, failed: 0 });
+      expect(usage.recentIps).toEqual([]);
+      const [listed] = await client.apiToken.getMany.query({});
+      expect(listed!.lastUsedAt).toBeNull();
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('answers BAD_REQUEST naming the field for a bad range, NOT_FOUND for a token of someone else', async () => {
     const { user, client } = await signedIn();
     const other = await signedIn();

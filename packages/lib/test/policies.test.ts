@@ -67,6 +67,14 @@ describe('allowed addresses', () => {
     // Asked again (the remembered answers) it says the same.
     expect(allowed('11.0.0.1')).toBe(false);
     expect(allowed('10.200.3.4')).toBe(true);
+    // The same address twice in a row (the last answer), then another one, then back.
+    expect(allowed('10.200.3.4')).toBe(true);
+    expect(allowed('11.0.0.1')).toBe(false);
+    expect(allowed('11.0.0.1')).toBe(false);
+    expect(allowed(undefined)).toBe(false);
+    expect(allowed('2001:db8:ffff::1')).toBe(true);
+    expect(allowed('2001:db8:ffff::1')).toBe(true);
+    expect(allowed('2001:db9::1')).toBe(false);
   });
 
   it('lets every address in for no entries, 0.0.0.0/0 or ::/0', () => {

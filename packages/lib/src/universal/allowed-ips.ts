@@ -76,12 +76,21 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
     (address.kind() === 'ipv4' ? v4 : v6).push([address, bits] as Range);
   }
   // The last few client addresses and their answers: a token is used from few places, and parsing
-  // the client address is most of the cost.
+  // the client address is most of the cost. The very last one is kept apart: most requests come
+  // from the address before them, and two variables of this closure cost no memory reads beyond
+  // the closure itself, where the Map costs two or three more (measured in `pnpm bench`).
   const seen = new Map<string, boolean>();
+  let lastIp: string | undefined;
+  let lastAllowed = false;
   return (clientIp) => {
     if (clientIp === undefined) return false;
+    if (clientIp === lastIp) return lastAllowed;
     const known = seen.get(clientIp);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      lastIp = clientIp;
+      lastAllowed = known;
+      return known;
+    }
     let allowed = false;
     if (ipaddr.isValid(clientIp)) {
       const address = unmapped(ipaddr.parse(clientIp));
@@ -90,6 +99,8 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
     }
     if (seen.size >= 64) seen.clear();
     seen.set(clientIp, allowed);
+    lastIp = clientIp;
+    lastAllowed = allowed;
     return allowed;
   };
 }

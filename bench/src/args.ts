@@ -1,0 +1,46 @@
+// The command line of `pnpm bench`: node's own parseArgs, strict, so an unknown flag or a stray
+// argument stops the run with one line instead of being ignored.
+import { parseArgs } from 'node:util';
+
+export type BenchArgs = { quick: boolean; profile: boolean; write: boolean };
+
+export const USAGE = [
+  'pnpm bench [--quick] [--profile] [--no-write]',
+  '  --quick     a couple of minutes, smaller sizes (100k tokens instead of 1M)',
+  '  --full      the full run (the default)',
+  '  --profile   run the servers and the check worker with --cpu-prof and summarise the profiles',
+  '  --no-write  print the table, do not touch BENCHMARKS.md',
+].join('\n');
+
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  full: { type: 'boolean' },
+  profile: { type: 'boolean' },
+  'no-write': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What to run, `help` when usage was asked for, or a one-line `error`. */
+export function parseBenchArgs(argv: readonly string[]): { args: BenchArgs } | { help: true } | { error: string } {
+  let values: { [K in keyof typeof OPTIONS]?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const arg = /'([^']*)'/.exec((error as Error).message)?.[1];
+    const what =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${arg ?? ''}`
+        : code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+          ? `unexpected argument ${arg ?? ''}`
+          : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+            ? `options take no value: ${arg ?? ''}`
+            : (error as Error).message.split('\n')[0]!;
+    return { error: `${what.trim()}; use --quick, --full, --profile, --no-write or --help` };
+  }
+  if (values.help) return { help: true };
+  if (values.quick && values.full) return { error: '--quick and --full exclude each other' };
+  return {
+    args: { quick: values.quick === true, profile: values.profile === true, write: values['no-write'] !== true },
+  };
+}
