@@ -11,6 +11,7 @@ import { environment, type Environment } from './environment';
 import { compareLoads, compareMeWithHealth, meRequests, type HttpComparison } from './http-bench';
 import { processCpuMs } from './memory';
 import { PROFILE_DIR } from './paths';
+import { runPeerBetterAuth, type PeerBetterAuthResult } from './peer-better-auth';
 import type { Mode, Plan, ServerKind } from './plan';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import { createPostgresDatabase, postgresUnavailable, redisUnavailable, seedServerDatabase, seedSqlite } from './seed';
@@ -48,6 +49,7 @@ export type BenchResults = {
   environmentBefore: Environment;
   environmentAfter?: Environment;
   check?: CheckBenchResult;
+  peer?: PeerBetterAuthResult;
   httpLarge?: { http: HttpComparison; peakRss: number; tokens: number; active: number };
   servers: ServerRun[];
   flush: Array<{ kind: DatabaseKind; runs: FlushRun[] }>;
@@ -230,6 +232,10 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
 
     await scenario('request check in-process', async () => {
       results.check = await runCheckBench({ dir, ...plan.check, profile, log });
+    });
+
+    await scenario('peer: better-auth verifyApiKey', async () => {
+      results.peer = await runPeerBetterAuth({ ...plan.peer, log });
     });
 
     if (plan.httpLarge && results.check) {
