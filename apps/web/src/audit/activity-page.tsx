@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { AUDIT_EVENT_TYPES } from '@latchkey/lib/universal';
 import { errorCode, errorMessage, useTRPC } from '../trpc';
 import { AuditEventList, describeAuditEventType } from './audit-event-list';
+import { PageHeader } from '../components/page-header';
 
 type Team = { id: number; name: string; slug: string; role: 'ADMIN' | 'MANAGER' | 'MEMBER' };
 
@@ -27,19 +28,11 @@ export function ActivityPage({ team }: { team: Team | null }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <div className="page-header">
-        <div>
-          <p className="eyebrow">{team ? `Team settings · ${team.name}` : 'Personal settings'}</p>
-          <h1 id="page-heading" tabIndex={-1}>
-            Activity
-          </h1>
-          <p className="muted">
-            {team
-              ? `Changes to the tokens and members of ${team.name}, and signs that a token leaked.`
-              : 'Sign-ins, changes to your personal tokens, and signs that a token leaked.'}
-          </p>
-        </div>
-      </div>
+      <PageHeader eyebrow={team ? `Team settings · ${team.name}` : 'Personal settings'} title="Activity">
+        {team
+          ? `Changes to the tokens and members of ${team.name}, and signs that a token leaked.`
+          : 'Sign-ins, changes to your personal tokens, and signs that a token leaked.'}
+      </PageHeader>
       {!isAdmin ? (
         <div className="callout callout-info" role="status">
           <p>

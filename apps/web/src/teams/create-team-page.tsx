@@ -6,6 +6,7 @@ import { Field, firstIssue } from '../components/field';
 import { navigate, paths } from '../router';
 import { ErrorCallout } from '../components/error-callout';
 import { useTRPC } from '../trpc';
+import { PageHeader } from '../components/page-header';
 
 export function slugFromName(name: string): string {
   return name
@@ -47,15 +48,9 @@ export function CreateTeamPage() {
 
   return (
     <section aria-labelledby="page-heading" className="narrow">
-      <div className="page-header">
-        <div>
-          <p className="eyebrow">Teams</p>
-          <h1 id="page-heading" tabIndex={-1}>
-            Create a team
-          </h1>
-          <p className="muted">A team owns its own API tokens. You become its admin and can add members afterwards.</p>
-        </div>
-      </div>
+      <PageHeader eyebrow="Teams" title="Create a team">
+        A team owns its own API tokens. You become its admin and can add members afterwards.
+      </PageHeader>
       <form onSubmit={submit} noValidate className="card">
         <Field
           id="team-name"

@@ -7,6 +7,7 @@ import { firstIssue } from '../components/field';
 import { navigate, paths } from '../router';
 import { ErrorCallout } from '../components/error-callout';
 import { errorMessage, useTRPC, type RouterInputs, type TeamMember, type TeamWithRole } from '../trpc';
+import { PageHeader } from '../components/page-header';
 
 type Role = RouterInputs['team']['members']['add']['role'];
 
@@ -42,18 +43,10 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
 
   return (
     <section aria-labelledby="page-heading">
-      <div className="page-header">
-        <div>
-          <p className="eyebrow">Team settings · {team.name}</p>
-          <h1 id="page-heading" tabIndex={-1}>
-            Members
-          </h1>
-          <p className="muted">
-            People in {team.name}. Admins manage members and the team's API tokens; managers and members can see who is
-            in the team.
-          </p>
-        </div>
-      </div>
+      <PageHeader eyebrow={`Team settings · ${team.name}`} title="Members">
+        People in {team.name}. Admins manage members and the team's API tokens; managers and members can see who is in
+        the team.
+      </PageHeader>
 
       {isAdmin ? (
         <AddMemberForm

@@ -8,6 +8,7 @@ import { ErrorCallout } from '../components/error-callout';
 import { Link, paths } from '../router';
 import { errorMessage, useTRPC, type RouterOutputs, type TeamWithRole } from '../trpc';
 import { formatDays, SCOPE_DESCRIPTIONS } from '../tokens/policy-text';
+import { PageHeader } from '../components/page-header';
 
 type Policy = RouterOutputs['team']['policy']['get'];
 
@@ -30,18 +31,10 @@ export function TeamPolicyPage({ team }: { team: TeamWithRole }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <div className="page-header">
-        <div>
-          <p className="eyebrow">Team settings · {team.name}</p>
-          <h1 id="page-heading" tabIndex={-1}>
-            Token policy
-          </h1>
-          <p className="muted">
-            Limits on the API tokens made for {team.name} from now on. Existing tokens keep their expiry; the token list
-            marks those that break the policy.
-          </p>
-        </div>
-      </div>
+      <PageHeader eyebrow={`Team settings · ${team.name}`} title="Token policy">
+        Limits on the API tokens made for {team.name} from now on. Existing tokens keep their expiry; the token list
+        marks those that break the policy.
+      </PageHeader>
 
       {policy.isPending ? (
         <div className="card" aria-busy="true">

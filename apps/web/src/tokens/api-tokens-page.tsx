@@ -11,6 +11,7 @@ import { DeleteTokenDialog } from './delete-token-dialog';
 import { RotateTokenDialog } from './rotate-token-dialog';
 import { TokenTable } from './token-table';
 import { DeleteExpiredTokens, filterInput, TokenFilterChips, type TokenFilter } from './token-filters';
+import { PageHeader } from '../components/page-header';
 
 type OpenDialog =
   | { kind: 'create' }
@@ -23,19 +24,11 @@ export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
   const isAdmin = team === null || team.role === 'ADMIN';
   return (
     <section aria-labelledby="page-heading">
-      <div className="page-header">
-        <div>
-          <p className="eyebrow">{team ? `Team settings · ${team.name}` : 'Personal settings'}</p>
-          <h1 id="page-heading" tabIndex={-1}>
-            API Tokens
-          </h1>
-          <p className="muted">
-            {team
-              ? `Tokens that act for the team ${team.name}. Anything they create or change is the team's.`
-              : 'Personal tokens act as you when a script, CI job or service calls the API.'}
-          </p>
-        </div>
-      </div>
+      <PageHeader eyebrow={team ? `Team settings · ${team.name}` : 'Personal settings'} title="API Tokens">
+        {team
+          ? `Tokens that act for the team ${team.name}. Anything they create or change is the team's.`
+          : 'Personal tokens act as you when a script, CI job or service calls the API.'}
+      </PageHeader>
       {isAdmin ? (
         <TokenManager teamId={team?.id ?? null} teamName={team?.name ?? null} />
       ) : (
