@@ -1,5 +1,6 @@
 // One lint configuration for the repository: type-aware typescript-eslint rules everywhere, the
-// React hooks rules for the web app, and nothing that argues with Prettier (the formatter).
+// React hooks rules for the web app, nothing that argues with Prettier (the formatter), and its
+// line length enforced.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -55,4 +56,25 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   prettier,
+  {
+    // Prettier prints code at 120 columns but leaves long strings, templates and comments as they are;
+    // those are split by hand, and this keeps them so. After eslint-config-prettier, which turns it off.
+    ignores: ['packages/client/src/generated/**'],
+    rules: { 'max-len': ['error', { code: 120 }] },
+  },
+  {
+    // TEMPORARY: files other engineers are changing right now keep their long lines until that work
+    // lands; then their lines get split too and this block goes.
+    files: [
+      'packages/lib/src/server-only/public-api/check-api-token.ts',
+      'packages/lib/src/server-only/public-api/last-used-tracker.ts',
+      'packages/lib/src/server-only/public-api/get-api-token-usage.ts',
+      'packages/lib/src/db/migrations.ts',
+      'apps/api/src/rest/authenticate.ts',
+      'bench/src/check-worker.ts',
+      'bench/src/usage-bench.ts',
+      'apps/web/src/usage/**',
+    ],
+    rules: { 'max-len': 'off' },
+  },
 );

@@ -130,9 +130,8 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     fs.mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  options.log(
-    `checking tokens in-process at ${targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ')}; ${options.rounds} rounds…`,
-  );
+  const sizes = targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ');
+  options.log(`checking tokens in-process at ${sizes}; ${options.rounds} rounds…`);
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(BENCH_DIR, 'src/check-worker.ts'), JSON.stringify(input)],

@@ -1,7 +1,8 @@
 // Two loads compared with autocannon (GET /api/v1/me with a valid token against GET /api/health on
 // the same server, or /me on two servers): same connections, same duration, alternating which goes
-// first, several pairs; the median of the per-pair throughput ratios is the result. The server's CPU time per request is read from /proc
-// alongside, a second view that other processes on the machine disturb less.
+// first, several pairs; the median of the per-pair throughput ratios is the result. The server's CPU
+// time per request is read from /proc alongside, a second view that other processes on the machine
+// disturb less.
 import autocannon from 'autocannon';
 import { median } from './stats';
 

@@ -7,7 +7,9 @@ import { BENCH_DIR, REPO_ROOT } from './paths';
 const FILE = path.join(REPO_ROOT, 'BENCHMARKS.md');
 
 function block(mode: string, text: string | null): string {
-  return `<!-- results:${mode} -->\n${text ?? `_No ${mode} run recorded yet: \`pnpm bench${mode === 'quick' ? ' --quick' : ''}\`._`}\n<!-- /results:${mode} -->`;
+  const command = `pnpm bench${mode === 'quick' ? ' --quick' : ''}`;
+  const body = text ?? `_No ${mode} run recorded yet: \`${command}\`._`;
+  return `<!-- results:${mode} -->\n${body}\n<!-- /results:${mode} -->`;
 }
 
 function previous(mode: string): string | null {
@@ -27,8 +29,9 @@ export function writeBenchmarksFile(run: {
   date: Date;
 }): string {
   const command = run.mode === 'quick' ? 'pnpm bench --quick' : 'pnpm bench';
+  const date = run.date.toISOString().slice(0, 16).replace('T', ' ');
   const current = [
-    `Run of ${run.date.toISOString().slice(0, 16).replace('T', ' ')} UTC, \`${command}\`, ${run.seconds.toFixed(0)} s. ${run.envLine}.`,
+    `Run of ${date} UTC, \`${command}\`, ${run.seconds.toFixed(0)} s. ${run.envLine}.`,
     '',
     run.table,
     '',

@@ -78,13 +78,9 @@ function run(
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (pending) tail.push(pending);
+      const ended = signal ? `was killed (${signal}; limit ${timeoutMs / 1000} s)` : `exited ${code}`;
       if (code === 0) resolve(stdout);
-      else
-        reject(
-          new Error(
-            `${command} ${args.join(' ')} ${signal ? `was killed (${signal}; limit ${timeoutMs / 1000} s)` : `exited ${code}`}:\n${tail.join('\n')}`,
-          ),
-        );
+      else reject(new Error(`${command} ${args.join(' ')} ${ended}:\n${tail.join('\n')}`));
     });
   });
 }
@@ -117,9 +113,8 @@ function workspaceAddon(): string | null {
 export async function installPeerBetterAuth(log: (line: string) => void = () => {}): Promise<number> {
   if (fs.existsSync(INSTALLED_MARKER)) return 0;
   const addon = workspaceAddon();
-  log(
-    `peer: installing better-auth into bench/peer-better-auth (npm ci, its own lockfile; ${addon ? "better-sqlite3's addon copied from the workspace" : 'compiles better-sqlite3'})…`,
-  );
+  const build = addon ? "better-sqlite3's addon copied from the workspace" : 'compiles better-sqlite3';
+  log(`peer: installing better-auth into bench/peer-better-auth (npm ci, its own lockfile; ${build})…`);
   const started = performance.now();
   const options = { cwd: PEER_DIR, timeoutMs: INSTALL_TIMEOUT_MS, onStderrLine: () => {} };
   await run('npm', ['ci', '--prefix', PEER_DIR, '--no-audit', '--no-fund', '--ignore-scripts'], options);

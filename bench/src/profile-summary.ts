@@ -69,8 +69,9 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
 }
 
 export function formatProfileSummary(summary: ProfileSummary): string {
+  const file = path.relative(process.cwd(), summary.file);
   const lines = [
-    `${path.relative(process.cwd(), summary.file)} (busy ${summary.busyPercent.toFixed(0)}% of the time; shares below are of busy time)`,
+    `${file} (busy ${summary.busyPercent.toFixed(0)}% of the time; shares below are of busy time)`,
     '  self time:',
   ];
   for (const line of summary.self) lines.push(`    ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);

@@ -25,16 +25,26 @@ import { formatBytes, formatLatency, formatNumber, median } from './stats';
 
 const ratio = (x: number) => formatNumber(x, 2);
 const rps = (x: number) => `${formatNumber(x)}/s`;
+const medianRatio = (values: readonly number[]) => ratio(median(values));
 const DATABASE_NAMES: Record<DatabaseKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 /** "ratio 0.91 (me 1,234/s, health 1,356/s; server CPU-time ratio 0.93)" */
 function httpMeasured(http: HttpComparison, a: string, b: string): string {
-  return `ratio ${ratio(http.ratio)} (${a} ${rps(http.a.requestsPerSecond)}, ${b} ${rps(http.b.requestsPerSecond)}; server CPU-time ratio ${ratio(http.cpuRatio)})${http.badResponses === 0 ? '' : `; ${http.badResponses} bad responses`}`;
+  const bad = http.badResponses === 0 ? '' : `; ${http.badResponses} bad responses`;
+  return (
+    `ratio ${ratio(http.ratio)} (${a} ${rps(http.a.requestsPerSecond)}, ${b} ${rps(http.b.requestsPerSecond)}; ` +
+    `server CPU-time ratio ${ratio(http.cpuRatio)})${bad}`
+  );
 }
 
 /** A subject of a paired in-process comparison against the baseline (the first subject). */
 function pairedMeasured(base: SubjectOutput, subject: SubjectOutput): string {
-  return `time ratio ${ratio(median(subject.ratios.mean))} (p50 ratio ${ratio(median(subject.ratios.p50))}, CPU ratio ${ratio(median(subject.ratios.cpu))}); ${base.label}: ${rps(base.median.opsPerSecond)}, p50 ${formatLatency(base.median.p50Ms)}; ${subject.label}: ${rps(subject.median.opsPerSecond)}, p50 ${formatLatency(subject.median.p50Ms)}`;
+  const { mean, p50, cpu } = subject.ratios;
+  return [
+    `time ratio ${medianRatio(mean)} (p50 ratio ${medianRatio(p50)}, CPU ratio ${medianRatio(cpu)})`,
+    `${base.label}: ${rps(base.median.opsPerSecond)}, p50 ${formatLatency(base.median.p50Ms)}`,
+    `${subject.label}: ${rps(subject.median.opsPerSecond)}, p50 ${formatLatency(subject.median.p50Ms)}`,
+  ].join('; ');
 }
 
 export function buildRows(results: BenchResults, plan: Plan): Row[] {
@@ -73,7 +83,9 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     if (!server.recording) continue;
     const http = server.recording;
     rows.push({
-      scenario: `usage recording, HTTP ${SERVER_NAMES[server.kind]}: /api/v1/me recording vs a server with USAGE_RECORDING=false`,
+      scenario:
+        `usage recording, HTTP ${SERVER_NAMES[server.kind]}: ` +
+        '/api/v1/me recording vs a server with USAGE_RECORDING=false',
       measured: httpMeasured(http, 'recording', 'not recording'),
       target: `>= ${RECORDING_HTTP_TARGET.toFixed(2)}`,
       status: http.badResponses === 0 ? statusOf(http.ratio >= RECORDING_HTTP_TARGET) : 'ERROR',
@@ -87,19 +99,32 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     const shaShare = (perSecond: number) => `${ratio(perSecond / sha)}× the SHA-256 reference`;
     const [small, ...larges] = results.check.targets;
     const { firstSight, fullCache } = results.check;
+    const latencies = (s: SubjectOutput) =>
+      `${s.label}: p50 ${formatLatency(s.median.p50Ms)} p99 ${formatLatency(s.median.p99Ms)}`;
     for (const large of larges) {
       const meanRatio = median(large.ratios.mean);
       const primary = large === larges[0];
       rows.push({
-        scenario: `cached check in-process ${large.label} vs ${small!.label} tokens (${formatNumber(large.active)} active)`,
-        measured: `time ratio ${ratio(meanRatio)} (p50 ratio ${ratio(median(large.ratios.p50))}, CPU ratio ${ratio(median(large.ratios.cpu))}); ${small!.label}: p50 ${formatLatency(small!.median.p50Ms)} p99 ${formatLatency(small!.median.p99Ms)}; ${large.label}: p50 ${formatLatency(large.median.p50Ms)} p99 ${formatLatency(large.median.p99Ms)}`,
+        scenario:
+          `cached check in-process ${large.label} vs ${small!.label} tokens ` +
+          `(${formatNumber(large.active)} active)`,
+        measured: [
+          `time ratio ${ratio(meanRatio)} (p50 ratio ${medianRatio(large.ratios.p50)}, ` +
+            `CPU ratio ${medianRatio(large.ratios.cpu)})`,
+          latencies(small!),
+          latencies(large),
+        ].join('; '),
         target: primary ? '<= 1.10' : 'report',
         status: primary ? statusOf(meanRatio <= 1.1) : 'report',
       });
       if (primary) {
         rows.push({
           scenario: `cached check in-process throughput at ${large.label} tokens, one thread`,
-          measured: `${rps(large.median.opsPerSecond)} (${formatNumber(large.median.opsPerCpuSecond)} per CPU-second; ${shaShare(large.median.opsPerSecond)}; ${small!.label}: ${rps(small!.median.opsPerSecond)}); first sight (miss) ${formatNumber(firstSight.misses)} of ${formatNumber(firstSight.checks)} checks (${((100 * firstSight.misses) / firstSight.checks).toFixed(3)}%)`,
+          measured:
+            `${rps(large.median.opsPerSecond)} (${formatNumber(large.median.opsPerCpuSecond)} per CPU-second; ` +
+            `${shaShare(large.median.opsPerSecond)}; ${small!.label}: ${rps(small!.median.opsPerSecond)}); ` +
+            `first sight (miss) ${formatNumber(firstSight.misses)} of ${formatNumber(firstSight.checks)} checks ` +
+            `(${((100 * firstSight.misses) / firstSight.checks).toFixed(3)}%)`,
           target: '>= 500,000/s',
           status: statusOf(large.median.opsPerSecond >= 500_000),
         });
@@ -110,8 +135,12 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
       const peer = results.peer;
       const times = small!.median.opsPerSecond / peer.verifiesPerSecond;
       rows.push({
-        scenario: `cached check vs better-auth ${peer.versions['better-auth'] ?? ''} verifyApiKey (${formatNumber(peer.keys)} hot keys, SQLite, one thread)`,
-        measured: `${formatNumber(times)}× (ours ${rps(small!.median.opsPerSecond)}, its ${rps(peer.verifiesPerSecond)}, p50 ${formatLatency(peer.p50Ms)})`,
+        scenario:
+          `cached check vs better-auth ${peer.versions['better-auth'] ?? ''} verifyApiKey ` +
+          `(${formatNumber(peer.keys)} hot keys, SQLite, one thread)`,
+        measured:
+          `${formatNumber(times)}× (ours ${rps(small!.median.opsPerSecond)}, ` +
+          `its ${rps(peer.verifiesPerSecond)}, p50 ${formatLatency(peer.p50Ms)})`,
         target: `>= ${PEER_TARGET}×`,
         status: statusOf(times >= PEER_TARGET),
       });
@@ -121,7 +150,9 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     if (without && withRecording) {
       const r = median(withRecording.ratios.mean);
       rows.push({
-        scenario: `usage recording, cached check in-process (${formatNumber(small!.active)} tokens): with vs without a tracker`,
+        scenario:
+          `usage recording, cached check in-process (${formatNumber(small!.active)} tokens): ` +
+          'with vs without a tracker',
         measured: pairedMeasured(without, withRecording),
         target: `<= ${RECORDING_CHECK_TARGET.toFixed(2)}`,
         status: statusOf(r <= RECORDING_CHECK_TARGET),
@@ -144,7 +175,10 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     const bad = results.check.malformed;
     rows.push({
       scenario: 'refusing malformed / wrong-checksum tokens',
-      measured: `${rps(bad.opsPerSecond)} (${formatNumber(bad.opsPerCpuSecond)} per CPU-second; ${shaShare(bad.opsPerSecond)}; p50 ${formatLatency(bad.p50Ms)}); ${bad.queries} queries in ${formatNumber(bad.checks)} refusals`,
+      measured:
+        `${rps(bad.opsPerSecond)} (${formatNumber(bad.opsPerCpuSecond)} per CPU-second; ` +
+        `${shaShare(bad.opsPerSecond)}; p50 ${formatLatency(bad.p50Ms)}); ` +
+        `${bad.queries} queries in ${formatNumber(bad.checks)} refusals`,
       target: '>= 1,000,000/s, 0 queries',
       status: statusOf(bad.opsPerSecond >= 1_000_000 && bad.queries === 0),
     });
@@ -156,7 +190,10 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     });
     rows.push({
       scenario: `resident memory of a full token cache`,
-      measured: `${formatBytes(fullCache.rssBytes)} RSS, ${formatBytes(fullCache.heapBytes)} heap for ${formatNumber(fullCache.entries)} entries (${formatNumber(fullCache.heapBytes / fullCache.entries)} B each)`,
+      measured:
+        `${formatBytes(fullCache.rssBytes)} RSS, ${formatBytes(fullCache.heapBytes)} heap ` +
+        `for ${formatNumber(fullCache.entries)} entries ` +
+        `(${formatNumber(fullCache.heapBytes / fullCache.entries)} B each)`,
       target: 'report',
       status: 'report',
     });
@@ -165,13 +202,12 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
   for (const flush of results.flush) {
     const statements = new Set(flush.runs.map((run) => run.statements));
     const written = flush.runs.every((run) => run.rowsAfter >= run.tokens);
+    const tokens = formatNumber(flush.runs[0]?.tokens ?? 0);
+    const each = (run: (typeof flush.runs)[number]) => formatNumber(run.requests / run.tokens);
     rows.push({
-      scenario: `usage flush of ${formatNumber(flush.runs[0]?.tokens ?? 0)} active tokens' counters, ${DATABASE_NAMES[flush.kind]}`,
+      scenario: `usage flush of ${tokens} active tokens' counters, ${DATABASE_NAMES[flush.kind]}`,
       measured: flush.runs
-        .map(
-          (run) =>
-            `${formatNumber(run.requests / run.tokens)} request(s) each: ${formatLatency(run.ms)}, ${run.statements} statements`,
-        )
+        .map((run) => `${each(run)} request(s) each: ${formatLatency(run.ms)}, ${run.statements} statements`)
         .join('; '),
       target: 'report; statements independent of requests',
       status: statements.size === 1 && written ? 'report' : 'MISSED',
@@ -182,7 +218,9 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     const q = create.queriesPerCreate;
     rows.push({
       scenario: `createApiToken on ${create.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
-      measured: `${rps(create.tokensPerSecond)}; statements per create: ${q.personalFirst} (first), ${q.personalLater} (after ${formatNumber(create.tokensInTable)} tokens), ${q.team} (team token)`,
+      measured:
+        `${rps(create.tokensPerSecond)}; statements per create: ${q.personalFirst} (first), ` +
+        `${q.personalLater} (after ${formatNumber(create.tokensInTable)} tokens), ${q.team} (team token)`,
       // No N+1: the same statements whatever the table holds (the token, its audit event in the
       // same transaction, and the checks of the owner and the policy).
       target: 'report; no N+1 (the same count at any table size)',
@@ -194,7 +232,9 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     const name = SERVER_NAMES[server.kind];
     rows.push({
       scenario: `tRPC apiToken.getMany, 1,000 tokens, ${name}`,
-      measured: `p50 ${formatLatency(server.list.p50Ms)}, p99 ${formatLatency(server.list.p99Ms)} (${formatNumber(server.list.bytes / 1024)} KiB)`,
+      measured:
+        `p50 ${formatLatency(server.list.p50Ms)}, p99 ${formatLatency(server.list.p99Ms)} ` +
+        `(${formatNumber(server.list.bytes / 1024)} KiB)`,
       target: 'p50 <= 20 ms',
       status: statusOf(server.list.p50Ms <= 20),
     });
@@ -205,7 +245,10 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     if (!server.usage) continue;
     const name = SERVER_NAMES[server.kind];
     const { trpc, library, seed } = server.usage;
-    const where = `${usage.queryDays} days hourly (${trpc.buckets} buckets), ${formatNumber(usage.tokens)} tokens × ${usage.days} days in the table (${formatNumber(seed.rows)} rows), ${name}`;
+    const where =
+      `${usage.queryDays} days hourly (${trpc.buckets} buckets), ` +
+      `${formatNumber(usage.tokens)} tokens × ${usage.days} days in the table ` +
+      `(${formatNumber(seed.rows)} rows), ${name}`;
     rows.push({
       scenario: `tRPC apiToken.usage, ${where}`,
       measured: `p50 ${formatLatency(trpc.p50Ms)}, p99 ${formatLatency(trpc.p99Ms)}`,
@@ -240,7 +283,9 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
   if (results.check) {
     const peak = results.check.peakRssBytes;
     rows.push({
-      scenario: `peak RSS: in-process checks at ${sizeLabel(plan.check.largeTokens)} tokens, full cache (${formatNumber(plan.check.fullCacheEntries)})`,
+      scenario:
+        `peak RSS: in-process checks at ${sizeLabel(plan.check.largeTokens)} tokens, ` +
+        `full cache (${formatNumber(plan.check.fullCacheEntries)})`,
       measured: formatBytes(peak),
       target: '<= 300 MB',
       status: statusOf(peak <= FULL_CACHE_MEMORY_LIMIT),
@@ -259,11 +304,12 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
 /** Per-pair and per-run numbers, so a reader can see the spread behind each median. */
 export function details(results: BenchResults, plan: Plan): string {
   const out: string[] = [];
+  type Side = HttpComparison['pairs'][number]['a'];
+  const side = (name: string, s: Side) =>
+    `${name} ${rps(s.requestsPerSecond)} ` +
+    `(p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${formatNumber(s.cpuUsPerRequest)} µs CPU/request)`;
   const pairLines = (http: HttpComparison, a: string, b: string) =>
-    http.pairs.map(
-      (p, i) =>
-        `  - pair ${i + 1}: ${a} ${rps(p.a.requestsPerSecond)} (p50 ${p.a.p50Ms} ms, p99 ${p.a.p99Ms} ms, ${formatNumber(p.a.cpuUsPerRequest)} µs CPU/request), ${b} ${rps(p.b.requestsPerSecond)} (p50 ${p.b.p50Ms} ms, p99 ${p.b.p99Ms} ms, ${formatNumber(p.b.cpuUsPerRequest)} µs CPU/request), ratio ${ratio(p.ratio)}`,
-    );
+    http.pairs.map((p, i) => `  - pair ${i + 1}: ${side(a, p.a)}, ${side(b, p.b)}, ratio ${ratio(p.ratio)}`);
   for (const server of results.servers) {
     out.push(
       `- HTTP on ${server.kind}, ${plan.http.connections} connections, ${plan.http.seconds} s per run:`,
@@ -276,7 +322,8 @@ export function details(results: BenchResults, plan: Plan): string {
       );
     if (server.usage)
       out.push(
-        `- ${server.kind}: usage seeded with ${formatNumber(server.usage.seed.rows)} rows in ${server.usage.seed.seconds.toFixed(1)} s`,
+        `- ${server.kind}: usage seeded with ${formatNumber(server.usage.seed.rows)} rows ` +
+          `in ${server.usage.seed.seconds.toFixed(1)} s`,
       );
   }
   if (results.httpLarge)
@@ -290,7 +337,8 @@ export function details(results: BenchResults, plan: Plan): string {
         .map((r) => `${formatNumber(r.opsPerSecond)}/s (p50 ${formatLatency(r.p50Ms)}, p99 ${formatLatency(r.p99Ms)})`)
         .join('; ');
     out.push(
-      `- In-process check, ${plan.check.secondsPerRun} s per run (seeding: ${results.check.seedSeconds.large.toFixed(1)} s for ${formatNumber(plan.check.largeTokens)} tokens):`,
+      `- In-process check, ${plan.check.secondsPerRun} s per run (seeding: ` +
+        `${results.check.seedSeconds.large.toFixed(1)} s for ${formatNumber(plan.check.largeTokens)} tokens):`,
     );
     for (const target of results.check.targets)
       out.push(`  - ${target.label}, ${formatNumber(target.active)} active: ${runs(target)}`);
@@ -299,17 +347,22 @@ export function details(results: BenchResults, plan: Plan): string {
       out.push(`  - ${subject.label}: ${runs(subject)}`);
     const ref = results.check.reference;
     out.push(
-      `- Machine reference, one thread: ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token per second; ${formatNumber(ref.awaitPerSecond)} awaits of an async function per second.`,
+      `- Machine reference, one thread: ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token per second; ` +
+        `${formatNumber(ref.awaitPerSecond)} awaits of an async function per second.`,
     );
   }
-  for (const flush of results.flush)
-    out.push(
-      `- usage flush on ${flush.kind}: ${flush.runs.map((r) => `${formatNumber(r.requests)} requests of ${formatNumber(r.tokens)} tokens in ${formatLatency(r.ms)} (${r.statements} statements; ${formatNumber(r.rowsAfter)} rows for this hour after it)`).join('; ')}`,
+  for (const flush of results.flush) {
+    const runs = flush.runs.map(
+      (r) =>
+        `${formatNumber(r.requests)} requests of ${formatNumber(r.tokens)} tokens in ${formatLatency(r.ms)} ` +
+        `(${r.statements} statements; ${formatNumber(r.rowsAfter)} rows for this hour after it)`,
     );
+    out.push(`- usage flush on ${flush.kind}: ${runs.join('; ')}`);
+  }
   for (const create of results.create ?? []) {
-    out.push(
-      `- createApiToken on ${create.kind}: ${create.runs.map((r) => `${formatNumber(r)}/s`).join(', ')}; statements of a team-token create: ${create.statements.map((s) => `\`${s.replace(/\s+/g, ' ').slice(0, 90)}\``).join(', ')}`,
-    );
+    const runs = create.runs.map((r) => `${formatNumber(r)}/s`).join(', ');
+    const statements = create.statements.map((s) => `\`${s.replace(/\s+/g, ' ').slice(0, 90)}\``).join(', ');
+    out.push(`- createApiToken on ${create.kind}: ${runs}; statements of a team-token create: ${statements}`);
   }
   return out.join('\n');
 }
@@ -319,7 +372,12 @@ export function report(results: BenchResults, plan: Plan, { mode, write }: { mod
   const rows = buildRows(results, plan);
   const env = results.environmentBefore;
   const after = results.environmentAfter ?? env;
-  const envLine = `node ${env.node}; ${env.cpu}, ${env.cores} cores, ${env.memoryGb} GB; load average before ${env.loadAverage.join(' ')}, after ${after.loadAverage.join(' ')}; CPU pressure (10 s / 60 s) before ${env.cpuPressure ?? 'n/a'}, after ${after.cpuPressure ?? 'n/a'}`;
+  const envLine = [
+    `node ${env.node}`,
+    `${env.cpu}, ${env.cores} cores, ${env.memoryGb} GB`,
+    `load average before ${env.loadAverage.join(' ')}, after ${after.loadAverage.join(' ')}`,
+    `CPU pressure (10 s / 60 s) before ${env.cpuPressure ?? 'n/a'}, after ${after.cpuPressure ?? 'n/a'}`,
+  ].join('; ');
 
   console.log('');
   console.log(terminalTable(rows));
@@ -328,14 +386,17 @@ export function report(results: BenchResults, plan: Plan, { mode, write }: { mod
   if (results.check) {
     const ref = results.check.reference;
     console.log(
-      `machine reference (one thread): ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token/s, ${formatNumber(ref.awaitPerSecond)} awaits of an async function/s`,
+      `machine reference (one thread): ${formatNumber(ref.sha256PerSecond)} SHA-256 of a token/s, ` +
+        `${formatNumber(ref.awaitPerSecond)} awaits of an async function/s`,
     );
   }
   for (const summary of results.profiles) console.log(`\n${summary}`);
   const missed = rows.filter((r) => r.status === 'MISSED');
-  console.log(
-    `\n${mode} run took ${results.seconds.toFixed(1)} s; ${missed.length ? `${missed.length} target(s) MISSED: ${missed.map((r) => r.scenario).join('; ')}` : 'every target met'}${results.errors.length ? `; ${results.errors.length} benchmark(s) FAILED` : ''}`,
-  );
+  const targets = missed.length
+    ? `${missed.length} target(s) MISSED: ${missed.map((r) => r.scenario).join('; ')}`
+    : 'every target met';
+  const failed = results.errors.length ? `; ${results.errors.length} benchmark(s) FAILED` : '';
+  console.log(`\n${mode} run took ${results.seconds.toFixed(1)} s; ${targets}${failed}`);
 
   if (write) {
     const file = writeBenchmarksFile({

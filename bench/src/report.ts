@@ -17,7 +17,12 @@ export function terminalTable(rows: Row[]): string {
     target: Math.max(...all.map((r) => r.target.length)),
   };
   const line = (r: Row, status: string) =>
-    `${r.scenario.padEnd(widths.scenario)}  ${r.measured.padEnd(widths.measured)}  ${r.target.padEnd(widths.target)}  ${status}`;
+    [
+      r.scenario.padEnd(widths.scenario),
+      r.measured.padEnd(widths.measured),
+      r.target.padEnd(widths.target),
+      status,
+    ].join('  ');
   const rule = '-'.repeat(widths.scenario + widths.measured + widths.target + 14);
   return [
     line(header, 'status'),
@@ -32,9 +37,9 @@ export function markdownTable(rows: Row[]): string {
   return [
     '| scenario | measured | target | status |',
     '|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${escapeCell(r.scenario)} | ${escapeCell(r.measured)} | ${escapeCell(r.target)} | ${r.status === 'MISSED' ? '**MISSED**' : r.status} |`,
-    ),
+    ...rows.map((r) => {
+      const cells = [r.scenario, r.measured, r.target].map(escapeCell);
+      return `| ${[...cells, r.status === 'MISSED' ? '**MISSED**' : r.status].join(' | ')} |`;
+    }),
   ].join('\n');
 }

@@ -141,7 +141,8 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
     })().finally(() => db.destroy());
     const { seeded, usageSeed, tokenId } = prepared;
     log(
-      `${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`,
+      `${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ` +
+        `${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`,
     );
     await withServer(
       databaseUrl,
@@ -168,7 +169,8 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
         if (kind === 'sqlite') {
           const { pairs, seconds } = plan.httpRecording;
           log(
-            `${kind}: /api/v1/me recording usage vs a second server with USAGE_RECORDING=false, ${pairs} pairs of ${seconds} s…`,
+            `${kind}: /api/v1/me recording usage vs a second server with USAGE_RECORDING=false, ` +
+              `${pairs} pairs of ${seconds} s…`,
           );
           recording = await withServer(
             databaseUrl,
@@ -208,8 +210,9 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
     try {
       const ids = await db.selectFrom('api_tokens').select('id').orderBy('id').limit(plan.flush.tokens).execute();
       if (ids.length < plan.flush.tokens) throw new Error(`only ${ids.length} tokens to flush`);
+      const requests = plan.flush.requestsPerToken.join(' and ');
       log(
-        `${kind}: flushing the usage counters of ${formatCount(ids.length)} tokens after ${plan.flush.requestsPerToken.join(' and ')} request(s) each…`,
+        `${kind}: flushing the usage counters of ${formatCount(ids.length)} tokens after ${requests} request(s) each…`,
       );
       const runs = await runFlushBench(
         db,
@@ -243,7 +246,8 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
       const check = results.check;
       await scenario(`HTTP at ${sizeLabel(plan.check.largeTokens)} tokens`, async () => {
         log(
-          `sqlite ${sizeLabel(plan.check.largeTokens)} tokens: /api/v1/me over ${formatCount(large.active)} different tokens vs /api/health, ${large.pairs} pairs…`,
+          `sqlite ${sizeLabel(plan.check.largeTokens)} tokens: ` +
+            `/api/v1/me over ${formatCount(large.active)} different tokens vs /api/health, ${large.pairs} pairs…`,
         );
         const tokens = (JSON.parse(fs.readFileSync(check.largeSampleFile, 'utf8')) as string[]).slice(0, large.active);
         await withServer(check.largeFile, 'sqlite-large', async (server) => {

@@ -83,7 +83,8 @@ export async function seedSqlite(file: string, options: SeedOptions): Promise<Se
     "insert into team_members (team_id, user_id, role, created_at) values (?, ?, 'ADMIN', ?)",
   );
   const insertToken = sqlite.prepare(
-    `insert into api_tokens (name, token_hash, algorithm, start, scopes, expires_at, revoke_at, created_at, last_used_at, user_id, team_id, created_by)
+    `insert into api_tokens (name, token_hash, algorithm, start, scopes, expires_at, revoke_at, created_at,
+       last_used_at, user_id, team_id, created_by)
      values (?, ?, ?, ?, ?, null, null, ?, null, ?, ?, ?)`,
   );
   const keep = sampleIndexes(options.tokens, options.sample);

@@ -174,7 +174,8 @@ export function createApp(deps: AppDeps) {
       res
         .type('text')
         .send(
-          'Latchkey API is running. The web UI is not built: run `pnpm build`, then restart.\nAPI reference: /api/docs\n',
+          'Latchkey API is running. The web UI is not built: run `pnpm build`, then restart.\n' +
+            'API reference: /api/docs\n',
         );
     });
   }

@@ -40,7 +40,10 @@ const bool = (name: string, fallback: boolean) =>
 
 const REDIS_URL_EXAMPLE = 'redis://127.0.0.1:6379 (or rediss://user:password@host:6380/0 for TLS)';
 
-/** A Redis URL, checked here so a typo stops the server at start; the value is never echoed (it may hold a password). */
+/**
+ * A Redis URL, checked here so a typo stops the server at start; the value is never echoed (it may hold a
+ * password).
+ */
 const redisUrl = z
   .string()
   .optional()
@@ -177,7 +180,9 @@ const ZEnv = z.object({
       if (/^[\x21-\x7e]{1,100}$/.test(value)) return value;
       ctx.addIssue({
         code: 'custom',
-        message: `REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value.slice(0, 120))}`,
+        message:
+          'REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, ' +
+          `got ${JSON.stringify(value.slice(0, 120))}`,
       });
       return z.NEVER;
     }),

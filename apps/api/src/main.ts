@@ -57,9 +57,8 @@ async function main() {
   const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
   const server = app.listen(config.port, config.host ?? '0.0.0.0');
   server.on('error', (error: NodeJS.ErrnoException) => {
-    console.error(
-      `latchkey: cannot listen on port ${config.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
-    );
+    const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
+    console.error(`latchkey: cannot listen on port ${config.port}: ${reason}`);
     process.exit(1);
   });
   server.on('listening', () => {

@@ -197,7 +197,7 @@ describe('user:create and user:disable', () => {
     });
   });
 
-  it('token:create refuses a disabled user with one line and prints no token; user:enable lets it work again', async () => {
+  it('token:create refuses a disabled user with one line and no token; user:enable lets it work again', async () => {
     expect((await createUserCli('paused@example.com', 'Paused', 'paused password')).code).toBe(0);
     expect((await cli('user:disable', '--email', 'paused@example.com')).code).toBe(0);
     expectFailure(
@@ -303,7 +303,7 @@ describe('team:set-policy', () => {
     ).toBe(0);
   });
 
-  it('sets the longest lifetime and the scopes, as the command line in the audit log; token:create then obeys it', async () => {
+  it('sets the longest lifetime and scopes, audited with the command line; token:create then obeys it', async () => {
     const result = await cli(
       'team:set-policy',
       '--team',
@@ -537,7 +537,7 @@ describe('bad command lines', () => {
     });
   });
 
-  it('--help lists every command under the name the README uses, the expiry values, the scopes and the database; exit 0', async () => {
+  it('--help lists every command by its README name, the expiry values, scopes and database; exit 0', async () => {
     expect(CLI_USAGE_NAME).toBe('npx -y pnpm@10 -s latchkey');
     const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`${CLI_USAGE_NAME} token:create`);
@@ -667,7 +667,7 @@ describe('as a child process', () => {
     expect(check.out[0]).toMatch(/\(from a script\)$/);
   });
 
-  it('exits 1 with a one-line error on stderr and nothing on stdout, for a failure and for an unknown command', async () => {
+  it('exits 1 with a one-line error on stderr, nothing on stdout, for a failure and an unknown command', async () => {
     expect(await cliProcess(['user:disable', '--email', 'ghost@example.com'])).toEqual({
       code: 1,
       stdout: '',
@@ -715,7 +715,9 @@ describe('as a child process', () => {
 
   it('at a terminal, user:create asks for the password and does not show what is typed', async () => {
     const password = `typed-${Math.random().toString(36).slice(2)}`;
-    const command = `${process.execPath} --import ${TSX_LOADER} ${path.join(REPO_ROOT, 'apps/api/src/cli/main.ts')} user:create --email tty@example.com --name Tty`;
+    const cliMain = path.join(REPO_ROOT, 'apps/api/src/cli/main.ts');
+    const args = 'user:create --email tty@example.com --name Tty';
+    const command = `${process.execPath} --import ${TSX_LOADER} ${cliMain} ${args}`;
     const childEnv: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile })) {
       if (value !== undefined && key !== 'NODE_OPTIONS' && key !== 'LATCHKEY_PASSWORD' && !key.startsWith('VITEST'))
@@ -750,7 +752,7 @@ describe('as a child process', () => {
     }
   });
 
-  it('uses the same database from any working directory: relative paths and the default start at the project root', async () => {
+  it('uses one database from any directory: relative paths and the default start at the project root', async () => {
     const relative = path.join('apps', 'api', `.cli-test-${process.pid}`, 'relative.db');
     const absolute = path.join(REPO_ROOT, relative);
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-elsewhere-'));

@@ -84,7 +84,7 @@ describeEachDatabase('REST and tRPC happy paths', (getDatabase) => {
     expect((await server.api('GET', '/api/health')).body).toEqual({ status: 'ok' });
   });
 
-  it('tRPC: the typed client signs up, makes a team, adds a member, and runs create → list → rotate → delete', async () => {
+  it('tRPC: the typed client signs up, makes a team, adds a member, then create → list → rotate → delete', async () => {
     const admin = server.trpc();
     const { user } = await admin.auth.signUp.mutate({
       name: 'Journey Admin',

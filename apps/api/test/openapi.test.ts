@@ -136,7 +136,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`)).toEqual([]);
   });
 
-  it('types path and query parameters as what the server takes: integers with their ranges and defaults, or `self`', () => {
+  it('types path and query parameters as what the server takes: integers with ranges and defaults, or `self`', () => {
     const [id] = doc.paths['/tokens/{id}'].get.parameters;
     expect(id).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(id.schema.anyOf).toEqual([
@@ -175,7 +175,7 @@ describe('GET /api/v1/openapi.json', () => {
     }
   });
 
-  it('lists every status a route answers, with the error body and the rate-limit, Retry-After and WWW-Authenticate headers', () => {
+  it('lists each status of a route, with the error body and rate-limit, Retry-After, WWW-Authenticate headers', () => {
     const create = doc.paths['/tokens'].post.responses;
     expect(Object.keys(create).sort()).toEqual(['201', '400', '401', '403', '413', '429', '500']);
     for (const status of ['400', '401', '403', '413', '429', '500']) {

@@ -149,25 +149,33 @@ describe('allowedIps', () => {
     },
   );
 
-  it('refuses another address with 403, records it once a minute, and X-Forwarded-For does not help with TRUST_PROXY off', async () => {
-    const { server, user, create } = await withParent();
-    const created = await create(['10.0.0.0/8']);
-    const me = (headers: Record<string, string> = {}) =>
-      server.api('GET', '/api/v1/me', { token: created.body.token, headers });
-    const refused = await me();
-    expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'This token may not be used from this address' });
-    expect((await me({ 'x-forwarded-for': '10.1.2.3' })).status).toBe(403);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await getAuditEvents({ db: server.db, userId: user.id, type: 'token.ip_refused' })).events).toHaveLength(1);
-    server.clock.advance(61_000);
-    expect((await me()).status).toBe(403);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await getAuditEvents({ db: server.db, userId: user.id, type: 'token.ip_refused' })).events).toHaveLength(2);
-    // Rotation keeps the limit.
-    const tooFar = await server.api('POST', '/api/v1/tokens/self/rotate', { token: created.body.token });
-    expect(tooFar.status).toBe(403);
-  });
+  it(
+    'refuses another address with 403, records it once a minute, ' +
+      'and X-Forwarded-For does not help with TRUST_PROXY off',
+    async () => {
+      const { server, user, create } = await withParent();
+      const created = await create(['10.0.0.0/8']);
+      const me = (headers: Record<string, string> = {}) =>
+        server.api('GET', '/api/v1/me', { token: created.body.token, headers });
+      const refused = await me();
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'This token may not be used from this address' });
+      expect((await me({ 'x-forwarded-for': '10.1.2.3' })).status).toBe(403);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await getAuditEvents({ db: server.db, userId: user.id, type: 'token.ip_refused' })).events).toHaveLength(
+        1,
+      );
+      server.clock.advance(61_000);
+      expect((await me()).status).toBe(403);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await getAuditEvents({ db: server.db, userId: user.id, type: 'token.ip_refused' })).events).toHaveLength(
+        2,
+      );
+      // Rotation keeps the limit.
+      const tooFar = await server.api('POST', '/api/v1/tokens/self/rotate', { token: created.body.token });
+      expect(tooFar.status).toBe(403);
+    },
+  );
 
   it('believes X-Forwarded-For when TRUST_PROXY says so', async () => {
     const { server, create } = await withParent({ config: { trustProxy: true } });

@@ -220,7 +220,8 @@ it('says at start, on PostgreSQL without REDIS_URL, that limits are per server, 
     logger: onPostgres.logger,
   });
   expect(onPostgres.lines.map((line) => line.msg)).toEqual([
-    'REDIS_URL is not set: rate limits are counted by each server on its own; set REDIS_URL to share them when several servers use this database',
+    'REDIS_URL is not set: rate limits are counted by each server on its own; ' +
+      'set REDIS_URL to share them when several servers use this database',
   ]);
   const onSqlite = logCapture();
   await openRateLimitStore({ config: defaultConfig({ databaseUrl: '/tmp/x.db' }), clock, logger: onSqlite.logger });

@@ -169,7 +169,7 @@ describe('per client IP (RATE_LIMIT_IP_PER_MINUTE)', () => {
 });
 
 describe('per token owner (RATE_LIMIT_OWNER_PER_MINUTE)', () => {
-  it('answers 429 past the limit to every token of that owner, not to other owners, until the next window', async () => {
+  it('answers 429 past the limit to every token of that owner, not to others, until the next window', async () => {
     const server = await serverWith({ rateLimits: { ownerPerMinute: 2 } });
     const busy = await server.createTestUser('Busy Owner');
     const calm = await server.createTestUser('Calm Owner');
@@ -242,7 +242,10 @@ describe('failed authentications per client IP (RATE_LIMIT_AUTH_FAILURES_PER_MIN
 });
 
 describe('with an asynchronous counter store (a shared one, such as Redis)', () => {
-  /** The in-memory store behind a promise that settles on a later turn of the event loop, as a network store's would. */
+  /**
+   * The in-memory store behind a promise that settles on a later turn of the event loop, as a network
+   * store's would.
+   */
   function asyncStore(clock: Clock): RateLimitStore & { calls: number } {
     const memory = new MemoryRateLimitStore(clock);
     const later = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));

@@ -71,7 +71,7 @@ async function waitFor(runInfo: Run, pattern: RegExp, timeoutMs = 90_000): Promi
 }
 
 describe('the server process', () => {
-  it('writes JSON lines when stdout is not a terminal, names its database in the start line, and exits 0 on SIGINT', async () => {
+  it('writes JSON lines when stdout is not a terminal, names its database at start, exits 0 on SIGINT', async () => {
     const relative = path.join('apps', 'api', `.server-test-${process.pid}`, 'server.db');
     const absolute = path.join(REPO_ROOT, relative);
     try {
@@ -121,7 +121,7 @@ describe('the server process', () => {
     expect(server.output()).toMatch(/stopped/);
   });
 
-  it('`pnpm start` ended by Ctrl-C (SIGINT to its process group) exits 0, without pnpm\'s "Command failed"', async () => {
+  it('`pnpm start` on Ctrl-C (SIGINT to its process group) exits 0, without pnpm\'s "Command failed"', async () => {
     const server = run('pnpm', ['start'], {
       cwd: REPO_ROOT,
       env: serverEnv({ DATABASE_URL: path.join(dir, 'pnpm-start.db') }),

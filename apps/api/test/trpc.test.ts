@@ -224,44 +224,48 @@ describe('team.members', () => {
     });
   });
 
-  it('add: answers NOT_FOUND for an unknown e-mail, CONFLICT for a member, BAD_REQUEST for a bad role, FORBIDDEN to non-admins', async () => {
-    expect(
-      await trpcError(admin.client.team.members.add.mutate({ teamId, email: 'ghost@example.com', role: 'MEMBER' })),
-    ).toMatchObject({
-      code: 'NOT_FOUND',
-      message: 'No user with that e-mail; they need to sign up first',
-    });
-    expect(
-      (await trpcError(admin.client.team.members.add.mutate({ teamId, email: member.account.email, role: 'MEMBER' })))
-        .code,
-    ).toBe('CONFLICT');
-    expect(
-      (
-        await trpcError(
-          admin.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'OWNER' as 'ADMIN' }),
-        )
-      ).code,
-    ).toBe('BAD_REQUEST');
-    for (const client of [manager.client, member.client]) {
+  it(
+    'add: answers NOT_FOUND for an unknown e-mail, CONFLICT for a member, ' +
+      'BAD_REQUEST for a bad role, FORBIDDEN to non-admins',
+    async () => {
       expect(
-        await trpcError(client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' })),
+        await trpcError(admin.client.team.members.add.mutate({ teamId, email: 'ghost@example.com', role: 'MEMBER' })),
       ).toMatchObject({
-        code: 'FORBIDDEN',
-        httpStatus: 403,
-        message: 'You need to be a team admin to manage members',
+        code: 'NOT_FOUND',
+        message: 'No user with that e-mail; they need to sign up first',
       });
-    }
-    expect(
-      (
-        await trpcError(
-          outsider.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }),
-        )
-      ).code,
-    ).toBe('NOT_FOUND');
-    expect((await admin.client.team.members.getMany.query({ teamId })).map((m) => m.userId)).not.toContain(
-      outsider.user.id,
-    );
-  });
+      expect(
+        (await trpcError(admin.client.team.members.add.mutate({ teamId, email: member.account.email, role: 'MEMBER' })))
+          .code,
+      ).toBe('CONFLICT');
+      expect(
+        (
+          await trpcError(
+            admin.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'OWNER' as 'ADMIN' }),
+          )
+        ).code,
+      ).toBe('BAD_REQUEST');
+      for (const client of [manager.client, member.client]) {
+        expect(
+          await trpcError(client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' })),
+        ).toMatchObject({
+          code: 'FORBIDDEN',
+          httpStatus: 403,
+          message: 'You need to be a team admin to manage members',
+        });
+      }
+      expect(
+        (
+          await trpcError(
+            outsider.client.team.members.add.mutate({ teamId, email: outsider.account.email, role: 'ADMIN' }),
+          )
+        ).code,
+      ).toBe('NOT_FOUND');
+      expect((await admin.client.team.members.getMany.query({ teamId })).map((m) => m.userId)).not.toContain(
+        outsider.user.id,
+      );
+    },
+  );
 
   it('updateRole: lets an ADMIN change a role; FORBIDDEN to non-admins; NOT_FOUND for non-members', async () => {
     await admin.client.team.members.updateRole.mutate({ teamId, userId: member.user.id, role: 'MANAGER' });
@@ -403,7 +407,7 @@ describe('apiToken', () => {
     expect(listed[0]!.createdAt).toBeInstanceOf(Date);
   });
 
-  it('rotate: gives a new token of the same name and scopes, the old one working through the grace period', async () => {
+  it('rotate: gives a new token of the same name and scopes, the old one working for the grace period', async () => {
     const { client } = await signedUp('Rotator');
     const old = await client.apiToken.create.mutate({
       name: 'rotating',

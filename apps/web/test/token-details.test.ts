@@ -14,7 +14,7 @@ const cell = (page: Page, name: string, column: string) =>
   page.getByRole('row', { name: new RegExp(name) }).locator(`td[data-label="${column}"]`);
 
 describeInBrowser('token details and the first hour in the browser', (env) => {
-  it('shows a token in its grace period as Retiring with when it stops, and offers no Rotate for it or an expired one', async () => {
+  it('shows a token in grace period as Retiring with when it stops; no Rotate for it or an expired one', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;
@@ -71,48 +71,52 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
     await env().screenshot(page, 'tokens-retiring-desktop-1280');
   });
 
-  it('says when the old token stops as the server does: at its own expiry when that comes before the grace period ends', async () => {
-    const { context, page } = await env().newPage();
-    const user = await env().signInAs(context);
-    const db = env().db;
-    const token = await createApiToken({
-      db,
-      clock: systemClock,
-      userId: user.id,
-      name: 'Short fuse',
-      expiresIn: 'SEVEN_DAYS',
-    });
-    const expiresAt = Date.now() + 30 * MINUTE;
-    await db.updateTable('api_tokens').set({ expires_at: expiresAt }).where('id', '=', token.id).execute();
+  it(
+    'says when the old token stops as the server does: ' +
+      'at its own expiry when that comes before the grace period ends',
+    async () => {
+      const { context, page } = await env().newPage();
+      const user = await env().signInAs(context);
+      const db = env().db;
+      const token = await createApiToken({
+        db,
+        clock: systemClock,
+        userId: user.id,
+        name: 'Short fuse',
+        expiresIn: 'SEVEN_DAYS',
+      });
+      const expiresAt = Date.now() + 30 * MINUTE;
+      await db.updateTable('api_tokens').set({ expires_at: expiresAt }).where('id', '=', token.id).execute();
 
-    await page.goto('/settings/tokens');
-    await page.getByRole('button', { name: 'Rotate Short fuse' }).click();
-    const form = page.getByRole('dialog', { name: 'Rotate API token' });
-    await form.getByRole('radio', { name: /^In 24 hours/ }).check();
-    await form.getByRole('button', { name: 'Rotate token' }).click();
-    const reveal = page.getByRole('dialog', { name: 'API token rotated' });
-    const note = reveal.getByText('keeps working until');
-    await note.waitFor();
-    // The old token's life ends in 30 minutes, not 24 hours after the rotation.
-    const until = new Date(expiresAt).toLocaleString('en-US', {
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-      timeZone: 'UTC',
-    });
-    expect(await note.textContent()).toContain(`until ${until}.`);
-    const stored = await db
-      .selectFrom('api_tokens')
-      .select(['expires_at', 'revoke_at'])
-      .where('id', '=', token.id)
-      .executeTakeFirstOrThrow();
-    expect(stored.expires_at).toBe(expiresAt);
-    expect(stored.revoke_at! - Date.now()).toBeGreaterThan(23 * 60 * MINUTE);
-  });
+      await page.goto('/settings/tokens');
+      await page.getByRole('button', { name: 'Rotate Short fuse' }).click();
+      const form = page.getByRole('dialog', { name: 'Rotate API token' });
+      await form.getByRole('radio', { name: /^In 24 hours/ }).check();
+      await form.getByRole('button', { name: 'Rotate token' }).click();
+      const reveal = page.getByRole('dialog', { name: 'API token rotated' });
+      const note = reveal.getByText('keeps working until');
+      await note.waitFor();
+      // The old token's life ends in 30 minutes, not 24 hours after the rotation.
+      const until = new Date(expiresAt).toLocaleString('en-US', {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZone: 'UTC',
+      });
+      expect(await note.textContent()).toContain(`until ${until}.`);
+      const stored = await db
+        .selectFrom('api_tokens')
+        .select(['expires_at', 'revoke_at'])
+        .where('id', '=', token.id)
+        .executeTakeFirstOrThrow();
+      expect(stored.expires_at).toBe(expiresAt);
+      expect(stored.revoke_at! - Date.now()).toBeGreaterThan(23 * 60 * MINUTE);
+    },
+  );
 
-  it('words "Never expires" and "Not used yet" differently and styles them apart; lists each token’s scopes', async () => {
+  it('words "Never expires" and "Not used yet" differently, styled apart; lists each token’s scopes', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;

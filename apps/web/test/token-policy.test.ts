@@ -170,7 +170,7 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
     await env().screenshot(phone, 'policy-admin-mobile-375');
   });
 
-  it('the create dialog offers only what the policy allows, checks allowed addresses, and the list keeps them', async () => {
+  it('the create dialog offers only what the policy allows, checks allowed IPs; the list keeps them', async () => {
     const { admin, team } = await teamWithMember(env(), 'payments-two');
     const { context, page } = await env().newPage();
     await env().startSession(context, admin.id);
@@ -318,45 +318,48 @@ describeInBrowser('team token policies and allowed addresses in the browser', (e
 describeInBrowser(
   "the instance's TOKEN_MAX_LIFETIME_DAYS in the browser",
   (env) => {
-    it('limits personal tokens, offering the longest lifetime when no preset is exactly it, and marks older tokens', async () => {
-      const { context, page } = await env().newPage();
-      const user = await env().signInAs(context, { name: 'Pat Personal' });
-      const forever = await createApiToken({
-        db: env().db,
-        clock: systemClock,
-        userId: user.id,
-        name: 'Forever key',
-        expiresIn: 'NEVER',
-      });
-      await page.goto('/settings/tokens');
-      const row = page.locator(`tr[data-token-id="${forever.id}"]`);
-      await row.locator('.badge-policy').filter({ hasText: 'Longer than this server allows' }).waitFor();
+    it(
+      'limits personal tokens, offering the longest lifetime when no preset is exactly it, ' + 'and marks older tokens',
+      async () => {
+        const { context, page } = await env().newPage();
+        const user = await env().signInAs(context, { name: 'Pat Personal' });
+        const forever = await createApiToken({
+          db: env().db,
+          clock: systemClock,
+          userId: user.id,
+          name: 'Forever key',
+          expiresIn: 'NEVER',
+        });
+        await page.goto('/settings/tokens');
+        const row = page.locator(`tr[data-token-id="${forever.id}"]`);
+        await row.locator('.badge-policy').filter({ hasText: 'Longer than this server allows' }).waitFor();
 
-      await page.locator('.toolbar').getByRole('button', { name: 'Create token' }).click();
-      const form = page.getByRole('dialog', { name: 'Create API token' });
-      await form.getByRole('checkbox').first().waitFor();
-      expect(await optionsOf(page, '#token-expires-in')).toEqual([
-        ['SEVEN_DAYS', '7 days'],
-        ['ONE_MONTH', '1 month'],
-        ['LONGEST', '45 days (the longest allowed)'],
-      ]);
-      // The preselected 3 months is not allowed: the longest allowed stands in for it.
-      expect(await form.getByLabel('Expiration').inputValue()).toBe('LONGEST');
-      await form.getByText('Longer expiries are not allowed: this server allows at most 45 days.').waitFor();
-      expect(await form.getByRole('checkbox').count()).toBe(3);
-      expect(await form.getByText('Not offered').count()).toBe(0);
-      await form.getByLabel('Name').fill('Forty-five days');
-      await form.getByRole('button', { name: 'Create token' }).click();
-      const reveal = page.getByRole('dialog', { name: 'API token created' });
-      await reveal.getByRole('button', { name: 'Copy token' }).click();
-      await reveal.getByRole('button', { name: 'Done' }).click();
-      const made = (await getApiTokens({ db: env().db, clock: systemClock, userId: user.id })).tokens.find(
-        (token) => token.name === 'Forty-five days',
-      );
-      expect(made!.expiresAt!.getTime() - made!.createdAt.getTime()).toBe(45 * DAY);
-      expect(made!.breaksPolicy).toBeNull();
-      expect(await page.locator(`tr[data-token-id="${made!.id}"] .badge-policy`).count()).toBe(0);
-    });
+        await page.locator('.toolbar').getByRole('button', { name: 'Create token' }).click();
+        const form = page.getByRole('dialog', { name: 'Create API token' });
+        await form.getByRole('checkbox').first().waitFor();
+        expect(await optionsOf(page, '#token-expires-in')).toEqual([
+          ['SEVEN_DAYS', '7 days'],
+          ['ONE_MONTH', '1 month'],
+          ['LONGEST', '45 days (the longest allowed)'],
+        ]);
+        // The preselected 3 months is not allowed: the longest allowed stands in for it.
+        expect(await form.getByLabel('Expiration').inputValue()).toBe('LONGEST');
+        await form.getByText('Longer expiries are not allowed: this server allows at most 45 days.').waitFor();
+        expect(await form.getByRole('checkbox').count()).toBe(3);
+        expect(await form.getByText('Not offered').count()).toBe(0);
+        await form.getByLabel('Name').fill('Forty-five days');
+        await form.getByRole('button', { name: 'Create token' }).click();
+        const reveal = page.getByRole('dialog', { name: 'API token created' });
+        await reveal.getByRole('button', { name: 'Copy token' }).click();
+        await reveal.getByRole('button', { name: 'Done' }).click();
+        const made = (await getApiTokens({ db: env().db, clock: systemClock, userId: user.id })).tokens.find(
+          (token) => token.name === 'Forty-five days',
+        );
+        expect(made!.expiresAt!.getTime() - made!.createdAt.getTime()).toBe(45 * DAY);
+        expect(made!.breaksPolicy).toBeNull();
+        expect(await page.locator(`tr[data-token-id="${made!.id}"] .badge-policy`).count()).toBe(0);
+      },
+    );
 
     it("shows the server's limit on a team's policy page", async () => {
       const { member } = await teamWithMember(env(), 'limited');

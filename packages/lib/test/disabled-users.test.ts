@@ -31,7 +31,7 @@ describeEachDatabase('disabled users', (getDatabase) => {
     expect(await countRows(db, 'api_tokens')).toBe(before);
   });
 
-  it('refuses a team token made by a disabled admin, and one made through a personal token of a disabled user', async () => {
+  it('refuses a team token made by a disabled admin and one made via a personal token of a disabled user', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
     const admin = await insertUser(db, clock);
@@ -72,31 +72,34 @@ describeEachDatabase('disabled users', (getDatabase) => {
     expect(row).toEqual({ id: token.id, revoke_at: null });
   });
 
-  it('disabling twice says it already is and keeps the first time; enabling lets tokens be made and work again', async () => {
-    const { db } = getDatabase();
-    const clock = new ManualClock();
-    const user = await insertUser(db, clock);
-    const kept = await createApiToken({ db, clock, userId: user.id, name: 'kept token' });
-    expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
-    expect(await disableUser({ db, clock, email: user.email.toUpperCase() })).toEqual({ alreadyDisabled: false });
-    const first = await db
-      .selectFrom('users')
-      .select('disabled_at')
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
-    clock.advance(60_000);
-    expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: true });
-    expect(
-      await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow(),
-    ).toEqual(first);
-    expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(false);
+  it(
+    'disabling twice says it already is and keeps the first time; ' + 'enabling lets tokens be made and work again',
+    async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock();
+      const user = await insertUser(db, clock);
+      const kept = await createApiToken({ db, clock, userId: user.id, name: 'kept token' });
+      expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
+      expect(await disableUser({ db, clock, email: user.email.toUpperCase() })).toEqual({ alreadyDisabled: false });
+      const first = await db
+        .selectFrom('users')
+        .select('disabled_at')
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      clock.advance(60_000);
+      expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: true });
+      expect(
+        await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow(),
+      ).toEqual(first);
+      expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(false);
 
-    expect(await enableUser({ db, email: ` ${user.email} ` })).toEqual({ alreadyEnabled: false });
-    expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
-    expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(true);
-    const fresh = await createApiToken({ db, clock, userId: user.id, name: 'after return' });
-    expect((await checkApiToken({ db, clock, token: fresh.token })).ok).toBe(true);
-  });
+      expect(await enableUser({ db, email: ` ${user.email} ` })).toEqual({ alreadyEnabled: false });
+      expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
+      expect((await checkApiToken({ db, clock, token: kept.token })).ok).toBe(true);
+      const fresh = await createApiToken({ db, clock, userId: user.id, name: 'after return' });
+      expect((await checkApiToken({ db, clock, token: fresh.token })).ok).toBe(true);
+    },
+  );
 
   it('disableUser and enableUser refuse an unknown e-mail with NOT_FOUND', async () => {
     const { db } = getDatabase();

@@ -27,7 +27,7 @@ describeEachDatabase('token expiry', (getDatabase) => {
   });
 
   it.each(EXPECTED_DAYS)(
-    'expiresIn %s sets expiresAt to createdAt + %s days (null: never) in the result, the listing, by id and in the check',
+    'expiresIn %s sets expiresAt to createdAt + %s days (null: never) in the result, listing, by id and in the check',
     async (expiresIn, days) => {
       const { db } = getDatabase();
       const clock = new ManualClock(START);

@@ -58,7 +58,10 @@ export async function makeTeam(
   return team;
 }
 
-/** Awaits `promise`, expects it to fail with an AppError of `code` (and `message` when given), and returns the error. */
+/**
+ * Awaits `promise`, expects it to fail with an AppError of `code` (and `message` when given), and
+ * returns the error.
+ */
 export async function expectAppError(
   promise: Promise<unknown> | (() => Promise<unknown>),
   code: AppErrorCode,

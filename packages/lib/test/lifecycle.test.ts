@@ -48,7 +48,7 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       expect((await getApiTokenByToken({ db, clock, token: kept.token })).id).toBe(kept.id);
     });
 
-    it('revokeApiTokenByToken (for a leaked token) deletes it by value at once; a second revoke is NOT_FOUND', async () => {
+    it('revokeApiTokenByToken (a leaked token) deletes it by value at once; a second revoke is NOT_FOUND', async () => {
       const { db, clock, created, listIds } = await setup();
       expect(await revokeApiTokenByToken({ db, token: `  ${created.token}\n` })).toEqual({
         id: created.id,
@@ -82,7 +82,7 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       expect(await listIds()).toEqual([rotated.id]);
     });
 
-    it('with a grace period both tokens work until it ends; then the old one fails and leaves the listing', async () => {
+    it('with a grace period both work until it ends; then the old token fails and leaves the listing', async () => {
       const { db, clock, user, created, listIds } = await setup();
       const rotated = await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 3600 });
       const graceEnd = START + 3600 * 1000;
@@ -204,7 +204,7 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       ]);
     });
 
-    it('of 10 parallel rotations of one token without a grace period, one wins and the others are NOT_FOUND', async () => {
+    it('of 10 parallel rotations of a token with no grace period, one wins and the others are NOT_FOUND', async () => {
       const { db, clock, user, created, listIds } = await setup();
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, () => rotateApiToken({ db, clock, userId: user.id, id: created.id })),

@@ -117,7 +117,7 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
     );
   });
 
-  it('lists the same tokens through the SQLite reader as through Kysely in a transaction, for every kind of row', async () => {
+  it('lists the same tokens via the SQLite reader as via Kysely in a transaction, for every kind of row', async () => {
     const { db, kind } = getDatabase();
     const clock = new ManualClock();
     const admin = await insertUser(db, clock, { name: 'List Admin' });

@@ -283,7 +283,7 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
     );
   });
 
-  it('refuses a longer preset, NEVER, or a scope outside the allowed set, naming the rule; fills in what was left out', async () => {
+  it('refuses a longer preset, NEVER, or a disallowed scope, naming the rule; fills in what was left out', async () => {
     const { db, clock, admin, team } = await setup();
     await updateTeamPolicy({
       db,
@@ -372,7 +372,7 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
 });
 
 describeEachDatabase('leak reports', (getDatabase) => {
-  it('deletes every live token reported, skips malformed strings, and records token.revoked for each owner', async () => {
+  it('deletes every live token reported, skips malformed strings, records token.revoked for each owner', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock(START);
     const alice = await insertUser(db, clock);

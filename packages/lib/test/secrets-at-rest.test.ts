@@ -17,16 +17,12 @@ import { generateApiToken } from '../src/universal/token-format';
 import { unique } from './helpers';
 
 async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]> {
-  const { rows } =
+  const query =
     kind === 'sqlite'
-      ? await sql<{
-          name: string;
-        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
-      : await sql<{
-          name: string;
-        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(
-          db,
-        );
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
+      : sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'`;
+  const { rows } = await query.execute(db);
   return rows.map((r) => r.name).sort();
 }
 
@@ -128,7 +124,7 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
     }
   });
 
-  it('stores tokens and session ids as SHA-256 hex with the algorithm’s name, and passwords as salted scrypt', async () => {
+  it('stores tokens and session ids as SHA-256 hex with the algorithm’s name, passwords as salted scrypt', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
     const password = `Sesame ${unique()}`;

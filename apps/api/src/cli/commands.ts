@@ -30,7 +30,8 @@ import type { CommandContext } from './run-cli';
 
 const clock = systemClock;
 const ROLES = ZTeamRole.options.join('|');
-const EXPIRY_HELP = `how long the token lives: ${EXPIRES_IN_VALUES.join(', ')} (omitted: NEVER, or the longest a limit allows)`;
+const EXPIRY_VALUES = EXPIRES_IN_VALUES.join(', ');
+const EXPIRY_HELP = `how long the token lives: ${EXPIRY_VALUES} (omitted: NEVER, or the longest a limit allows)`;
 const SCOPES_HELP = `comma-separated scopes from ${BUILTIN_SCOPES.join(', ')} (omitted: all of them)`;
 const TEAM_HELP = "a team slug: make or list the team's tokens (the user must be its ADMIN)";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -171,7 +172,8 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
     .action(({ team: slug, maxLifetimeDays: days, maxLifetime, allowedScopes, allScopes }) => {
       if (days === undefined && maxLifetime && allowedScopes === undefined && !allScopes) {
         throw new Error(
-          'team:set-policy needs something to set: --max-lifetime-days <days> or --no-max-lifetime, and/or --allowed-scopes <scopes> or --all-scopes',
+          'team:set-policy needs something to set: --max-lifetime-days <days> or --no-max-lifetime, ' +
+            'and/or --allowed-scopes <scopes> or --all-scopes',
         );
       }
       if (days !== undefined && !/^\s*\d{1,6}\s*$/.test(days)) {
@@ -317,9 +319,8 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
           to,
           granularity,
         });
-        out(
-          `${name.trim()}: ${usage.total.requests} requests, ${usage.total.failed} failed, in ${span} day${span === 1 ? '' : 's'}`,
-        );
+        const period = `${span} day${span === 1 ? '' : 's'}`;
+        out(`${name.trim()}: ${usage.total.requests} requests, ${usage.total.failed} failed, in ${period}`);
         out([granularity === 'hour' ? 'HOUR' : 'DAY', 'REQUESTS', 'FAILED'].join('\t'));
         for (const b of usage.buckets) out([b.start.toISOString(), b.requests, b.failed].join('\t'));
         for (const ip of usage.recentIps)

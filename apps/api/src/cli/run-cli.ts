@@ -44,7 +44,8 @@ export async function runCli(
   // Refused before parsing, so the value is never echoed back in an error.
   if (argv.some((arg) => /^--password(=|$)/.test(arg))) {
     return fail(
-      '--password is not accepted (the command line shows in `ps` and shell history); set LATCHKEY_PASSWORD or write the password on standard input',
+      '--password is not accepted (the command line shows in `ps` and shell history); ' +
+        'set LATCHKEY_PASSWORD or write the password on standard input',
     );
   }
 

@@ -46,7 +46,8 @@ export async function openRateLimitStore({
   if (!config.redisUrl) {
     if (parseDatabaseUrl(config.databaseUrl).kind === 'postgres') {
       logger.info(
-        'REDIS_URL is not set: rate limits are counted by each server on its own; set REDIS_URL to share them when several servers use this database',
+        'REDIS_URL is not set: rate limits are counted by each server on its own; ' +
+          'set REDIS_URL to share them when several servers use this database',
       );
     }
     return { store: new MemoryRateLimitStore(clock), close: async () => {} };

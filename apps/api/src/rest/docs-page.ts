@@ -21,6 +21,7 @@ const CONFIGURATION = {
 };
 
 const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/</g, '&lt;');
+const CONFIGURATION_ATTRIBUTE = escapeAttribute(JSON.stringify(CONFIGURATION));
 
 // The configuration travels in data attributes, read by the bundle before its first render; an inline
 // script would need the CSP loosened.
@@ -32,7 +33,7 @@ const PAGE = `<!doctype html>
 <title>Latchkey API reference</title>
 </head>
 <body>
-<script id="api-reference" data-url="/api/v1/openapi.json" data-configuration='${escapeAttribute(JSON.stringify(CONFIGURATION))}'></script>
+<script id="api-reference" data-url="/api/v1/openapi.json" data-configuration='${CONFIGURATION_ATTRIBUTE}'></script>
 <script src="/api/docs/assets/standalone.js"></script>
 </body>
 </html>

@@ -59,7 +59,8 @@ function errorResponses(route: RestRoute): Record<string, ZodOpenApiResponseObje
   if (scoped || route.errors?.includes(403)) {
     responses['403'] = errorResponse(
       scoped
-        ? `The token lacks the scope \`${(route.access as { scope: string }).scope}\`, or the request goes beyond what the token may do (\`FORBIDDEN\`)`
+        ? `The token lacks the scope \`${(route.access as { scope: string }).scope}\`, ` +
+            'or the request goes beyond what the token may do (`FORBIDDEN`)'
         : 'Not allowed (`FORBIDDEN`)',
     );
   }
@@ -127,6 +128,7 @@ export function buildOpenApiDocument(
   options: { serverUrl?: string; scopes?: readonly string[] } = {},
 ) {
   const scopes = options.scopes ?? BUILTIN_SCOPES;
+  const scopeList = scopes.map((s) => `\`${s}\``).join(', ');
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -143,8 +145,8 @@ export function buildOpenApiDocument(
         description:
           'Manage API tokens with an API token. Send it as `Authorization: Bearer <token>` (or the bare token). ' +
           'Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`. ' +
-          'Errors are `{"code", "message"}`, with `issues` for validation errors; a path asked with a method it does not ' +
-          'serve is a 405 with an `Allow` header.',
+          'Errors are `{"code", "message"}`, with `issues` for validation errors; ' +
+          'a path asked with a method it does not serve is a 405 with an `Allow` header.',
       },
       servers: [{ url: `${options.serverUrl ?? ''}/api/v1`, description: 'This server' }],
       tags: TAGS.filter((tag) => usedTags.has(tag.name as RestRoute['tag'])),
@@ -155,7 +157,7 @@ export function buildOpenApiDocument(
           bearerToken: {
             type: 'http',
             scheme: 'bearer',
-            description: `A Latchkey token (\`api_\` + 36 characters). Scopes: ${scopes.map((s) => `\`${s}\``).join(', ')}.`,
+            description: `A Latchkey token (\`api_\` + 36 characters). Scopes: ${scopeList}.`,
           },
         },
       },

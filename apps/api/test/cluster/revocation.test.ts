@@ -53,7 +53,8 @@ function summary(delays: number[]): { p50: number; p99: number; max: number } {
 function report(what: string, delays: number[]) {
   const { p50, p99, max } = summary(delays);
   console.log(
-    `${what}: ${delays.length} refusals, delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+    `${what}: ${delays.length} refusals, ` +
+      `delay p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
   );
   expect(max).toBeLessThanOrEqual(1000);
 }
@@ -178,7 +179,7 @@ describe('revocation across three servers on PostgreSQL', () => {
     report('rotation without grace through A', (await revocations(20, rotate)).delays);
   }, 60_000);
 
-  it(`a token reported as leaked through A is refused by B and C within 1 s (${LEAK_REPORTS} reports)`, async (context) => {
+  it(`a token reported as leaked via A is refused by B and C within 1 s (${LEAK_REPORTS} reports)`, async (context) => {
     const { db, servers } = ready(context);
     // Anyone may report: no token on the request, only the leaked one in the body.
     const reportLeak = async (_manager: string, { token }: { token: string }) => {

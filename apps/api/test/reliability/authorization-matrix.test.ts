@@ -767,7 +767,7 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
     );
   }
 
-  it('tRPC: every procedure × every session caller gets its status, and touches only what the caller manages', async () => {
+  it('tRPC: each procedure × each session caller gets its status, touching only what the caller manages', async () => {
     const { db } = getDatabase();
     const summary: string[] = [];
     for (const row of TRPC_ROWS) {

@@ -185,7 +185,8 @@ describeEachDatabase('crash safety', (getDatabase) => {
 
     console.log(`crash safety [${database.kind}]: ${rounds.join('; ')}`);
     console.log(
-      `crash safety [${database.kind}]: ${KILLS} kills, ${killsSurvived} survived, ${created.length} tokens answered 201, ${lost.size} lost`,
+      `crash safety [${database.kind}]: ${KILLS} kills, ${killsSurvived} survived, ` +
+        `${created.length} tokens answered 201, ${lost.size} lost`,
     );
     recordFigure('killsSurvived', killsSurvived, database.kind);
     recordFigure('tokensLost', lost.size, database.kind);

@@ -79,43 +79,48 @@ describeEachDatabase('races', (getDatabase) => {
     expect(uses.map((u) => [u.status, u.body.team?.id])).toEqual(Array(PARALLEL).fill([200, team.id]));
   }, 60_000);
 
-  it(`${PARALLEL} create-then-delete chains beside ${PARALLEL} creates on one team leave exactly the kept tokens (tRPC)`, async () => {
-    const team = await world.team(admin, 'race-trpc');
-    const create = (name: string) =>
-      trpc(server.url, 'mutation', 'apiToken.create', { teamId: team.id, name }, { sessionId: adminSession });
-    const [kept, chains] = await Promise.all([
-      Promise.all(Array.from({ length: PARALLEL }, (_, i) => create(`kept ${i}`))),
-      Promise.all(
-        Array.from({ length: PARALLEL }, async (_, i) => {
-          const made = await create(`fleeting ${i}`);
-          const gone = await trpc(
-            server.url,
-            'mutation',
-            'apiToken.delete',
-            { id: made.data?.id, teamId: team.id },
-            { sessionId: adminSession },
-          );
-          return { made, gone };
-        }),
-      ),
-    ]);
-    for (const r of [...kept, ...chains.map((c) => c.made)]) if (r.data?.token) ledger.add('token', r.data.token);
-    expect(kept.map((r) => r.status)).toEqual(Array(PARALLEL).fill(200));
-    expect(chains.map((c) => [c.made.status, c.gone.status])).toEqual(Array(PARALLEL).fill([200, 200]));
-    const keptIds = kept.map((r) => r.data.id as number).sort((a, b) => a - b);
-    expect(new Set(keptIds).size).toBe(PARALLEL);
-    expect(await teamTokenIds(team.id)).toEqual(keptIds);
-    const listed = await trpc(
-      server.url,
-      'query',
-      'apiToken.getMany',
-      { teamId: team.id },
-      { sessionId: adminSession },
-    );
-    expect(listed.data.map((t: { id: number }) => t.id)).toEqual([...keptIds].reverse());
-  }, 60_000);
+  it(
+    `${PARALLEL} create-then-delete chains beside ${PARALLEL} creates on one team ` +
+      'leave exactly the kept tokens (tRPC)',
+    async () => {
+      const team = await world.team(admin, 'race-trpc');
+      const create = (name: string) =>
+        trpc(server.url, 'mutation', 'apiToken.create', { teamId: team.id, name }, { sessionId: adminSession });
+      const [kept, chains] = await Promise.all([
+        Promise.all(Array.from({ length: PARALLEL }, (_, i) => create(`kept ${i}`))),
+        Promise.all(
+          Array.from({ length: PARALLEL }, async (_, i) => {
+            const made = await create(`fleeting ${i}`);
+            const gone = await trpc(
+              server.url,
+              'mutation',
+              'apiToken.delete',
+              { id: made.data?.id, teamId: team.id },
+              { sessionId: adminSession },
+            );
+            return { made, gone };
+          }),
+        ),
+      ]);
+      for (const r of [...kept, ...chains.map((c) => c.made)]) if (r.data?.token) ledger.add('token', r.data.token);
+      expect(kept.map((r) => r.status)).toEqual(Array(PARALLEL).fill(200));
+      expect(chains.map((c) => [c.made.status, c.gone.status])).toEqual(Array(PARALLEL).fill([200, 200]));
+      const keptIds = kept.map((r) => r.data.id as number).sort((a, b) => a - b);
+      expect(new Set(keptIds).size).toBe(PARALLEL);
+      expect(await teamTokenIds(team.id)).toEqual(keptIds);
+      const listed = await trpc(
+        server.url,
+        'query',
+        'apiToken.getMany',
+        { teamId: team.id },
+        { sessionId: adminSession },
+      );
+      expect(listed.data.map((t: { id: number }) => t.id)).toEqual([...keptIds].reverse());
+    },
+    60_000,
+  );
 
-  it('parallel rotations of one token (grace 0) leave exactly one successor; parallel deletes succeed once', async () => {
+  it('parallel rotations of a token (grace 0) leave exactly one successor; parallel deletes succeed once', async () => {
     const owner = await world.person('rotator');
     for (let round = 0; round < 5; round++) {
       const original = await world.token(owner);
@@ -166,7 +171,8 @@ describeEachDatabase('races', (getDatabase) => {
         admins.slice(1).map((p) => [p, 'ADMIN']),
       );
       const sessions = await Promise.all(admins.map((p) => world.session(p)));
-      // Every admin demotes the next one and removes the one after, all at once; half the rounds also demote themselves.
+      // Every admin demotes the next one and removes the one after, all at once; half the rounds also
+      // demote themselves.
       const calls = admins.flatMap((_, i) => {
         const next = admins[(i + 1) % ADMINS]!;
         const afterNext = admins[(i + 2) % ADMINS]!;
@@ -194,7 +200,8 @@ describeEachDatabase('races', (getDatabase) => {
         return list;
       });
       const results = await Promise.all(calls);
-      // Refusals are the last-admin rule (400), a caller who is no longer ADMIN (403), or no longer a member at all (404).
+      // Refusals are the last-admin rule (400), a caller who is no longer ADMIN (403), or no longer a
+      // member at all (404).
       for (const r of results) expect([200, 400, 403, 404], r.text).toContain(r.status);
       const roles = await getDatabase()
         .db.selectFrom('team_members')
@@ -241,7 +248,7 @@ describeEachDatabase('races', (getDatabase) => {
     expect(attempts.flatMap((a) => a.setSessionIds)).toHaveLength(1);
   }, 60_000);
 
-  it('parallel team creations with one slug make one team; parallel adds of one member make one membership', async () => {
+  it('parallel team creations with a slug make one team; parallel adds of a member make one membership', async () => {
     const slug = unique('slug').toLowerCase();
     const creators = await Promise.all(Array.from({ length: 10 }, (_, i) => world.person(`founder${i}`)));
     const sessions = await Promise.all(creators.map((c) => world.session(c)));

@@ -39,13 +39,12 @@ const server = await startChildServer({
   output,
 });
 const baseline = server.rssKb()!;
+const mb = (kb: number) => Math.round(kb / 1024);
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(server.rssKb() ?? 0), 10_000);
 const windows = new Map<string, { ok: number; limited: number; other: number }>();
 
-console.log(
-  `soak: ${connections} connections for ${seconds} s, limit ${limit}/min; RSS baseline ${Math.round(baseline / 1024)} MB`,
-);
+console.log(`soak: ${connections} connections for ${seconds} s, limit ${limit}/min; RSS baseline ${mb(baseline)} MB`);
 const result = await runLoad({
   url: `${server.url}/api/v1/me`,
   token,
@@ -71,16 +70,14 @@ for (const [reset, w] of windows) {
   const expected = Math.min(limit, w.ok + w.limited);
   const bad = w.ok !== expected || w.other > 0;
   failed ||= bad;
-  console.log(
-    `window ending ${new Date(Number(reset) * 1000).toISOString()}: ${w.ok} ok, ${w.limited} limited, ${w.other} other${bad ? '  <-- wrong' : ''}`,
-  );
+  const end = new Date(Number(reset) * 1000).toISOString();
+  console.log(`window ending ${end}: ${w.ok} ok, ${w.limited} limited, ${w.other} other${bad ? '  <-- wrong' : ''}`);
 }
 console.log(
-  `${result.requests} requests in ${result.seconds.toFixed(0)} s over ${result.sockets} connections, ${result.errors} errors ${result.errorSamples.join(', ')}`,
+  `${result.requests} requests in ${result.seconds.toFixed(0)} s over ${result.sockets} connections, ` +
+    `${result.errors} errors ${result.errorSamples.join(', ')}`,
 );
-console.log(
-  `RSS MB every 10 s: ${rss.map((kb) => Math.round(kb / 1024)).join(' ')}; after: ${Math.round(after / 1024)} (baseline ${Math.round(baseline / 1024)})`,
-);
+console.log(`RSS MB every 10 s: ${rss.map(mb).join(' ')}; after: ${mb(after)} (baseline ${mb(baseline)})`);
 if (after > baseline + 60 * 1024) failed = true;
 console.log(failed ? 'soak FAILED' : 'soak passed');
 process.exit(failed ? 1 : 0);

@@ -62,94 +62,105 @@ afterAll(async () => {
 
 type Window = { ok: number; limited: number; remainingOnOk: Set<number> };
 
-it(`${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per window pass, the rest get 429 with the headers, memory returns`, async () => {
-  const child = server!;
-  // Warm up without touching the limit (/api/health is not counted), then take the baseline.
-  for (let i = 0; i < 300; i++) await (await fetch(`${child.url}/api/health`)).arrayBuffer();
-  await sleep(1000);
-  const baseline = child.rssKb()!;
-  const samples: number[] = [];
-  const sampler = setInterval(() => {
-    const rss = child.rssKb();
-    if (rss !== null) samples.push(rss);
-  }, 500);
+it(
+  `${CONNECTIONS} connections for ${DURATION_MS / 1000} s: exactly ${LIMIT} per window pass, ` +
+    'the rest get 429 with the headers, memory returns',
+  async () => {
+    const child = server!;
+    // Warm up without touching the limit (/api/health is not counted), then take the baseline.
+    for (let i = 0; i < 300; i++) await (await fetch(`${child.url}/api/health`)).arrayBuffer();
+    await sleep(1000);
+    const baseline = child.rssKb()!;
+    const samples: number[] = [];
+    const sampler = setInterval(() => {
+      const rss = child.rssKb();
+      if (rss !== null) samples.push(rss);
+    }, 500);
 
-  const windows = new Map<number, Window>();
-  const problems: string[] = [];
-  const problem = (text: string) => {
-    if (problems.length < 20) problems.push(text);
-  };
-  const result = await runLoad({
-    url: `${child.url}/api/v1/me`,
-    token,
-    connections: CONNECTIONS,
-    durationMs: DURATION_MS,
-    onResponse({ status, headers, body }) {
-      const limit = headers['x-ratelimit-limit'];
-      const remaining = Number(headers['x-ratelimit-remaining']);
-      const reset = Number(headers['x-ratelimit-reset']);
-      if (limit !== String(LIMIT)) problem(`X-RateLimit-Limit ${String(limit)}`);
-      if (!Number.isInteger(reset) || reset % 60 !== 0)
-        problem(`X-RateLimit-Reset ${String(headers['x-ratelimit-reset'])} is not the end of an epoch-aligned minute`);
-      if (!Number.isInteger(remaining) || remaining < 0 || remaining >= LIMIT)
-        problem(`X-RateLimit-Remaining ${String(headers['x-ratelimit-remaining'])}`);
-      let window = windows.get(reset);
-      if (!window) windows.set(reset, (window = { ok: 0, limited: 0, remainingOnOk: new Set() }));
-      if (status === 200) {
-        window.ok += 1;
-        if (window.remainingOnOk.has(remaining)) problem(`Remaining ${remaining} given twice in window ${reset}`);
-        window.remainingOnOk.add(remaining);
-      } else if (status === 429) {
-        window.limited += 1;
-        const retryAfter = Number(headers['retry-after']);
-        if (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 60)
-          problem(`Retry-After ${String(headers['retry-after'])}`);
-        else if (Math.abs(reset - Date.now() / 1000 - retryAfter) > 3)
-          problem(`Retry-After ${retryAfter} does not match Reset ${reset}`);
-        if (remaining !== 0) problem(`429 with Remaining ${remaining}`);
-        if (body !== '{"code":"TOO_MANY_REQUESTS","message":"Too many requests, please try again later."}')
-          problem(`429 body ${body.slice(0, 100)}`);
-      } else {
-        problem(`status ${status}: ${body.slice(0, 100)}`);
-      }
-    },
-  });
-  clearInterval(sampler);
-  const peak = Math.max(baseline, ...samples);
+    const windows = new Map<number, Window>();
+    const problems: string[] = [];
+    const problem = (text: string) => {
+      if (problems.length < 20) problems.push(text);
+    };
+    const result = await runLoad({
+      url: `${child.url}/api/v1/me`,
+      token,
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      onResponse({ status, headers, body }) {
+        const limit = headers['x-ratelimit-limit'];
+        const remaining = Number(headers['x-ratelimit-remaining']);
+        const reset = Number(headers['x-ratelimit-reset']);
+        if (limit !== String(LIMIT)) problem(`X-RateLimit-Limit ${String(limit)}`);
+        if (!Number.isInteger(reset) || reset % 60 !== 0)
+          problem(
+            `X-RateLimit-Reset ${String(headers['x-ratelimit-reset'])} is not the end of an epoch-aligned minute`,
+          );
+        if (!Number.isInteger(remaining) || remaining < 0 || remaining >= LIMIT)
+          problem(`X-RateLimit-Remaining ${String(headers['x-ratelimit-remaining'])}`);
+        let window = windows.get(reset);
+        if (!window) windows.set(reset, (window = { ok: 0, limited: 0, remainingOnOk: new Set() }));
+        if (status === 200) {
+          window.ok += 1;
+          if (window.remainingOnOk.has(remaining)) problem(`Remaining ${remaining} given twice in window ${reset}`);
+          window.remainingOnOk.add(remaining);
+        } else if (status === 429) {
+          window.limited += 1;
+          const retryAfter = Number(headers['retry-after']);
+          if (!Number.isInteger(retryAfter) || retryAfter < 1 || retryAfter > 60)
+            problem(`Retry-After ${String(headers['retry-after'])}`);
+          else if (Math.abs(reset - Date.now() / 1000 - retryAfter) > 3)
+            problem(`Retry-After ${retryAfter} does not match Reset ${reset}`);
+          if (remaining !== 0) problem(`429 with Remaining ${remaining}`);
+          if (body !== '{"code":"TOO_MANY_REQUESTS","message":"Too many requests, please try again later."}')
+            problem(`429 body ${body.slice(0, 100)}`);
+        } else {
+          problem(`status ${status}: ${body.slice(0, 100)}`);
+        }
+      },
+    });
+    clearInterval(sampler);
+    const peak = Math.max(baseline, ...samples);
 
-  // After the load: connections closed, give the collector a few seconds, then memory must be back
-  // (V8 hands most of it back only after ~15-20 s idle; that wait is spent only when needed).
-  await sleep(3000);
-  let after = child.rssKb()!;
-  for (let waited = 0; waited < 30_000 && after > baseline + RSS_TOLERANCE_KB; waited += 500) {
-    await sleep(500);
-    after = child.rssKb()!;
-  }
-  const perWindow = [...windows]
-    .sort(([a], [b]) => a - b)
-    .map(([reset, w]) => `${new Date(reset * 1000).toISOString().slice(11, 19)}: ${w.ok} ok + ${w.limited} limited`);
-  console.log(
-    `under load: ${result.requests} requests in ${result.seconds.toFixed(1)} s (${Math.round(result.requests / result.seconds)}/s) over ${result.sockets} connections, ${result.errors} errors; windows ending ${perWindow.join(', ')}; RSS baseline ${Math.round(baseline / 1024)} MB, peak ${Math.round(peak / 1024)} MB, after ${Math.round(after / 1024)} MB`,
-  );
-
-  expect(result.errors, result.errorSamples.join(', ')).toBe(0);
-  expect(problems).toEqual([]);
-  expect(result.sockets).toBe(CONNECTIONS);
-  expect(result.seconds).toBeGreaterThanOrEqual(DURATION_MS / 1000);
-  for (const [reset, w] of windows) {
-    const total = w.ok + w.limited;
-    // A window the run only grazed may see fewer requests than the limit; then all pass.
-    expect({ reset, ok: w.ok }).toEqual({ reset, ok: Math.min(LIMIT, total) });
-    expect([...w.remainingOnOk].sort((a, b) => a - b)).toEqual(
-      Array.from({ length: w.ok }, (_, i) => LIMIT - w.ok + i),
+    // After the load: connections closed, give the collector a few seconds, then memory must be back
+    // (V8 hands most of it back only after ~15-20 s idle; that wait is spent only when needed).
+    await sleep(3000);
+    let after = child.rssKb()!;
+    for (let waited = 0; waited < 30_000 && after > baseline + RSS_TOLERANCE_KB; waited += 500) {
+      await sleep(500);
+      after = child.rssKb()!;
+    }
+    const perWindow = [...windows]
+      .sort(([a], [b]) => a - b)
+      .map(([reset, w]) => `${new Date(reset * 1000).toISOString().slice(11, 19)}: ${w.ok} ok + ${w.limited} limited`);
+    const mb = (kb: number) => Math.round(kb / 1024);
+    const perSecond = Math.round(result.requests / result.seconds);
+    console.log(
+      `under load: ${result.requests} requests in ${result.seconds.toFixed(1)} s (${perSecond}/s) ` +
+        `over ${result.sockets} connections, ${result.errors} errors; windows ending ${perWindow.join(', ')}; ` +
+        `RSS baseline ${mb(baseline)} MB, peak ${mb(peak)} MB, after ${mb(after)} MB`,
     );
-  }
-  expect([...windows.values()].reduce((n, w) => n + w.limited, 0)).toBeGreaterThan(CONNECTIONS * 10);
-  expect(after).toBeLessThanOrEqual(baseline + RSS_TOLERANCE_KB);
 
-  const health = await fetch(`${child.url}/api/health`);
-  expect(health.status).toBe(200);
-}, 90_000);
+    expect(result.errors, result.errorSamples.join(', ')).toBe(0);
+    expect(problems).toEqual([]);
+    expect(result.sockets).toBe(CONNECTIONS);
+    expect(result.seconds).toBeGreaterThanOrEqual(DURATION_MS / 1000);
+    for (const [reset, w] of windows) {
+      const total = w.ok + w.limited;
+      // A window the run only grazed may see fewer requests than the limit; then all pass.
+      expect({ reset, ok: w.ok }).toEqual({ reset, ok: Math.min(LIMIT, total) });
+      expect([...w.remainingOnOk].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: w.ok }, (_, i) => LIMIT - w.ok + i),
+      );
+    }
+    expect([...windows.values()].reduce((n, w) => n + w.limited, 0)).toBeGreaterThan(CONNECTIONS * 10);
+    expect(after).toBeLessThanOrEqual(baseline + RSS_TOLERANCE_KB);
+
+    const health = await fetch(`${child.url}/api/health`);
+    expect(health.status).toBe(200);
+  },
+  90_000,
+);
 
 it('let no token or password into the server output or the database', async () => {
   expect(ledger.findIn(output.join(''))).toEqual([]);

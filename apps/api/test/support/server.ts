@@ -196,7 +196,8 @@ export async function startServer(options: StartServerOptions = {}) {
   async function createTestUser(name = `User ${++userCount}`): Promise<PublicUser & { password: string }> {
     const password = `pw-${Math.random().toString(36).slice(2)}-${userCount}-secret`;
     remember(password);
-    const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const local = name.toLowerCase().replace(/[^a-z0-9]+/g, '.');
+    const email = `${local}.${Math.random().toString(36).slice(2, 8)}@example.com`;
     const user = await createUser({ db, clock, email, name, password });
     return { ...user, password };
   }

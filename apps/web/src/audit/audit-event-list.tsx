@@ -54,14 +54,11 @@ export function AuditEventList({ events, label }: { events: AuditEvent[]; label:
     <ol className="audit-list" aria-label={label}>
       {events.map((event) => {
         const what = subject(event);
+        const danger = event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed';
         return (
           <li key={event.id} className="audit-item" data-event-type={event.type}>
             <div className="audit-main">
-              <span
-                className={`badge ${event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed' ? 'badge-danger' : ''}`}
-              >
-                {describeAuditEventType(event.type)}
-              </span>
+              <span className={`badge ${danger ? 'badge-danger' : ''}`}>{describeAuditEventType(event.type)}</span>
               {what && <span className="audit-subject">{what}</span>}
             </div>
             <div className="audit-meta muted">

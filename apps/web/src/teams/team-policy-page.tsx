@@ -247,7 +247,8 @@ function PolicyForm({ teamId, policy }: { teamId: number; policy: Policy }) {
             ) : (
               <p id="policy-max-days-hint" className="field-hint">
                 {overInstance
-                  ? `This server allows at most ${formatDays(policy.instanceMaxLifetimeDays!)}; that lower limit applies.`
+                  ? `This server allows at most ${formatDays(policy.instanceMaxLifetimeDays!)}; ` +
+                    'that lower limit applies.'
                   : `${MIN_DAYS} to ${MAX_DAYS} days.`}
               </p>
             )}

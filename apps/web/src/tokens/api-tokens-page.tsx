@@ -96,8 +96,10 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           <h2>No API tokens yet</h2>
           <p>
             {teamName
-              ? `Create a token for a script, CI job or service that works for ${teamName}. You will see it once, right after creating it.`
-              : 'Create a token to call the API from a script, a CI job or another service. You will see it once, right after creating it.'}
+              ? `Create a token for a script, CI job or service that works for ${teamName}. ` +
+                'You will see it once, right after creating it.'
+              : 'Create a token to call the API from a script, a CI job or another service. ' +
+                'You will see it once, right after creating it.'}
           </p>
           <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'create' })}>
             Create your first token

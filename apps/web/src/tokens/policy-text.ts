@@ -39,7 +39,8 @@ export function missingExpiriesReason(policy: TokenPolicy): string | null {
 export function missingScopesReason(policy: TokenPolicy, scopes: readonly string[]): string | null {
   const missing = scopes.filter((scope) => !scopeAllowed(policy, scope));
   if (missing.length === 0) return null;
-  return `Not offered: ${missing.join(', ')}. The team's token policy does not allow ${missing.length === 1 ? 'it' : 'them'}.`;
+  const them = missing.length === 1 ? 'it' : 'them';
+  return `Not offered: ${missing.join(', ')}. The team's token policy does not allow ${them}.`;
 }
 
 /** "10.0.0.0/8", "2 addresses", "3 ranges" or "4 addresses/ranges": a token's address limit, short. */

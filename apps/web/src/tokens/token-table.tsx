@@ -100,7 +100,10 @@ function TokenRow({
         {token.breaksPolicy && (
           <span
             className="badge badge-warning badge-policy"
-            title="Made before the current token policy. It keeps working, but cannot be rotated as it is: create a new token instead."
+            title={
+              'Made before the current token policy. ' +
+              'It keeps working, but cannot be rotated as it is: create a new token instead.'
+            }
           >
             {token.breaksPolicy.charAt(0).toUpperCase() + token.breaksPolicy.slice(1)}
           </span>

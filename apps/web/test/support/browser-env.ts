@@ -115,20 +115,18 @@ async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
       // Generous: the machine may be busy with other suites.
       page.setDefaultTimeout(15_000);
       page.on('pageerror', (error) => pageLog.push(`page error: ${error.message}`));
+      // A URL in the log: its path on the app, at most 120 characters.
+      const pathOf = (url: string) => url.slice(baseUrl.length, baseUrl.length + 120);
       page.on('console', (message) => {
         if (message.type() === 'error' || message.type() === 'warning')
           pageLog.push(`console ${message.type()}: ${message.text()}`);
       });
       page.on('response', (response) => {
         if (response.status() >= 400)
-          pageLog.push(
-            `${response.status()} ${response.request().method()} ${response.url().slice(baseUrl.length, baseUrl.length + 120)}`,
-          );
+          pageLog.push(`${response.status()} ${response.request().method()} ${pathOf(response.url())}`);
       });
       page.on('requestfailed', (request) =>
-        pageLog.push(
-          `request failed: ${request.url().slice(baseUrl.length, baseUrl.length + 120)} ${request.failure()?.errorText ?? ''}`,
-        ),
+        pageLog.push(`request failed: ${pathOf(request.url())} ${request.failure()?.errorText ?? ''}`),
       );
       return { context, page };
     },
@@ -214,7 +212,8 @@ export function describeInBrowser(
       if (missing) throw new Error(`${missing} (CI=true: the browser tests must run)`);
       if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
         throw new Error(
-          `The web app is not built (${WEB_DIST}/index.html is missing): run \`pnpm --filter @latchkey/web test\`, which builds first`,
+          `The web app is not built (${WEB_DIST}/index.html is missing): ` +
+            'run `pnpm --filter @latchkey/web test`, which builds first',
         );
       }
       env = await startEnv(options);

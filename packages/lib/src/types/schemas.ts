@@ -16,7 +16,11 @@ const INVISIBLE_MESSAGE = 'Name must not contain control or invisible characters
  * trailing white space, no control or invisible character anywhere. The trimmed length (in code
  * points) is in the description; `minLength`/`maxLength` bound the untrimmed text.
  */
-export const DISPLAY_NAME_PATTERN = String.raw`^(?![\s\S]*[\p{Cf}\p{Zl}\p{Zp}])\s*[^\s\p{C}](?:[^\p{C}\p{Zl}\p{Zp}]*[^\s\p{C}])?\s*$`;
+export const DISPLAY_NAME_PATTERN =
+  // Nowhere a format character or a line or paragraph separator; ...
+  String.raw`^(?![\s\S]*[\p{Cf}\p{Zl}\p{Zp}])` +
+  // ... a visible first and last character, no control character between, optional white space around.
+  String.raw`\s*[^\s\p{C}](?:[^\p{C}\p{Zl}\p{Zp}]*[^\s\p{C}])?\s*$`;
 
 /**
  * A display name: trimmed, `min` to `max` characters (counted as Unicode code points, so an emoji
@@ -38,7 +42,9 @@ function displayName(min: number, max: number) {
       minLength: min,
       maxLength: max,
       pattern: DISPLAY_NAME_PATTERN,
-      description: `${min} to ${max} characters once leading and trailing white space is trimmed; no control or invisible characters`,
+      description:
+        `${min} to ${max} characters once leading and trailing white space is trimmed; ` +
+        'no control or invisible characters',
     });
 }
 

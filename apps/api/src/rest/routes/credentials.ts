@@ -14,8 +14,9 @@ export const revokeCredentials = defineRoute({
   tag: 'Leaked tokens',
   summary: 'Report leaked tokens; every one that is live is deleted at once',
   description:
-    'Needs no token. Send 1 to 1000 strings; ones that are not well-formed tokens are skipped. The answer is 202 whether or ' +
-    'not anything matched. Limited per client address and hour (RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR).',
+    'Needs no token. Send 1 to 1000 strings; ones that are not well-formed tokens are skipped. ' +
+    'The answer is 202 whether or not anything matched. ' +
+    'Limited per client address and hour (RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR).',
   access: { public: true },
   body: ZRestLeakReport,
   // 1000 tokens with JSON quoting and commas, and room for white space.

@@ -110,7 +110,6 @@ export async function startChildServer(options: StartChildServerOptions): Promis
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   await server.kill();
-  throw new Error(
-    `the server did not answer /api/health within ${options.readyTimeoutMs ?? 60_000} ms:\n${options.output.join('').slice(-2000)}`,
-  );
+  const output = options.output.join('').slice(-2000);
+  throw new Error(`the server did not answer /api/health within ${options.readyTimeoutMs ?? 60_000} ms:\n${output}`);
 }
