@@ -160,9 +160,10 @@ export async function usageOverTrpc(
     const elapsed = performance.now() - started;
     if (!response.ok) throw new Error(`apiToken.usage answered ${response.status}: ${body.slice(0, 200)}`);
     const parsed = JSON.parse(body) as {
-      result: { data: { json: { buckets: unknown[]; total: { requests: number } } } };
+      result: { data: { json: { requests: number[]; total: { requests: number } } } };
     };
-    buckets = parsed.result.data.json.buckets.length;
+    // The counts come as arrays (apiToken.usage's series), one entry per bucket.
+    buckets = parsed.result.data.json.requests.length;
     if (parsed.result.data.json.total.requests === 0)
       throw new Error('apiToken.usage found no requests in a seeded table');
     if (i >= 0) latencies[i] = elapsed;
