@@ -37,7 +37,8 @@ export type GetApiTokenUsageOptions = ApiTokenActor & {
 /** Which token, whose, and the hours to read: `first` ≤ hour_start < `end`. */
 type BucketParams = { id: number; ownerId: number; first: number; end: number };
 /** `buckets`: a JSON array of [start, requests, failed] (JSON text on SQLite, parsed by pg), or null. */
-type BucketRow = { id: number; buckets: string | Array<[number, number, number]> | null };
+type Bucket = [start: number, requests: number, failed: number];
+type BucketRow = { id: number; buckets: string | Bucket[] | null };
 
 /**
  * The token's row (by id and owner: none when the caller may not read it) with its buckets in the
@@ -129,7 +130,7 @@ export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): 
   const requests = new Array<number>(count).fill(0);
   const failed = new Array<number>(count).fill(0);
   const total = { requests: 0, failed: 0 };
-  const buckets = typeof row.buckets === 'string' ? (JSON.parse(row.buckets) as BucketRow['buckets']) : row.buckets;
+  const buckets = typeof row.buckets === 'string' ? (JSON.parse(row.buckets) as Bucket[]) : row.buckets;
   for (const [start, r, f] of buckets ?? []) {
     const i = (start - first) / size;
     requests[i] = r;
