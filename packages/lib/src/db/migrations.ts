@@ -1,5 +1,5 @@
 // Migrations in code, applied in order at start. Append new ones; never edit one that has shipped.
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
 import { isPostgres } from './database-engine';
 
 function migrations(postgres: boolean): Record<string, Migration> {
@@ -190,19 +190,72 @@ function migrations(postgres: boolean): Record<string, Migration> {
         await db.schema.alterTable('teams').addColumn('policy_allowed_scopes', 'text').execute();
       },
     },
+    '0005_usage_rows_by_token': {
+      async up(db: Kysely<unknown>) {
+        // Flushes write the rows hour by hour for all tokens, so one token's hours were spread over
+        // as many pages as it has rows, and reading a month of them read a page per hour.
+        if (postgres) {
+          // The primary key carries the counts: a token's range is read from the index alone
+          // (index-only scan), wherever its rows sit in the heap. Same key, so the flush's
+          // `on conflict (token_id, hour_start)` still finds it.
+          await sql`alter table api_token_usage drop constraint api_token_usage_pk,
+            add constraint api_token_usage_pk primary key (token_id, hour_start) include (requests, failed)`.execute(
+            db,
+          );
+          return;
+        }
+        // SQLite: the table itself keyed (token_id, hour_start) (WITHOUT ROWID), so a token's hours
+        // sit side by side in key order. Every row is copied over, in one transaction (SQLite's
+        // migrations run without one).
+        await db.transaction().execute(async (trx) => {
+          await trx.schema
+            .createTable('api_token_usage_by_token')
+            .addColumn('token_id', 'integer', (c) => c.notNull())
+            .addColumn('hour_start', 'integer', (c) => c.notNull())
+            .addColumn('requests', 'integer', (c) => c.notNull())
+            .addColumn('failed', 'integer', (c) => c.notNull())
+            .addPrimaryKeyConstraint('api_token_usage_pk', ['token_id', 'hour_start'])
+            .modifyEnd(sql`without rowid`)
+            .execute();
+          await sql`insert into api_token_usage_by_token (token_id, hour_start, requests, failed)
+            select token_id, hour_start, requests, failed from api_token_usage order by token_id, hour_start`.execute(
+            trx,
+          );
+          // Dropping the old table drops its hour_start index, made again on the new one (the purge's).
+          await trx.schema.dropTable('api_token_usage').execute();
+          await trx.schema.alterTable('api_token_usage_by_token').renameTo('api_token_usage').execute();
+          await trx.schema
+            .createIndex('api_token_usage_hour_start_idx')
+            .on('api_token_usage')
+            .column('hour_start')
+            .execute();
+        });
+      },
+    },
   };
 }
 
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+function migratorFor<DB>(db: Kysely<DB>): Migrator {
   const all = migrations(isPostgres(db));
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider,
     migrationTableName: 'latchkey_migrations',
     migrationLockTableName: 'latchkey_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  return applied(await migratorFor(db).migrateToLatest());
+}
+
+/** Applies the migrations up to and including `name` (a database as an older version left it; for tests). */
+export async function migrateUpTo<DB>(db: Kysely<DB>, name: string): Promise<string[]> {
+  return applied(await migratorFor(db).migrateTo(name));
 }

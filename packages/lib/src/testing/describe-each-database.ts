@@ -10,7 +10,12 @@ import {
 
 const KINDS: TestDatabaseKind[] = ['sqlite', 'postgres'];
 
-export function describeEachDatabase(name: string, suite: (getDatabase: () => TestDatabase) => void): void {
+/** `migrate: false` leaves the databases empty (for tests of the migrations themselves). */
+export function describeEachDatabase(
+  name: string,
+  suite: (getDatabase: () => TestDatabase) => void,
+  { migrate = true }: { migrate?: boolean } = {},
+): void {
   for (const kind of KINDS) {
     describe(`${name} [${kind}]`, () => {
       let database: TestDatabase | undefined;
@@ -25,7 +30,7 @@ export function describeEachDatabase(name: string, suite: (getDatabase: () => Te
             return;
           }
         }
-        database = await createTestDatabase(kind);
+        database = await createTestDatabase(kind, { migrate });
       });
       beforeEach((context) => {
         if (unavailable) context.skip();

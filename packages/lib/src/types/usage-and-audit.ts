@@ -58,3 +58,16 @@ export const ZApiTokenUsage = z.object({
   recentIps: z.array(z.object({ ip: z.string(), userAgent: z.string().nullable(), lastSeenAt: z.date() })),
 });
 export type ApiTokenUsage = z.infer<typeof ZApiTokenUsage>;
+
+/**
+ * The same usage with the buckets as two arrays of counts: bucket i starts at
+ * `bucketsFrom + i × usageBucketMs(granularity)`. What the web UI asks for over tRPC: a month of
+ * hours is 744 numbers twice instead of 744 objects with a Date each. `usageBuckets` expands it.
+ */
+export const ZApiTokenUsageSeries = ZApiTokenUsage.omit({ buckets: true }).extend({
+  /** Start of the first bucket (UTC, ms). */
+  bucketsFrom: z.number().int(),
+  requests: z.array(z.number().int()),
+  failed: z.array(z.number().int()),
+});
+export type ApiTokenUsageSeries = z.infer<typeof ZApiTokenUsageSeries>;
