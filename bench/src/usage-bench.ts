@@ -26,7 +26,8 @@ export async function seedUsage(db: Db, { userId, days, now }: { userId: number;
   const hours = days * 24;
   const first = now - (now % HOUR_MS) - (hours - 1) * HOUR_MS;
   // Counts vary by token and hour, so that no two buckets are alike.
-  const select = sql`select t.id, ${sql.lit(first)} + cast(h.i as bigint) * ${sql.lit(HOUR_MS)}, 1 + (t.id * 7 + h.i) % 50, (t.id + h.i) % 3
+  const select = sql`select t.id, ${sql.lit(first)} + cast(h.i as bigint) * ${sql.lit(HOUR_MS)},
+      1 + (t.id * 7 + h.i) % 50, (t.id + h.i) % 3
     from api_tokens t`;
   // Hour by hour, as flushes write them: one token's rows are spread over the table, not side by side.
   const order = sql`order by h.i, t.id`;

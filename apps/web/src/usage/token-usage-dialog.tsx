@@ -53,6 +53,7 @@ export function TokenUsageDialog({
     enabled: canSeeAudit,
   });
   const usage = range === 'hour' ? hourly : daily;
+  const rangeText = range === 'hour' ? 'per hour over 7 days' : 'per day over 90 days';
   // The counts come as arrays; the chart and the spike list read them as buckets.
   const hourlyBuckets = useMemo(() => (hourly.data ? usageBuckets(hourly.data) : []), [hourly.data]);
   const dailyBuckets = useMemo(() => (daily.data ? usageBuckets(daily.data) : []), [daily.data]);
@@ -109,7 +110,7 @@ export function TokenUsageDialog({
             <UsageChart
               buckets={range === 'hour' ? hourlyBuckets : dailyBuckets}
               average={range === 'hour' ? average : null}
-              label={`${usage.data.total.requests} requests, ${usage.data.total.failed} failed, ${range === 'hour' ? 'per hour over 7 days' : 'per day over 90 days'}`}
+              label={`${usage.data.total.requests} requests, ${usage.data.total.failed} failed, ${rangeText}`}
             />
             {range === 'hour' && spikes.length > 0 && (
               <p className="callout callout-warning" data-testid="usage-spikes">

@@ -1,8 +1,9 @@
 // The request check, run on every API request: length and prefix, one SHA-256, the cache of
 // verified tokens (api-token-cache.ts); only on a miss the checksum (no I/O) and then one indexed
-// lookup; then expiry and owner, judged from the clock every time. A refusal is an answer (`{ ok: false, message }`, with the
-// messages of API.md), not an exception: it is what a server sees most under attack, so it must cost
-// next to nothing. `getApiTokenByToken` is the same check for callers who prefer an error.
+// lookup; then expiry and owner, judged from the clock every time. A refusal is an answer
+// (`{ ok: false, message }`, with the messages of API.md), not an exception: it is what a server
+// sees most under attack, so it must cost next to nothing. `getApiTokenByToken` is the same check
+// for callers who prefer an error.
 import type { Db } from '../../db/create-database';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { apiTokenCacheOf, knownApiTokenCache, type CachedTokenKeys } from './api-token-cache';
