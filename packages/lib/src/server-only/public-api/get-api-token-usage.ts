@@ -4,7 +4,7 @@
 // the team for a team token; someone else's token is NOT_FOUND.
 import { sql } from 'kysely';
 import type { Db } from '../../db/create-database';
-import { isPostgres } from '../../db/database-engine';
+import { jsonTuples, readJsonTuples } from '../../db/json-tuples';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZId, ZTeamId } from '../../types/schemas';
@@ -36,9 +36,7 @@ export type GetApiTokenUsageOptions = ApiTokenActor & {
 
 /** Which token, whose, and the hours to read: `first` ≤ hour_start < `end`. */
 type BucketParams = { id: number; ownerId: number; first: number; end: number };
-/** `buckets`: a JSON array of [start, requests, failed] (JSON text on SQLite, parsed by pg), or null. */
 type Bucket = [start: number, requests: number, failed: number];
-type BucketRow = { id: number; buckets: string | Bucket[] | null };
 
 /**
  * The token's row (by id and owner: none when the caller may not read it) with its buckets in the
@@ -48,17 +46,15 @@ type BucketRow = { id: number; buckets: string | Bucket[] | null };
  */
 function bucketQuery(granularity: UsageGranularity, ownerColumn: 't.user_id' | 't.team_id') {
   return definePreparedQuery(`api_token_usage_${granularity}_by_${ownerColumn.slice(2)}`, (db, p: BucketParams) => {
-    const [agg, array] = isPostgres(db) ? ['json_agg', 'json_build_array'] : ['json_group_array', 'json_array'];
     const inRange = db
       .selectFrom('api_token_usage as u')
       .where('u.token_id', '=', p.id)
       .where('u.hour_start', '>=', p.first)
       .where('u.hour_start', '<', p.end);
-    const json = (table: string) => sql.raw(`${agg}(${array}(${table}.start, ${table}.requests, ${table}.failed))`);
     const day = sql<number>`(u.hour_start / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`;
     const buckets =
       granularity === 'hour'
-        ? inRange.select(sql`${sql.raw(`${agg}(${array}(u.hour_start, u.requests, u.failed))`)}`.as('buckets'))
+        ? inRange.select(jsonTuples<Bucket>(db, ['u.hour_start', 'u.requests', 'u.failed']).as('buckets'))
         : db
             .selectFrom(
               inRange
@@ -66,13 +62,12 @@ function bucketQuery(granularity: UsageGranularity, ownerColumn: 't.user_id' | '
                 .groupBy(day)
                 .as('d'),
             )
-            .select(json('d').as('buckets'));
+            .select(jsonTuples<Bucket>(db, ['d.start', 'd.requests', 'd.failed']).as('buckets'));
     return db
       .selectFrom('api_tokens as t')
       .select(['t.id', buckets.as('buckets')])
       .where('t.id', '=', p.id)
-      .where(ownerColumn, '=', p.ownerId)
-      .$castTo<BucketRow>();
+      .where(ownerColumn, '=', p.ownerId);
   });
 }
 
@@ -130,8 +125,7 @@ export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): 
   const requests = new Array<number>(count).fill(0);
   const failed = new Array<number>(count).fill(0);
   const total = { requests: 0, failed: 0 };
-  const buckets = typeof row.buckets === 'string' ? (JSON.parse(row.buckets) as Bucket[]) : row.buckets;
-  for (const [start, r, f] of buckets ?? []) {
+  for (const [start, r, f] of readJsonTuples<Bucket>(row.buckets)) {
     const i = (start - first) / size;
     requests[i] = r;
     failed[i] = f;
