@@ -165,10 +165,9 @@ export async function usageOverTrpc(
     const elapsed = performance.now() - started;
     if (!response.ok) throw new Error(`apiToken.usage answered ${response.status}: ${body.slice(0, 200)}`);
     const parsed = JSON.parse(body) as {
-      result: { data: { json: { requests: number[]; total: { requests: number } } } };
+      result: { data: { json: { buckets: unknown[]; total: { requests: number } } } };
     };
-    // The counts come as arrays (apiToken.usage's series), one entry per bucket.
-    buckets = parsed.result.data.json.requests.length;
+    buckets = parsed.result.data.json.buckets.length;
     if (parsed.result.data.json.total.requests === 0)
       throw new Error('apiToken.usage found no requests in a seeded table');
     if (i >= 0) latencies[i] = elapsed;

@@ -3,7 +3,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ApiTokenMetadata } from '@latchkey/lib/types';
-import { usageBuckets } from '@latchkey/lib/universal';
 import { AuditEventList } from '../audit/audit-event-list';
 import { Dialog } from '../components/dialog';
 import { formatDateTime } from '../tokens/format-token-times';
@@ -54,12 +53,12 @@ export function TokenUsageDialog({
   });
   const usage = range === 'hour' ? hourly : daily;
   const rangeText = range === 'hour' ? 'per hour over 7 days' : 'per day over 90 days';
-  // The counts come as arrays; the chart and the spike list read them as buckets.
-  const hourlyBuckets = useMemo(() => (hourly.data ? usageBuckets(hourly.data) : []), [hourly.data]);
-  const dailyBuckets = useMemo(() => (daily.data ? usageBuckets(daily.data) : []), [daily.data]);
   // The spike rule is about hours: 5× the 7-day hourly average.
-  const average = hourly.data ? hourly.data.total.requests / hourlyBuckets.length : null;
-  const spikes = useMemo(() => (average !== null ? spikesOf(hourlyBuckets, average) : []), [hourlyBuckets, average]);
+  const average = hourly.data ? hourly.data.total.requests / hourly.data.buckets.length : null;
+  const spikes = useMemo(
+    () => (hourly.data && average !== null ? spikesOf(hourly.data.buckets, average) : []),
+    [hourly.data, average],
+  );
 
   return (
     <Dialog title={`Usage of ${token.name}`} onClose={onClose}>
@@ -108,7 +107,7 @@ export function TokenUsageDialog({
               </div>
             </dl>
             <UsageChart
-              buckets={range === 'hour' ? hourlyBuckets : dailyBuckets}
+              buckets={usage.data.buckets}
               average={range === 'hour' ? average : null}
               label={`${usage.data.total.requests} requests, ${usage.data.total.failed} failed, ${rangeText}`}
             />

@@ -61,8 +61,8 @@ export type ApiTokenUsage = z.infer<typeof ZApiTokenUsage>;
 
 /**
  * The same usage with the buckets as two arrays of counts: bucket i starts at
- * `bucketsFrom + i × usageBucketMs(granularity)`. What the web UI asks for over tRPC: a month of
- * hours is 744 numbers twice instead of 744 objects with a Date each. `usageBuckets` expands it.
+ * `bucketsFrom + i × usageBucketMs(granularity)`: the form the library's query fills (a month of
+ * hours is 744 numbers twice, no object each). `usageBuckets` expands it to the REST shape.
  */
 export const ZApiTokenUsageSeries = ZApiTokenUsage.omit({ buckets: true }).extend({
   /** Start of the first bucket (UTC, ms). */

@@ -91,7 +91,7 @@ export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promis
   return usageWithBuckets(await getApiTokenUsageSeries(options));
 }
 
-/** The usage with the counts as arrays (see ZApiTokenUsageSeries): what the web UI reads. */
+/** The usage with the counts as arrays (see ZApiTokenUsageSeries), as the query reads them. */
 export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): Promise<ApiTokenUsageSeries> {
   const { db, clock } = options;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
