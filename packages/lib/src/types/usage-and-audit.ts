@@ -58,16 +58,3 @@ export const ZApiTokenUsage = z.object({
   recentIps: z.array(z.object({ ip: z.string(), userAgent: z.string().nullable(), lastSeenAt: z.date() })),
 });
 export type ApiTokenUsage = z.infer<typeof ZApiTokenUsage>;
-
-/**
- * The same usage with the buckets as two arrays of counts: bucket i starts at
- * `bucketsFrom + i × usageBucketMs(granularity)`: the form the library's query fills (a month of
- * hours is 744 numbers twice, no object each). `usageBuckets` expands it to the REST shape.
- */
-export const ZApiTokenUsageSeries = ZApiTokenUsage.omit({ buckets: true }).extend({
-  /** Start of the first bucket (UTC, ms). */
-  bucketsFrom: z.number().int(),
-  requests: z.array(z.number().int()),
-  failed: z.array(z.number().int()),
-});
-export type ApiTokenUsageSeries = z.infer<typeof ZApiTokenUsageSeries>;

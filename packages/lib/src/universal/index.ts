@@ -7,4 +7,3 @@ export * from './permissions';
 export * from './audit-event-types';
 export * from './allowed-ips';
 export * from './token-policy';
-export * from './usage-series';

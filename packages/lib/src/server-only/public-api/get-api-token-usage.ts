@@ -8,13 +8,7 @@ import { jsonTuples, readJsonTuples } from '../../db/json-tuples';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZId, ZTeamId } from '../../types/schemas';
-import {
-  ZApiTokenUsageRange,
-  type ApiTokenUsage,
-  type ApiTokenUsageSeries,
-  type UsageGranularity,
-} from '../../types/usage-and-audit';
-import { usageBucketMs, usageWithBuckets } from '../../universal/usage-series';
+import { ZApiTokenUsageRange, type ApiTokenUsage, type UsageGranularity } from '../../types/usage-and-audit';
 import type { Clock } from '../clock';
 import { getTeamRole } from '../team/get-team-role';
 import { parseInput } from '../validate';
@@ -86,13 +80,7 @@ const RECENT_IPS = definePreparedQuery('api_token_recent_ips', (db, p: { id: num
     .limit(5),
 );
 
-/** The usage with the buckets as objects: what REST and the CLI answer. */
 export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promise<ApiTokenUsage> {
-  return usageWithBuckets(await getApiTokenUsageSeries(options));
-}
-
-/** The usage with the counts as arrays (see ZApiTokenUsageSeries), as the query reads them. */
-export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): Promise<ApiTokenUsageSeries> {
   const { db, clock } = options;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const range = parseInput(
@@ -101,7 +89,7 @@ export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): 
     AppErrorCode.INVALID_REQUEST,
   );
   const granularity = range.granularity ?? 'hour';
-  const size = usageBucketMs(granularity);
+  const size = granularity === 'hour' ? HOUR_MS : DAY_MS;
   const to = range.to?.getTime() ?? clock.now();
   const from = range.from?.getTime() ?? to - USAGE_DEFAULT_DAYS * DAY_MS;
   if (from > to) throw invalid('from', '`from` must not be after `to`');
@@ -121,16 +109,15 @@ export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): 
   const row = rows[0];
   if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
 
-  const count = (last - first) / size + 1;
-  const requests = new Array<number>(count).fill(0);
-  const failed = new Array<number>(count).fill(0);
+  const buckets: ApiTokenUsage['buckets'] = [];
+  for (let at = first; at <= last; at += size) buckets.push({ start: new Date(at), requests: 0, failed: 0 });
   const total = { requests: 0, failed: 0 };
-  for (const [start, r, f] of readJsonTuples<Bucket>(row.buckets)) {
-    const i = (start - first) / size;
-    requests[i] = r;
-    failed[i] = f;
-    total.requests += r;
-    total.failed += f;
+  for (const [start, requests, failed] of readJsonTuples<Bucket>(row.buckets)) {
+    const bucket = buckets[(start - first) / size]!;
+    bucket.requests = requests;
+    bucket.failed = failed;
+    total.requests += requests;
+    total.failed += failed;
   }
   return {
     tokenId: id,
@@ -138,9 +125,7 @@ export async function getApiTokenUsageSeries(options: GetApiTokenUsageOptions): 
     from: new Date(from),
     to: new Date(to),
     total,
-    bucketsFrom: first,
-    requests,
-    failed,
+    buckets,
     recentIps: ips.map((r) => ({ ip: r.ip, userAgent: r.user_agent, lastSeenAt: new Date(Number(r.last_seen_at)) })),
   };
 }
