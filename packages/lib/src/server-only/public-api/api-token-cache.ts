@@ -197,7 +197,7 @@ const CACHE_KEY = {};
 
 /** The cache of `db` (made on first use, kept with the database); undefined for a Kysely not from `createDatabase`. */
 export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
-  // On every request: no closure, one map lookup.
+  // One map lookup once the cache exists.
   const known = cacheByDb.get(db);
   if (known) return known as ApiTokenCache<E>;
   const engine = engineOf(db);
@@ -211,8 +211,7 @@ export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCach
   return made;
 }
 
-/** Each database object's cache, found without reading the object (see `knownApiTokenCache`). */
-// The entry type is the check's; this map only hands back what `apiTokenCacheOf` put in.
+/** Each database object's cache, found without reading the object; holds only what `apiTokenCacheOf` put in. */
 const cacheByDb = new WeakMap<Db, unknown>();
 
 /**

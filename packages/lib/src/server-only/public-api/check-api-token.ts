@@ -89,9 +89,10 @@ export function checkApiToken(options: CheckApiTokenOptions): Promise<ApiTokenCh
     const hash = hashSecret(token);
     // Only hashes of stored tokens are cached, and every stored token is well-formed: a cached hash
     // needs no checksum. The checksum keeps everything else away from the database.
-    const cached = knownApiTokenCache<CachedApiToken>(db)?.get(hash);
+    const known = knownApiTokenCache<CachedApiToken>(db);
+    const cached = known?.get(hash);
     if (!cached && !isWellFormedApiToken(token)) return REFUSED_UNREAD;
-    const cache = apiTokenCacheOf<CachedApiToken>(db);
+    const cache = known ?? apiTokenCacheOf<CachedApiToken>(db);
     // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
     if (!cache || db.isTransaction)
       return LOOKUP.first(db, { hash }).then((row) => verify(row && toCached(row), options, hash));
