@@ -233,6 +233,12 @@ describe('team.policy', () => {
     const stranger = await server.createTestUser();
     await outsider.auth.signIn.mutate({ email: stranger.email, password: stranger.password });
     expect((await trpcError(outsider.apiToken.policy.query({ teamId: team.id }))).code).toBe('NOT_FOUND');
+    for (const teamId of ['x', -1, 1.5]) {
+      const bad = await trpcError(asManager.apiToken.policy.query({ teamId: teamId as unknown as number }));
+      expect(bad.code, String(teamId)).toBe('BAD_REQUEST');
+      expect(bad.httpStatus).toBe(400);
+      expect(bad.issues).toEqual([{ path: 'teamId', message: expect.any(String) }]);
+    }
 
     const never = await trpcError(
       asAdmin.apiToken.create.mutate({ teamId: team.id, name: 'Forever', expiresIn: 'NEVER' }),
