@@ -63,26 +63,39 @@ export function allowedIpRanges() {
   return { ranges, matchingIp: '203.0.113.7', otherIp: '198.51.100.7', manyIps };
 }
 
-/** 2,000 tokens: 1,000 without an address limit and 1,000 limited to `allowedIpRanges()`, set in their rows. */
+/**
+ * 3,000 tokens: 1,000 without an address limit, 1,000 limited to `allowedIpRanges()`, and 1,000
+ * each limited to a list of its own (its first range differs), set in their rows.
+ */
 async function seedAllowedIpsDatabase(dir: string, log: (line: string) => void): Promise<AllowedIpsInput> {
   const file = path.join(dir, 'check-allowed-ips.db');
-  log('seeding 2,000 tokens into SQLite, 1,000 of them limited to 50 address ranges…');
-  const { sample } = await seedSqlite(file, { tokens: 2000, sample: 2000 });
+  log('seeding 3,000 tokens into SQLite, 2,000 of them limited to 50 address ranges…');
+  const { sample } = await seedSqlite(file, { tokens: 3000, sample: 3000 });
   const plain = sample.slice(0, 1000);
-  const limited = sample.slice(1000);
+  const limited = sample.slice(1000, 2000);
+  const own = sample.slice(2000);
   const ip = allowedIpRanges();
   const sqlite = new Database(file);
   const update = sqlite.prepare('update api_tokens set allowed_ips = ? where token_hash = ?');
-  const stored = JSON.stringify(ip.ranges);
+  const set = (token: string, ranges: string[]) => {
+    if (update.run(JSON.stringify(ranges), hashSecret(token)).changes !== 1) throw new Error('no row');
+  };
   sqlite.transaction(() => {
-    for (const token of limited) if (update.run(stored, hashSecret(token)).changes !== 1) throw new Error('no row');
+    for (const token of limited) set(token, ip.ranges);
+    own.forEach((token, i) => set(token, [`10.${i % 250}.${Math.floor(i / 250)}.0/24`, ...ip.ranges.slice(1)]));
   })();
   sqlite.close();
-  const plainSampleFile = `${file}.plain.json`;
-  const limitedSampleFile = `${file}.limited.json`;
-  fs.writeFileSync(plainSampleFile, JSON.stringify(plain));
-  fs.writeFileSync(limitedSampleFile, JSON.stringify(limited));
-  return { file, plainSampleFile, limitedSampleFile, ...ip };
+  const sampleFile = (name: string, tokens: string[]) => {
+    fs.writeFileSync(`${file}.${name}.json`, JSON.stringify(tokens));
+    return `${file}.${name}.json`;
+  };
+  return {
+    file,
+    plainSampleFile: sampleFile('plain', plain),
+    limitedSampleFile: sampleFile('limited', limited),
+    ownListSampleFile: sampleFile('own-list', own),
+    ...ip,
+  };
 }
 
 export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBenchResult> {

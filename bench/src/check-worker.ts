@@ -27,6 +27,8 @@ export type AllowedIpsInput = {
   file: string;
   plainSampleFile: string;
   limitedSampleFile: string;
+  /** Tokens each limited to a list of its own (50 ranges, the first one differing). */
+  ownListSampleFile: string;
   ranges: string[];
   /** In the last of the ranges, and in none of them. */
   matchingIp: string;
@@ -227,9 +229,15 @@ function recordingSubjects(target: Target): Subject[] {
       label: 'with recording',
       runs: [],
       op: async () => {
-        const check = await checkApiToken({ db, clock: systemClock, token: token(), lastUsed });
+        const check = await checkApiToken({
+          db,
+          clock: systemClock,
+          token: token(),
+          lastUsed,
+          ip: CLIENT_IP,
+          userAgent: USER_AGENT,
+        });
         if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
-        lastUsed.count(check.token.id, CLIENT_IP, USER_AGENT);
       },
     },
   ];
@@ -244,6 +252,7 @@ function allowedIpSubjects(opened: Opened, input: AllowedIpsInput): Subject[] {
   const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as string[];
   const plain = read(input.plainSampleFile);
   const limited = read(input.limitedSampleFile);
+  const ownList = read(input.ownListSampleFile);
   const subject = (label: string, tokens: string[], ips: string[], allowed: boolean): Subject => {
     const token = cycle(tokens);
     const ip = cycle(ips);
@@ -261,6 +270,12 @@ function allowedIpSubjects(opened: Opened, input: AllowedIpsInput): Subject[] {
     subject('no address limit', plain, [input.matchingIp], true),
     subject(`${input.ranges.length} ranges, client in the last`, limited, [input.matchingIp], true),
     subject(`${input.ranges.length} ranges, client in none`, limited, [input.otherIp], false),
+    subject(
+      `${input.ranges.length} ranges, each token its own list, client in the last`,
+      ownList,
+      [input.matchingIp],
+      true,
+    ),
     subject(
       `${input.ranges.length} ranges, ${input.manyIps.length} client addresses in turn`,
       limited,

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 // Leak reports, team and instance token policies, and per-token address limits.
 import { describe, expect, it } from 'vitest';
 import { AppErrorCode } from '../src/errors/app-error';
@@ -75,6 +76,58 @@ describe('allowed addresses', () => {
     expect(allowed('2001:db8:ffff::1')).toBe(true);
     expect(allowed('2001:db8:ffff::1')).toBe(true);
     expect(allowed('2001:db9::1')).toBe(false);
+  });
+
+  it('agrees with ipaddr.js on random ranges of every prefix length and addresses in and near them', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const v4 = () => Array.from({ length: 4 }, () => random(256)).join('.');
+    const v6 = () => Array.from({ length: 8 }, () => random(65536).toString(16)).join(':');
+    // An address that keeps the first `keep` bits of `base` and randomises the rest.
+    const near = (base: ipaddr.IPv4 | ipaddr.IPv6, keep: number) => {
+      const bytes = base.toByteArray();
+      for (let bit = keep; bit < bytes.length * 8; bit++) {
+        if (random(2) === 1) bytes[bit >> 3]! ^= 0x80 >> (bit & 7);
+      }
+      return ipaddr.fromByteArray(bytes).toString();
+    };
+    let compared = 0;
+    let inside = 0;
+    for (let round = 0; round < 300; round++) {
+      const entries: string[] = [];
+      for (let i = 0; i < 1 + random(4); i++) {
+        const family = random(2) === 0 ? v4() : v6();
+        const bits = 1 + random(family.includes(':') ? 128 : 32);
+        const normal = normaliseAllowedIp(`${family}/${bits}`);
+        if (!normal.ok) throw new Error(normal.reason);
+        entries.push(normal.value);
+      }
+      const ranges = entries.map((entry) =>
+        entry.includes('/') ? ipaddr.parseCIDR(entry) : ipaddr.parseCIDR(`${entry}/${entry.includes(':') ? 128 : 32}`),
+      );
+      const allowed = allowedIpMatcher(entries);
+      for (let j = 0; j < 20; j++) {
+        const [base, bits] = ranges[random(ranges.length)]!;
+        const candidate =
+          random(4) === 0
+            ? random(2) === 0
+              ? v4()
+              : v6()
+            : near(base, random(2) === 0 ? bits : Math.max(0, bits - 1 - random(2)));
+        const address = ipaddr.parse(candidate);
+        const expected = ranges.some((range) => address.kind() === range[0].kind() && address.match(range));
+        expect(allowed(candidate), `${candidate} against ${entries.join(', ')}`).toBe(expected);
+        compared++;
+        if (expected) inside++;
+      }
+    }
+    expect(compared).toBe(6000);
+    // Both answers were asked for many times, so the comparison covers both.
+    expect(inside).toBeGreaterThan(1000);
+    expect(compared - inside).toBeGreaterThan(1000);
   });
 
   it('lets every address in for no entries, 0.0.0.0/0 or ::/0', () => {

@@ -1,6 +1,8 @@
 // Usage: counted in memory, written in batches that add up across servers; read back as zero-filled
 // hourly or daily buckets with totals and recent addresses. Also the list filters and delete-expired.
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkApiToken } from '../src/server-only/public-api/check-api-token';
+import { invalidateApiTokens } from '../src/server-only/public-api/invalidate-api-tokens';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
 import { ManualClock } from '../src/server-only/clock';
@@ -64,6 +66,36 @@ describeEachDatabase('token usage', (getDatabase) => {
       userAgent: 'curl/8',
       lastSeenAt: new Date(START + HOUR_MS),
     });
+  });
+
+  it('the check counts each accepted request once, with its address; a refused one counts nothing', async () => {
+    const { db, clock, user, token, tracker } = await setup();
+    const check = (ip: string) =>
+      checkApiToken({ db, clock, token: token.token, lastUsed: tracker, ip, userAgent: 'curl/8' });
+    for (let i = 0; i < 3; i++) expect((await check('198.51.100.5')).ok).toBe(true);
+    // Across flushes the token's record (kept with the cached token) goes on counting, also after
+    // a flush with nothing to write has let it go.
+    await tracker.flush();
+    await tracker.flush();
+    expect((await check('198.51.100.6')).ok).toBe(true);
+    await tracker.flush();
+    clock.advance(HOUR_MS);
+    expect((await check('198.51.100.6')).ok).toBe(true);
+    await db.updateTable('api_tokens').set({ expires_at: clock.now() }).where('id', '=', token.id).execute();
+    await invalidateApiTokens(db, { tokenIds: [token.id] });
+    expect(await check('198.51.100.7')).toEqual({ ok: false, message: 'Expired token' });
+    await tracker.flush();
+
+    const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
+    const hour = START - (START % HOUR_MS);
+    expect(usage.buckets.filter((b) => b.requests > 0)).toEqual([
+      { start: new Date(hour), requests: 4, failed: 0 },
+      { start: new Date(hour + HOUR_MS), requests: 1, failed: 0 },
+    ]);
+    expect(usage.recentIps.map((r) => [r.ip, r.userAgent])).toEqual([
+      ['198.51.100.6', 'curl/8'],
+      ['198.51.100.5', 'curl/8'],
+    ]);
   });
 
   it('two servers flushing the same token-hour add up; lastUsedAt never moves backwards', async () => {

@@ -170,16 +170,17 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
             header.reason === 'missing',
           );
 
-        // The client is named only if a rotated-away token comes back (`token.reused_after_rotation`).
+        // The check counts an accepted request from this client in `lastUsed`; the client is also
+        // named if a rotated-away token comes back (`token.reused_after_rotation`).
         const userAgent = req.headers['user-agent'] ?? null;
-        const ip = requestIp(req) ?? null;
+        const ip = clientIp(req);
         return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens, ip, userAgent }).then(
           (check) => {
             if (!check.ok) return refuse(req, res, check.message, false);
             if (lastUsed) {
-              lastUsed.count(check.token.id, clientIp(req), req.headers['user-agent']);
               res.locals.usageTokenId = check.token.id;
-              res.once('finish', countFailure);
+              // A response finishes once: `on` rather than `once`, which would wrap the listener.
+              res.on('finish', countFailure);
             }
             return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
               admit(req, res, next, check.token, owner),

@@ -14,7 +14,7 @@ import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { effectiveExpiry } from './api-token-metadata';
 import type { RetiredTokenReuseDetector } from './detect-retired-token-reuse';
-import type { LastUsedTracker } from './last-used-tracker';
+import type { LastUsedTracker, TokenUse } from './last-used-tracker';
 import type { ActingApiToken } from './token-owner';
 
 export type VerifiedApiToken = ActingApiToken & {
@@ -68,10 +68,14 @@ export type CheckApiTokenOptions = {
   clock: Clock;
   /** The token as the client sent it, already taken out of the header. */
   token: string;
+  /** Records each accepted request: its last use, the hour's count, the client address (`ip`). */
   lastUsed?: LastUsedTracker;
   /** Told of every hash with no live token, to spot rotated-away tokens used again. */
   retiredTokens?: RetiredTokenReuseDetector;
-  /** The client's address and user agent, named by a reuse event if the token was rotated away. */
+  /**
+   * The client's address and user agent: counted with an accepted request when `lastUsed` is given,
+   * and named by a reuse event if the token was rotated away.
+   */
   ip?: string | null;
   userAgent?: string | null;
 };
@@ -123,6 +127,8 @@ type CachedApiToken = CachedTokenKeys & {
   ownerRefused: boolean;
   /** What the database holds, or will once the pending uses are written. */
   lastUsedAt: number | null;
+  /** The usage tracker's record of the token, kept here so that counting a request looks nothing up. */
+  use: TokenUse | undefined;
   accepted: { ok: true; token: VerifiedApiToken };
 };
 
@@ -150,6 +156,7 @@ function toCached(row: TokenLookupRow): CachedApiToken {
     revokeAt: row.revoke_at,
     ownerRefused: row.user_id !== null && (row.owner_id === null || row.owner_disabled_at !== null),
     lastUsedAt: row.last_used_at,
+    use: undefined,
     accepted: { ok: true, token },
   };
 }
@@ -167,15 +174,35 @@ function verify(cached: CachedApiToken | undefined, options: CheckApiTokenOption
   if (cached.ownerRefused) return INVALID;
   // The token shows the last use stored before this request, as a lookup of the row would.
   cached.accepted.token.lastUsedAt = cached.lastUsedAt;
-  if (lastUsed) cached.lastUsedAt = lastUsed.touch(cached.id, cached.lastUsedAt);
+  if (lastUsed) {
+    let use = cached.use;
+    if (use === undefined || use.tracker !== lastUsed) use = cached.use = lastUsed.useOf(cached.id);
+    cached.lastUsedAt = lastUsed.record(use, now, cached.lastUsedAt, options.ip ?? 'unknown', options.userAgent);
+  }
   return cached.accepted;
 }
 
-const ANY_ADDRESS = Object.freeze({ allowedIps: Object.freeze([]), isAllowedIp: allowedIpMatcher([]) });
+type AddressLimit = { readonly allowedIps: readonly string[]; readonly isAllowedIp: AllowedIpMatcher };
 
-function allowedIpsOf(stored: string): { allowedIps: readonly string[]; isAllowedIp: AllowedIpMatcher } {
+const ANY_ADDRESS: AddressLimit = Object.freeze({ allowedIps: Object.freeze([]), isAllowedIp: allowedIpMatcher([]) });
+
+/**
+ * Parsed address limits by their stored text. A matcher's answer depends only on the list, and
+ * tokens often share one (an office's ranges), so they share its parse, matcher and memory. A token
+ * with a list of its own still gets its own: this map only saves work, at most `MAX_SHARED` lists.
+ */
+const sharedAddressLimits = new Map<string, AddressLimit>();
+const MAX_SHARED = 10_000;
+
+function allowedIpsOf(stored: string): AddressLimit {
   // Most tokens have no address limit: no parse, one shared matcher.
   if (stored === '[]') return ANY_ADDRESS;
-  const allowedIps = JSON.parse(stored) as string[];
-  return { allowedIps, isAllowedIp: allowedIpMatcher(allowedIps) };
+  let limit = sharedAddressLimits.get(stored);
+  if (limit === undefined) {
+    const allowedIps = Object.freeze(JSON.parse(stored) as string[]);
+    limit = Object.freeze({ allowedIps, isAllowedIp: allowedIpMatcher(allowedIps) });
+    if (sharedAddressLimits.size >= MAX_SHARED) sharedAddressLimits.clear();
+    sharedAddressLimits.set(stored, limit);
+  }
+  return limit;
 }
