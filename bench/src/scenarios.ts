@@ -169,23 +169,30 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
         if (kind === 'sqlite') {
           const { pairs, seconds } = plan.httpRecording;
           log(
-            `${kind}: /api/v1/me recording usage vs a second server with USAGE_RECORDING=false, ` +
+            `${kind}: /api/v1/me on two fresh servers, recording usage and with USAGE_RECORDING=false, ` +
               `${pairs} pairs of ${seconds} s…`,
           );
-          recording = await withServer(
-            databaseUrl,
-            `${kind}-no-recording`,
-            (quiet) =>
-              compareLoads(
-                { url: server.url, requests: meRequests([seeded.tokens[0]!]), serverCpuMs },
-                {
-                  url: quiet.url,
-                  requests: meRequests([seeded.tokens[0]!]),
-                  serverCpuMs: () => processCpuMs(quiet.pid),
-                },
-                plan.httpRecording,
-              ),
-            { ...env, USAGE_RECORDING: 'false' },
+          // Two servers started for this alone, so that neither carries the heap of the runs above.
+          recording = await withServer(databaseUrl, `${kind}-recording`, (recorder) =>
+            withServer(
+              databaseUrl,
+              `${kind}-no-recording`,
+              (quiet) =>
+                compareLoads(
+                  {
+                    url: recorder.url,
+                    requests: meRequests([seeded.tokens[0]!]),
+                    serverCpuMs: () => processCpuMs(recorder.pid),
+                  },
+                  {
+                    url: quiet.url,
+                    requests: meRequests([seeded.tokens[0]!]),
+                    serverCpuMs: () => processCpuMs(quiet.pid),
+                  },
+                  plan.httpRecording,
+                ),
+              { ...env, USAGE_RECORDING: 'false' },
+            ),
           );
         }
         results.servers.push({ kind, http, list, usage, recording, peakRss: server.memory()?.peak ?? Number.NaN });
