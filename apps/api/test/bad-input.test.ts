@@ -96,6 +96,22 @@ describe('request bodies', () => {
     expect(res.body.message).toBe('Name is required');
   });
 
+  it('says "Name is required", not "Name must be text", to an empty JSON body and to {}', async () => {
+    for (const rawBody of ['', '{}']) {
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: token.token,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, JSON.stringify(rawBody)).toBe(400);
+      expect(res.body, JSON.stringify(rawBody)).toEqual({
+        code: 'INVALID_BODY',
+        message: 'Name is required',
+        issues: [{ path: 'name', message: 'Name is required' }],
+      });
+    }
+  });
+
   it('names every unknown field, so a typo such as expires_in does not pass silently', async () => {
     const before = await tokenCount();
     const res = await server.api('POST', '/api/v1/tokens', {
