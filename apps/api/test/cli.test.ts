@@ -674,6 +674,23 @@ describe('as a child process', () => {
     expect(check.out[0]).toMatch(/\(from a script\)$/);
   });
 
+  it('`pnpm -s -C <repository> latchkey` works outside the repository and inside a workspace package', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-pnpm-elsewhere-'));
+    try {
+      for (const cwd of [elsewhere, path.join(REPO_ROOT, 'apps', 'web')]) {
+        const { stdout, stderr } = await promisify(execFile)(
+          'pnpm',
+          ['--silent', '-C', REPO_ROOT, 'latchkey', 'token:list', '--email', 'ops@example.com'],
+          { cwd, env: { ...process.env, DATABASE_URL: dbFile }, timeout: 60_000 },
+        );
+        expect(stderr, cwd).toBe('');
+        expect(stdout.split('\n')[0], cwd).toBe('ID\tNAME\tSTART\tSTATUS\tEXPIRES\tLAST USED\tSCOPES');
+      }
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 with a one-line error on stderr, nothing on stdout, for a failure and an unknown command', async () => {
     expect(await cliProcess(['user:disable', '--email', 'ghost@example.com'])).toEqual({
       code: 1,
