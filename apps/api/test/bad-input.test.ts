@@ -72,6 +72,7 @@ describe('request bodies', () => {
       const res = await server.api('POST', '/api/v1/tokens', { token: token.token, rawBody });
       expect(res.status, rawBody).toBe(400);
       expectErrorBody(res.body, 'INVALID_BODY');
+      expect(res.body.message, rawBody).toBe('Request body must be a JSON object');
     }
   });
 
