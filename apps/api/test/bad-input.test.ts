@@ -72,6 +72,7 @@ describe('request bodies', () => {
       const res = await server.api('POST', '/api/v1/tokens', { token: token.token, rawBody });
       expect(res.status, rawBody).toBe(400);
       expectErrorBody(res.body, 'INVALID_BODY');
+      expect(res.body.message, rawBody).toBe('Request body must be a JSON object');
     }
   });
 
@@ -94,6 +95,22 @@ describe('request bodies', () => {
     expect(res.body.code).toBe('INVALID_BODY');
     expect(res.body.issues).toEqual([{ path: 'name', message: 'Name is required' }]);
     expect(res.body.message).toBe('Name is required');
+  });
+
+  it('says "Name is required", not "Name must be text", to an empty JSON body and to {}', async () => {
+    for (const rawBody of ['', '{}']) {
+      const res = await server.api('POST', '/api/v1/tokens', {
+        token: token.token,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, JSON.stringify(rawBody)).toBe(400);
+      expect(res.body, JSON.stringify(rawBody)).toEqual({
+        code: 'INVALID_BODY',
+        message: 'Name is required',
+        issues: [{ path: 'name', message: 'Name is required' }],
+      });
+    }
   });
 
   it('names every unknown field, so a typo such as expires_in does not pass silently', async () => {

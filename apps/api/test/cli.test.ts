@@ -12,11 +12,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILTIN_SCOPES,
+  createApiToken,
   createDatabase,
   EXPIRES_IN_VALUES,
+  getUserByEmail,
   hashSecret,
+  rotateApiToken,
+  systemClock,
   TOKEN_REGEX,
   verifyUserCredentials,
+  type CreatedApiToken,
 } from '@latchkey/lib';
 import { CLI_USAGE_NAME, runCli } from '../src/cli/run-cli';
 import { startServer, type TestServer } from './support/server';
@@ -463,7 +468,7 @@ describe('token:create, token:list and token:revoke', () => {
   it('refuses an unknown --expires-in, an unknown scope, a non-admin on a team, and prints no token', async () => {
     expectFailure(
       await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--expires-in', 'FOREVER'),
-      /^latchkey: expiresIn: Expiry must be one of NEVER, /,
+      `--expires-in must be one of ${EXPIRES_IN_VALUES.join(', ')}, got "FOREVER"`,
     );
     expectFailure(
       await cli('token:create', '--email', 'ops@example.com', '--name', 'bad', '--scopes', 'invoices:read'),
@@ -560,6 +565,8 @@ describe('bad command lines', () => {
     ]) {
       expect(text).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
+    expect(text).toContain(`Expiry values (--expires-in): ${EXPIRES_IN_VALUES.join(', ')}`);
+    expect(text).toContain(`Scopes (--scopes, comma-separated): ${BUILTIN_SCOPES.join(', ')}`);
     expect(text).toContain(`Database: SQLite file ${dbFile}`);
     expect(text).not.toMatch(/pnpm latchkey/);
   });
@@ -665,6 +672,23 @@ describe('as a child process', () => {
     const check = await cli('token:revoke', stdout.trim());
     expect(check.code).toBe(0);
     expect(check.out[0]).toMatch(/\(from a script\)$/);
+  });
+
+  it('`pnpm -s -C <repository> latchkey` works outside the repository and inside a workspace package', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-pnpm-elsewhere-'));
+    try {
+      for (const cwd of [elsewhere, path.join(REPO_ROOT, 'apps', 'web')]) {
+        const { stdout, stderr } = await promisify(execFile)(
+          'pnpm',
+          ['--silent', '-C', REPO_ROOT, 'latchkey', 'token:list', '--email', 'ops@example.com'],
+          { cwd, env: { ...process.env, DATABASE_URL: dbFile }, timeout: 60_000 },
+        );
+        expect(stderr, cwd).toBe('');
+        expect(stdout.split('\n')[0], cwd).toBe('ID\tNAME\tSTART\tSTATUS\tEXPIRES\tLAST USED\tSCOPES');
+      }
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with a one-line error on stderr, nothing on stdout, for a failure and an unknown command', async () => {
@@ -784,6 +808,111 @@ describe('as a child process', () => {
       fs.rmSync(path.dirname(absolute), { recursive: true, force: true });
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what a new user tripped over (issue 14), each in a real process', () => {
+  /** One line on stderr, `latchkey: ` + `message`, exit 1, nothing on stdout. */
+  function expectOneLineFailure(result: ProcessResult, message: string) {
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `latchkey: ${message}\n` });
+  }
+
+  it('user:disable twice says it already is; token:create then refuses the user; user:enable undoes it', async () => {
+    const password = { LATCHKEY_PASSWORD: 'process password' };
+    const email = 'process-paused@example.com';
+    expect(await cliProcess(['user:create', '--email', email, '--name', 'Paused'], { env: password })).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(await cliProcess(['user:disable', '--email', email])).toEqual({
+      code: 0,
+      stdout: `disabled ${email}; their sessions and personal tokens no longer work\n`,
+      stderr: '',
+    });
+    expect(await cliProcess(['user:disable', '--email', email])).toEqual({
+      code: 0,
+      stdout: `${email} is already disabled; nothing changed\n`,
+      stderr: '',
+    });
+    expectOneLineFailure(
+      await cliProcess(['token:create', '--email', email, '--name', 'while disabled']),
+      'This user is disabled, so no new token can be made for them',
+    );
+    expect((await cliProcess(['token:list', '--email', email])).stdout).toBe('no tokens\n');
+    expect(await cliProcess(['user:enable', '--email', email])).toEqual({
+      code: 0,
+      stdout: `enabled ${email}; they can sign in and use their personal tokens again\n`,
+      stderr: '',
+    });
+    const created = await cliProcess(['token:create', '--email', email, '--name', 'after return']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toMatch(/^api_[0-9A-Za-z]{36}\n$/);
+  });
+
+  it('bad command lines get one line each, never the usage; token:revoke alone says what is missing', async () => {
+    expectOneLineFailure(
+      await cliProcess(['token:revoke']),
+      'token:revoke needs the token to revoke: the whole api_… value, as its one argument',
+    );
+    expectOneLineFailure(
+      await cliProcess(['team:create', '--slug', 'x-team']),
+      "required option '--name <name>' not specified",
+    );
+    expectOneLineFailure(await cliProcess(['user:disable', '--email']), "option '--email <email>' argument missing");
+    expectOneLineFailure(
+      await cliProcess(['user:disable', '--email', 'ops@example.com', '--force']),
+      "unknown option '--force'",
+    );
+    expectOneLineFailure(
+      await cliProcess(['token:create', '--email', 'ops@example.com', '--name', 'bad', '--expires-in', 'forever']),
+      `--expires-in must be one of ${EXPIRES_IN_VALUES.join(', ')}, got "forever"`,
+    );
+    expectOneLineFailure(
+      await cliProcess(['token:stael', '--email', 'ops@example.com']),
+      `unknown command "token:stael"; run ${CLI_USAGE_NAME} --help for the list`,
+    );
+  });
+
+  it('--help names the command as the README does, and lists the expiry values, scopes and database', async () => {
+    const help = await cliProcess(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: npx -y pnpm@10 -s latchkey /);
+    expect(help.stdout).not.toMatch(/pnpm latchkey/);
+    for (const value of [...EXPIRES_IN_VALUES, ...BUILTIN_SCOPES]) expect(help.stdout).toContain(value);
+    expect(help.stdout).toContain(`Database: SQLite file ${dbFile}`);
+  });
+
+  it('token:list shows a token in its grace period as retiring, with when it stops, not as active', async () => {
+    expect((await createUserCli('twins@example.com', 'Twins', 'twins password')).code).toBe(0);
+    const db = createDatabase(dbFile);
+    let old: CreatedApiToken;
+    let stopsAt: Date;
+    try {
+      const user = await getUserByEmail({ db, email: 'twins@example.com' });
+      old = await createApiToken({ db, clock: systemClock, userId: user.id, name: 'twin', expiresIn: 'NEVER' });
+      const rotated = await rotateApiToken({
+        db,
+        clock: systemClock,
+        userId: user.id,
+        id: old.id,
+        gracePeriodSeconds: 3600,
+      });
+      stopsAt = rotated.previousTokenStopsAt;
+    } finally {
+      await db.destroy();
+    }
+    const listed = await cliProcess(['token:list', '--email', 'twins@example.com']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const twins = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter((columns) => columns[1] === 'twin')
+      .map((columns) => [Number(columns[0]), columns[3], columns[4]]);
+    expect(twins).toEqual([
+      [expect.any(Number), 'active', 'never'],
+      [old.id, 'retiring', stopsAt.toISOString()],
+    ]);
   });
 });
 

@@ -153,6 +153,29 @@ describe('GET /api/v1/openapi.json', () => {
     expect(JSON.stringify(doc)).not.toContain(String(Number.MAX_SAFE_INTEGER));
   });
 
+  it('shows dates as format date-time with an example, never a long regex, and no ±2^53 bounds', () => {
+    const dates: string[] = [];
+    const visit = (node: unknown, at: string) => {
+      if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${at}/${i}`));
+      else if (node && typeof node === 'object') {
+        const schema = node as Record<string, unknown>;
+        if (schema.format === 'date-time') {
+          dates.push(at);
+          expect(schema, at).not.toHaveProperty('pattern');
+          expect(schema.examples, at).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)]);
+        }
+        for (const bound of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']) {
+          if (typeof schema[bound] === 'number')
+            expect(Math.abs(schema[bound]), `${at} ${bound}`).toBeLessThan(2 ** 31);
+        }
+        for (const [key, child] of Object.entries(schema)) visit(child, `${at}/${key}`);
+      }
+    };
+    visit(doc, '#');
+    expect(dates).toContain('#/components/schemas/TokenMetadata/properties/createdAt');
+    expect(dates.length).toBeGreaterThan(10);
+  });
+
   it('states the name rules in the schema, so a name the document allows is one the server takes', () => {
     const name = doc.components.schemas.CreateTokenRequest.properties.name;
     const pattern = new RegExp(name.pattern, 'u');

@@ -441,6 +441,52 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     expect((await server.api('GET', '/api/v1/me', { token: reader.token })).status).toBe(200);
   });
 
+  it('lists a token in its grace period as retiring, expiresAt when it stops, and will not rotate it', async () => {
+    const frank = await server.createTestUser('Frank');
+    const caller = await server.createTestToken(frank, { name: 'caller' });
+    const old = await server.createTestToken(frank, { name: 'twin', expiresIn: 'ONE_YEAR' });
+    const client = server.client(caller.token);
+    const params = { path: { id: old.id } };
+    const rotated = await answerOf(
+      client.POST('/tokens/{id}/rotate', { params, body: { gracePeriodSeconds: 3600 } }),
+      201,
+    );
+    const page = await answerOf(client.GET('/tokens'), 200);
+    const twins = page.tokens.filter((t) => t.name === 'twin').map((t) => [t.id, t.status, t.expiresAt]);
+    expect(twins).toEqual([
+      [rotated.id, 'active', ISO(START_TIME + 365 * DAY)],
+      [old.id, 'retiring', ISO(START_TIME + 3600_000)],
+    ]);
+    const again = client.POST('/tokens/{id}/rotate', { params });
+    expect(await errorOf(again, 400)).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'This token was already rotated and is retiring; use its successor, or create a new token instead',
+    });
+    expect((await answerOf(client.GET('/tokens'), 200)).tokens.filter((t) => t.name === 'twin')).toHaveLength(2);
+  });
+
+  it('answers 400 to rotating an expired token and gives it no fresh life', async () => {
+    const grace = await server.createTestUser('Grace');
+    const caller = await server.createTestToken(grace, { name: 'caller' });
+    const lapsed = await server.createTestToken(grace, { name: 'lapsed', expiresIn: 'SEVEN_DAYS' });
+    server.clock.advance(8 * DAY);
+    try {
+      const client = server.client(caller.token);
+      const rotate = client.POST('/tokens/{id}/rotate', { params: { path: { id: lapsed.id } } });
+      expect(await errorOf(rotate, 400)).toEqual({
+        code: 'INVALID_REQUEST',
+        message: 'This token has expired and cannot be rotated; create a new token instead',
+      });
+      const page = await answerOf(client.GET('/tokens'), 200);
+      expect(page.tokens.map((t) => [t.name, t.status])).toEqual([
+        ['lapsed', 'expired'],
+        ['caller', 'active'],
+      ]);
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
   it('answers 401 for a deleted token', async () => {
     const doomed = await server.createTestToken(bob, { name: 'gone' });
     await server.api('DELETE', '/api/v1/tokens/self', { token: doomed.token });

@@ -34,7 +34,10 @@ function serverEnv(extra: Record<string, string | undefined>): Record<string, st
     LOG_LEVEL: 'info',
     ...extra,
   })) {
-    if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) env[key] = value;
+    // Vitest's NODE_ENV=test would make `pnpm start`'s web build a development one (React's StrictMode),
+    // left in apps/web/dist for the browser tests after it; a person's shell has no NODE_ENV.
+    if (value !== undefined && key !== 'NODE_OPTIONS' && key !== 'NODE_ENV' && !key.startsWith('VITEST'))
+      env[key] = value;
   }
   return env;
 }

@@ -443,6 +443,24 @@ describe('apiToken', () => {
     }
   });
 
+  it('rotate: answers BAD_REQUEST to an expired token (the UI’s Rotate gives it no fresh life)', async () => {
+    const { client } = await signedUp('Rotator Expired');
+    const lapsed = await client.apiToken.create.mutate({ name: 'lapsed', expiresIn: 'SEVEN_DAYS' });
+    server.clock.advance(8 * DAY);
+    try {
+      expect(await trpcError(client.apiToken.rotate.mutate({ id: lapsed.id }))).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: 'This token has expired and cannot be rotated; create a new token instead',
+      });
+      const listed = await client.apiToken.getMany.query();
+      expect(listed.map((t) => [t.id, t.status, t.expiresAt])).toEqual([
+        [lapsed.id, 'expired', new Date(START_TIME + 7 * DAY)],
+      ]);
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
   it('rotate: answers BAD_REQUEST to a grace period over 7 days and NOT_FOUND to an unknown id', async () => {
     const { client } = await signedUp('Rotator Two');
     const token = await client.apiToken.create.mutate({ name: 'stays' });

@@ -215,8 +215,12 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
       '--allowed-ips <list>',
       'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)',
     )
-    .action(({ email, team, name, expiresIn, scopes, allowedIps }) =>
-      withDb(async (db) => {
+    .action(({ email, team, name, expiresIn, scopes, allowedIps }) => {
+      // Named as the option it came from (the library would call it expiresIn), before any database use.
+      if (expiresIn !== undefined && !(EXPIRES_IN_VALUES as readonly string[]).includes(expiresIn)) {
+        throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);
+      }
+      return withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
         const scopeList = scopes === undefined ? undefined : commaList(scopes);
@@ -233,8 +237,8 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
           audit: CLI_AUDIT,
         });
         out(created.token);
-      }),
-    );
+      });
+    });
 
   program
     .command('token:list')

@@ -1,7 +1,7 @@
 // The operator commands of `latchkey`, parsed with commander; runnable in-process (tests call
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { createDatabase, migrateToLatest, type Db } from '@latchkey/lib';
+import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
 import { PasswordInterrupted, readPassword, type PasswordInput } from './read-password';
@@ -116,6 +116,8 @@ function overallHelp(env: Record<string, string | undefined>): string {
     database = `none usable: ${(error as Error).message}`;
   }
   return [
+    `Expiry values (--expires-in): ${EXPIRES_IN_VALUES.join(', ')}`,
+    `Scopes (--scopes, comma-separated): ${BUILTIN_SCOPES.join(', ')}`,
     `Database: ${database}`,
     '  (DATABASE_URL; unset = data/latchkey.db in the project root; relative paths start there too)',
     'Passwords: from LATCHKEY_PASSWORD or standard input, never an option.',

@@ -38,7 +38,11 @@ export function Dialog({ title, onClose, children, role, busy = false, onDismiss
   useLayoutEffect(() => {
     const dialog = ref.current!;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    const handleClose = () => onCloseRef.current();
+    // StrictMode (development) mounts this effect twice: the first cleanup's close() queues a
+    // `close` event that arrives after the second showModal. A dialog that is open again has not closed.
+    const handleClose = () => {
+      if (!dialog.open) onCloseRef.current();
+    };
     const handleCancel = (event: Event) => {
       if (busyRef.current || onDismissRef.current) event.preventDefault();
       if (!busyRef.current) onDismissRef.current?.();

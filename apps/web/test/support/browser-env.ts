@@ -56,15 +56,19 @@ type RunningEnv = BrowserEnv & {
   recordFailure(testName: string): Promise<void>;
 };
 
-/** What a suite may set in its server's configuration, e.g. `tokenMaxLifetimeDays`. */
-export type BrowserEnvOptions = { config?: Omit<Parameters<typeof defaultConfig>[0], 'rateLimits' | 'logLevel'> };
+/** What a suite may set in its server's configuration, e.g. `tokenMaxLifetimeDays`, and which build it serves. */
+export type BrowserEnvOptions = {
+  config?: Omit<Parameters<typeof defaultConfig>[0], 'rateLimits' | 'logLevel'>;
+  /** The built UI to serve; apps/web/dist by default. */
+  webDist?: string;
+};
 
 async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
   const database: TestDatabase = await createTestDatabase('sqlite');
   const db = database.db;
   // The UI makes many calls a minute in a test; the per-IP tRPC limit is for real clients.
   const config = defaultConfig({ ...options.config, logLevel: 'silent', rateLimits: { trpcPerMinute: 100_000 } });
-  const app = createApp({ db, config, clock: systemClock, webDist: WEB_DIST });
+  const app = createApp({ db, config, clock: systemClock, webDist: options.webDist ?? WEB_DIST });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -210,9 +214,10 @@ export function describeInBrowser(
     let env: RunningEnv | undefined;
     beforeAll(async () => {
       if (missing) throw new Error(`${missing} (CI=true: the browser tests must run)`);
-      if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+      const webDist = options.webDist ?? WEB_DIST;
+      if (!fs.existsSync(path.join(webDist, 'index.html'))) {
         throw new Error(
-          `The web app is not built (${WEB_DIST}/index.html is missing): ` +
+          `The web app is not built (${webDist}/index.html is missing): ` +
             'run `pnpm --filter @latchkey/web test`, which builds first',
         );
       }
