@@ -10,7 +10,7 @@ import { createRetiredTokenReuseDetector } from '../src/server-only/public-api/d
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
 import { generateApiToken } from '../src/universal/token-format';
-import { DAY_MS, insertUser, makeTeam } from './helpers';
+import { DAY_MS, insertUser, makeTeam, watchDatabaseCalls } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
 
@@ -81,6 +81,20 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
       ['2001:db8::9', 'scanner/2'],
       ['203.0.113.7', userAgent.slice(0, 512)],
     ]);
+  });
+
+  it('a rotation keeps the old hash with one write', async () => {
+    const { db, clock, user } = await setup();
+    const old = await createApiToken({ db, clock, userId: user.id, name: 'Rotated once' });
+    const watcher = watchDatabaseCalls(db);
+    await rotateApiToken({ db, clock, userId: user.id, id: old.id, gracePeriodSeconds: 3600 });
+    watcher.stop();
+    const writes = watcher.calls.filter(
+      (call) =>
+        (call.via === 'pg.query' || call.via.startsWith('sqlite.statement')) &&
+        /insert into "retired_api_token_hashes"/i.test(call.sql),
+    );
+    expect(writes).toHaveLength(1);
   });
 
   it('a token within its grace period is no reuse; after it, it is', async () => {

@@ -93,7 +93,6 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
     }
     await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
     await invalidateApiTokens(trx, { tokenIds: [old.id] });
-    await retireApiTokenHash(trx, { tokenHash: old.token_hash, tokenId: old.id, owner, stopsAt: previousTokenStopsAt });
     const created = await trx
       .insertInto('api_tokens')
       .values({
