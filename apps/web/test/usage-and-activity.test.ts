@@ -1,6 +1,6 @@
 // Usage and activity in headless Chromium: the chart shows requests made with a token (flushed in
 // process), the list filters, delete-expired with its count, and the Activity page lists the create
-// and delete. Screenshots at 375 px and 1280 px go to apps/web/test-artifacts/.
+// and delete, and a revocation by a leak report. Screenshots at 375 px and 1280 px go to apps/web/test-artifacts/.
 import { expect, it } from 'vitest';
 import { createApiToken, systemClock } from '@latchkey/lib';
 import { describeInBrowser } from './support/browser-env';
@@ -80,6 +80,42 @@ describeInBrowser('token usage and activity in the browser', (env) => {
     await confirm.waitFor({ state: 'detached' });
     await expect.poll(names).toEqual(['Fresh token', 'Old unused']);
     expect(await page.getByRole('button', { name: 'Delete expired tokens' }).count()).toBe(0);
+  });
+
+  it('a token reported as leaked leaves the list, and Activity says it was revoked after the report', async () => {
+    const { context, page } = await env().newPage();
+    await env().signInAs(context, { name: 'Leak Person' });
+    await page.goto('/settings/tokens');
+    await page.getByRole('button', { name: 'Create your first token' }).click();
+    const form = page.getByRole('dialog', { name: 'Create API token' });
+    await form.getByLabel('Name').fill('Pasted in a gist');
+    await form.getByRole('button', { name: 'Create token' }).click();
+    const reveal = page.getByRole('dialog', { name: 'API token created' });
+    const token = (await reveal.getByTestId('new-token').textContent()) ?? '';
+    expect(token).toMatch(/^api_[0-9A-Za-z]{36}$/);
+    await reveal.getByRole('button', { name: 'Copy token' }).click();
+    await reveal.getByRole('button', { name: 'Done' }).click();
+
+    // A secret scanner reports it: no token needed, 202 whatever matched.
+    const report = await fetch(`${env().baseUrl}/api/v1/credentials/revoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ credentials: [token] }),
+    });
+    expect(report.status).toBe(202);
+    expect((await env().callMe(token)).status).toBe(401);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'No API tokens yet' }).waitFor();
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const list = page.getByRole('list', { name: 'Audit events' });
+    await list.waitFor();
+    const first = list.locator('li').first();
+    expect(await first.getAttribute('data-event-type')).toBe('token.revoked');
+    expect(await first.textContent()).toMatch(
+      /Token revoked after it was reported as leaked\s*Pasted in a gist.*by a leak report/,
+    );
+    expect(await first.locator('.badge-danger').count()).toBe(1);
   });
 
   it('the Activity page lists the create and the delete made in the UI', async () => {

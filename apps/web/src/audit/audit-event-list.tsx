@@ -24,6 +24,22 @@ export function describeAuditEventType(type: string): string {
   return DESCRIPTIONS[type] ?? type;
 }
 
+/** What happened, in words; a revocation says when it came from a leak report. */
+function describeEvent(event: AuditEvent): string {
+  if (event.type === 'token.revoked' && event.details.source === 'leak_report')
+    return 'Token revoked after it was reported as leaked';
+  return describeAuditEventType(event.type);
+}
+
+/** Events that may mean a token is in the wrong hands. */
+function isWarning(event: AuditEvent): boolean {
+  return (
+    event.type === 'token.reused_after_rotation' ||
+    event.type === 'user.sign_in_failed' ||
+    (event.type === 'token.revoked' && event.details.source === 'leak_report')
+  );
+}
+
 function actorText(event: AuditEvent): string {
   const { kind, name, id } = event.actor;
   if (kind === 'cli') return 'the command line';
@@ -54,11 +70,11 @@ export function AuditEventList({ events, label }: { events: AuditEvent[]; label:
     <ol className="audit-list" aria-label={label}>
       {events.map((event) => {
         const what = subject(event);
-        const danger = event.type === 'token.reused_after_rotation' || event.type === 'user.sign_in_failed';
+        const danger = isWarning(event);
         return (
           <li key={event.id} className="audit-item" data-event-type={event.type}>
             <div className="audit-main">
-              <span className={`badge ${danger ? 'badge-danger' : ''}`}>{describeAuditEventType(event.type)}</span>
+              <span className={`badge ${danger ? 'badge-danger' : ''}`}>{describeEvent(event)}</span>
               {what && <span className="audit-subject">{what}</span>}
             </div>
             <div className="audit-meta muted">

@@ -172,12 +172,15 @@ function verify(cached: CachedApiToken | undefined, options: CheckApiTokenOption
   }
   if (cached.expiresAt !== null && cached.expiresAt <= now) return EXPIRED;
   if (cached.ownerRefused) return INVALID;
-  // The token shows the last use stored before this request, as a lookup of the row would.
-  cached.accepted.token.lastUsedAt = cached.lastUsedAt;
+  // The token shows the last use stored before this request, as a lookup of the row would. (Fields
+  // of the long-lived entry are written only when they change.)
+  const { token } = cached.accepted;
+  if (token.lastUsedAt !== cached.lastUsedAt) token.lastUsedAt = cached.lastUsedAt;
   if (lastUsed) {
     let use = cached.use;
     if (use === undefined || use.tracker !== lastUsed) use = cached.use = lastUsed.useOf(cached.id);
-    cached.lastUsedAt = lastUsed.record(use, now, cached.lastUsedAt, options.ip ?? 'unknown', options.userAgent);
+    const next = lastUsed.record(use, now, cached.lastUsedAt, options.ip ?? 'unknown', options.userAgent);
+    if (next !== cached.lastUsedAt) cached.lastUsedAt = next;
   }
   return cached.accepted;
 }

@@ -15,6 +15,8 @@ export const LAST_USED_ACCURACY_MS = 60_000;
 export const HOUR_MS = 60 * 60 * 1000;
 /** How many distinct client addresses are kept per token. */
 export const RECENT_IPS_KEPT = 5;
+/** A pending last use, and an address's last-seen time, move on in steps of this much. */
+const STEP_MS = 1000;
 // Rows per statement: well under SQLite's and PostgreSQL's limits on parameters.
 const CHUNK = 500;
 
@@ -29,7 +31,15 @@ export type TokenUse = {
   hourEnd: number;
   requests: number;
   failed: number;
-  ips: RecentIp[];
+  /**
+   * The latest client address, kept in the record itself: most requests come from the address
+   * before them, and then counting one touches no other object.
+   */
+  ip: string | null;
+  userAgent: string | null;
+  ipAt: number;
+  /** Other distinct addresses since the last flush, at most `RECENT_IPS_KEPT - 1`. */
+  others: RecentIp[];
   /** The last use to write, or null when none is pending. */
   lastUsedAt: number | null;
   /** Whether the next flush will look at it. */
@@ -103,7 +113,10 @@ export function createLastUsedTracker({
         hourEnd: 0,
         requests: 0,
         failed: 0,
-        ips: [],
+        ip: null,
+        userAgent: null,
+        ipAt: 0,
+        others: [],
         lastUsedAt: null,
         queued: false,
       };
@@ -119,40 +132,46 @@ export function createLastUsedTracker({
       queue.push(use);
     }
     if (now >= use.hourEnd || now < use.hourStart) {
-      if (use.requests > 0 || use.failed > 0 || use.ips.length > 0) closed.push(counterOf(use));
+      if (hasCounts(use)) closed.push(counterOf(use));
       use.hourStart = now - (now % HOUR_MS);
       use.hourEnd = use.hourStart + HOUR_MS;
-      use.requests = 0;
-      use.failed = 0;
-      use.ips = [];
+      clearCounts(use);
     }
   }
 
   function noteLastUse(use: TokenUse, now: number, stored: number | null): number | null {
-    // A use already pending only moves to the later time.
-    if (use.lastUsedAt === null && stored !== null && now - stored < skipWithin) return stored;
+    const pending = use.lastUsedAt;
+    if (pending === null) {
+      if (stored !== null && now - stored < skipWithin) return stored;
+    } else if (now - pending < STEP_MS) {
+      // A pending use moves to a later time at most once a second: storing every request's time
+      // would box a new number into a long-lived object each time.
+      return pending;
+    }
     use.lastUsedAt = now;
     return now;
   }
 
   function noteRequest(use: TokenUse, now: number, ip: string, userAgent: string | null | undefined): void {
     use.requests += 1;
-    // At most five entries: a linear scan beats any lookup structure, and allocates nothing unless
-    // the address is new to this token since the last flush.
-    const ips = use.ips;
-    let oldest = 0;
-    for (let i = 0; i < ips.length; i++) {
-      const seen = ips[i]!;
-      if (seen.ip === ip) {
-        seen.at = now;
-        seen.userAgent = userAgent ?? null;
-        return;
-      }
-      if (seen.at < ips[oldest]!.at) oldest = i;
+    const agent = userAgent ?? null;
+    if (use.ip === ip) {
+      // Written only when they change (the time by the second), for the same reason as above.
+      if (now - use.ipAt >= STEP_MS || now < use.ipAt) use.ipAt = now;
+      if (use.userAgent !== agent) use.userAgent = agent;
+      return;
     }
-    const entry = { ip, userAgent: userAgent ?? null, at: now };
-    if (ips.length < RECENT_IPS_KEPT) ips.push(entry);
-    else ips[oldest] = entry;
+    // A new latest address: the one before joins the others, which keep the newest four.
+    const others = use.others.filter((seen) => seen.ip !== ip);
+    if (use.ip !== null) others.push({ ip: use.ip, userAgent: use.userAgent, at: use.ipAt });
+    if (others.length >= RECENT_IPS_KEPT) {
+      others.sort((a, b) => b.at - a.at);
+      others.length = RECENT_IPS_KEPT - 1;
+    }
+    use.others = others;
+    use.ip = ip;
+    use.userAgent = agent;
+    use.ipAt = now;
   }
 
   const tracker: LastUsedTracker = {
@@ -184,11 +203,9 @@ export function createLastUsedTracker({
       const batch: Batch = { lastUsed: new Map(), counters: closed };
       closed = [];
       for (const use of queue) {
-        if (use.requests > 0 || use.failed > 0 || use.ips.length > 0) batch.counters.push(counterOf(use));
+        if (hasCounts(use)) batch.counters.push(counterOf(use));
         if (use.lastUsedAt !== null) batch.lastUsed.set(use.tokenId, use.lastUsedAt);
-        use.requests = 0;
-        use.failed = 0;
-        use.ips = [];
+        clearCounts(use);
         use.lastUsedAt = null;
         use.queued = false;
       }
@@ -218,8 +235,7 @@ export function createLastUsedTracker({
       const tokens = new Set<number>();
       for (const counter of closed) tokens.add(counter.tokenId);
       for (const use of queue) {
-        if (use.requests > 0 || use.failed > 0 || use.ips.length > 0 || use.lastUsedAt !== null)
-          tokens.add(use.tokenId);
+        if (hasCounts(use) || use.lastUsedAt !== null) tokens.add(use.tokenId);
       }
       return tokens.size;
     },
@@ -229,8 +245,22 @@ export function createLastUsedTracker({
   return tracker;
 }
 
+function hasCounts(use: TokenUse): boolean {
+  return use.requests > 0 || use.failed > 0 || use.ip !== null;
+}
+
+function clearCounts(use: TokenUse): void {
+  use.requests = 0;
+  use.failed = 0;
+  use.ip = null;
+  use.userAgent = null;
+  use.ipAt = 0;
+  use.others = [];
+}
+
 function counterOf(use: TokenUse): UsageCounter {
-  return { tokenId: use.tokenId, hourStart: use.hourStart, requests: use.requests, failed: use.failed, ips: use.ips };
+  const ips = use.ip === null ? use.others : [...use.others, { ip: use.ip, userAgent: use.userAgent, at: use.ipAt }];
+  return { tokenId: use.tokenId, hourStart: use.hourStart, requests: use.requests, failed: use.failed, ips };
 }
 
 /** One transaction: last-use times (never moved backwards), adding upserts of counts, recent addresses. */
