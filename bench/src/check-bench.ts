@@ -6,7 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { hashSecret, normaliseAllowedIp } from '@latchkey/lib';
-import type { AllowedIpsInput, CheckTargetInput, CheckWorkerInput, CheckWorkerOutput } from './check-worker';
+import type {
+  AllowedIpsInput,
+  CheckTargetInput,
+  CheckWorkerInput,
+  CheckWorkerOutput,
+  FullCacheInput,
+  FullCacheOutput,
+} from './check-worker';
 import { BENCH_DIR, PROFILE_DIR } from './paths';
 import { seedSqlite } from './seed';
 
@@ -28,6 +35,8 @@ export type CheckBenchOptions = {
 };
 
 export type CheckBenchResult = CheckWorkerOutput & {
+  /** The cache filled to its bound in a process that does nothing else. */
+  fullCache: FullCacheOutput;
   seedSeconds: { small: number; large: number };
   largeFile: string;
   largeSampleFile: string;
@@ -145,6 +154,25 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
   }
   const sizes = targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ');
   options.log(`checking tokens in-process at ${sizes}; ${options.rounds} rounds…`);
+  const output = await runWorker<CheckWorkerOutput>(nodeArgs, input);
+  options.log(`filling a token cache of ${options.fullCacheEntries.toLocaleString('en-US')} in a process of its own…`);
+  const fullCacheInput: FullCacheInput = {
+    mode: 'full-cache',
+    target: targets.at(-1)!,
+    entries: options.fullCacheEntries,
+  };
+  const fullCache = await runWorker<FullCacheOutput>(nodeArgs, fullCacheInput);
+  return {
+    ...output,
+    fullCache,
+    seedSeconds: { small: small.seconds, large: large.seconds },
+    largeFile: large.file,
+    largeSampleFile: large.sampleFile,
+  };
+}
+
+/** Runs check-worker.ts in a child process with `input` and gives what it sent back. */
+async function runWorker<T>(nodeArgs: string[], input: CheckWorkerInput | FullCacheInput): Promise<T> {
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(BENCH_DIR, 'src/check-worker.ts'), JSON.stringify(input)],
@@ -153,7 +181,7 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
-  type Answer = { ok: boolean; output?: CheckWorkerOutput; error?: string };
+  type Answer = { ok: boolean; output?: T; error?: string };
   const message = await new Promise<Answer>((resolve, reject) => {
     let answer: Answer | undefined;
     child.on('message', (m) => {
@@ -165,10 +193,5 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     child.on('error', reject);
   });
   if (!message.ok || !message.output) throw new Error(`the check worker failed: ${message.error}`);
-  return {
-    ...message.output,
-    seedSeconds: { small: small.seconds, large: large.seconds },
-    largeFile: large.file,
-    largeSampleFile: large.sampleFile,
-  };
+  return message.output;
 }

@@ -74,8 +74,6 @@ export type CheckWorkerOutput = {
   queriesPerCheck: number;
   /** Tokens first seen (cache misses) over every check of the largest target's database. */
   firstSight: { misses: number; checks: number };
-  /** The token cache filled to its bound: entries, and the resident and heap memory it added. */
-  fullCache: { entries: number; rssBytes: number; heapBytes: number };
   malformed: {
     opsPerSecond: number;
     opsPerCpuSecond: number;
@@ -91,6 +89,10 @@ export type CheckWorkerOutput = {
   /** process.memoryUsage() at the end, for where the memory went. */
   memoryUsage: NodeJS.MemoryUsage;
 };
+
+/** The token cache filled to its bound in a process of its own: entries, the memory it added, the peak. */
+export type FullCacheInput = { mode: 'full-cache'; target: CheckTargetInput; entries: number };
+export type FullCacheOutput = { entries: number; rssBytes: number; heapBytes: number; peakRssBytes: number };
 
 type Opened = { db: Db; lastUsed: LastUsedTracker; checks: number };
 type Target = {
@@ -374,7 +376,7 @@ async function reference(seconds: number): Promise<CheckWorkerOutput['reference'
 }
 
 /** What a token cache filled with `entries` tokens adds to the process, measured after a full GC. */
-async function fillCache(target: CheckTargetInput, entries: number): Promise<CheckWorkerOutput['fullCache']> {
+async function fillCache(target: CheckTargetInput, entries: number) {
   const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, entries);
   if (tokens.length < entries) throw new Error(`the sample holds ${tokens.length} tokens, not ${entries}`);
   const db = createDatabase(target.file, { tokenCacheSize: entries });
@@ -398,13 +400,16 @@ async function fillCache(target: CheckTargetInput, entries: number): Promise<Che
 
 async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
   const opened = new Map<string, Opened>();
-  const targets: Target[] = input.targets.map((target) => {
-    let database = opened.get(target.file);
+  const targets: Target[] = input.targets.map((target, i) => {
+    // Each target opens its database on its own, as its own server would: the 1M file's targets
+    // with 1,000 and with 10,000 active tokens must not share one token cache.
+    const key = `${target.file}#${i}`;
+    let database = opened.get(key);
     if (!database) {
       const db = createDatabase(target.file);
       // As in the server: uses are kept in memory and written in a batch every 30 s.
       database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }), checks: 0 };
-      opened.set(target.file, database);
+      opened.set(key, database);
     }
     const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, target.active);
     return { input: target, database, db: database.db, lastUsed: database.lastUsed, tokens, cursor: 0, runs: [] };
@@ -452,14 +457,12 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     const timed = await timedRefusals(largest.db, bad, input.malformedSeconds / 2);
     const throughput = await refusalThroughput(largest.db, bad, input.malformedSeconds / 2);
 
-    const fullCache = await fillCache(largest.input, input.fullCacheEntries);
     return {
       targets: outputs,
       recording,
       allowedIps,
       queriesPerCheck,
       firstSight,
-      fullCache,
       malformed: { ...timed, ...throughput, kinds: 8 },
       reference: await reference(Math.min(1, input.secondsPerRun)),
       peakRssBytes: residentSet()?.peak ?? Number.NaN,
@@ -473,8 +476,14 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
   }
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput;
-main(input).then(
+/** A process of its own fills one token cache to its bound: what it added, and the process's peak. */
+async function fullCacheOnly(input: FullCacheInput): Promise<FullCacheOutput> {
+  const fullCache = await fillCache(input.target, input.entries);
+  return { ...fullCache, peakRssBytes: residentSet()?.peak ?? Number.NaN };
+}
+
+const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput | FullCacheInput;
+('mode' in input ? fullCacheOnly(input) : main(input)).then(
   (output) => process.send!({ ok: true, output }, () => process.exit(0)),
   (error: unknown) =>
     process.send!({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),

@@ -281,14 +281,20 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
     });
   }
   if (results.check) {
-    const peak = results.check.peakRssBytes;
+    const peak = results.check.fullCache.peakRssBytes;
     rows.push({
       scenario:
-        `peak RSS: in-process checks at ${sizeLabel(plan.check.largeTokens)} tokens, ` +
-        `full cache (${formatNumber(plan.check.fullCacheEntries)})`,
+        `peak RSS: a process holding a full token cache (${formatNumber(plan.check.fullCacheEntries)} entries, ` +
+        `${sizeLabel(plan.check.largeTokens)} tokens in the database)`,
       measured: formatBytes(peak),
       target: '<= 300 MB',
       status: statusOf(peak <= FULL_CACHE_MEMORY_LIMIT),
+    });
+    rows.push({
+      scenario: `peak RSS: the in-process check worker (all targets, ${sizeLabel(plan.check.largeTokens)} tokens)`,
+      measured: formatBytes(results.check.peakRssBytes),
+      target: 'report',
+      status: 'report',
     });
   }
   for (const error of results.errors)

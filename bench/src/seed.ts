@@ -216,6 +216,13 @@ export async function seedServerDatabase(
       }
       await trx.insertInto('api_tokens').values(rows).execute();
     }
+    // The token the HTTP runs present was last used an hour ago, as a token in steady use: its
+    // answer then holds a `lastUsedAt` on a server recording usage and on one that is not alike.
+    await trx
+      .updateTable('api_tokens')
+      .set({ last_used_at: now - 60 * 60_000 })
+      .where('token_hash', '=', hashSecret(plain[0]!))
+      .execute();
   });
   return { userId: user.id, sessionId, tokens: plain };
 }
