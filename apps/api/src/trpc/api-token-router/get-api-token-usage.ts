@@ -1,9 +1,4 @@
-import {
-  getApiTokenUsage as getApiTokenUsageInLib,
-  ZApiTokenUsageRange,
-  ZId,
-  ZTeamId,
-} from '@latchkey/lib';
+import { getApiTokenUsage as getApiTokenUsageInLib, ZApiTokenUsageRange, ZId, ZTeamId } from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
 export const ZGetApiTokenUsageRequest = ZApiTokenUsageRange.extend({ id: ZId, teamId: ZTeamId });
