@@ -237,6 +237,9 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     await page.getByRole('dialog', { name: 'Create API token' }).waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-name');
     await page.keyboard.type('Typed name');
+    // The page reads the token policy when it opens; until it has (a moment on a busy machine), the
+    // form says it is busy and the expiry is disabled, so Tab would pass it by.
+    await page.getByRole('dialog', { name: 'Create API token' }).locator('form:not([aria-busy])').waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-expires-in');
     await page.keyboard.press('Escape');

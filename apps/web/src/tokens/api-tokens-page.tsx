@@ -53,6 +53,11 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
   const tokens = useQuery(trpc.apiToken.getMany.queryOptions({ teamId, ...filterInput(filter) }));
   const sparklines = useQuery(trpc.apiToken.dailyRequests.queryOptions({ teamId, days: 7 }));
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  // The create dialog's choices follow the token policy: read it with the page, so that the dialog
+  // opens ready (while it loads, the expiry is disabled and a keyboard user would tab past it).
+  useEffect(() => {
+    void queryClient.prefetchQuery(trpc.apiToken.policy.queryOptions({ teamId }));
+  }, [queryClient, trpc, teamId]);
   // Refused as a non-admin: the role changed since the team list was loaded; reload it to show why.
   const forbidden = errorCode(tokens.error) === 'FORBIDDEN';
   useEffect(() => {
