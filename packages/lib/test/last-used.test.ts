@@ -121,6 +121,19 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     for (const [i, t] of tokens.entries()) expect(await storedLastUsed(db, t.id)).toBe(START + i * 1000);
   });
 
+  it('a record a flush let go is the token’s record again once it is used', async () => {
+    const { clock, created, tracker } = await setup();
+    const kept = tracker.useOf(created.id);
+    tracker.touch(created.id, null);
+    await tracker.flush();
+    // A flush in which only another token was used lets the idle record go.
+    tracker.touch(created.id + 1000, null);
+    await tracker.flush();
+    // A cached token still holds `kept`; using it makes it the one `useOf` (and so `fail`) finds.
+    tracker.record(kept, clock.now(), null, '192.0.2.1', null);
+    expect(tracker.useOf(created.id)).toBe(kept);
+  });
+
   it('two uses before a flush are one pending write, holding the later time', async () => {
     const { db, clock, created, tracker } = await setup();
     await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });

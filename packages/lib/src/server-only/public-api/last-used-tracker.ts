@@ -130,6 +130,9 @@ export function createLastUsedTracker({
     if (!use.queued) {
       use.queued = true;
       queue.push(use);
+      // A record a flush let go (kept by a cached token) is the token's record again, so that
+      // `useOf` (for `fail`, say) finds it rather than making a second one.
+      uses.set(use.tokenId, use);
     }
     if (now >= use.hourEnd || now < use.hourStart) {
       if (hasCounts(use)) closed.push(counterOf(use));
@@ -210,7 +213,7 @@ export function createLastUsedTracker({
         use.queued = false;
       }
       // What was not used since the last flush is let go; a cached token still holding its record
-      // puts it back in the queue with its next request.
+      // puts it back (in the queue and here) with its next request.
       uses = new Map(queue.map((use) => [use.tokenId, use]));
       queue = [];
       flushing = flushing
