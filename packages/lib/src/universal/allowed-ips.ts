@@ -115,8 +115,14 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
   const client6 = new Uint32Array(4);
 
   function matches(clientIp: string): boolean {
-    if (!ipaddr.isValid(clientIp)) return false;
-    const address = unmapped(ipaddr.parse(clientIp));
+    let parsedClient: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      // One parse (isValid would parse it too): an address that does not parse is in no range.
+      parsedClient = ipaddr.parse(clientIp);
+    } catch {
+      return false;
+    }
+    const address = unmapped(parsedClient);
     if (address.kind() === 'ipv4') {
       const n = ipv4Number(address as ipaddr.IPv4);
       for (let i = 0; i < v4.length; i += 2) if ((n & v4[i + 1]!) >>> 0 === v4[i]) return true;
