@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { BUILTIN_SCOPES, createApiToken, rotateApiToken, systemClock } from '@latchkey/lib';
 import { describeInBrowser } from './support/browser-env';
+import { createFirstTokenInUi } from './support/ui-steps';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -159,13 +160,8 @@ describeInBrowser('token details and the first hour in the browser', (env) => {
   it('asks before Escape or × closes a token that was not copied; once copied, Escape closes at once', async () => {
     const { context, page } = await env().newPage();
     await env().signInAs(context);
-    await page.goto('/settings/tokens');
-    await page.getByRole('button', { name: 'Create your first token' }).click();
+    const { reveal, token } = await createFirstTokenInUi(page, 'Escape artist');
     const form = page.getByRole('dialog', { name: 'Create API token' });
-    await form.getByLabel('Name').fill('Escape artist');
-    await form.getByRole('button', { name: 'Create token' }).click();
-    const reveal = page.getByRole('dialog', { name: 'API token created' });
-    const token = (await reveal.getByTestId('new-token').textContent()) ?? '';
     expect(token).toMatch(/^api_[0-9A-Za-z]{36}$/);
     const question = reveal.getByRole('alert').filter({ hasText: 'You have not copied this token' });
 

@@ -4,6 +4,7 @@
 import { expect, it } from 'vitest';
 import { createApiToken, systemClock } from '@latchkey/lib';
 import { describeInBrowser } from './support/browser-env';
+import { createFirstTokenInUi } from './support/ui-steps';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -85,13 +86,7 @@ describeInBrowser('token usage and activity in the browser', (env) => {
   it('a token reported as leaked leaves the list, and Activity says it was revoked after the report', async () => {
     const { context, page } = await env().newPage();
     await env().signInAs(context, { name: 'Leak Person' });
-    await page.goto('/settings/tokens');
-    await page.getByRole('button', { name: 'Create your first token' }).click();
-    const form = page.getByRole('dialog', { name: 'Create API token' });
-    await form.getByLabel('Name').fill('Pasted in a gist');
-    await form.getByRole('button', { name: 'Create token' }).click();
-    const reveal = page.getByRole('dialog', { name: 'API token created' });
-    const token = (await reveal.getByTestId('new-token').textContent()) ?? '';
+    const { reveal, token } = await createFirstTokenInUi(page, 'Pasted in a gist');
     expect(token).toMatch(/^api_[0-9A-Za-z]{36}$/);
     await reveal.getByRole('button', { name: 'Copy token' }).click();
     await reveal.getByRole('button', { name: 'Done' }).click();
@@ -121,12 +116,8 @@ describeInBrowser('token usage and activity in the browser', (env) => {
   it('the Activity page lists the create and the delete made in the UI', async () => {
     const { context, page } = await env().newPage();
     await env().signInAs(context, { name: 'Activity Person' });
-    await page.goto('/settings/tokens');
-    await page.getByRole('button', { name: 'Create your first token' }).click();
-    const form = page.getByRole('dialog', { name: 'Create API token' });
-    await form.getByLabel('Name').fill('Short lived');
-    await form.getByRole('button', { name: 'Create token' }).click();
-    await page.getByRole('dialog', { name: 'API token created' }).getByRole('button', { name: 'Done' }).click();
+    const { reveal } = await createFirstTokenInUi(page, 'Short lived');
+    await reveal.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('button', { name: 'Delete Short lived' }).click();
     await page
       .getByRole('alertdialog', { name: 'Delete API token?' })
