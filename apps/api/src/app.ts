@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as trpcExpress from '@trpc/server/adapters/express';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import {
@@ -51,23 +51,6 @@ const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
-const corsForPublicApi: RequestHandler = (req, res, next) => {
-  // Any origin may call the token API; no cookies are involved, so none are allowed.
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader(
-    'Access-Control-Expose-Headers',
-    'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, WWW-Authenticate, X-Request-Id',
-  );
-  if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.status(204).end();
-    return;
-  }
-  next();
-};
-
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
@@ -114,11 +97,9 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestLog(logger));
   app.use(securityHeaders);
-  // All of /api/v1 in one router, so its prefix is matched once per request. CORS and the per-IP
-  // limit come first, so every answer (a 401, a refused body, a 404) is counted and carries the CORS
-  // and X-RateLimit-* headers every /api/v1 response has; each route parses its own body.
-  const v1 = express.Router();
-  v1.use(corsForPublicApi, auth.rateLimitByIp);
+  // All of /api/v1 in one handler that finds the route itself (mount-routes.ts). CORS and the
+  // per-IP limit come first, so every answer (a 401, a refused body, a 404) is counted and carries
+  // the CORS and X-RateLimit-* headers every /api/v1 response has; each route parses its own body.
   const restDeps = {
     db,
     clock,
@@ -128,8 +109,7 @@ export function createApp(deps: AppDeps) {
     credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
     openApi: openApi as unknown as Record<string, unknown>,
   };
-  v1.use(mountRoutes(REST_ROUTES, restDeps, auth));
-  app.use('/api/v1', v1);
+  app.use(mountRoutes(REST_ROUTES, restDeps, auth));
 
   app.get('/api/health', async (_req, res) => {
     try {

@@ -261,6 +261,43 @@ describe('unknown paths', () => {
   }
 });
 
+describe('finding the route (the REST API matches paths itself, as express would)', () => {
+  it('takes the prefix and fixed paths in any case, with one trailing slash, and serves HEAD with GET', async () => {
+    for (const path of ['/api/v1/me', '/API/V1/me', '/api/v1/ME', '/api/v1/me/', '/api/v1/me?x=1']) {
+      const res = await server.api('GET', path, { token: token.token });
+      expect([path, res.status, res.body?.token?.id]).toEqual([path, 200, token.id]);
+    }
+    const head = await server.api('HEAD', '/api/v1/me', { token: token.token });
+    expect([head.status, head.text]).toEqual([200, '']);
+    expect(head.headers.get('x-ratelimit-limit')).toMatch(/^\d+$/);
+    const byId = await server.api('GET', `/api/v1/Tokens/${token.id}/`, { token: token.token });
+    expect([byId.status, byId.body?.id]).toEqual([200, token.id]);
+  });
+
+  it('answers a path beside the prefix, or the prefix alone, with the JSON 404 and no token check', async () => {
+    for (const path of ['/api/v1x/me', '/api/v1', '/api/v1/', '/api/v1/me/extra', '/api/v1/tokens/1/rotate/x']) {
+      const res = await server.api('GET', path, { authorization: 'Bearer not-a-token' });
+      expect([path, res.status, res.body?.code]).toEqual([path, 404, 'NOT_FOUND']);
+    }
+    // Under /api/v1 the 404 is counted against the address like every answer there.
+    const counted = await server.api('GET', '/api/v1/nope');
+    expect(counted.headers.get('x-ratelimit-limit')).toMatch(/^\d+$/);
+    expect(counted.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('answers a badly escaped parameter with 400, and a well escaped one as its character', async () => {
+    const bad = await server.api('GET', '/api/v1/tokens/%E0%A4%A', { token: token.token });
+    expect([bad.status, bad.body]).toEqual([
+      400,
+      { code: 'INVALID_REQUEST', message: 'The URL is not validly percent-encoded' },
+    ]);
+    // The id's first digit sent as %3N: decoded before the route reads it.
+    const id = String(token.id);
+    const escaped = await server.api('GET', `/api/v1/tokens/%3${id[0]}${id.slice(1)}`, { token: token.token });
+    expect([escaped.status, escaped.body?.id]).toEqual([200, token.id]);
+  });
+});
+
 describe('known paths with a method they do not serve', () => {
   for (const [method, path, allow] of [
     ['POST', '/api/v1/me', 'GET, HEAD'],

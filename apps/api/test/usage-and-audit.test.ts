@@ -45,6 +45,40 @@ describe('apiToken.usage', () => {
     expect(listed!.lastUsedAt).toEqual(new Date(server.clock.now()));
   });
 
+  it('counts as failed every answer after the check: limits, scope, body, route, each once', async () => {
+    const limited = await startServer({ rateLimits: { ownerPerMinute: 12 } });
+    try {
+      const user = await limited.createTestUser();
+      const client = limited.trpc();
+      await client.auth.signIn.mutate({ email: user.email, password: user.password });
+      const writer = await limited.createTestToken(user, { scopes: ['tokens:read', 'tokens:write'] });
+      const reader = await limited.createTestToken(user, { scopes: ['tokens:read'] });
+      const post = (rawBody: string, token = writer.token) => limited.api('POST', '/api/v1/tokens', { token, rawBody });
+      const answers = [
+        (await limited.api('GET', '/api/v1/me', { token: writer.token })).status,
+        (await post('{"name":')).status,
+        (await post(`{"name":"Deep","x":${'['.repeat(100)}${']'.repeat(100)}}`)).status,
+        (await post(JSON.stringify({ name: 'x'.repeat(20_000) }))).status,
+        (await post(JSON.stringify({ name: 'Typo', expires_in: 'NEVER' }))).status,
+        (await limited.api('GET', '/api/v1/tokens/999999', { token: writer.token })).status,
+        (await limited.api('DELETE', '/api/v1/tokens/999999', { token: writer.token })).status,
+        (await limited.api('GET', '/api/v1/tokens/abc', { token: writer.token })).status,
+      ];
+      expect(answers).toEqual([200, 400, 400, 413, 400, 404, 404, 400]);
+      // The reader: refused for its scope, then the owner's limit of 12 (both tokens) runs out.
+      const readerAnswers = [(await post(JSON.stringify({ name: 'No scope' }), reader.token)).status];
+      for (let i = 0; i < 5; i++)
+        readerAnswers.push((await limited.api('GET', '/api/v1/me', { token: reader.token })).status);
+      expect(readerAnswers).toEqual([403, 200, 200, 200, 429, 429]);
+      await limited.lastUsed.flush();
+
+      expect((await client.apiToken.usage.query({ id: writer.id })).total).toEqual({ requests: 8, failed: 7 });
+      expect((await client.apiToken.usage.query({ id: reader.id })).total).toEqual({ requests: 6, failed: 3 });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('records nothing with USAGE_RECORDING=false (the switch pnpm bench measures recording with)', async () => {
     const quiet = await startServer({ config: { usageRecording: false } });
     try {

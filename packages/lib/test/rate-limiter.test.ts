@@ -122,6 +122,32 @@ describe('RateLimiter with MemoryRateLimitStore', () => {
     expect((await l.check(rule, 'ip')).remaining).toBe(1);
   });
 
+  it('hitCheckThenHit() counts the owner only while the address and its failures have room', async () => {
+    const { limiter: l } = limiter();
+    const address: RateLimitRule = { name: 'ip', limit: 2, windowMs: MINUTE };
+    const failures: RateLimitRule = { name: 'auth-failures', limit: 1, windowMs: MINUTE };
+    const owner: RateLimitRule = { name: 'owner', limit: 5, windowMs: MINUTE };
+    const first = l.hitCheckThenHit(address, 'a', failures, 'a', owner, 'user:1');
+    expect(first).not.toBeInstanceOf(Promise);
+    const [ip, failed, counted] = await first;
+    expect(ip).toMatchObject({ allowed: true, remaining: 1 });
+    expect(failed).toMatchObject({ allowed: true, remaining: 1 });
+    expect(counted).toMatchObject({ allowed: true, limit: 5, remaining: 4, resetAt: NEXT_MINUTE });
+
+    // Past the address's failures: refused, and the owner is not charged for it.
+    await l.hit(failures, 'b');
+    const [, full, skipped] = await l.hitCheckThenHit(address, 'b', failures, 'b', owner, 'user:1');
+    expect(full.allowed).toBe(false);
+    expect(skipped).toBeNull();
+    // Past the address's own limit: the same.
+    await l.hitCheckThenHit(address, 'a', failures, 'a', owner, 'user:1');
+    const [over, , none] = await l.hitCheckThenHit(address, 'a', failures, 'a', owner, 'user:1');
+    expect(over).toMatchObject({ allowed: false, remaining: 0 });
+    expect(none).toBeNull();
+    // Two requests reached the owner.
+    expect((await l.check(owner, 'user:1')).remaining).toBe(3);
+  });
+
   it('the store forgets finished windows, so memory holds only current keys', async () => {
     const { clock, store, limiter: l } = limiter();
     for (let i = 0; i < 50; i++) await l.hit(rule, `client-${i}`);

@@ -120,6 +120,44 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     expect(await redis.get(`${keyPrefix}api-ip:10.0.0.9:${windowEnd(T, MINUTE)}`)).toBe('2');
   });
 
+  it('hitCheckThenHit() is one round trip: address counted, its failures read, owner counted with room', async () => {
+    const keyPrefix = uniqueRedisPrefix('hit-check-hit');
+    const clock = new ManualClock(T);
+    const a = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const b = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const ipRule: RateLimitRule = { name: 'api-ip', limit: 3, windowMs: MINUTE };
+    const failures: RateLimitRule = { name: 'api-auth-failures', limit: 1, windowMs: MINUTE };
+    const owner: RateLimitRule = { name: 'api-owner', limit: 10, windowMs: MINUTE };
+
+    const monitor = await redis.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix))) commands.push(args);
+    });
+    try {
+      const [ip, failed, counted] = await a.hitCheckThenHit(ipRule, '10.0.0.1', failures, '10.0.0.1', owner, 'user:7');
+      expect(ip).toMatchObject({ allowed: true, remaining: 2 });
+      expect(failed).toMatchObject({ allowed: true, remaining: 1 });
+      expect(counted).toMatchObject({ allowed: true, remaining: 9 });
+      await until(() => commands.length >= 1, 2_000, 'MONITOR to show the command');
+    } finally {
+      monitor.disconnect();
+    }
+    expect(commands.map((args) => args[0]!.toLowerCase().replace('evalsha', 'eval'))).toEqual(['eval']);
+
+    // Shared by every store; an address past its failures or its limit costs the owner nothing.
+    await b.hit(failures, '10.0.0.2');
+    const [, full, skipped] = await b.hitCheckThenHit(ipRule, '10.0.0.2', failures, '10.0.0.2', owner, 'user:7');
+    expect(full.allowed).toBe(false);
+    expect(skipped).toBeNull();
+    for (let i = 0; i < 2; i++) await b.hitCheckThenHit(ipRule, '10.0.0.1', failures, '10.0.0.1', owner, 'user:7');
+    const [over, , none] = await a.hitCheckThenHit(ipRule, '10.0.0.1', failures, '10.0.0.1', owner, 'user:7');
+    expect(over).toMatchObject({ allowed: false, remaining: 0 });
+    expect(none).toBeNull();
+    expect(await redis.get(`${keyPrefix}api-owner:user:7:${windowEnd(T, MINUTE)}`)).toBe('3');
+    expect(await redis.get(`${keyPrefix}api-ip:10.0.0.1:${windowEnd(T, MINUTE)}`)).toBe('4');
+  });
+
   it('keeps one key per rule and window, expiring shortly after the window ends', async () => {
     const keyPrefix = uniqueRedisPrefix('windows');
     const clock = new ManualClock(T);
@@ -208,6 +246,24 @@ describe('RedisRateLimitStore with nothing listening', () => {
     expect(counts.at(-1)).toBe(10_000);
     expect(store.get('api-ip:1.2.3.4', resetAt)).toBe(10_000);
     expect(changes.map((c) => `${c.previous}->${c.status}`)).toEqual(['connecting->down']);
+  });
+
+  it("answers an API request's three counters from memory at once, the owner counted only with room", async () => {
+    const store = new RedisRateLimitStore({ url: `redis://127.0.0.1:${await freePort()}`, clock: new ManualClock(T) });
+    stores.push(store);
+    expect(await store.connect()).toBe('down');
+    const resetAt = windowEnd(T, MINUTE);
+    const request = () =>
+      store.incrementCheckIncrement(
+        { key: 'api-ip:1.2.3.4', resetAt, limit: 2 },
+        { key: 'api-auth-failures:1.2.3.4', resetAt, limit: 5 },
+        { key: 'api-owner:user:1', resetAt },
+      );
+    expect(request()).toEqual([1, 0, 1]);
+    expect(request()).toEqual([2, 0, 2]);
+    // The third is past the address's limit of 2: the owner's count stays.
+    expect(request()).toEqual([3, 0, 0]);
+    expect(store.get('api-owner:user:1', resetAt)).toBe(2);
   });
 });
 

@@ -7,7 +7,11 @@ import { createDatabase, type Db } from '../src/db/create-database';
 import { ManualClock } from '../src/server-only/clock';
 import { hashSecret } from '../src/server-only/hash';
 import { apiTokenCacheOf } from '../src/server-only/public-api/api-token-cache';
-import { checkApiToken } from '../src/server-only/public-api/check-api-token';
+import {
+  checkApiToken,
+  checkApiTokenAfterMiss,
+  checkCachedApiToken,
+} from '../src/server-only/public-api/check-api-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { invalidateApiTokens } from '../src/server-only/public-api/invalidate-api-tokens';
@@ -138,6 +142,46 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
       watcher.stop();
     }
     expect(watcher.calls.filter((call) => /api_tokens/.test(call.sql))).toEqual([]);
+  });
+
+  it('checkCachedApiToken answers from memory alone, and names a miss for the lookup to finish', async () => {
+    const { db, clock, user, make } = await setup();
+    const known = await make();
+    const watcher = watchDatabaseCalls(db);
+    let miss;
+    try {
+      // Not seen yet: a miss, and no database work until checkApiTokenAfterMiss.
+      miss = checkCachedApiToken({ db, clock, token: known.token });
+      expect(miss).toEqual({ hash: hashSecret(known.token) });
+      expect(checkCachedApiToken({ db, clock, token: generateApiToken() }).ok).toBeUndefined();
+      expect(checkCachedApiToken({ db, clock, token: 'api_short' })).toEqual({ ok: false, message: 'Invalid token' });
+      expect(checkCachedApiToken({ db, clock, token: `${known.token.slice(0, 39)}_` })).toMatchObject({ ok: false });
+      expect(watcher.calls.filter((call) => /api_tokens/.test(call.sql))).toEqual([]);
+    } finally {
+      watcher.stop();
+    }
+    expect('hash' in miss && (await checkApiTokenAfterMiss({ db, clock, token: known.token }, miss))).toMatchObject({
+      ok: true,
+      token: { id: known.id },
+    });
+    // Now cached: a verdict with no I/O, the same object checkApiToken gives.
+    const seen = watchDatabaseCalls(db);
+    try {
+      const verdict = checkCachedApiToken({ db, clock, token: known.token });
+      expect(verdict).toMatchObject({ ok: true, token: { id: known.id } });
+      expect(verdict).toBe(await checkApiToken({ db, clock, token: known.token }));
+    } finally {
+      seen.stop();
+    }
+    expect(seen.calls.filter((call) => /api_tokens/.test(call.sql))).toEqual([]);
+    // Deleted: no longer a verdict from memory, and the lookup refuses it.
+    await deleteApiTokenById({ db, userId: user.id, id: known.id });
+    const after = checkCachedApiToken({ db, clock, token: known.token });
+    expect(after.ok).toBeUndefined();
+    expect('hash' in after && (await checkApiTokenAfterMiss({ db, clock, token: known.token }, after))).toEqual({
+      ok: false,
+      message: 'Invalid token',
+    });
   });
 
   it('keeps no unknown hashes', async () => {

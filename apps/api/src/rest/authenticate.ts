@@ -5,6 +5,8 @@ import {
   AppError,
   AppErrorCode,
   checkApiToken,
+  checkApiTokenAfterMiss,
+  checkCachedApiToken,
   MemoryRateLimitStore,
   MISSING_TOKEN,
   INVALID_TOKEN,
@@ -19,6 +21,7 @@ import {
   type RetiredTokenReuseDetector,
   type RateLimitResult,
   type RateLimitRule,
+  type ThreeLimits,
   type VerifiedApiToken,
 } from '@latchkey/lib';
 import { clientIp as requestIp } from '../http/client-ip';
@@ -100,7 +103,7 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
 
   // One listener for every request (no closure each): a request that passed the check and was then
   // answered 4xx/5xx (scope, limits, a route's error) counts as failed.
-  function countFailure(this: Response) {
+  function countFailureOnFinish(this: Response) {
     if (this.statusCode >= 400) lastUsed!.fail(this.locals.usageTokenId as number);
   }
 
@@ -133,28 +136,117 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     return (res.locals.authFailures as RateLimitResult | undefined) ?? limiter.check(failureRule, clientIp(req));
   }
 
+  /**
+   * The checks after the token's own: its owner's limit, its address list, its scopes. Lets the
+   * request on (`next`) or answers it; `failed` is told of an answer here when the caller counts
+   * failures itself (`requireApiToken` counts them when the response finishes).
+   */
+  function admit(
+    req: Request,
+    res: Response,
+    next: () => void,
+    token: VerifiedApiToken,
+    owner: RateLimitResult,
+    scopes: readonly string[],
+    failed?: (token: VerifiedApiToken) => void,
+  ) {
+    if (!owner.allowed) {
+      failed?.(token);
+      return sendTooManyRequests(res, owner);
+    }
+    setRateLimitHeaders(res, owner);
+    // The address as the rate limits see it (express's trust-proxy rules): X-Forwarded-For counts
+    // only when TRUST_PROXY says so.
+    if (!token.isAllowedIp(requestIp(req))) {
+      failed?.(token);
+      reportIpRefusal(req, token);
+      return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: ADDRESS_NOT_ALLOWED }));
+    }
+    for (const scope of scopes) {
+      if (token.scopes.includes(scope)) continue;
+      failed?.(token);
+      const missing = scopes.filter((needed) => !token.scopes.includes(needed));
+      return sendError(
+        res,
+        new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }),
+      );
+    }
+    req.apiToken = token;
+    next();
+  }
+
+  /** Counts a request that passed the token check and was then refused, or failed in its route. */
+  function countFailure(token: VerifiedApiToken): void {
+    lastUsed?.fail(token.id);
+  }
+
+  /**
+   * Counts the request against its address and checks the address's failures (429 past either);
+   * then `next`.
+   */
+  function limitAddress(req: Request, res: Response, ip: string, next: () => unknown): unknown {
+    return withLimit(limiter.hitAndCheck(ipRule, ip, failureRule, ip), ([address, failures]) => {
+      if (!address.allowed) return sendTooManyRequests(res, address);
+      setRateLimitHeaders(res, address);
+      if (!failures.allowed) return sendTooManyRequests(res, failures);
+      return next();
+    });
+  }
+
+  /**
+   * The REST API's way in for a route that needs a token, in place of `rateLimitByIp` followed by
+   * `requireApiToken`, with the same answers. A token the cache knows is judged with no I/O, and
+   * its address, the address's failures and its owner are then counted in one round trip to the
+   * store (two for a token it does not know: the address's limits come before the lookup, so that a
+   * flood of made-up tokens stays away from the database). Calls `admitted` once every check
+   * passed; answers the request itself otherwise. A failure after `admitted` is the caller's to
+   * count, with `countFailure`.
+   */
+  function authenticate(req: Request, res: Response, scopes: readonly string[], admitted: () => void): unknown {
+    const ip = clientIp(req);
+    const header = parseAuthorizationHeader(req.headers.authorization);
+    if (!header.ok) {
+      const missing = header.reason === 'missing';
+      return limitAddress(req, res, ip, () => refuse(req, res, missing ? MISSING_TOKEN : INVALID_TOKEN, missing));
+    }
+    const options = {
+      db,
+      clock,
+      token: header.token,
+      lastUsed,
+      retiredTokens,
+      ip,
+      userAgent: req.headers['user-agent'] ?? null,
+    };
+    const check = checkCachedApiToken(options);
+    if (check.ok === true) {
+      const { token } = check;
+      return withLimit(
+        limiter.hitCheckThenHit(ipRule, ip, failureRule, ip, ownerRule, ownerKey(token.owner)),
+        ([address, failures, owner]: ThreeLimits) => {
+          if (!address.allowed || !failures.allowed) {
+            countFailure(token);
+            if (address.allowed) setRateLimitHeaders(res, address);
+            return sendTooManyRequests(res, address.allowed ? failures : address);
+          }
+          setRateLimitHeaders(res, address);
+          admit(req, res, admitted, token, owner!, scopes, countFailure);
+        },
+      );
+    }
+    if (check.ok === false) return limitAddress(req, res, ip, () => refuse(req, res, check.message, false));
+    return limitAddress(req, res, ip, () =>
+      checkApiTokenAfterMiss(options, check).then((found) => {
+        if (!found.ok) return refuse(req, res, found.message, false);
+        return withLimit(limiter.hit(ownerRule, ownerKey(found.token.owner)), (owner) =>
+          admit(req, res, admitted, found.token, owner, scopes, countFailure),
+        );
+      }),
+    );
+  }
+
   /** Lets the request through only with a valid token holding every one of `scopes`. */
   function requireApiToken(...scopes: string[]): RequestHandler {
-    function admit(req: Request, res: Response, next: () => void, token: VerifiedApiToken, owner: RateLimitResult) {
-      if (!owner.allowed) return sendTooManyRequests(res, owner);
-      setRateLimitHeaders(res, owner);
-      // The address as the rate limits see it (express's trust-proxy rules): X-Forwarded-For counts
-      // only when TRUST_PROXY says so.
-      if (!token.isAllowedIp(requestIp(req))) {
-        reportIpRefusal(req, token);
-        return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: ADDRESS_NOT_ALLOWED }));
-      }
-      const missing = scopes.filter((scope) => !token.scopes.includes(scope));
-      if (missing.length > 0) {
-        return sendError(
-          res,
-          new AppError(AppErrorCode.FORBIDDEN, { message: `This token lacks the scope ${missing.join(', ')}` }),
-        );
-      }
-      req.apiToken = token;
-      next();
-    }
-
     return (req, res, next) =>
       withLimit(failureRoom(req, res), (failures) => {
         // Past the failure limit every request from the address waits, so a valid token cannot be
@@ -180,17 +272,17 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
             if (lastUsed) {
               res.locals.usageTokenId = check.token.id;
               // A response finishes once: `on` rather than `once`, which would wrap the listener.
-              res.on('finish', countFailure);
+              res.on('finish', countFailureOnFinish);
             }
             return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
-              admit(req, res, next, check.token, owner),
+              admit(req, res, next, check.token, owner, scopes),
             );
           },
         );
       });
   }
 
-  return { rateLimitByIp, requireApiToken, limiter };
+  return { rateLimitByIp, requireApiToken, authenticate, countFailure, limiter };
 }
 
 export type ApiTokenAuth = ReturnType<typeof createApiTokenAuth>;

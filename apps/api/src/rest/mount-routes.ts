@@ -1,7 +1,11 @@
-// The express side of the route declarations: for each one, the token check it asks for, its body
-// parser, the parsing of its inputs, and the encoding of its answer through the response schema. A
-// known path asked with a method none of its routes serves is a 405 that lists the ones it does.
-import express, { Router, type Request, type RequestHandler } from 'express';
+// The express side of the route declarations: all of /api/v1 as one request handler. It finds the
+// route itself (a Map for fixed paths, path-to-regexp with express's own options for the others),
+// then runs the route's token check, its body parser, the parsing of its inputs and the encoding of
+// its answer through the response schema. Express's nested routers would do the same finding for
+// a few microseconds more on every API request. A known path asked with a method none of its
+// routes serves is a 405 that lists the ones it does; an unknown path goes on to the JSON 404.
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { match, type MatchFunction } from 'path-to-regexp';
 import { AppError, AppErrorCode, type AuditContext } from '@latchkey/lib';
 import { clientIp } from '../http/client-ip';
 import { rejectDeepJson } from '../http/json-depth';
@@ -12,6 +16,14 @@ import { parseJsonBody, parseTextFields } from './parse-request';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
+export const API_PREFIX = '/api/v1';
+
+/** A declared route, ready to run: its scopes (null for a public route) and its body parsers. */
+type MountedRoute = { route: RestRoute; scopes: readonly string[] | null; body: RequestHandler[] };
+
+/** The routes of one declared path, by method. */
+type PathRoutes = { methods: Map<string, MountedRoute>; allow: string };
+
 function auditOf(req: Request): AuditContext {
   const token = req.apiToken!;
   return {
@@ -21,55 +33,149 @@ function auditOf(req: Request): AuditContext {
   };
 }
 
-function handlerOf(route: RestRoute, deps: RestDeps): RequestHandler {
-  return async (req, res) => {
-    const reply = await route.handle({
-      params: route.params ? parseTextFields(route.params, req.params) : undefined,
-      query: route.query ? parseTextFields(route.query, req.query as Record<string, unknown>) : undefined,
-      body: route.body ? parseJsonBody(route.body, req) : undefined,
-      deps,
-      req,
-      res,
-      token: req.apiToken,
-      audit: () => auditOf(req),
-    });
-    const schema = route.responses[reply.status]?.schema;
-    res.status(reply.status);
-    if (schema && 'body' in reply) res.json(schema.parse(reply.body));
-    else res.end();
-  };
+async function handle(route: RestRoute, deps: RestDeps, req: Request, res: Response): Promise<void> {
+  const reply = await route.handle({
+    params: route.params ? parseTextFields(route.params, req.params) : undefined,
+    query: route.query ? parseTextFields(route.query, req.query as Record<string, unknown>) : undefined,
+    body: route.body ? parseJsonBody(route.body, req) : undefined,
+    deps,
+    req,
+    res,
+    token: req.apiToken,
+    audit: () => auditOf(req),
+  });
+  const schema = route.responses[reply.status]?.schema;
+  res.status(reply.status);
+  if (schema && 'body' in reply) res.json(schema.parse(reply.body));
+  else res.end();
 }
 
-function methodNotAllowed(methods: string[]): RequestHandler {
-  const allow = methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])).join(', ');
-  return (req, res) => {
-    res.setHeader('Allow', allow);
+/** CORS for the token API: any origin may call it; no cookies are involved, so none are allowed. */
+function cors(req: Request, res: Response): 'answered' | undefined {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader(
+    'Access-Control-Expose-Headers',
+    'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, WWW-Authenticate, X-Request-Id',
+  );
+  if (req.method !== 'OPTIONS') return undefined;
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+  res.setHeader('Access-Control-Max-Age', '600');
+  res.status(204).end();
+  return 'answered';
+}
+
+/** The part of `path` after /api/v1 (matched as express matches a mount path, any case), or null. */
+function pathInApi(path: string): string | null {
+  if (path.length < API_PREFIX.length || path.slice(0, API_PREFIX.length).toLowerCase() !== API_PREFIX) return null;
+  const rest = path.slice(API_PREFIX.length);
+  if (rest === '') return '/';
+  return rest.startsWith('/') ? rest : null;
+}
+
+/**
+ * Declared paths in order, each with a matcher that treats a request path as express does (any
+ * case, one trailing slash, parameters percent-decoded: a bad escape throws a URIError, a 400).
+ */
+function compile(routes: readonly RestRoute[]) {
+  const byPath = new Map<string, PathRoutes>();
+  for (const route of routes) {
+    const scopes = 'public' in route.access ? null : route.access.scope ? [route.access.scope] : [];
+    const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    const body = route.body
+      ? [express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }), rejectDeepJson]
+      : [];
+    const routesOfPath = byPath.get(route.path) ?? { methods: new Map(), allow: '' };
+    routesOfPath.methods.set(route.method.toUpperCase(), { route, scopes, body });
+    byPath.set(route.path, routesOfPath);
+  }
+  const patterns: Array<{ match: MatchFunction<Record<string, string>>; routes: PathRoutes }> = [];
+  for (const [path, routesOfPath] of byPath) {
+    const methods = [...routesOfPath.methods.keys()];
+    routesOfPath.allow = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+    patterns.push({
+      match: match<Record<string, string>>(path, { sensitive: false, end: true, trailing: true, decode: decodeParam }),
+      routes: routesOfPath,
+    });
+  }
+
+  /** The routes of the path and its parameters; a fixed path as declared is found without a match. */
+  function find(path: string): { routes: PathRoutes; params: Record<string, string> } | undefined {
+    const exact = byPath.get(path);
+    if (exact && !path.includes(':')) return { routes: exact, params: {} };
+    for (const pattern of patterns) {
+      const found = pattern.match(path);
+      if (found) return { routes: pattern.routes, params: found.params };
+    }
+    return undefined;
+  }
+
+  return find;
+}
+
+function decodeParam(value: string): string {
+  return value.includes('%') ? decodeURIComponent(value) : value;
+}
+
+export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: ApiTokenAuth): RequestHandler {
+  const find = compile(routes);
+
+  /** The route's body parsers, then its handler; an answer other than the handler's counts as failed. */
+  function run(mounted: MountedRoute, req: Request, res: Response, next: NextFunction) {
+    const token = req.apiToken;
+    const fail = (error: unknown) => {
+      if (token) auth.countFailure(token);
+      next(error);
+    };
+    const go = () => void handle(mounted.route, deps, req, res).catch(fail);
+    const [parse, checkDepth] = mounted.body;
+    if (!parse) return go();
+    parse(req, res, (error?: unknown) => {
+      if (error) return fail(error);
+      let shallow = false;
+      checkDepth!(req, res, () => (shallow = true));
+      // Otherwise rejectDeepJson has answered 400.
+      if (shallow) go();
+      else if (token) auth.countFailure(token);
+    });
+  }
+
+  function methodNotAllowed(routesOfPath: PathRoutes, req: Request, res: Response) {
+    res.setHeader('Allow', routesOfPath.allow);
     sendError(
       res,
       new AppError(AppErrorCode.METHOD_NOT_ALLOWED, {
-        message: `${req.path} does not take ${req.method}; it takes ${allow}`,
+        message: `${req.path.slice(API_PREFIX.length)} does not take ${req.method}; it takes ${routesOfPath.allow}`,
       }),
     );
-  };
-}
-
-export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: ApiTokenAuth): Router {
-  const router = Router();
-  const methodsByPath = new Map<string, string[]>();
-  for (const route of routes) {
-    const chain: RequestHandler[] = [];
-    if (!('public' in route.access))
-      chain.push(auth.requireApiToken(...(route.access.scope ? [route.access.scope] : [])));
-    if (route.body) {
-      const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
-      chain.push(
-        express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
-        rejectDeepJson,
-      );
-    }
-    router[route.method](route.path, ...chain, handlerOf(route, deps));
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
   }
-  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed(methods));
-  return router;
+
+  return (req, res, next) => {
+    const path = pathInApi(req.path);
+    if (path === null) return next();
+    if (cors(req, res)) return;
+    let found: ReturnType<typeof find>;
+    try {
+      found = find(path);
+    } catch (error) {
+      // A bad escape in a parameter (URIError): counted against the address like any answer here.
+      return auth.rateLimitByIp(req, res, () => next(error));
+    }
+    // Express serves HEAD with a GET route, and so does this.
+    const mounted = found?.routes.methods.get(req.method === 'HEAD' ? 'GET' : req.method);
+    if (!found || !mounted || mounted.scopes === null) {
+      // No token check here: the per-IP limit counts it (with the address's failures), then the
+      // public route, the 405 or the JSON 404 answers.
+      return auth.rateLimitByIp(req, res, () => {
+        if (!found) return next();
+        if (!mounted) return methodNotAllowed(found.routes, req, res);
+        req.params = found.params;
+        return run(mounted, req, res, next);
+      });
+    }
+    req.params = found.params;
+    const checked = auth.authenticate(req, res, mounted.scopes, () => run(mounted, req, res, next));
+    // Rejected only when the store or the database failed: a 500.
+    if (checked instanceof Promise) checked.catch(next);
+  };
 }

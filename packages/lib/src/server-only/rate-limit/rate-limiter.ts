@@ -18,9 +18,22 @@ export interface RateLimitStore {
     otherKey: string,
     otherResetAt: number,
   ): [number, number] | Promise<[number, number]>;
+  /**
+   * A request's three counters in one round trip: adds one to `first`, reads `checked`, and adds one
+   * to `then` only when `first` is within its limit and `checked` under its own (0 for `then`
+   * otherwise). Without it the limiter makes the calls one after another.
+   */
+  incrementCheckIncrement?(
+    first: CounterAt & { limit: number },
+    checked: CounterAt & { limit: number },
+    then: CounterAt,
+  ): [number, number, number] | Promise<[number, number, number]>;
   /** For a shared store: false while it cannot reach where the counters are shared (and counts locally). */
   reachable?(): boolean;
 }
+
+/** A counter's key and the end of its window. */
+export type CounterAt = { key: string; resetAt: number };
 
 export type RateLimitResult = {
   allowed: boolean;
@@ -107,7 +120,56 @@ export class RateLimiter {
     );
     return counts instanceof Promise ? counts.then(both) : both(counts);
   }
+
+  /**
+   * `hit(rule, key)` and `check(checked, checkedKey)`, then `hit(then, thenKey)` only if both have
+   * room, in one round trip to a shared store: an API request counted against its address, under
+   * its address's failure limit, and then against its token's owner.
+   */
+  hitCheckThenHit(
+    rule: RateLimitRule,
+    key: string,
+    checked: RateLimitRule,
+    checkedKey: string,
+    then: RateLimitRule,
+    thenKey: string,
+  ): ThreeLimits | Promise<ThreeLimits> {
+    if (!this.store.incrementCheckIncrement) {
+      return withResult(this.hitAndCheck(rule, key, checked, checkedKey), ([first, second]) =>
+        !first.allowed || !second.allowed
+          ? [first, second, null]
+          : withResult(this.hit(then, thenKey), (third): ThreeLimits => [first, second, third]),
+      );
+    }
+    const now = this.clock.now();
+    const resetAt = windowEnd(now, rule.windowMs);
+    const checkedResetAt = windowEnd(now, checked.windowMs);
+    const thenResetAt = windowEnd(now, then.windowMs);
+    const three = ([a, b, c]: [number, number, number]): ThreeLimits => {
+      const first = result(a, rule, resetAt, now, a <= rule.limit);
+      const second = result(b, checked, checkedResetAt, now, b < checked.limit);
+      return [
+        first,
+        second,
+        first.allowed && second.allowed ? result(c, then, thenResetAt, now, c <= then.limit) : null,
+      ];
+    };
+    const counts = this.store.incrementCheckIncrement(
+      { key: `${rule.name}:${key}`, resetAt, limit: rule.limit },
+      { key: `${checked.name}:${checkedKey}`, resetAt: checkedResetAt, limit: checked.limit },
+      { key: `${then.name}:${thenKey}`, resetAt: thenResetAt },
+    );
+    return counts instanceof Promise ? counts.then(three) : three(counts);
+  }
 }
+
+/** `then(value)`, at once when the value is there and after the promise when it is not. */
+function withResult<R, T>(value: R | Promise<R>, then: (value: R) => T | Promise<T>): T | Promise<T> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
+/** What `hitCheckThenHit` answers: `then` is null when it was not counted. */
+export type ThreeLimits = [RateLimitResult, RateLimitResult, RateLimitResult | null];
 
 /**
  * Counters in a Map, keyed by rule, client and window. Finished windows are dropped as time moves

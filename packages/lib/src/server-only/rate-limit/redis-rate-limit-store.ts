@@ -5,7 +5,7 @@
 // (no request waits on a dead Redis), and checks in the background until it answers again.
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock';
-import { MemoryRateLimitStore, type RateLimitStore } from './rate-limiter';
+import { MemoryRateLimitStore, type CounterAt, type RateLimitStore } from './rate-limiter';
 
 export type RedisRateLimitStatus = 'connecting' | 'up' | 'down';
 
@@ -40,11 +40,33 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 
+// A request's three counters: its address counted, its address's failures read, and its token's
+// owner counted only when the first two have room (so a refused request uses none of the owner's).
+const HIT_CHECK_HIT_SCRIPT = `
+local first = redis.call('INCR', KEYS[1])
+if first == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local checked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if first > tonumber(ARGV[2]) or checked >= tonumber(ARGV[3]) then return {first, checked, 0} end
+local second = redis.call('INCR', KEYS[3])
+if second == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
+return {first, checked, second}`;
+
+const SCRIPTS = [HIT_SCRIPT, HIT_AND_GET_SCRIPT, HIT_CHECK_HIT_SCRIPT];
+
 const EXPIRY_SLACK_MS = 5_000;
 
 type ScriptedRedis = Redis & {
   latchkeyHit(key: string, ttlMs: number): Promise<number>;
   latchkeyHitAndGet(key: string, otherKey: string, ttlMs: number): Promise<[number, number]>;
+  latchkeyHitCheckHit(
+    key: string,
+    checkedKey: string,
+    thenKey: string,
+    ttlMs: number,
+    limit: number,
+    checkedLimit: number,
+    thenTtlMs: number,
+  ): Promise<[number, number, number]>;
 };
 
 export class RedisRateLimitStore implements RateLimitStore {
@@ -78,6 +100,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     }) as ScriptedRedis;
     this.client.defineCommand('latchkeyHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.client.defineCommand('latchkeyHitAndGet', { numberOfKeys: 2, lua: HIT_AND_GET_SCRIPT });
+    this.client.defineCommand('latchkeyHitCheckHit', { numberOfKeys: 3, lua: HIT_CHECK_HIT_SCRIPT });
     // Without a listener ioredis prints every connection error; the status change says it once.
     this.client.on('error', () => {});
     this.client.on('ready', () => void this.tryAgain());
@@ -134,6 +157,39 @@ export class RedisRateLimitStore implements RateLimitStore {
       (error: Error): [number, number] => {
         this.markDown(error);
         return [local, this.memory.get(otherKey, otherResetAt)];
+      },
+    );
+  }
+
+  incrementCheckIncrement(
+    first: CounterAt & { limit: number },
+    checked: CounterAt & { limit: number },
+    then: CounterAt,
+  ): [number, number, number] | Promise<[number, number, number]> {
+    const local = (): [number, number, number] => {
+      const a = this.memory.increment(first.key, first.resetAt);
+      const b = this.memory.get(checked.key, checked.resetAt);
+      return [a, b, a <= first.limit && b < checked.limit ? this.memory.increment(then.key, then.resetAt) : 0];
+    };
+    if (this.state !== 'up') return local();
+    // Counted in memory too (as `increment` does), for a fallback that starts from this server's share.
+    const mirror = local();
+    const now = this.options.clock.now();
+    return this.timed(
+      this.client.latchkeyHitCheckHit(
+        this.redisKey(first.key, first.resetAt),
+        this.redisKey(checked.key, checked.resetAt),
+        this.redisKey(then.key, then.resetAt),
+        Math.max(1, first.resetAt - now) + EXPIRY_SLACK_MS,
+        first.limit,
+        checked.limit,
+        Math.max(1, then.resetAt - now) + EXPIRY_SLACK_MS,
+      ),
+    ).then(
+      ([a, b, c]): [number, number, number] => [Number(a), Number(b), Number(c)],
+      (error: Error) => {
+        this.markDown(error);
+        return mirror;
       },
     );
   }
@@ -209,7 +265,7 @@ export class RedisRateLimitStore implements RateLimitStore {
    */
   private tryAgain(): Promise<void> {
     if (this.closed || this.state === 'up' || this.client.status !== 'ready') return Promise.resolve();
-    const load = Promise.all([this.client.script('LOAD', HIT_SCRIPT), this.client.script('LOAD', HIT_AND_GET_SCRIPT)]);
+    const load = Promise.all(SCRIPTS.map((script) => this.client.script('LOAD', script)));
     this.probing ??= this.timed(load).then(
       () => {
         this.probing = undefined;
