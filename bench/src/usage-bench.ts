@@ -9,9 +9,12 @@ import {
   getApiTokenUsage,
   HOUR_MS,
   systemClock,
+  trpcTransformer,
+  type ApiTokenUsage,
   type Db,
   type LastUsedTracker,
 } from '@latchkey/lib';
+import type { SuperJSONResult } from 'superjson';
 import { countQueries } from './query-counter';
 import { latencySummary } from './stats';
 
@@ -164,11 +167,11 @@ export async function usageOverTrpc(
     const body = await response.text();
     const elapsed = performance.now() - started;
     if (!response.ok) throw new Error(`apiToken.usage answered ${response.status}: ${body.slice(0, 200)}`);
-    const parsed = JSON.parse(body) as {
-      result: { data: { json: { buckets: unknown[]; total: { requests: number } } } };
-    };
-    buckets = parsed.result.data.json.buckets.length;
-    if (parsed.result.data.json.total.requests === 0)
+    // Read back as the UI reads it (after the timing, as the UI's own work): the shared transformer.
+    const parsed = JSON.parse(body) as { result: { data: SuperJSONResult } };
+    const usage = trpcTransformer.deserialize<ApiTokenUsage>(parsed.result.data);
+    buckets = usage.buckets.length;
+    if (usage.total.requests === 0 || !(usage.buckets[0]?.start instanceof Date))
       throw new Error('apiToken.usage found no requests in a seeded table');
     if (i >= 0) latencies[i] = elapsed;
   }

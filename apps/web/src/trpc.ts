@@ -4,7 +4,7 @@ import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import superjson from 'superjson';
+import { trpcTransformer } from '@latchkey/lib/universal';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
@@ -19,7 +19,7 @@ export type TokenListItem = RouterOutputs['apiToken']['getMany'][number];
 
 export function createTrpcClient() {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+    links: [httpBatchLink({ url: '/api/trpc', transformer: trpcTransformer })],
   });
 }
 

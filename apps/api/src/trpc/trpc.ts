@@ -2,13 +2,13 @@
 // the same-origin rule for mutations, and `authenticatedProcedure`, which narrows ctx to a user.
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Request, Response } from 'express';
-import superjson from 'superjson';
 import { ZodError } from 'zod';
 import {
   DEFAULT_MESSAGES,
   getSessionUser,
   isAppError,
   TRPC_CODE_BY_CODE,
+  trpcTransformer,
   type AuditContext,
   type Clock,
   type Db,
@@ -61,7 +61,7 @@ export function createContextFactory(deps: TrpcDeps) {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer: trpcTransformer,
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;

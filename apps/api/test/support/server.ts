@@ -6,7 +6,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
-import superjson from 'superjson';
 import { createLatchkeyClient, type LatchkeyClient } from '@latchkey/client';
 import {
   BUILTIN_SCOPES,
@@ -15,6 +14,7 @@ import {
   createTeam,
   createUser,
   ManualClock,
+  trpcTransformer,
   type CreatedApiToken,
   type Db,
   type ExpiresIn,
@@ -176,7 +176,7 @@ export async function startServer(options: StartServerOptions = {}) {
       }
       return response;
     };
-    const linkOptions = { url: `${url}/api/trpc`, transformer: superjson, fetch: jarFetch };
+    const linkOptions = { url: `${url}/api/trpc`, transformer: trpcTransformer, fetch: jarFetch };
     const client = createTRPCClient<AppRouter>({
       links: [opts.batch === false ? httpLink(linkOptions) : httpBatchLink(linkOptions)],
     });

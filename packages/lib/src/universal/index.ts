@@ -7,3 +7,4 @@ export * from './permissions';
 export * from './audit-event-types';
 export * from './allowed-ips';
 export * from './token-policy';
+export * from './trpc-transformer';

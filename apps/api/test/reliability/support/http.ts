@@ -1,7 +1,7 @@
 // Small HTTP clients for the reliability suites: REST and tRPC over fetch (so the suites see the
 // real status codes), and raw bytes over a socket for what fetch refuses to send.
 import net from 'node:net';
-import superjson from 'superjson';
+import { trpcTransformer as superjson } from '@latchkey/lib';
 
 export type HttpResult = { status: number; headers: Headers; text: string; body: any };
 
