@@ -29,6 +29,19 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
+/**
+ * What clients send Redis for keys under `keyPrefix`, seen through MONITOR (without the commands a
+ * script runs inside Redis, whose source is "lua"). Disconnect `monitor` when done.
+ */
+async function watchCommands(redis: Redis, keyPrefix: string) {
+  const monitor = await redis.monitor();
+  const commands: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix))) commands.push(args);
+  });
+  return { monitor, commands };
+}
+
 async function connected(options: Partial<RedisRateLimitStoreOptions> & { keyPrefix: string }) {
   const changes: RedisRateLimitStatusChange[] = [];
   const store = new RedisRateLimitStore({
@@ -96,13 +109,7 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     const failures: RateLimitRule = { name: 'api-auth-failures', limit: 2, windowMs: MINUTE };
     await b.hit(failures, '10.0.0.9');
 
-    // What clients send Redis for this test's keys, seen through MONITOR (without the commands a
-    // script runs inside Redis, whose source is "lua").
-    const monitor = await redis.monitor();
-    const commands: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix))) commands.push(args);
-    });
+    const { monitor, commands } = await watchCommands(redis, keyPrefix);
     try {
       const [hit, check] = await a.hitAndCheck(ipRule, '10.0.0.9', failures, '10.0.0.9');
       expect(hit).toMatchObject({ allowed: true, remaining: 4 });
@@ -129,11 +136,7 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     const failures: RateLimitRule = { name: 'api-auth-failures', limit: 1, windowMs: MINUTE };
     const owner: RateLimitRule = { name: 'api-owner', limit: 10, windowMs: MINUTE };
 
-    const monitor = await redis.monitor();
-    const commands: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((arg) => arg.startsWith(keyPrefix))) commands.push(args);
-    });
+    const { monitor, commands } = await watchCommands(redis, keyPrefix);
     try {
       const [ip, failed, counted] = await a.hitCheckThenHit(ipRule, '10.0.0.1', failures, '10.0.0.1', owner, 'user:7');
       expect(ip).toMatchObject({ allowed: true, remaining: 2 });

@@ -23,6 +23,7 @@ import {
   type RateLimitRule,
   type ThreeLimits,
   type VerifiedApiToken,
+  withLimit,
 } from '@latchkey/lib';
 import { clientIp as requestIp } from '../http/client-ip';
 import { sendError } from '../http/send-error';
@@ -55,15 +56,6 @@ export type ApiTokenAuthOptions = {
 const MINUTE = 60_000;
 
 export const ADDRESS_NOT_ALLOWED = 'This token may not be used from this address';
-
-/**
- * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
- * does), after the promise otherwise. Every request passes here up to twice, and awaiting an
- * answer that is already there would cost each of them a turn of the event loop's microtask queue.
- */
-function withLimit<R, T>(result: R | Promise<R>, then: (result: R) => T): T | Promise<T> {
-  return result instanceof Promise ? result.then(then) : then(result);
-}
 
 export function createApiTokenAuth(options: ApiTokenAuthOptions) {
   const { db, clock, lastUsed, retiredTokens } = options;

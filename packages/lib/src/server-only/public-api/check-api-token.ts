@@ -113,25 +113,26 @@ export function checkCachedApiToken(options: CheckApiTokenOptions): ApiTokenChec
   return isWellFormedApiToken(token) ? { hash } : INVALID;
 }
 
-/** What `checkCachedApiToken` answers when the database must be asked. */
+/** What `checkCachedApiToken` answers when the database must be asked (a well-formed token). */
 export type CacheMiss = { readonly ok?: undefined; readonly hash: string };
 
 /** Finishes a check `checkCachedApiToken` could not answer from the cache. */
 export function checkApiTokenAfterMiss(options: CheckApiTokenOptions, miss: CacheMiss): Promise<ApiTokenCheck> {
   try {
-    return lookUp(options, miss.hash);
+    return lookUp(options, miss.hash, true);
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
-function lookUp(options: CheckApiTokenOptions, hash: string): Promise<ApiTokenCheck> {
+/** The check from the hash on; `wellFormed` when the token's checksum was already found right. */
+function lookUp(options: CheckApiTokenOptions, hash: string, wellFormed = false): Promise<ApiTokenCheck> {
   const { db, token } = options;
   // Only hashes of stored tokens are cached, and every stored token is well-formed: a cached hash
   // needs no checksum. The checksum keeps everything else away from the database.
   const known = knownApiTokenCache<CachedApiToken>(db);
   const cached = known?.get(hash);
-  if (!cached && !isWellFormedApiToken(token)) return REFUSED_UNREAD;
+  if (!cached && !wellFormed && !isWellFormedApiToken(token)) return REFUSED_UNREAD;
   const cache = known ?? apiTokenCacheOf<CachedApiToken>(db);
   // Inside a transaction the lookup may see rows that never commit: nothing is cached from there.
   if (!cache || db.isTransaction)
@@ -140,7 +141,7 @@ function lookUp(options: CheckApiTokenOptions, hash: string): Promise<ApiTokenCh
   if (ready === true) {
     if (cached) return Promise.resolve(verify(cached, options, hash));
   } else if (ready !== false) {
-    return ready.then(() => lookUp(options, hash));
+    return ready.then(() => lookUp(options, hash, wellFormed));
   }
   const generation = cache.generation;
   return LOOKUP.first(db, { hash }).then((row) => {

@@ -135,10 +135,10 @@ export class RateLimiter {
     thenKey: string,
   ): ThreeLimits | Promise<ThreeLimits> {
     if (!this.store.incrementCheckIncrement) {
-      return withResult(this.hitAndCheck(rule, key, checked, checkedKey), ([first, second]) =>
+      return withLimit(this.hitAndCheck(rule, key, checked, checkedKey), ([first, second]) =>
         !first.allowed || !second.allowed
           ? [first, second, null]
-          : withResult(this.hit(then, thenKey), (third): ThreeLimits => [first, second, third]),
+          : withLimit(this.hit(then, thenKey), (third): ThreeLimits => [first, second, third]),
       );
     }
     const now = this.clock.now();
@@ -163,9 +163,13 @@ export class RateLimiter {
   }
 }
 
-/** `then(value)`, at once when the value is there and after the promise when it is not. */
-function withResult<R, T>(value: R | Promise<R>, then: (value: R) => T | Promise<T>): T | Promise<T> {
-  return value instanceof Promise ? value.then(then) : then(value);
+/**
+ * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
+ * does), after the promise otherwise. An API request passes here more than once, and awaiting an
+ * answer that is already there would cost each time a turn of the event loop's microtask queue.
+ */
+export function withLimit<R, T>(result: R | Promise<R>, then: (result: R) => T | Promise<T>): T | Promise<T> {
+  return result instanceof Promise ? result.then(then) : then(result);
 }
 
 /** What `hitCheckThenHit` answers: `then` is null when it was not counted. */
