@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as trpcExpress from '@trpc/server/adapters/express';
 import express from 'express';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
@@ -30,6 +29,7 @@ import { mountRoutes } from './rest/mount-routes';
 import { buildOpenApiDocument } from './rest/openapi';
 import { REST_ROUTES } from './rest/routes/index';
 import { appRouter } from './trpc/router';
+import { trpcExpressHandler } from './trpc/express-handler';
 import { createContextFactory } from './trpc/trpc';
 
 export type AppDeps = {
@@ -124,7 +124,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/api/docs', docsRouter());
 
-  const trpcHandler = trpcExpress.createExpressMiddleware({
+  const trpcHandler = trpcExpressHandler({
     router: appRouter,
     createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
     onError({ error, req }) {

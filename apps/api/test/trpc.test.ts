@@ -1,5 +1,6 @@
 // Every tRPC procedure through the typed client, with the session cookie carried between calls:
 // what it returns, and the tRPC error codes it answers with.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_REGEX } from '@latchkey/lib';
 import { DAY, START_TIME, startServer, trpcError, type TestServer } from './support/server';
@@ -497,6 +498,75 @@ describe('apiToken', () => {
         message: 'Sign in first',
       });
     }
+  });
+});
+
+/** One request over node:http, to see the framing that fetch hides: status, raw headers, body. */
+function rawRequest(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the HTTP answer', () => {
+  it('comes in one piece with its Content-Length: a query, a batch, an error, a mutation, a HEAD', async () => {
+    const { client, user } = await signedUp('Framed');
+    await client.apiToken.create.mutate({ name: 'framed' });
+    const cookie = `latchkey_session=${server.jarOf(client).session}`;
+    const batch = encodeURIComponent(JSON.stringify({ 0: { json: null }, 1: { json: {} } }));
+    const answers = {
+      query: await rawRequest(`${server.url}/api/trpc/auth.me`, { headers: { cookie } }),
+      batch: await rawRequest(`${server.url}/api/trpc/auth.me,apiToken.getMany?batch=1&input=${batch}`, {
+        headers: { cookie },
+      }),
+      error: await rawRequest(`${server.url}/api/trpc/apiToken.getMany`),
+      mutation: await rawRequest(`${server.url}/api/trpc/auth.signOut`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+      head: await rawRequest(`${server.url}/api/trpc/auth.me`, { method: 'HEAD' }),
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      expect(answer.headers['transfer-encoding'], name).toBeUndefined();
+      if (name !== 'head') expect(Number(answer.headers['content-length']), name).toBe(Buffer.byteLength(answer.body));
+    }
+    expect(answers.query.status).toBe(200);
+    expect(JSON.parse(answers.query.body)).toEqual({ result: { data: { json: { user } } } });
+    const [me, list] = JSON.parse(answers.batch.body) as [
+      { result: unknown },
+      { result: { data: { json: unknown[] } } },
+    ];
+    expect(me.result).toEqual({ data: { json: { user } } });
+    expect(list.result.data.json).toHaveLength(1);
+    expect(answers.error.status).toBe(401);
+    expect(JSON.parse(answers.error.body)).toMatchObject({ error: { json: { message: 'Sign in first' } } });
+    expect(answers.mutation.status).toBe(200);
+    expect(answers.mutation.headers['set-cookie']).toEqual([expect.stringMatching(/^latchkey_session=;/)]);
+    expect(answers.head.status).toBe(204);
+  });
+
+  it('still answers a streamed batch (trpc-accept: application/jsonl), once it is complete', async () => {
+    const { client, user } = await signedUp('Streamed');
+    const cookie = `latchkey_session=${server.jarOf(client).session}`;
+    const input = encodeURIComponent(JSON.stringify({ 0: { json: null } }));
+    const answer = await rawRequest(`${server.url}/api/trpc/auth.me?batch=1&input=${input}`, {
+      headers: { cookie, 'trpc-accept': 'application/jsonl' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
+    expect(answer.body).toContain(JSON.stringify(user.email));
   });
 });
 
