@@ -156,13 +156,15 @@ describeEachDatabase('token usage', (getDatabase) => {
     expect(usage.buckets.at(-1)).toEqual({ start: new Date(START - (START % DAY_MS)), requests: 2, failed: 0 });
   });
 
-  it('reads a token in two statements: its row joined to its buckets, and the recent addresses', async () => {
+  it('reads a token in one statement: its row with its buckets and its recent addresses', async () => {
     const { db, clock, user, token, tracker } = await setup();
     tracker.count(token.id, '192.0.2.7', 'curl/8');
     tracker.fail(token.id);
     clock.advance(5 * HOUR_MS);
-    tracker.count(token.id, '192.0.2.8', 'curl/8');
-    tracker.count(token.id, '192.0.2.8', 'curl/8');
+    // A user agent is any text: commas, quotes, a backslash and more than ASCII come back as sent.
+    const agent = 'Mozilla/5.0 (X11, "quoted"; \\ back) ünïcødé';
+    tracker.count(token.id, '192.0.2.8', agent);
+    tracker.count(token.id, '192.0.2.8', agent);
     await tracker.flush();
     const from = START - 2 * DAY_MS;
     for (const [granularity, size] of [
@@ -173,15 +175,18 @@ describeEachDatabase('token usage', (getDatabase) => {
       const watcher = watchDatabaseCalls(db);
       const usage = await getApiTokenUsage(options);
       watcher.stop();
-      // The token's row joined to its buckets, and the recent addresses: nothing else is asked.
+      // The token's row with its buckets and addresses: nothing else is asked.
       expect(watcher.calls.filter((c) => c.via.startsWith('sqlite.statement.') || c.via === 'pg.query')).toHaveLength(
-        2,
+        1,
       );
       expect(usage.buckets[0]!.start.getTime()).toBe(from - (from % size));
       expect(usage.buckets.map((b) => b.requests).filter((n) => n > 0)).toEqual(granularity === 'hour' ? [1, 2] : [3]);
       expect(usage.buckets.map((b) => b.failed).filter((n) => n > 0)).toEqual([1]);
       expect(usage.total).toEqual({ requests: 3, failed: 1 });
-      expect(usage.recentIps.map((r) => r.ip)).toEqual(['192.0.2.8', '192.0.2.7']);
+      expect(usage.recentIps.map((r) => [r.ip, r.userAgent, r.lastSeenAt])).toEqual([
+        ['192.0.2.8', agent, new Date(START + 5 * HOUR_MS)],
+        ['192.0.2.7', 'curl/8', new Date(START)],
+      ]);
     }
   });
 

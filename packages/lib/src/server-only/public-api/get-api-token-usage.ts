@@ -4,6 +4,7 @@
 // the team for a team token; someone else's token is NOT_FOUND.
 import { sql } from 'kysely';
 import type { Db } from '../../db/create-database';
+import { jsonTuples, readJsonTuples } from '../../db/json-tuples';
 import { numberList, readNumberList } from '../../db/number-list';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { AppError, AppErrorCode } from '../../errors/app-error';
@@ -30,10 +31,13 @@ export type GetApiTokenUsageOptions = ApiTokenActor & {
 
 /** Which token, whose, and the hours to read: `first` ≤ hour_start < `end`. */
 type BucketParams = { id: number; ownerId: number; first: number; end: number };
+type RecentIp = [ip: string, userAgent: string | null, lastSeenAt: number];
+const RECENT_IPS = 5;
 
 /**
  * The token's row (by id and owner: none when the caller may not read it) with its buckets in the
- * range as one list of numbers (start, requests, failed of each in turn), in one statement. Hourly
+ * range as one list of numbers (start, requests, failed of each in turn) and its last addresses, in
+ * one statement: one round trip, and no address leaves for a token the caller may not read. Hourly
  * buckets are the stored rows (one per token-hour), daily ones their sums per UTC day; in no
  * particular order (each goes to its place by its start).
  */
@@ -56,9 +60,22 @@ function bucketQuery(granularity: UsageGranularity, ownerColumn: 't.user_id' | '
                 .as('d'),
             )
             .select(numberList(db, ['d.start', 'd.requests', 'd.failed']).as('buckets'));
+    // The last addresses as a JSON array of [ip, userAgent, lastSeenAt] (a user agent is any text).
+    const ips = db
+      .selectFrom(
+        db
+          .selectFrom('api_token_recent_ips as r')
+          .select(['r.ip', 'r.user_agent', 'r.last_seen_at'])
+          .where('r.token_id', '=', p.id)
+          .orderBy('r.last_seen_at', 'desc')
+          .orderBy('r.ip', 'desc')
+          .limit(RECENT_IPS)
+          .as('r'),
+      )
+      .select(jsonTuples<RecentIp>(db, ['r.ip', 'r.user_agent', 'r.last_seen_at']).as('ips'));
     return db
       .selectFrom('api_tokens as t')
-      .select(['t.id', buckets.as('buckets')])
+      .select(['t.id', buckets.as('buckets'), ips.as('ips')])
       .where('t.id', '=', p.id)
       .where(ownerColumn, '=', p.ownerId);
   });
@@ -68,16 +85,6 @@ const BUCKETS = {
   hour: { user: bucketQuery('hour', 't.user_id'), team: bucketQuery('hour', 't.team_id') },
   day: { user: bucketQuery('day', 't.user_id'), team: bucketQuery('day', 't.team_id') },
 };
-
-const RECENT_IPS = definePreparedQuery('api_token_recent_ips', (db, p: { id: number }) =>
-  db
-    .selectFrom('api_token_recent_ips')
-    .select(['ip', 'user_agent', 'last_seen_at'])
-    .where('token_id', '=', p.id)
-    .orderBy('last_seen_at', 'desc')
-    .orderBy('ip', 'desc')
-    .limit(5),
-);
 
 export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promise<ApiTokenUsage> {
   const { db, clock } = options;
@@ -103,9 +110,7 @@ export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promis
   const first = from - (from % size);
   const last = to - (to % size);
   const params = { id, ownerId: owner.kind === 'user' ? owner.userId : owner.teamId, first, end: last + size };
-  // Both at once (two connections on PostgreSQL); the addresses are dropped unless the token is the caller's.
-  const [rows, ips] = await Promise.all([BUCKETS[granularity][owner.kind].all(db, params), RECENT_IPS.all(db, { id })]);
-  const row = rows[0];
+  const row = (await BUCKETS[granularity][owner.kind].all(db, params))[0];
   if (!row) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
 
   const buckets: ApiTokenUsage['buckets'] = [];
@@ -128,7 +133,10 @@ export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promis
     to: new Date(to),
     total,
     buckets,
-    recentIps: ips.map((r) => ({ ip: r.ip, userAgent: r.user_agent, lastSeenAt: new Date(Number(r.last_seen_at)) })),
+    // Newest first, as the statement's inner query read them (the aggregate keeps no promised order).
+    recentIps: readJsonTuples<RecentIp>(row.ips)
+      .map(([ip, userAgent, lastSeenAt]) => ({ ip, userAgent, lastSeenAt: new Date(Number(lastSeenAt)) }))
+      .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime() || (a.ip < b.ip ? 1 : a.ip > b.ip ? -1 : 0)),
   };
 }
 
