@@ -1,7 +1,7 @@
 // The integer columns of a group's rows as one text, every row's numbers in turn, comma-separated:
 // PostgreSQL `string_agg`, SQLite `group_concat`. One short text costs both databases and pg far
-// less than a row each, or than a JSON array of tuples (PostgreSQL's json_agg took 0.4 ms of a
-// 0.6 ms usage query on 745 hours; string_agg a tenth of that).
+// less than a row each, or than a JSON array of tuples: for a token's 745 hours, pg waited 1.46 ms
+// p50 for `json_agg(json_build_array(…))` and 0.58 ms for `string_agg`.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { isPostgres } from './database-engine';
 import type { Schema } from './schema';
