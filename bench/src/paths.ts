@@ -3,5 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-export const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/src/main.ts');
+// The server as `pnpm start` runs it: the bundle that apps/api/scripts/bundle.ts builds.
+export const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/dist/main.js');
+export const SERVER_BUNDLE_SCRIPT = path.join(REPO_ROOT, 'apps/api/scripts/bundle.ts');
 export const PROFILE_DIR = path.join(BENCH_DIR, 'profiles');

@@ -15,7 +15,7 @@ import { runPeerBetterAuth, type PeerBetterAuthResult } from './peer-better-auth
 import type { Mode, Plan, ServerKind } from './plan';
 import { formatProfileSummary, summarizeProfile } from './profile-summary';
 import { createPostgresDatabase, postgresUnavailable, redisUnavailable, seedServerDatabase, seedSqlite } from './seed';
-import { startServer, type ServerProcess } from './server-process';
+import { buildServer, startServer, type ServerProcess } from './server-process';
 import { listTokensOverTrpc, type ListResult } from './trpc-list-bench';
 import {
   runFlushBench,
@@ -141,7 +141,7 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
     })().finally(() => db.destroy());
     const { seeded, usageSeed, tokenId } = prepared;
     log(
-      `${kind}: server started from apps/api/src/main.ts; GET /api/v1/me vs GET /api/health, ` +
+      `${kind}: server started from apps/api/dist/main.js; GET /api/v1/me vs GET /api/health, ` +
         `${plan.http.pairs} pairs of ${plan.http.seconds} s, ${plan.http.connections} connections…`,
     );
     await withServer(
@@ -239,6 +239,9 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
         .map((x) => x.toFixed(2))
         .join(' ')}`,
     );
+
+    log('building the server (apps/api/dist/main.js, as `pnpm start` does)…');
+    buildServer();
 
     await scenario('request check in-process', async () => {
       results.check = await runCheckBench({ dir, ...plan.check, profile, log });

@@ -1,11 +1,12 @@
-// The server under test, started exactly as in production (apps/api/src/main.ts through tsx) in a
-// child process, so the load generator never shares its event loop or its core.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The server under test, started exactly as in production (`node apps/api/dist/main.js`, the bundle
+// `pnpm start` builds and runs) in a child process, so the load generator never shares its event
+// loop or its core.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { residentSet } from './memory';
-import { PROFILE_DIR, REPO_ROOT, SERVER_ENTRY } from './paths';
+import { PROFILE_DIR, REPO_ROOT, SERVER_BUNDLE_SCRIPT, SERVER_ENTRY } from './paths';
 
 export type ServerProcess = {
   url: string;
@@ -14,6 +15,11 @@ export type ServerProcess = {
   memory(): { peak: number; current: number } | null;
   stop(): Promise<void>;
 };
+
+/** Builds the server's bundle from the current sources, as `pnpm start` does before it starts it. */
+export function buildServer(): void {
+  execFileSync(process.execPath, ['--import', 'tsx', SERVER_BUNDLE_SCRIPT], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,9 +53,9 @@ export async function startServer({
   env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs: string[] = [];
   if (profile) {
-    // One folder per process; one file per thread in it (the main thread and tsx's loader thread).
+    // One folder per process; one file per thread in it.
     const dir = path.join(PROFILE_DIR, `server-${label}`);
     fs.mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);

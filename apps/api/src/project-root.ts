@@ -1,5 +1,6 @@
-// The repository's root folder, found from this file's own place (apps/api/src), so the server
-// and the command line find the same database from whatever folder they are started in.
+// The repository's root folder, found from this file's own place (apps/api/src, or apps/api/dist
+// once bundled: the same depth), so the server and the command line find the same database from
+// whatever folder they are started in.
 import { fileURLToPath } from 'node:url';
 import { describeDatabaseLocation, parseDatabaseUrl } from '@latchkey/lib';
 

@@ -1,7 +1,9 @@
-// The server as people start it, in real processes: the start line names the database (relative
-// paths from the project root), logs are JSON lines for a collector and readable lines at a
-// terminal, and Ctrl-C or SIGINT after a clean shutdown exits 0, through `pnpm start` too.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The server as people start it, in real processes: the bundle `pnpm start` builds and runs
+// (dist/main.js, built here from the current sources first), whose start line names the database
+// (relative paths from the project root), whose logs are JSON lines for a collector and readable
+// lines at a terminal, and which Ctrl-C or SIGINT after a clean shutdown ends with exit 0, through
+// `pnpm start` too.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -10,8 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const MAIN = path.join(REPO_ROOT, 'apps/api/src/main.ts');
-// tsx's loader by its full path, so a server started in a folder outside the repository finds it.
+const BUNDLE = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 let dir: string;
@@ -19,7 +20,8 @@ const started = new Set<ChildProcess>();
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-server-process-'));
-});
+  execFileSync(process.execPath, ['--import', TSX_LOADER, path.join(REPO_ROOT, 'apps/api/scripts/bundle.ts')]);
+}, 60_000);
 afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -78,7 +80,7 @@ describe('the server process', () => {
     const relative = path.join('apps', 'api', `.server-test-${process.pid}`, 'server.db');
     const absolute = path.join(REPO_ROOT, relative);
     try {
-      const server = run(process.execPath, ['--import', TSX_LOADER, MAIN], {
+      const server = run(process.execPath, [BUNDLE], {
         cwd: dir,
         env: serverEnv({ DATABASE_URL: relative, INIT_CWD: dir }),
       });
@@ -92,6 +94,35 @@ describe('the server process', () => {
       expect(entry.msg).toBe(`Latchkey listening on http://localhost:${entry.port}, database: SQLite file ${absolute}`);
       expect(fs.existsSync(absolute)).toBe(true);
       expect(fs.existsSync(path.join(dir, relative))).toBe(false);
+
+      // Everything the bundle carries answers: REST, tRPC, the API reference (Scalar's files are
+      // found in node_modules from dist/), and the JSON 404.
+      const url = `http://127.0.0.1:${entry.port}`;
+      const me = await fetch(`${url}/api/v1/me`);
+      expect([me.status, await me.json()]).toEqual([
+        401,
+        { code: 'UNAUTHORIZED', message: 'API token was not provided' },
+      ]);
+      const session = await fetch(`${url}/api/trpc/auth.me`);
+      expect(session.status).toBe(200);
+      expect(await session.json()).toEqual({ result: { data: { json: { user: null } } } });
+      const docs = await fetch(`${url}/api/docs`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain('Latchkey API reference');
+      const script = await fetch(`${url}/api/docs/assets/standalone.js`);
+      expect(script.status).toBe(200);
+      expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+      // The web UI is found from dist/ as from src/ (built by `pnpm build`, which `pnpm test` runs first).
+      const page = await fetch(`${url}/`);
+      const built = fs.existsSync(path.join(REPO_ROOT, 'apps/web/dist/index.html'));
+      expect(page.status).toBe(200);
+      if (built) expect(await page.text()).toContain('<div id="root">');
+      else expect(await page.text()).toContain('The web UI is not built');
+      const missing = await fetch(`${url}/api/nothing-here`);
+      expect([missing.status, await missing.json()]).toEqual([
+        404,
+        { code: 'NOT_FOUND', message: 'No such endpoint: GET /api/nothing-here' },
+      ]);
 
       server.child.kill('SIGINT');
       expect(await server.exited).toEqual({ code: 0, signal: null });
@@ -107,7 +138,7 @@ describe('the server process', () => {
     // `script` gives the server a pseudo-terminal; ^C typed into it is a real Ctrl-C (SIGINT to the foreground).
     // It runs the command through $SHELL -c: pinned to /bin/sh, and `exec` so that no shell (dash does not exec a
     // lone command by itself) sits between the terminal and the server and dies of the same ^C.
-    const server = run('script', ['-qec', `exec ${process.execPath} --import ${TSX_LOADER} ${MAIN}`, '/dev/null'], {
+    const server = run('script', ['-qec', `exec ${process.execPath} ${BUNDLE}`, '/dev/null'], {
       cwd: REPO_ROOT,
       env: serverEnv({ DATABASE_URL: database, SHELL: '/bin/sh' }),
     });
@@ -131,7 +162,7 @@ describe('the server process', () => {
       detached: true,
     });
     await waitFor(server, /Latchkey listening/, 240_000);
-    // A terminal's Ctrl-C reaches every process of the foreground group: pnpm, the shell, tsx, node.
+    // A terminal's Ctrl-C reaches every process of the foreground group: pnpm, the shell, node.
     process.kill(-server.child.pid!, 'SIGINT');
     const exit = await server.exited;
     expect(exit, server.output()).toEqual({ code: 0, signal: null });
