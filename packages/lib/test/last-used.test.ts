@@ -54,6 +54,19 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     expect(await storedLastUsed(db, created.id)).toBe(later + 1000);
   });
 
+  it('every tracker shares its methods: one call target for the check, however many trackers there are', async () => {
+    const { db, clock, tracker } = await setup();
+    const other = createLastUsedTracker({ db, clock });
+    trackers.push(other);
+    expect(other).not.toBe(tracker);
+    expect(Object.getPrototypeOf(other)).toBe(Object.getPrototypeOf(tracker));
+    for (const method of ['record', 'count', 'fail', 'touch', 'useOf'])
+      expect(Object.hasOwn(tracker, method)).toBe(false);
+    // Each still keeps its own records.
+    expect(other.useOf(1)).not.toBe(tracker.useOf(1));
+    expect(tracker.useOf(1).tracker).toBe(tracker);
+  });
+
   it('a new token has never been used', async () => {
     const { db, created } = await setup();
     expect(created.lastUsedAt).toBeNull();

@@ -17,6 +17,8 @@ export const HOUR_MS = 60 * 60 * 1000;
 export const RECENT_IPS_KEPT = 5;
 /** A pending last use, and an address's last-seen time, move on in steps of this much. */
 const STEP_MS = 1000;
+/** A time not yet set: before every real one, and not an integer (see `useOf`). */
+const NO_TIME = -0.5;
 // Rows per statement: well under SQLite's and PostgreSQL's limits on parameters.
 const CHUNK = 500;
 
@@ -46,6 +48,7 @@ export type TokenUse = {
   queued: boolean;
 };
 
+/** Made by `createLastUsedTracker`. Its methods use `this`: call them on the tracker, do not detach them. */
 export type LastUsedTracker = {
   /** The token's record, to keep beside the token so that `record` needs no lookup. */
   useOf(tokenId: number): TokenUse;
@@ -89,63 +92,159 @@ type UsageCounter = { tokenId: number; hourStart: number; requests: number; fail
 
 type Batch = { lastUsed: Map<number, number>; counters: UsageCounter[] };
 
-export function createLastUsedTracker({
-  db,
-  clock,
-  flushIntervalMs = LAST_USED_ACCURACY_MS / 2,
-  onError,
-}: LastUsedTrackerOptions): LastUsedTracker {
+export function createLastUsedTracker(options: LastUsedTrackerOptions): LastUsedTracker {
+  return new UsageTracker(options);
+}
+
+/**
+ * A class, not a closure per tracker: every tracker shares one `record` function, so the check's
+ * call to it has one target however many trackers a process holds (one per database), and the
+ * compiler can inline it.
+ */
+class UsageTracker implements LastUsedTracker {
   // The records of tokens used since the flush before last (idle ones are let go at a flush), and
   // those with something to write. Counts of an hour that has passed wait in `closed`.
-  let uses = new Map<number, TokenUse>();
-  let queue: TokenUse[] = [];
-  let closed: UsageCounter[] = [];
-  let flushing: Promise<void> = Promise.resolve();
-  const skipWithin = LAST_USED_ACCURACY_MS - flushIntervalMs;
+  private uses = new Map<number, TokenUse>();
+  private queue: TokenUse[] = [];
+  private closed: UsageCounter[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly onError: ((error: unknown) => void) | undefined;
+  /** A stored last use this recent is not written again. */
+  private readonly skipWithin: number;
+  private readonly timer: NodeJS.Timeout;
 
-  function useOf(tokenId: number): TokenUse {
-    let use = uses.get(tokenId);
+  constructor({ db, clock, flushIntervalMs = LAST_USED_ACCURACY_MS / 2, onError }: LastUsedTrackerOptions) {
+    this.db = db;
+    this.clock = clock;
+    this.onError = onError;
+    this.skipWithin = LAST_USED_ACCURACY_MS - flushIntervalMs;
+    this.timer = setInterval(() => void this.flush(), flushIntervalMs);
+    this.timer.unref();
+  }
+
+  useOf(tokenId: number): TokenUse {
+    let use = this.uses.get(tokenId);
     if (use === undefined) {
       use = {
         tokenId,
-        tracker,
-        hourStart: 0,
-        hourEnd: 0,
+        tracker: this,
+        // Times start as non-integers, the kind of number they will hold: a field that changes
+        // from a small integer to a time would change the record's hidden class at its first use.
+        hourStart: NO_TIME,
+        hourEnd: NO_TIME,
         requests: 0,
         failed: 0,
         ip: null,
         userAgent: null,
-        ipAt: 0,
+        ipAt: NO_TIME,
         others: [],
         lastUsedAt: null,
         queued: false,
       };
-      uses.set(tokenId, use);
+      this.uses.set(tokenId, use);
     }
     return use;
   }
 
+  record(
+    use: TokenUse,
+    now: number,
+    storedLastUsedAt: number | null,
+    ip: string,
+    userAgent: string | null | undefined,
+  ): number | null {
+    this.prepare(use, now);
+    noteRequest(use, now, ip, userAgent);
+    return this.noteLastUse(use, now, storedLastUsedAt);
+  }
+
+  touch(tokenId: number, storedLastUsedAt: number | null): number | null {
+    const use = this.useOf(tokenId);
+    const now = this.clock.now();
+    this.prepare(use, now);
+    return this.noteLastUse(use, now, storedLastUsedAt);
+  }
+
+  count(tokenId: number, ip: string, userAgent: string | null | undefined): void {
+    const use = this.useOf(tokenId);
+    const now = this.clock.now();
+    this.prepare(use, now);
+    noteRequest(use, now, ip, userAgent);
+  }
+
+  fail(tokenId: number): void {
+    const use = this.useOf(tokenId);
+    this.prepare(use, this.clock.now());
+    use.failed += 1;
+  }
+
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && this.closed.length === 0) return this.flushing;
+    const batch: Batch = { lastUsed: new Map(), counters: this.closed };
+    this.closed = [];
+    for (const use of this.queue) {
+      if (hasCounts(use)) batch.counters.push(counterOf(use));
+      if (use.lastUsedAt !== null) batch.lastUsed.set(use.tokenId, use.lastUsedAt);
+      clearCounts(use);
+      use.lastUsedAt = null;
+      use.queued = false;
+    }
+    // What was not used since the last flush is let go; a cached token still holding its record
+    // puts it back (in the queue and here) with its next request.
+    this.uses = new Map(this.queue.map((use) => [use.tokenId, use]));
+    this.queue = [];
+    this.flushing = this.flushing
+      .then(() => writeBatch(this.db, batch))
+      .catch((error: unknown) => {
+        this.onError?.(error);
+        // Keep what could not be written for the next try: newer last-use times win, counts add.
+        for (const [id, at] of batch.lastUsed) {
+          const use = this.useOf(id);
+          this.prepare(use, this.clock.now());
+          if (use.lastUsedAt === null || use.lastUsedAt < at) use.lastUsedAt = at;
+        }
+        this.closed.unshift(...batch.counters);
+      });
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  get pending(): number {
+    const tokens = new Set<number>();
+    for (const counter of this.closed) tokens.add(counter.tokenId);
+    for (const use of this.queue) {
+      if (hasCounts(use) || use.lastUsedAt !== null) tokens.add(use.tokenId);
+    }
+    return tokens.size;
+  }
+
   /** Puts the record in the next flush, and moves it to the hour of `now` (keeping the old hour's counts). */
-  function prepare(use: TokenUse, now: number): void {
+  private prepare(use: TokenUse, now: number): void {
     if (!use.queued) {
       use.queued = true;
-      queue.push(use);
+      this.queue.push(use);
       // A record a flush let go (kept by a cached token) is the token's record again, so that
       // `useOf` (for `fail`, say) finds it rather than making a second one.
-      uses.set(use.tokenId, use);
+      this.uses.set(use.tokenId, use);
     }
     if (now >= use.hourEnd || now < use.hourStart) {
-      if (hasCounts(use)) closed.push(counterOf(use));
+      if (hasCounts(use)) this.closed.push(counterOf(use));
       use.hourStart = now - (now % HOUR_MS);
       use.hourEnd = use.hourStart + HOUR_MS;
       clearCounts(use);
     }
   }
 
-  function noteLastUse(use: TokenUse, now: number, stored: number | null): number | null {
+  private noteLastUse(use: TokenUse, now: number, stored: number | null): number | null {
     const pending = use.lastUsedAt;
     if (pending === null) {
-      if (stored !== null && now - stored < skipWithin) return stored;
+      if (stored !== null && now - stored < this.skipWithin) return stored;
     } else if (now - pending < STEP_MS) {
       // A pending use moves to a later time at most once a second: storing every request's time
       // would box a new number into a long-lived object each time.
@@ -154,98 +253,29 @@ export function createLastUsedTracker({
     use.lastUsedAt = now;
     return now;
   }
+}
 
-  function noteRequest(use: TokenUse, now: number, ip: string, userAgent: string | null | undefined): void {
-    use.requests += 1;
-    const agent = userAgent ?? null;
-    if (use.ip === ip) {
-      // Written only when they change (the time by the second), for the same reason as above.
-      if (now - use.ipAt >= STEP_MS || now < use.ipAt) use.ipAt = now;
-      if (use.userAgent !== agent) use.userAgent = agent;
-      return;
-    }
-    // A new latest address: the one before joins the others, which keep the newest four.
-    const others = use.others.filter((seen) => seen.ip !== ip);
-    if (use.ip !== null) others.push({ ip: use.ip, userAgent: use.userAgent, at: use.ipAt });
-    if (others.length >= RECENT_IPS_KEPT) {
-      others.sort((a, b) => b.at - a.at);
-      others.length = RECENT_IPS_KEPT - 1;
-    }
-    use.others = others;
-    use.ip = ip;
-    use.userAgent = agent;
-    use.ipAt = now;
+/** Counts one request from `ip`; the latest address is kept in the record, the others beside it. */
+function noteRequest(use: TokenUse, now: number, ip: string, userAgent: string | null | undefined): void {
+  use.requests += 1;
+  const agent = userAgent ?? null;
+  if (use.ip === ip) {
+    // Written only when they change (the time by the second), for the same reason as above.
+    if (now - use.ipAt >= STEP_MS || now < use.ipAt) use.ipAt = now;
+    if (use.userAgent !== agent) use.userAgent = agent;
+    return;
   }
-
-  const tracker: LastUsedTracker = {
-    useOf,
-    record(use, now, storedLastUsedAt, ip, userAgent) {
-      prepare(use, now);
-      noteRequest(use, now, ip, userAgent);
-      return noteLastUse(use, now, storedLastUsedAt);
-    },
-    touch(tokenId, storedLastUsedAt) {
-      const use = useOf(tokenId);
-      const now = clock.now();
-      prepare(use, now);
-      return noteLastUse(use, now, storedLastUsedAt);
-    },
-    count(tokenId, ip, userAgent) {
-      const use = useOf(tokenId);
-      const now = clock.now();
-      prepare(use, now);
-      noteRequest(use, now, ip, userAgent);
-    },
-    fail(tokenId) {
-      const use = useOf(tokenId);
-      prepare(use, clock.now());
-      use.failed += 1;
-    },
-    flush() {
-      if (queue.length === 0 && closed.length === 0) return flushing;
-      const batch: Batch = { lastUsed: new Map(), counters: closed };
-      closed = [];
-      for (const use of queue) {
-        if (hasCounts(use)) batch.counters.push(counterOf(use));
-        if (use.lastUsedAt !== null) batch.lastUsed.set(use.tokenId, use.lastUsedAt);
-        clearCounts(use);
-        use.lastUsedAt = null;
-        use.queued = false;
-      }
-      // What was not used since the last flush is let go; a cached token still holding its record
-      // puts it back (in the queue and here) with its next request.
-      uses = new Map(queue.map((use) => [use.tokenId, use]));
-      queue = [];
-      flushing = flushing
-        .then(() => writeBatch(db, batch))
-        .catch((error: unknown) => {
-          onError?.(error);
-          // Keep what could not be written for the next try: newer last-use times win, counts add.
-          for (const [id, at] of batch.lastUsed) {
-            const use = useOf(id);
-            prepare(use, clock.now());
-            if (use.lastUsedAt === null || use.lastUsedAt < at) use.lastUsedAt = at;
-          }
-          closed.unshift(...batch.counters);
-        });
-      return flushing;
-    },
-    async stop() {
-      clearInterval(timer);
-      await tracker.flush();
-    },
-    get pending() {
-      const tokens = new Set<number>();
-      for (const counter of closed) tokens.add(counter.tokenId);
-      for (const use of queue) {
-        if (hasCounts(use) || use.lastUsedAt !== null) tokens.add(use.tokenId);
-      }
-      return tokens.size;
-    },
-  };
-  const timer = setInterval(() => void tracker.flush(), flushIntervalMs);
-  timer.unref();
-  return tracker;
+  // A new latest address: the one before joins the others, which keep the newest four.
+  const others = use.others.filter((seen) => seen.ip !== ip);
+  if (use.ip !== null) others.push({ ip: use.ip, userAgent: use.userAgent, at: use.ipAt });
+  if (others.length >= RECENT_IPS_KEPT) {
+    others.sort((a, b) => b.at - a.at);
+    others.length = RECENT_IPS_KEPT - 1;
+  }
+  use.others = others;
+  use.ip = ip;
+  use.userAgent = agent;
+  use.ipAt = now;
 }
 
 function hasCounts(use: TokenUse): boolean {
@@ -257,7 +287,7 @@ function clearCounts(use: TokenUse): void {
   use.failed = 0;
   use.ip = null;
   use.userAgent = null;
-  use.ipAt = 0;
+  use.ipAt = NO_TIME;
   use.others = [];
 }
 
