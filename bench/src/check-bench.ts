@@ -1,6 +1,7 @@
 // Parent side of the in-process request-check benchmark: seeds a small and a large SQLite file (and
-// one whose tokens have address limits), then runs check-worker.ts in its own process and collects
-// what it measured.
+// one whose tokens have address limits), then runs check-worker.ts in its own process, the paired
+// comparisons in several more, and a full token cache in one of its own, and collects what they
+// measured.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,9 +14,13 @@ import type {
   CheckWorkerOutput,
   FullCacheInput,
   FullCacheOutput,
+  PairedInput,
+  PairedOutput,
+  SubjectOutput,
 } from './check-worker';
 import { BENCH_DIR, PROFILE_DIR } from './paths';
 import { seedSqlite } from './seed';
+import { median } from './stats';
 
 export type CheckBenchOptions = {
   dir: string;
@@ -28,19 +33,22 @@ export type CheckBenchOptions = {
   warmupSeconds: number;
   malformedSeconds: number;
   fullCacheEntries: number;
+  /** How many processes run the paired comparisons, each for `pairedRounds` rounds. */
+  pairedProcesses: number;
   pairedRounds: number;
   pairedSecondsPerRun: number;
   profile: boolean;
   log: (line: string) => void;
 };
 
-export type CheckBenchResult = CheckWorkerOutput & {
-  /** The cache filled to its bound in a process that does nothing else. */
-  fullCache: FullCacheOutput;
-  seedSeconds: { small: number; large: number };
-  largeFile: string;
-  largeSampleFile: string;
-};
+export type CheckBenchResult = CheckWorkerOutput &
+  PairedOutput & {
+    /** The cache filled to its bound in a process that does nothing else. */
+    fullCache: FullCacheOutput;
+    seedSeconds: { small: number; large: number };
+    largeFile: string;
+    largeSampleFile: string;
+  };
 
 export function sizeLabel(tokens: number): string {
   return tokens >= 1_000_000 ? `${tokens / 1_000_000}M` : tokens >= 1000 ? `${tokens / 1000}k` : String(tokens);
@@ -141,9 +149,6 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
     warmupSeconds: options.warmupSeconds,
     malformedSeconds: options.malformedSeconds,
     fullCacheEntries: options.fullCacheEntries,
-    pairedRounds: options.pairedRounds,
-    pairedSecondsPerRun: options.pairedSecondsPerRun,
-    allowedIps,
   };
   // A full GC before and after filling the token cache, so its memory is measured alone.
   const nodeArgs = ['--import', 'tsx', '--expose-gc'];
@@ -155,6 +160,20 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
   const sizes = targets.map((t) => `${t.label} (${t.active.toLocaleString('en-US')} active)`).join(', ');
   options.log(`checking tokens in-process at ${sizes}; ${options.rounds} rounds…`);
   const output = await runWorker<CheckWorkerOutput>(nodeArgs, input);
+  options.log(
+    `usage recording and address limits in-process: ${options.pairedProcesses} processes of ` +
+      `${options.pairedRounds} rounds…`,
+  );
+  const pairedInput: PairedInput = {
+    mode: 'paired',
+    target: targets[0]!,
+    allowedIps,
+    warmupSeconds: options.warmupSeconds,
+    pairedRounds: options.pairedRounds,
+    pairedSecondsPerRun: options.pairedSecondsPerRun,
+  };
+  const paired: PairedOutput[] = [];
+  for (let i = 0; i < options.pairedProcesses; i++) paired.push(await runWorker<PairedOutput>(nodeArgs, pairedInput));
   options.log(`filling a token cache of ${options.fullCacheEntries.toLocaleString('en-US')} in a process of its own…`);
   const fullCacheInput: FullCacheInput = {
     mode: 'full-cache',
@@ -164,6 +183,8 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
   const fullCache = await runWorker<FullCacheOutput>(nodeArgs, fullCacheInput);
   return {
     ...output,
+    recording: poolSubjects(paired.map((p) => p.recording)),
+    allowedIps: poolSubjects(paired.map((p) => p.allowedIps)),
     fullCache,
     seedSeconds: { small: small.seconds, large: large.seconds },
     largeFile: large.file,
@@ -171,8 +192,35 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<CheckBe
   };
 }
 
+/**
+ * The same subjects measured in several processes, as one: every process's rounds (and per-round
+ * ratios) together, so the median ratio is over all of them, and each process's own median beside it.
+ */
+function poolSubjects(byProcess: SubjectOutput[][]): SubjectOutput[] {
+  return byProcess[0]!.map((first, i) => {
+    const all = byProcess.map((subjects) => subjects[i]!);
+    const runs = all.flatMap((subject) => subject.runs);
+    return {
+      label: first.label,
+      runs,
+      median: {
+        opsPerSecond: median(runs.map((r) => r.opsPerSecond)),
+        opsPerCpuSecond: median(runs.map((r) => r.opsPerCpuSecond)),
+        p50Ms: median(runs.map((r) => r.p50Ms)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+      },
+      ratios: {
+        mean: all.flatMap((subject) => subject.ratios.mean),
+        p50: all.flatMap((subject) => subject.ratios.p50),
+        cpu: all.flatMap((subject) => subject.ratios.cpu),
+      },
+      processRatios: all.map((subject) => median(subject.ratios.mean)),
+    };
+  });
+}
+
 /** Runs check-worker.ts in a child process with `input` and gives what it sent back. */
-async function runWorker<T>(nodeArgs: string[], input: CheckWorkerInput | FullCacheInput): Promise<T> {
+async function runWorker<T>(nodeArgs: string[], input: CheckWorkerInput | FullCacheInput | PairedInput): Promise<T> {
   const child = spawn(
     process.execPath,
     [...nodeArgs, path.join(BENCH_DIR, 'src/check-worker.ts'), JSON.stringify(input)],

@@ -1,9 +1,10 @@
 // Child process for the in-process benchmarks of the request check (checkApiToken, as the REST
-// middleware calls it), so its
-// memory is measured apart from the harness. It opens the databases the way the server does
-// (createDatabase: the SQLite reader connection with its prepared statement), runs the targets in
-// rounds (the order reversed every round), then the paired comparisons (the check with and without
-// usage recording, with and without an address limit), then times the refusal of malformed tokens.
+// middleware calls it), so its memory is measured apart from the harness. It opens the databases
+// the way the server does (createDatabase: the SQLite reader connection with its prepared
+// statement), runs the targets in rounds (the order reversed every round), then times the refusal
+// of malformed tokens. Started with `mode: 'paired'`, it runs only the paired comparisons (the
+// check with and without usage recording, with and without an address limit); with
+// `mode: 'full-cache'`, it fills one token cache to its bound.
 import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import {
@@ -46,10 +47,21 @@ export type CheckWorkerInput = {
   malformedSeconds: number;
   /** Fills a fresh database's token cache with this many tokens of the largest target's sample. */
   fullCacheEntries: number;
-  /** Rounds and run length of the paired comparisons (usage recording, address limits). */
+};
+
+/**
+ * The paired comparisons (usage recording, address limits), in a process of their own: the bench
+ * runs several such processes and pools their rounds, because how the compiler builds the check
+ * differs from one process to the next and moves a ratio more than anything measured in it.
+ */
+export type PairedInput = {
+  mode: 'paired';
+  /** The small database: every one of its tokens is cached after the warm-up. */
+  target: CheckTargetInput;
+  allowedIps: AllowedIpsInput;
+  warmupSeconds: number;
   pairedRounds: number;
   pairedSecondsPerRun: number;
-  allowedIps: AllowedIpsInput;
 };
 
 export type CheckRun = { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number; checks: number };
@@ -61,16 +73,14 @@ export type SubjectOutput = {
   median: { opsPerSecond: number; opsPerCpuSecond: number; p50Ms: number; p99Ms: number };
   /** Per round, this subject against the baseline: time per check (from ops/s), p50, CPU time per check. */
   ratios: { mean: number[]; p50: number[]; cpu: number[] };
+  /** When pooled from several processes: each process's median time ratio. */
+  processRatios?: number[];
 };
 
 export type CheckTargetOutput = SubjectOutput & { tokens: number; active: number };
 
 export type CheckWorkerOutput = {
   targets: CheckTargetOutput[];
-  /** Issue 12: the check without a usage tracker, then with one (and the middleware's count). */
-  recording: SubjectOutput[];
-  /** Issue 13: no address limit, then 50 ranges with the client in the last, in none, in turn. */
-  allowedIps: SubjectOutput[];
   queriesPerCheck: number;
   /** Tokens first seen (cache misses) over every check of the largest target's database. */
   firstSight: { misses: number; checks: number };
@@ -88,6 +98,13 @@ export type CheckWorkerOutput = {
   peakRssBytes: number;
   /** process.memoryUsage() at the end, for where the memory went. */
   memoryUsage: NodeJS.MemoryUsage;
+};
+
+export type PairedOutput = {
+  /** Issue 12: the check without a usage tracker, then with one (and the middleware's count). */
+  recording: SubjectOutput[];
+  /** Issue 13: no address limit, then 50 ranges with the client in the last, in none, in turn. */
+  allowedIps: SubjectOutput[];
 };
 
 /** The token cache filled to its bound in a process of its own: entries, the memory it added, the peak. */
@@ -205,7 +222,7 @@ function summarize(subjects: Subject[]): SubjectOutput[] {
 }
 
 /** Warms each subject, then measures them in alternating rounds. */
-async function compare(subjects: Subject[], input: CheckWorkerInput): Promise<SubjectOutput[]> {
+async function compare(subjects: Subject[], input: PairedInput): Promise<SubjectOutput[]> {
   for (const subject of subjects) await measure(subject.op, input.warmupSeconds);
   await runRounds(subjects, input.pairedRounds, input.pairedSecondsPerRun);
   return summarize(subjects);
@@ -443,13 +460,6 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
       active: targets[i]!.tokens.length,
     }));
 
-    // The paired comparisons, on the small database (every token cached after the warm-up).
-    const recording = await compare(recordingSubjects(targets[0]!), input);
-    const ipDb = createDatabase(input.allowedIps.file);
-    const ipDatabase = { db: ipDb, lastUsed: createLastUsedTracker({ db: ipDb, clock: systemClock }), checks: 0 };
-    opened.set(input.allowedIps.file, ipDatabase);
-    const allowedIps = await compare(allowedIpSubjects(ipDatabase, input.allowedIps), input);
-
     const largest = targets[targets.length - 1]!;
     const firstSight = { misses: apiTokenCacheOf(largest.db)?.size ?? Number.NaN, checks: largest.database.checks };
     const bad = malformedTokens(largest.tokens);
@@ -459,8 +469,6 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
 
     return {
       targets: outputs,
-      recording,
-      allowedIps,
       queriesPerCheck,
       firstSight,
       malformed: { ...timed, ...throughput, kinds: 8 },
@@ -476,14 +484,44 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
   }
 }
 
+/** The paired comparisons alone, on the small database and the address-limit one. */
+async function pairedOnly(input: PairedInput): Promise<PairedOutput> {
+  const opened: Opened[] = [];
+  const open = (file: string): Opened => {
+    const db = createDatabase(file);
+    const database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }), checks: 0 };
+    opened.push(database);
+    return database;
+  };
+  try {
+    const database = open(input.target.file);
+    const tokens = (JSON.parse(fs.readFileSync(input.target.sampleFile, 'utf8')) as string[]).slice(
+      0,
+      input.target.active,
+    );
+    const target: Target = { input: input.target, database, ...database, tokens, cursor: 0, runs: [] };
+    // Every token cached (and the check compiled) before either subject runs.
+    await measure(checkTarget(target), input.warmupSeconds);
+    const recording = await compare(recordingSubjects(target), input);
+    const allowedIps = await compare(allowedIpSubjects(open(input.allowedIps.file), input.allowedIps), input);
+    return { recording, allowedIps };
+  } finally {
+    for (const { db, lastUsed } of opened) {
+      await lastUsed.stop();
+      await db.destroy();
+    }
+  }
+}
+
 /** A process of its own fills one token cache to its bound: what it added, and the process's peak. */
 async function fullCacheOnly(input: FullCacheInput): Promise<FullCacheOutput> {
   const fullCache = await fillCache(input.target, input.entries);
   return { ...fullCache, peakRssBytes: residentSet()?.peak ?? Number.NaN };
 }
 
-const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput | FullCacheInput;
-('mode' in input ? fullCacheOnly(input) : main(input)).then(
+const input = JSON.parse(process.argv[2] ?? '{}') as CheckWorkerInput | FullCacheInput | PairedInput;
+const run = !('mode' in input) ? main(input) : input.mode === 'paired' ? pairedOnly(input) : fullCacheOnly(input);
+run.then(
   (output) => process.send!({ ok: true, output }, () => process.exit(0)),
   (error: unknown) =>
     process.send!({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),

@@ -45,8 +45,12 @@ export function planFor(mode: Mode) {
       warmupSeconds: quick ? 0.3 : 1,
       malformedSeconds: quick ? 0.8 : 4,
       fullCacheEntries: 100_000,
-      /** The paired in-process comparisons (usage recording, address limits): more, shorter rounds. */
-      pairedRounds: quick ? 6 : 12,
+      /**
+       * The paired in-process comparisons (usage recording, address limits): more, shorter rounds,
+       * in several processes (each compiles the check its own way).
+       */
+      pairedProcesses: quick ? 3 : 5,
+      pairedRounds: quick ? 4 : 6,
       pairedSecondsPerRun: quick ? 0.3 : 1,
     },
     create: quick ? { pairs: 2, secondsPerRun: 0.4 } : { pairs: 5, secondsPerRun: 2 },

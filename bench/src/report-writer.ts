@@ -40,8 +40,11 @@ function httpMeasured(http: HttpComparison, a: string, b: string): string {
 /** A subject of a paired in-process comparison against the baseline (the first subject). */
 function pairedMeasured(base: SubjectOutput, subject: SubjectOutput): string {
   const { mean, p50, cpu } = subject.ratios;
+  const processes = subject.processRatios
+    ? `; ${subject.processRatios.length} processes: ${subject.processRatios.map((r) => r.toFixed(2)).join(', ')}`
+    : '';
   return [
-    `time ratio ${medianRatio(mean)} (p50 ratio ${medianRatio(p50)}, CPU ratio ${medianRatio(cpu)})`,
+    `time ratio ${medianRatio(mean)} (p50 ratio ${medianRatio(p50)}, CPU ratio ${medianRatio(cpu)}${processes})`,
     `${base.label}: ${rps(base.median.opsPerSecond)}, p50 ${formatLatency(base.median.p50Ms)}`,
     `${subject.label}: ${rps(subject.median.opsPerSecond)}, p50 ${formatLatency(subject.median.p50Ms)}`,
   ].join('; ');
@@ -348,7 +351,10 @@ export function details(results: BenchResults, plan: Plan): string {
     );
     for (const target of results.check.targets)
       out.push(`  - ${target.label}, ${formatNumber(target.active)} active: ${runs(target)}`);
-    out.push(`- Paired in-process comparisons, ${plan.check.pairedSecondsPerRun} s per run:`);
+    out.push(
+      `- Paired in-process comparisons, ${plan.check.pairedProcesses} processes of ${plan.check.pairedRounds} ` +
+        `rounds, ${plan.check.pairedSecondsPerRun} s per run (the runs of every process in turn):`,
+    );
     for (const subject of [...results.check.recording, ...results.check.allowedIps])
       out.push(`  - ${subject.label}: ${runs(subject)}`);
     const ref = results.check.reference;
