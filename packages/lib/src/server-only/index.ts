@@ -1,5 +1,6 @@
 export * from './clock';
 export * from './hash';
+export * from './client-address';
 export * from './validate';
 export * from './operator';
 export * from './user/create-user';
