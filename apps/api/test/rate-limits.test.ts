@@ -259,6 +259,10 @@ describe('with an asynchronous counter store (a shared one, such as Redis)', () 
         this.calls++;
         return later(memory.get(key, resetAt));
       },
+      decrement(key, resetAt) {
+        this.calls++;
+        return later(memory.decrement(key, resetAt));
+      },
     };
   }
 

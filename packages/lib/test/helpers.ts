@@ -1,8 +1,6 @@
 // Shared helpers for the library tests: unique names, quick users and teams, error assertions and
-// a watcher that sees every statement sent to SQLite or PostgreSQL.
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { expect, vi } from 'vitest';
+// a watcher that sees every statement sent to SQLite or PostgreSQL (shared with the server's tests).
+import { expect } from 'vitest';
 import type { Db } from '../src/db/create-database';
 import { AppError, type AppErrorCode } from '../src/errors/app-error';
 import type { Clock } from '../src/server-only/clock';
@@ -95,64 +93,4 @@ export async function countRows(
   return Number(count);
 }
 
-export type DatabaseCall = { via: string; sql: string };
-
-/**
- * Records every statement that reaches a database in this process, below Kysely: better-sqlite3
- * `prepare`/`exec` and every run of a prepared statement (including ones prepared earlier and
- * cached, like the request check's reader statement), PostgreSQL client queries, and Kysely's
- * executor of `db`. Call `stop()` to remove the spies.
- */
-export function watchDatabaseCalls(db?: Db): { calls: DatabaseCall[]; stop(): void } {
-  const calls: DatabaseCall[] = [];
-  const spies: Array<{ mockRestore(): void }> = [];
-  const record = (via: string, sql: unknown) => {
-    calls.push({
-      via,
-      sql:
-        typeof sql === 'string'
-          ? sql
-          : String((sql as { text?: unknown; sql?: unknown })?.text ?? (sql as { sql?: unknown })?.sql ?? sql),
-    });
-  };
-
-  // The Statement class is not exported by better-sqlite3; take its prototype from a throwaway statement.
-  const scratch = new Database(':memory:');
-  const statementPrototype = Object.getPrototypeOf(scratch.prepare('select 1')) as Record<
-    string,
-    (...args: unknown[]) => unknown
-  >;
-  scratch.close();
-
-  const wrap = (
-    target: Record<string, any>,
-    method: string,
-    via: string,
-    sqlOf: (self: any, args: unknown[]) => unknown,
-  ) => {
-    const original = target[method] as (...args: unknown[]) => unknown;
-    const spy = vi.spyOn(target, method as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
-      record(via, sqlOf(this, args));
-      return original.apply(this, args);
-    } as never);
-    spies.push(spy);
-  };
-
-  const sqlitePrototype = Database.prototype as unknown as Record<string, any>;
-  wrap(sqlitePrototype, 'prepare', 'sqlite.prepare', (_self, args) => args[0]);
-  wrap(sqlitePrototype, 'exec', 'sqlite.exec', (_self, args) => args[0]);
-  for (const method of ['get', 'all', 'run', 'iterate']) {
-    wrap(statementPrototype, method, `sqlite.statement.${method}`, (self) => (self as { source: string }).source);
-  }
-  wrap(pg.Client.prototype, 'query', 'pg.query', (_self, args) => args[0]);
-  if (db) {
-    wrap(db.getExecutor(), 'executeQuery', 'kysely', (_self, args) => (args[0] as { sql: string }).sql);
-  }
-
-  return {
-    calls,
-    stop() {
-      for (const spy of spies.reverse()) spy.mockRestore();
-    },
-  };
-}
+export { watchDatabaseCalls, type DatabaseCall } from '../src/testing/watch-database-calls';

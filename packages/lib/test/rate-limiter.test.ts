@@ -148,6 +148,63 @@ describe('RateLimiter with MemoryRateLimitStore', () => {
     expect((await l.check(owner, 'user:1')).remaining).toBe(3);
   });
 
+  it('hitThenHit() counts the second rule only while the first has room, synchronously in memory', async () => {
+    const { limiter: l } = limiter();
+    const address: RateLimitRule = { name: 'ip', limit: 2, windowMs: MINUTE };
+    const attempts: RateLimitRule = { name: 'auth-failures', limit: 1, windowMs: MINUTE };
+    const first = l.hitThenHit(address, 'a', attempts, 'a');
+    expect(first).not.toBeInstanceOf(Promise);
+    const [ip, attempt] = await first;
+    expect(ip).toMatchObject({ allowed: true, limit: 2, remaining: 1, resetAt: NEXT_MINUTE });
+    expect(attempt).toMatchObject({ allowed: true, limit: 1, remaining: 0, resetAt: NEXT_MINUTE });
+    // The budget is used up by the attempt itself, before any work is done.
+    const [, over] = await l.hitThenHit(address, 'a', attempts, 'a');
+    expect(over).toMatchObject({ allowed: false, remaining: 0 });
+    // Past the address's own limit: the attempt is not counted at all.
+    const [refused, skipped] = await l.hitThenHit(address, 'a', attempts, 'a');
+    expect(refused.allowed).toBe(false);
+    expect(skipped).toBeNull();
+    expect((await l.check(attempts, 'a')).remaining).toBe(0);
+    expect(await l.hit({ ...attempts, limit: 10 }, 'a')).toMatchObject({ remaining: 7 });
+  });
+
+  it('hitThenHit() lets exactly `limit` of many attempts started together through', async () => {
+    const { limiter: l } = limiter();
+    const address: RateLimitRule = { name: 'ip', limit: 1000, windowMs: MINUTE };
+    const attempts: RateLimitRule = { name: 'auth-failures', limit: 30, windowMs: MINUTE };
+    // 2000 attempts at once, none of which has finished its work (and so refunded or failed) yet.
+    const results = await Promise.all(
+      Array.from({ length: 2000 }, async () => (await l.hitThenHit(address, 'a', attempts, 'a'))[1]),
+    );
+    expect(results.filter((r) => r?.allowed)).toHaveLength(30);
+  });
+
+  it('refund() gives one back in the window it was counted in, never below 0, nothing in a later one', async () => {
+    const { clock, limiter: l } = limiter();
+    const attempts: RateLimitRule = { name: 'auth-failures', limit: 2, windowMs: MINUTE };
+    const first = await l.hit(attempts, 'a');
+    const second = await l.hit(attempts, 'a');
+    expect((await l.check(attempts, 'a')).allowed).toBe(false);
+    const refunded = l.refund(attempts, 'a', second);
+    expect(refunded).toBeUndefined();
+    expect(await l.check(attempts, 'a')).toMatchObject({ allowed: true, remaining: 1 });
+    await l.refund(attempts, 'a', first);
+    await l.refund(attempts, 'a', first);
+    expect((await l.check(attempts, 'a')).remaining).toBe(2);
+    expect((await l.hit(attempts, 'a')).remaining).toBe(1);
+
+    // A refund of the last window's attempt does not give the new window room it never used.
+    const late = await l.hit(attempts, 'a');
+    clock.set(NEXT_MINUTE);
+    await l.hit(attempts, 'a');
+    await l.hit(attempts, 'a');
+    await l.refund(attempts, 'a', late);
+    expect(await l.check(attempts, 'a')).toMatchObject({ allowed: false, remaining: 0 });
+    // And a refund for a key with no counter makes none.
+    await l.refund(attempts, 'b', late);
+    expect((await l.check(attempts, 'b')).remaining).toBe(2);
+  });
+
   it('the store forgets finished windows, so memory holds only current keys', async () => {
     const { clock, store, limiter: l } = limiter();
     for (let i = 0; i < 50; i++) await l.hit(rule, `client-${i}`);

@@ -161,6 +161,57 @@ describeWhenAvailable('RedisRateLimitStore on the shared Redis', [redisUnavailab
     expect(await redis.get(`${keyPrefix}api-ip:10.0.0.1:${windowEnd(T, MINUTE)}`)).toBe('4');
   });
 
+  it('hitThenHit() counts attempts before their work: of 600 at once on 3 stores exactly `limit` pass', async () => {
+    const keyPrefix = uniqueRedisPrefix('hit-then-hit');
+    const clock = new ManualClock(T);
+    const limiters = await Promise.all(
+      [1, 2, 3].map(async () => new RateLimiter((await connected({ keyPrefix, clock })).store, clock)),
+    );
+    const ipRule: RateLimitRule = { name: 'api-ip', limit: 500, windowMs: MINUTE };
+    const attempts: RateLimitRule = { name: 'api-auth-failures', limit: 30, windowMs: MINUTE };
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => Promise.resolve(limiters[i % 3]!.hitThenHit(ipRule, 'a', attempts, 'a'))),
+    );
+    expect(results.filter(([ip]) => ip.allowed)).toHaveLength(500);
+    expect(results.filter(([, attempt]) => attempt?.allowed)).toHaveLength(30);
+    // Past the address's limit the attempt is not counted: 500 attempts reached the failure counter.
+    expect(results.filter(([, attempt]) => attempt !== null)).toHaveLength(500);
+    expect(await redis.get(`${keyPrefix}api-auth-failures:a:${windowEnd(T, MINUTE)}`)).toBe('500');
+    expect(await redis.pttl(`${keyPrefix}api-auth-failures:a:${windowEnd(T, MINUTE)}`)).toBeGreaterThan(0);
+
+    // One command for the two counters.
+    const { monitor, commands } = await watchCommands(redis, keyPrefix);
+    try {
+      await limiters[0]!.hitThenHit(ipRule, 'b', attempts, 'b');
+      await until(() => commands.length >= 1, 2_000, 'MONITOR to show the command');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      monitor.disconnect();
+    }
+    expect(commands).toHaveLength(1);
+    expect(commands[0]!.filter((arg) => arg.startsWith(keyPrefix))).toHaveLength(2);
+  });
+
+  it('refund() takes one back in Redis for every store, never below 0, makes no key for a past window', async () => {
+    const keyPrefix = uniqueRedisPrefix('refund');
+    const clock = new ManualClock(T);
+    const a = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const b = new RateLimiter((await connected({ keyPrefix, clock })).store, clock);
+    const attempts: RateLimitRule = { name: 'api-auth-failures', limit: 2, windowMs: MINUTE };
+    const first = await a.hit(attempts, 'a');
+    await a.hit(attempts, 'a');
+    expect((await b.check(attempts, 'a')).allowed).toBe(false);
+    await b.refund(attempts, 'a', first);
+    expect(await a.check(attempts, 'a')).toMatchObject({ allowed: true, remaining: 1 });
+    for (let i = 0; i < 3; i++) await a.refund(attempts, 'a', first);
+    expect(await redis.get(`${keyPrefix}api-auth-failures:a:${windowEnd(T, MINUTE)}`)).toBe('0');
+
+    // The window is over and its key gone: the refund does not bring it back (without an expiry).
+    const gone = { ...first, resetAt: windowEnd(T, MINUTE) - MINUTE };
+    await a.refund(attempts, 'a', gone);
+    expect(await redis.exists(`${keyPrefix}api-auth-failures:a:${gone.resetAt}`)).toBe(0);
+  });
+
   it('keeps one key per rule and window, expiring shortly after the window ends', async () => {
     const keyPrefix = uniqueRedisPrefix('windows');
     const clock = new ManualClock(T);
@@ -267,6 +318,23 @@ describe('RedisRateLimitStore with nothing listening', () => {
     // The third is past the address's limit of 2: the owner's count stays.
     expect(request()).toEqual([3, 0, 0]);
     expect(store.get('api-owner:user:1', resetAt)).toBe(2);
+  });
+});
+
+describe('RedisRateLimitStore with nothing listening: attempts and refunds', () => {
+  it('counts an attempt and gives it back in memory at once', async () => {
+    const store = new RedisRateLimitStore({ url: `redis://127.0.0.1:${await freePort()}`, clock: new ManualClock(T) });
+    stores.push(store);
+    expect(await store.connect()).toBe('down');
+    const resetAt = windowEnd(T, MINUTE);
+    const attempt = () =>
+      store.incrementThenIncrement({ key: 'api-ip:1.2.3.4', resetAt, limit: 2 }, { key: 'attempts:1.2.3.4', resetAt });
+    expect(attempt()).toEqual([1, 1]);
+    expect(attempt()).toEqual([2, 2]);
+    // Past the address's limit: the attempt is not counted.
+    expect(attempt()).toEqual([3, 0]);
+    expect(store.decrement('attempts:1.2.3.4', resetAt)).toBe(1);
+    expect(store.get('attempts:1.2.3.4', resetAt)).toBe(1);
   });
 });
 

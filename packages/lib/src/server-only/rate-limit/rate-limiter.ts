@@ -9,6 +9,11 @@ export interface RateLimitStore {
   /** The current count without adding to it. */
   get(key: string, resetAt: number): number | Promise<number>;
   /**
+   * Takes one back from the counter of `key` in the window that ends at `resetAt`, never below 0;
+   * nothing when that window is over (its counter is gone, and the current one owes nothing).
+   */
+  decrement(key: string, resetAt: number): number | Promise<number>;
+  /**
    * `increment(key)` and `get(otherKey)` together, for a shared store in one round trip; without it
    * the limiter makes the two calls.
    */
@@ -28,6 +33,14 @@ export interface RateLimitStore {
     checked: CounterAt & { limit: number },
     then: CounterAt,
   ): [number, number, number] | Promise<[number, number, number]>;
+  /**
+   * Two counters in one round trip: adds one to `first`, and one to `then` only when `first` is
+   * within its limit (0 for `then` otherwise). Without it the limiter makes the calls one after another.
+   */
+  incrementThenIncrement?(
+    first: CounterAt & { limit: number },
+    then: CounterAt,
+  ): [number, number] | Promise<[number, number]>;
   /** For a shared store: false while it cannot reach where the counters are shared (and counts locally). */
   reachable?(): boolean;
 }
@@ -122,6 +135,43 @@ export class RateLimiter {
   }
 
   /**
+   * `hit(rule, key)`, then `hit(then, thenKey)` only if the first is allowed, in one round trip to a
+   * shared store: an attempt counted against its address, and then against the budget of the work
+   * it asks for (a token lookup, a password check) before that work is done. Counting first is what
+   * keeps parallel requests from overrunning a limit: each one has its count before any of them
+   * starts the work. `refund` gives the budget back when the work turns out to be no failure.
+   */
+  hitThenHit(rule: RateLimitRule, key: string, then: RateLimitRule, thenKey: string): TwoLimits | Promise<TwoLimits> {
+    if (!this.store.incrementThenIncrement) {
+      return withLimit(this.hit(rule, key), (first) =>
+        !first.allowed ? [first, null] : withLimit(this.hit(then, thenKey), (second): TwoLimits => [first, second]),
+      );
+    }
+    const now = this.clock.now();
+    const resetAt = windowEnd(now, rule.windowMs);
+    const thenResetAt = windowEnd(now, then.windowMs);
+    const two = ([a, b]: [number, number]): TwoLimits => {
+      const first = result(a, rule, resetAt, now, a <= rule.limit);
+      return [first, first.allowed ? result(b, then, thenResetAt, now, b <= then.limit) : null];
+    };
+    const counts = this.store.incrementThenIncrement(
+      { key: `${rule.name}:${key}`, resetAt, limit: rule.limit },
+      { key: `${then.name}:${thenKey}`, resetAt: thenResetAt },
+    );
+    return counts instanceof Promise ? counts.then(two) : two(counts);
+  }
+
+  /**
+   * Takes back a hit that `counted` answered, in the window it was counted in: an attempt counted
+   * against a failure budget that turned out to succeed. Resolves when the store has it (a caller
+   * need not wait: a shared store never rejects, it falls back to memory).
+   */
+  refund(rule: RateLimitRule, key: string, counted: RateLimitResult): void | Promise<void> {
+    const done = this.store.decrement(`${rule.name}:${key}`, counted.resetAt);
+    if (done instanceof Promise) return done.then(() => undefined);
+  }
+
+  /**
    * `hit(rule, key)` and `check(checked, checkedKey)`, then `hit(then, thenKey)` only if both have
    * room, in one round trip to a shared store: an API request counted against its address, under
    * its address's failure limit, and then against its token's owner.
@@ -175,6 +225,9 @@ export function withLimit<R, T>(result: R | Promise<R>, then: (result: R) => T |
 /** What `hitCheckThenHit` answers: `then` is null when it was not counted. */
 export type ThreeLimits = [RateLimitResult, RateLimitResult, RateLimitResult | null];
 
+/** What `hitThenHit` answers: the second is null when it was not counted. */
+export type TwoLimits = [RateLimitResult, RateLimitResult | null];
+
 /**
  * Counters in a Map, keyed by rule, client and window. Finished windows are dropped as time moves
  * on, so memory holds only the current windows' keys.
@@ -196,6 +249,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
   get(key: string, resetAt: number): number {
     const entry = this.counters.get(key);
     return entry && entry.resetAt === resetAt ? entry.count : 0;
+  }
+
+  decrement(key: string, resetAt: number): number {
+    const entry = this.counters.get(key);
+    if (!entry || entry.resetAt !== resetAt) return 0;
+    if (entry.count > 0) entry.count--;
+    return entry.count;
   }
 
   get size(): number {

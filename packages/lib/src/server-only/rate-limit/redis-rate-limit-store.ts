@@ -51,7 +51,23 @@ local second = redis.call('INCR', KEYS[3])
 if second == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 return {first, checked, second}`;
 
-const SCRIPTS = [HIT_SCRIPT, HIT_AND_GET_SCRIPT, HIT_CHECK_HIT_SCRIPT];
+// An attempt counted against its address, and against the budget of the work it asks for only when
+// the address has room: both counts are made before the work, so parallel attempts cannot overrun it.
+const HIT_THEN_HIT_SCRIPT = `
+local first = redis.call('INCR', KEYS[1])
+if first == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if first > tonumber(ARGV[2]) then return {first, 0} end
+local second = redis.call('INCR', KEYS[2])
+if second == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return {first, second}`;
+
+// One taken back from a window's count; a key that is gone (its window over) is not made again.
+const REFUND_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count <= 0 then return 0 end
+return redis.call('DECR', KEYS[1])`;
+
+const SCRIPTS = [HIT_SCRIPT, HIT_AND_GET_SCRIPT, HIT_CHECK_HIT_SCRIPT, HIT_THEN_HIT_SCRIPT, REFUND_SCRIPT];
 
 const EXPIRY_SLACK_MS = 5_000;
 
@@ -67,6 +83,14 @@ type ScriptedRedis = Redis & {
     checkedLimit: number,
     thenTtlMs: number,
   ): Promise<[number, number, number]>;
+  latchkeyHitThenHit(
+    key: string,
+    thenKey: string,
+    ttlMs: number,
+    limit: number,
+    thenTtlMs: number,
+  ): Promise<[number, number]>;
+  latchkeyRefund(key: string): Promise<number>;
 };
 
 export class RedisRateLimitStore implements RateLimitStore {
@@ -101,6 +125,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.client.defineCommand('latchkeyHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.client.defineCommand('latchkeyHitAndGet', { numberOfKeys: 2, lua: HIT_AND_GET_SCRIPT });
     this.client.defineCommand('latchkeyHitCheckHit', { numberOfKeys: 3, lua: HIT_CHECK_HIT_SCRIPT });
+    this.client.defineCommand('latchkeyHitThenHit', { numberOfKeys: 2, lua: HIT_THEN_HIT_SCRIPT });
+    this.client.defineCommand('latchkeyRefund', { numberOfKeys: 1, lua: REFUND_SCRIPT });
     // Without a listener ioredis prints every connection error; the status change says it once.
     this.client.on('error', () => {});
     this.client.on('ready', () => void this.tryAgain());
@@ -190,6 +216,44 @@ export class RedisRateLimitStore implements RateLimitStore {
       (error: Error) => {
         this.markDown(error);
         return mirror;
+      },
+    );
+  }
+
+  incrementThenIncrement(
+    first: CounterAt & { limit: number },
+    then: CounterAt,
+  ): [number, number] | Promise<[number, number]> {
+    // Counted in memory too (as `increment` does), for a fallback that starts from this server's share.
+    const a = this.memory.increment(first.key, first.resetAt);
+    const mirror: [number, number] = [a, a <= first.limit ? this.memory.increment(then.key, then.resetAt) : 0];
+    if (this.state !== 'up') return mirror;
+    const now = this.options.clock.now();
+    return this.timed(
+      this.client.latchkeyHitThenHit(
+        this.redisKey(first.key, first.resetAt),
+        this.redisKey(then.key, then.resetAt),
+        Math.max(1, first.resetAt - now) + EXPIRY_SLACK_MS,
+        first.limit,
+        Math.max(1, then.resetAt - now) + EXPIRY_SLACK_MS,
+      ),
+    ).then(
+      ([count, thenCount]): [number, number] => [Number(count), Number(thenCount)],
+      (error: Error) => {
+        this.markDown(error);
+        return mirror;
+      },
+    );
+  }
+
+  decrement(key: string, resetAt: number): number | Promise<number> {
+    const local = this.memory.decrement(key, resetAt);
+    if (this.state !== 'up') return local;
+    return this.timed(this.client.latchkeyRefund(this.redisKey(key, resetAt))).then(
+      (count) => Number(count),
+      (error: Error) => {
+        this.markDown(error);
+        return local;
       },
     );
   }
