@@ -1,7 +1,12 @@
 // The environment, read once at start into a typed config; a bad value stops the server with a
 // one-line message naming the variable.
 import { z } from 'zod';
-import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_TOKEN_CACHE_SIZE, parseDatabaseUrl } from '@latchkey/lib';
+import {
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_TOKEN_CACHE_SIZE,
+  normaliseAllowedIp,
+  parseDatabaseUrl,
+} from '@latchkey/lib';
 
 const positiveInt = (name: string, fallback: number) =>
   z
@@ -70,6 +75,45 @@ function redisUrlProblem(value: string): string | null {
   return null;
 }
 
+/** What express's `trust proxy` knows by name. */
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const TRUST_PROXY_WAYS =
+  'set it to the number of proxies in front of the server (1 for one), or to their addresses or CIDR ranges ' +
+  '(loopback, linklocal, uniquelocal, 10.0.0.5, 10.0.0.0/8, comma-separated)';
+
+/**
+ * TRUST_PROXY: false, a hop count, or the proxies' addresses. `true` is refused: it would believe
+ * the left-most X-Forwarded-For entry, which the client writes itself, so any client could pass as
+ * any address (past its limits and a token's address list).
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string => {
+    if (value === undefined || value.trim() === '') return false;
+    const v = value.trim().toLowerCase();
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    if (['true', 'yes', 'on'].includes(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `TRUST_PROXY=${value.trim()} would believe the X-Forwarded-For address any client writes; ` +
+          TRUST_PROXY_WAYS,
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(',').map((entry) => entry.trim());
+    const bad = entries.find((entry) => !PROXY_NAMES.includes(entry) && !normaliseAllowedIp(entry).ok);
+    if (bad === undefined) return entries.join(', ');
+    ctx.addIssue({
+      code: 'custom',
+      message: `TRUST_PROXY must be false, a hop count, or proxy addresses, got "${value}": ${TRUST_PROXY_WAYS}`,
+    });
+    return z.NEVER;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const ZEnv = z.object({
@@ -86,26 +130,7 @@ const ZEnv = z.object({
     }),
   HOST: z.string().optional(),
   DATABASE_URL: z.string().optional(),
-  TRUST_PROXY: z
-    .string()
-    .optional()
-    .transform((value, ctx): boolean | number | string => {
-      if (value === undefined || value.trim() === '') return false;
-      const v = value.trim().toLowerCase();
-      if (['false', '0', 'no', 'off'].includes(v)) return false;
-      if (['true', 'yes', 'on'].includes(v)) return true;
-      if (/^\d+$/.test(v)) return Number(v);
-      // express accepts `loopback`, `uniquelocal`, addresses and CIDR ranges, comma-separated.
-      if (
-        /^[0-9a-f.:/, ]+$|^(loopback|linklocal|uniquelocal)(, *(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/.test(v)
-      )
-        return value.trim();
-      ctx.addIssue({
-        code: 'custom',
-        message: `TRUST_PROXY must be true, false, a hop count, or addresses/CIDR ranges, got "${value}"`,
-      });
-      return z.NEVER;
-    }),
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: z
     .string()
     .optional()
@@ -155,6 +180,7 @@ const ZEnv = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
   RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT', 50),
   RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: positiveInt('RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR', 60),
   TOKEN_MAX_LIFETIME_DAYS: z
     .string()
@@ -195,7 +221,11 @@ export type Config = {
   port: number;
   host: string | undefined;
   databaseUrl: string | undefined;
-  trustProxy: boolean | number | string;
+  /**
+   * Which X-Forwarded-For entries to believe (express's `trust proxy`): false (none: the socket
+   * address), a hop count, or the proxies' addresses, CIDR ranges and names. Never `true`.
+   */
+  trustProxy: false | number | string;
   logLevel: (typeof LOG_LEVELS)[number];
   allowSignup: boolean;
   publicUrl: string | null;
@@ -217,7 +247,10 @@ export type Config = {
     ownerPerMinute: number;
     authFailuresPerMinute: number;
     trpcPerMinute: number;
+    /** Failed sign-ins per address and e-mail per 15 minutes. */
     signInFailures: number;
+    /** Failed sign-ins per account (e-mail), from any address, per 15 minutes. */
+    signInFailuresPerAccount: number;
     credentialRevokePerHour: number;
   };
   /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
@@ -254,6 +287,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       trpcPerMinute: e.RATE_LIMIT_TRPC_PER_MINUTE,
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
+      signInFailuresPerAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
       credentialRevokePerHour: e.RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR,
     },
     redisUrl: e.REDIS_URL,

@@ -27,6 +27,7 @@ describe('configuration from the environment', () => {
       authFailuresPerMinute: 30,
       trpcPerMinute: 100,
       signInFailures: 10,
+      signInFailuresPerAccount: 50,
     });
   });
 
@@ -82,6 +83,50 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('reads TRUST_PROXY as false, a hop count, or the addresses, ranges and names of the proxies', () => {
+    for (const value of ['', ' ', 'false', 'FALSE', '0', 'no', 'off'])
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: ' 3 ' }).trustProxy).toBe(3);
+    for (const [value, read] of [
+      ['loopback', 'loopback'],
+      ['Loopback, UniqueLocal', 'loopback, uniquelocal'],
+      ['10.0.0.5', '10.0.0.5'],
+      ['10.0.0.0/8,192.0.2.1', '10.0.0.0/8, 192.0.2.1'],
+      ['loopback, 2001:db8::/32, linklocal', 'loopback, 2001:db8::/32, linklocal'],
+    ]) {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy, value).toBe(read);
+    }
+  });
+
+  it.each(['true', 'TRUE', ' yes ', 'on'])(
+    'refuses TRUST_PROXY=%s with one line that names the ways to trust a proxy',
+    (value) => {
+      let error: Error | undefined;
+      try {
+        loadConfig({ TRUST_PROXY: value });
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toMatch(
+        new RegExp(`^TRUST_PROXY=${value.trim()} would believe the X-Forwarded-For address any client writes; `),
+      );
+      // The alternatives: a hop count, or the proxies' addresses or ranges.
+      expect(error?.message).toMatch(/number of proxies in front of the server/);
+      expect(error?.message).toMatch(/addresses or CIDR ranges \(loopback, linklocal, uniquelocal, 10\.0\.0\.5/);
+      expect(error?.message.split('\n')).toHaveLength(1);
+    },
+  );
+
+  it.each(['everyone!', 'abc', 'loopback, proxy.example.com', '10.0.0.0/33', '300.1.2.3', 'loopback,,10.0.0.1'])(
+    'refuses TRUST_PROXY=%j that is no hop count or address list, naming the ways',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(
+        /^TRUST_PROXY must be false, a hop count, or proxy addresses, got .*: set it to the number of proxies/,
+      );
+    },
+  );
+
   it('reads REDIS_URL and REDIS_KEY_PREFIX, with counters in memory when REDIS_URL is unset', () => {
     expect(loadConfig({})).toMatchObject({ redisUrl: null, redisKeyPrefix: 'latchkey:rate-limit:' });
     expect(loadConfig({ REDIS_URL: '  ' }).redisUrl).toBeNull();
@@ -133,18 +178,24 @@ describe('configuration from the environment', () => {
     );
   });
 
-  it('stops the server at start with one line on stderr and exit code 1', async () => {
+  it.each([
+    [{ PORT: 'not-a-port' }, 'PORT must be a port number from 0 to 65535, got "not-a-port"'],
+    [
+      { TRUST_PROXY: 'true' },
+      'TRUST_PROXY=true would believe the X-Forwarded-For address any client writes; set it to the number of ' +
+        'proxies in front of the server (1 for one), or to their addresses or CIDR ranges ' +
+        '(loopback, linklocal, uniquelocal, 10.0.0.5, 10.0.0.0/8, comma-separated)',
+    ],
+  ])('stops the server at start with one line on stderr and exit code 1 (%j)', async (env, message) => {
     const root = path.resolve(import.meta.dirname, '../../..');
     // tsx from this package directly: `npx` would add npm's own warnings to stderr.
     const tsx = path.join(root, 'apps/api/node_modules/.bin/tsx');
     const error = await run(tsx, ['apps/api/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: ':memory:' },
+      env: { ...process.env, ...env, DATABASE_URL: ':memory:' },
     }).catch((e: unknown) => e);
     const failure = error as { code?: number; stderr?: string; stdout?: string };
     expect(failure.code).toBe(1);
-    expect(failure.stderr?.trim().split('\n')).toEqual([
-      'latchkey: configuration error: PORT must be a port number from 0 to 65535, got "not-a-port"',
-    ]);
+    expect(failure.stderr?.trim().split('\n')).toEqual([`latchkey: configuration error: ${message}`]);
   });
 });

@@ -21,7 +21,7 @@ const headersOf = (headers: Headers) => [...headers.entries()].filter(([name]) =
 describe('POST /api/v1/credentials/revoke', () => {
   it('answers byte for byte the same for a live token and an unknown one, and the live one stops at once', async () => {
     // TRUST_PROXY lets each report come from its own address, so the per-IP counters read the same.
-    const server = await start({ config: { trustProxy: true } });
+    const server = await start({ config: { trustProxy: 'loopback' } });
     const user = await server.createTestUser();
     const live = await server.createTestToken(user);
     const report = (token: string, ip: string) =>
@@ -177,8 +177,29 @@ describe('allowedIps', () => {
     },
   );
 
+  it.each([
+    ['a hop count', 1],
+    ["the proxy's address", '127.0.0.1'],
+    ['loopback', 'loopback'],
+  ] as const)(
+    'behind a proxy trusted by %s, a client cannot pass as the address a token is limited to',
+    async (_how, trustProxy) => {
+      const { server, create } = await withParent({ config: { trustProxy }, rateLimits: { ipPerMinute: 2 } });
+      const created = await create(['203.0.113.7']);
+      const me = (forwardedFor: string) =>
+        server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': forwardedFor } });
+      // The client wrote the left-most entry itself; the proxy appended the address it came from.
+      expect((await me('203.0.113.7, 198.51.100.50')).status).toBe(403);
+      // The client the token belongs to, through the proxy.
+      expect((await me('203.0.113.7')).status).toBe(200);
+      // Made-up left-most entries do not give the client fresh per-address limits either.
+      expect((await me('192.0.2.1, 198.51.100.50')).status).toBe(403);
+      expect((await me('192.0.2.2, 198.51.100.50')).status).toBe(429);
+    },
+  );
+
   it('believes X-Forwarded-For when TRUST_PROXY says so', async () => {
-    const { server, create } = await withParent({ config: { trustProxy: true } });
+    const { server, create } = await withParent({ config: { trustProxy: 1 } });
     const created = await create(['10.0.0.0/8']);
     expect(
       (await server.api('GET', '/api/v1/me', { token: created.body.token, headers: { 'x-forwarded-for': '10.1.2.3' } }))

@@ -81,14 +81,21 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
 
     const keys = await redis.keys(`${prefix}*`);
     const rules = new Set(keys.map((key) => key.slice(prefix.length).split(':')[0]));
-    expect([...rules].sort()).toEqual(['api-auth-failures', 'api-ip', 'api-owner', 'sign-in-failures', 'trpc-ip']);
+    expect([...rules].sort()).toEqual([
+      'api-auth-failures',
+      'api-ip',
+      'api-owner',
+      'sign-in-account-failures',
+      'sign-in-failures',
+      'trpc-ip',
+    ]);
     // Keys per rule and window: the window's end is the last part of every key.
     for (const key of keys) expect(Number(key.split(':').at(-1)) % 60_000).toBe(0);
     // Nothing secret in a key: the sign-in key holds the e-mail, never the password or token.
     expect(keys.join(' ')).not.toMatch(/wrong password|api_[0-9A-Za-z]{36}/);
   });
 
-  it('asks Redis once for a request with a token it knows, twice for one it must look up first', async () => {
+  it('asks Redis once for a request with a token it knows; one it must look up is counted before it', async () => {
     const prefix = uniqueRedisPrefix('round-trips');
     const server = await serverOnRedis(prefix);
     const user = await server.createTestUser('Round Trips');
@@ -116,8 +123,9 @@ describeWhenAvailable('rate limits in Redis', [redisUnavailableReason], ({ setup
       );
     }
 
-    // First sight: the address's limits before the database is asked, then the owner.
-    expect(await commandsFor(2)).toEqual([['api-ip', 'api-auth-failures'], ['api-owner']]);
+    // First sight: the address and an attempt against its failures before the database is asked,
+    // then, the token found, the attempt given back (not waited for) and the owner counted.
+    expect(await commandsFor(3)).toEqual([['api-ip', 'api-auth-failures'], ['api-auth-failures'], ['api-owner']]);
     // Known to the cache: one script counts the address, reads its failures and counts the owner.
     expect(await commandsFor(1)).toEqual([['api-ip', 'api-auth-failures', 'api-owner']]);
   });

@@ -1,14 +1,33 @@
-// The client's address, read once per request: express's `req.ip` applies the trust-proxy rules
-// again on every read, and the request log, the per-IP limit and the failure limit all need it.
+// The client's address, worked out once per request: express's `req.ip` applies the trust-proxy
+// rules again on every read, and the request log, every per-address limit, the token's address list,
+// usage and audit events all need it. Each of them sees it normalised (`clientAddress`: one spelling
+// per address, IPv4-mapped IPv6 as IPv4), and every limit counts it by its `limitKey` (an IPv6
+// client by its /64).
 import type { Request } from 'express';
+import { clientAddress, type ClientAddress } from '@latchkey/lib';
 
-const CLIENT_IP = Symbol('clientIp');
+const CLIENT_ADDRESS = Symbol('clientAddress');
 
-type WithClientIp = Request & { [CLIENT_IP]?: string | undefined };
+type WithClientAddress = Request & { [CLIENT_ADDRESS]?: ClientAddress | null };
 
-/** `req.ip`, computed on the first call and remembered on the request. */
+/** A request whose socket is already gone has no address; its limits count it under this key. */
+export const UNKNOWN_LIMIT_KEY = 'unknown';
+
+/** The client's normalised address, from `req.ip` on the first call and remembered on the request. */
+export function clientAddressOf(req: Request): ClientAddress | null {
+  const r = req as WithClientAddress;
+  const known = r[CLIENT_ADDRESS];
+  if (known !== undefined) return known;
+  const raw = req.ip;
+  return (r[CLIENT_ADDRESS] = raw === undefined || raw === '' ? null : clientAddress(raw));
+}
+
+/** The client's address in its one spelling (undefined when the socket is gone). */
 export function clientIp(req: Request): string | undefined {
-  const r = req as WithClientIp;
-  if (CLIENT_IP in r) return r[CLIENT_IP];
-  return (r[CLIENT_IP] = req.ip);
+  return clientAddressOf(req)?.ip;
+}
+
+/** What every per-address limit counts the request under: the address, or its /64 for IPv6. */
+export function clientLimitKey(req: Request): string {
+  return clientAddressOf(req)?.limitKey ?? UNKNOWN_LIMIT_KEY;
 }

@@ -4,7 +4,6 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   AppError,
   AppErrorCode,
-  checkApiToken,
   checkApiTokenAfterMiss,
   checkCachedApiToken,
   MemoryRateLimitStore,
@@ -25,7 +24,7 @@ import {
   type VerifiedApiToken,
   withLimit,
 } from '@latchkey/lib';
-import { clientIp as requestIp } from '../http/client-ip';
+import { clientAddressOf, clientIp, clientLimitKey, UNKNOWN_LIMIT_KEY } from '../http/client-ip';
 import { sendError } from '../http/send-error';
 import { sendTooManyRequests, setRateLimitHeaders } from '../http/rate-limit-headers';
 
@@ -82,15 +81,11 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     if (last !== undefined && now - last < IP_REFUSAL_REPORT_INTERVAL_MS) return;
     if (lastIpRefusal.size >= 10_000) lastIpRefusal.clear();
     lastIpRefusal.set(token.id, now);
-    const ip = requestIp(req) ?? null;
+    const ip = clientIp(req) ?? null;
     recordIpRefusal({ db, clock, token, ip, userAgent: req.headers['user-agent'] ?? null }).catch(() => {
       // Losing one audit event must not turn the 403 into a 500; the next minute tries again.
       lastIpRefusal.delete(token.id);
     });
-  }
-
-  function clientIp(req: Request): string {
-    return requestIp(req) ?? req.socket.remoteAddress ?? 'unknown';
   }
 
   // One listener for every request (no closure each): a request that passed the check and was then
@@ -99,8 +94,18 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     if (this.statusCode >= 400) lastUsed!.fail(this.locals.usageTokenId as number);
   }
 
-  async function refuse(req: Request, res: Response, message: string, headerMissing: boolean) {
-    const failures = await limiter.hit(failureRule, clientIp(req));
+  /**
+   * Answers 401 and counts the failure against the address, unless it was `counted` already (an
+   * attempt that needed a lookup is counted before it).
+   */
+  async function refuse(
+    req: Request,
+    res: Response,
+    message: string,
+    headerMissing: boolean,
+    counted?: RateLimitResult,
+  ) {
+    const failures = counted ?? (await limiter.hit(failureRule, clientLimitKey(req)));
     if (!res.locals.rateLimit) setRateLimitHeaders(res, failures);
     res.setHeader(
       'WWW-Authenticate',
@@ -114,8 +119,8 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
    * auth-failure count in the same round trip, for `requireApiToken` to use instead of asking again.
    */
   const rateLimitByIp: RequestHandler = (req, res, next) => {
-    const ip = clientIp(req);
-    return withLimit(limiter.hitAndCheck(ipRule, ip, failureRule, ip), ([result, failures]) => {
+    const key = clientLimitKey(req);
+    return withLimit(limiter.hitAndCheck(ipRule, key, failureRule, key), ([result, failures]) => {
       if (!result.allowed) return sendTooManyRequests(res, result);
       setRateLimitHeaders(res, result);
       res.locals.authFailures = failures;
@@ -125,7 +130,7 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
 
   /** The address's auth-failure room: read by `rateLimitByIp` when it ran, asked for otherwise. */
   function failureRoom(req: Request, res: Response): RateLimitResult | Promise<RateLimitResult> {
-    return (res.locals.authFailures as RateLimitResult | undefined) ?? limiter.check(failureRule, clientIp(req));
+    return (res.locals.authFailures as RateLimitResult | undefined) ?? limiter.check(failureRule, clientLimitKey(req));
   }
 
   /**
@@ -147,9 +152,9 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
       return sendTooManyRequests(res, owner);
     }
     setRateLimitHeaders(res, owner);
-    // The address as the rate limits see it (express's trust-proxy rules): X-Forwarded-For counts
-    // only when TRUST_PROXY says so.
-    if (!token.isAllowedIp(requestIp(req))) {
+    // The address as the rate limits see it (express's trust-proxy rules), normalised: X-Forwarded-For
+    // counts only when TRUST_PROXY says so.
+    if (!token.isAllowedIp(clientIp(req))) {
       failed?.(token);
       reportIpRefusal(req, token);
       return sendError(res, new AppError(AppErrorCode.FORBIDDEN, { message: ADDRESS_NOT_ALLOWED }));
@@ -176,8 +181,8 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
    * Counts the request against its address and checks the address's failures (429 past either);
    * then `next`.
    */
-  function limitAddress(req: Request, res: Response, ip: string, next: () => unknown): unknown {
-    return withLimit(limiter.hitAndCheck(ipRule, ip, failureRule, ip), ([address, failures]) => {
+  function limitAddress(res: Response, key: string, next: () => unknown): unknown {
+    return withLimit(limiter.hitAndCheck(ipRule, key, failureRule, key), ([address, failures]) => {
       if (!address.allowed) return sendTooManyRequests(res, address);
       setRateLimitHeaders(res, address);
       if (!failures.allowed) return sendTooManyRequests(res, failures);
@@ -185,21 +190,52 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
     });
   }
 
+  // The counted lookups under way, by token hash (see `shareLookup`); an entry lives as long as its
+  // lookup, so the map holds at most as many as there are requests in flight.
+  const lookups = new Map<string, Promise<void>>();
+
+  /**
+   * Remembers `work`, a counted lookup of the token with this hash, while it runs: a request that
+   * presents the same token meanwhile waits for it and then finds the token in the cache, instead of
+   * counting an attempt and asking the database again. So a client that sends many requests at once
+   * with a token this server has not seen yet (after a start) uses one lookup, and one attempt of its
+   * failure budget, not one each.
+   */
+  function shareLookup(hash: string, work: unknown): unknown {
+    if (!(work instanceof Promise)) return work;
+    const forget = () => {
+      if (lookups.get(hash) === done) lookups.delete(hash);
+    };
+    const done: Promise<void> = work.then(forget, forget);
+    lookups.set(hash, done);
+    return work;
+  }
+
   /**
    * The REST API's way in for a route that needs a token, in place of `rateLimitByIp` followed by
    * `requireApiToken`, with the same answers. A token the cache knows is judged with no I/O, and
    * its address, the address's failures and its owner are then counted in one round trip to the
-   * store (two for a token it does not know: the address's limits come before the lookup, so that a
-   * flood of made-up tokens stays away from the database). Calls `admitted` once every check
-   * passed; answers the request itself otherwise. A failure after `admitted` is the caller's to
-   * count, with `countFailure`.
+   * store. A token it does not know is counted first, against its address and as an attempt against
+   * the address's failure budget, in one round trip, before the database is asked: parallel requests
+   * with made-up tokens cannot get more lookups than the budget, and a flood of them stays away from
+   * the database. When the token turns out valid the attempt is given back (not waited for) and its
+   * owner counted. Calls `admitted` once every check passed; answers the request itself otherwise.
+   * A failure after `admitted` is the caller's to count, with `countFailure`. `waited`: the request
+   * already waited for another one's lookup of its token.
    */
-  function authenticate(req: Request, res: Response, scopes: readonly string[], admitted: () => void): unknown {
-    const ip = clientIp(req);
+  function authenticate(
+    req: Request,
+    res: Response,
+    scopes: readonly string[],
+    admitted: () => void,
+    waited = false,
+  ): unknown {
+    const client = clientAddressOf(req);
+    const key = client?.limitKey ?? UNKNOWN_LIMIT_KEY;
     const header = parseAuthorizationHeader(req.headers.authorization);
     if (!header.ok) {
       const missing = header.reason === 'missing';
-      return limitAddress(req, res, ip, () => refuse(req, res, missing ? MISSING_TOKEN : INVALID_TOKEN, missing));
+      return limitAddress(res, key, () => refuse(req, res, missing ? MISSING_TOKEN : INVALID_TOKEN, missing));
     }
     const options = {
       db,
@@ -207,14 +243,14 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
       token: header.token,
       lastUsed,
       retiredTokens,
-      ip,
+      ip: client?.ip ?? null,
       userAgent: req.headers['user-agent'] ?? null,
     };
     const check = checkCachedApiToken(options);
     if (check.ok === true) {
       const { token } = check;
       return withLimit(
-        limiter.hitCheckThenHit(ipRule, ip, failureRule, ip, ownerRule, ownerKey(token.owner)),
+        limiter.hitCheckThenHit(ipRule, key, failureRule, key, ownerRule, ownerKey(token.owner)),
         ([address, failures, owner]: ThreeLimits) => {
           if (!address.allowed || !failures.allowed) {
             countFailure(token);
@@ -226,52 +262,84 @@ export function createApiTokenAuth(options: ApiTokenAuthOptions) {
         },
       );
     }
-    if (check.ok === false) return limitAddress(req, res, ip, () => refuse(req, res, check.message, false));
-    return limitAddress(req, res, ip, () =>
-      checkApiTokenAfterMiss(options, check).then((found) => {
-        if (!found.ok) return refuse(req, res, found.message, false);
+    if (check.ok === false) return limitAddress(res, key, () => refuse(req, res, check.message, false));
+    const pending = waited ? undefined : lookups.get(check.hash);
+    if (pending !== undefined) {
+      const again = () => authenticate(req, res, scopes, admitted, true);
+      return pending.then(again, again);
+    }
+    const work = withLimit(limiter.hitThenHit(ipRule, key, failureRule, key), ([address, attempt]) => {
+      if (!address.allowed) return sendTooManyRequests(res, address);
+      setRateLimitHeaders(res, address);
+      if (!attempt!.allowed) return sendTooManyRequests(res, attempt!);
+      return checkApiTokenAfterMiss(options, check).then((found) => {
+        if (!found.ok) return refuse(req, res, found.message, false, attempt!);
+        void limiter.refund(failureRule, key, attempt!);
         return withLimit(limiter.hit(ownerRule, ownerKey(found.token.owner)), (owner) =>
           admit(req, res, admitted, found.token, owner, scopes, countFailure),
         );
-      }),
-    );
+      });
+    });
+    return shareLookup(check.hash, work);
   }
 
   /** Lets the request through only with a valid token holding every one of `scopes`. */
   function requireApiToken(...scopes: string[]): RequestHandler {
-    return (req, res, next) =>
-      withLimit(failureRoom(req, res), (failures) => {
-        // Past the failure limit every request from the address waits, so a valid token cannot be
-        // told apart from an invalid one by its answer.
-        if (!failures.allowed) return sendTooManyRequests(res, failures);
+    return (req, res, next) => guard(req, res, next, scopes, false);
+  }
 
-        const header = parseAuthorizationHeader(req.headers.authorization);
-        if (!header.ok)
-          return refuse(
-            req,
-            res,
-            header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN,
-            header.reason === 'missing',
-          );
+  /**
+   * `requireApiToken`'s check, with its address already counted by `rateLimitByIp`: the same rules
+   * as `authenticate`, a lookup counted against the failure budget before it is made.
+   */
+  function guard(req: Request, res: Response, next: () => void, scopes: readonly string[], waited: boolean): unknown {
+    return withLimit(failureRoom(req, res), (failures) => {
+      // Past the failure limit every request from the address waits, so a valid token cannot be
+      // told apart from an invalid one by its answer.
+      if (!failures.allowed) return sendTooManyRequests(res, failures);
 
-        // The check counts an accepted request from this client in `lastUsed`; the client is also
-        // named if a rotated-away token comes back (`token.reused_after_rotation`).
-        const userAgent = req.headers['user-agent'] ?? null;
-        const ip = clientIp(req);
-        return checkApiToken({ db, clock, token: header.token, lastUsed, retiredTokens, ip, userAgent }).then(
-          (check) => {
-            if (!check.ok) return refuse(req, res, check.message, false);
-            if (lastUsed) {
-              res.locals.usageTokenId = check.token.id;
-              // A response finishes once: `on` rather than `once`, which would wrap the listener.
-              res.on('finish', countFailureOnFinish);
-            }
-            return withLimit(limiter.hit(ownerRule, ownerKey(check.token.owner)), (owner) =>
-              admit(req, res, next, check.token, owner, scopes),
-            );
-          },
+      const header = parseAuthorizationHeader(req.headers.authorization);
+      if (!header.ok)
+        return refuse(
+          req,
+          res,
+          header.reason === 'missing' ? MISSING_TOKEN : INVALID_TOKEN,
+          header.reason === 'missing',
         );
+
+      // The check counts an accepted request from this client in `lastUsed`; the client is also
+      // named if a rotated-away token comes back (`token.reused_after_rotation`).
+      const userAgent = req.headers['user-agent'] ?? null;
+      const options = { db, clock, token: header.token, lastUsed, retiredTokens, ip: clientIp(req) ?? null, userAgent };
+      const accept = (token: VerifiedApiToken) => {
+        if (lastUsed) {
+          res.locals.usageTokenId = token.id;
+          // A response finishes once: `on` rather than `once`, which would wrap the listener.
+          res.on('finish', countFailureOnFinish);
+        }
+        return withLimit(limiter.hit(ownerRule, ownerKey(token.owner)), (owner) =>
+          admit(req, res, next, token, owner, scopes),
+        );
+      };
+      const check = checkCachedApiToken(options);
+      if (check.ok === true) return accept(check.token);
+      if (check.ok === false) return refuse(req, res, check.message, false);
+      const pending = waited ? undefined : lookups.get(check.hash);
+      if (pending !== undefined) {
+        const again = () => guard(req, res, next, scopes, true);
+        return pending.then(again, again);
+      }
+      const key = clientLimitKey(req);
+      const work = withLimit(limiter.hit(failureRule, key), (attempt) => {
+        if (!attempt.allowed) return sendTooManyRequests(res, attempt);
+        return checkApiTokenAfterMiss(options, check).then((found) => {
+          if (!found.ok) return refuse(req, res, found.message, false, attempt);
+          void limiter.refund(failureRule, key, attempt);
+          return accept(found.token);
+        });
       });
+      return shareLookup(check.hash, work);
+    });
   }
 
   return { rateLimitByIp, requireApiToken, authenticate, countFailure, limiter };

@@ -17,7 +17,7 @@ import {
   type RateLimitRule,
 } from '@latchkey/lib';
 import type { Config } from '../config';
-import { clientIp } from '../http/client-ip';
+import { clientIp, clientLimitKey } from '../http/client-ip';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
 
 export const SESSION_COOKIE = 'latchkey_session';
@@ -97,7 +97,7 @@ const MINUTE = 60_000;
 
 const perIpLimit = t.middleware(async ({ ctx, next }) => {
   const rule: RateLimitRule = { name: 'trpc-ip', limit: ctx.config.rateLimits.trpcPerMinute, windowMs: MINUTE };
-  const result = await ctx.limiter.hit(rule, clientIp(ctx.req) ?? 'unknown');
+  const result = await ctx.limiter.hit(rule, clientLimitKey(ctx.req));
   setRateLimitHeaders(ctx.res, result);
   if (!result.allowed) {
     ctx.res.setHeader('Retry-After', String(result.retryAfterSeconds));

@@ -48,6 +48,7 @@ const ROOMY_LIMITS: Config['rateLimits'] = {
   authFailuresPerMinute: 100_000,
   trpcPerMinute: 100_000,
   signInFailures: 100_000,
+  signInFailuresPerAccount: 100_000,
   credentialRevokePerHour: 100_000,
 };
 

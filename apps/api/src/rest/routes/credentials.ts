@@ -1,7 +1,7 @@
 // Leak reports: anyone may send tokens they found; every live one among them is deleted. The answer
 // is the same whether or not anything matched, so the route cannot be used to test tokens.
 import { AppError, AppErrorCode, revokeLeakedApiTokens, ZRestLeakReport, ZRestLeakReportAccepted } from '@latchkey/lib';
-import { clientIp } from '../../http/client-ip';
+import { clientIp, clientLimitKey } from '../../http/client-ip';
 import { setRateLimitHeaders } from '../../http/rate-limit-headers';
 import { defineRoute } from '../define-route';
 
@@ -23,8 +23,8 @@ export const revokeCredentials = defineRoute({
   bodyLimit: 64 * 1024,
   responses: { 202: { description: 'Accepted', schema: ZRestLeakReportAccepted } },
   handle: async ({ deps: { db, clock, limiter, credentialRevokePerHour }, body, req, res }) => {
-    const ip = clientIp(req) ?? req.socket.remoteAddress ?? 'unknown';
-    const limit = await limiter.hit({ name: 'credential-revoke', limit: credentialRevokePerHour, windowMs: HOUR }, ip);
+    const rule = { name: 'credential-revoke', limit: credentialRevokePerHour, windowMs: HOUR };
+    const limit = await limiter.hit(rule, clientLimitKey(req));
     setRateLimitHeaders(res, limit);
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
@@ -34,7 +34,7 @@ export const revokeCredentials = defineRoute({
       db,
       clock,
       credentials: body.credentials,
-      ip,
+      ip: clientIp(req) ?? null,
       userAgent: req.headers['user-agent'] ?? null,
     });
     return { status: 202, body: { status: 'accepted' as const } };

@@ -15,6 +15,7 @@ export const ROOMY_LIMITS: Config['rateLimits'] = {
   authFailuresPerMinute: 1_000_000,
   trpcPerMinute: 1_000_000,
   signInFailures: 1_000_000,
+  signInFailuresPerAccount: 1_000_000,
   credentialRevokePerHour: 100_000,
 };
 
