@@ -40,6 +40,50 @@ describe('security headers', () => {
   });
 });
 
+describe('caching', () => {
+  it('is forbidden for every answer of /api/v1 and /api/trpc: successes, errors, 404s, 405s, 413s, 415s', async () => {
+    const user = await server.createTestUser('Cache');
+    const created = await server.createTestToken(user);
+    const auth = { authorization: `Bearer ${created.token}` };
+    const json = { 'content-type': 'application/json' };
+    const answers: Array<[string, Promise<Response>]> = [
+      ['GET /api/v1/me', server.request('/api/v1/me', { headers: auth })],
+      ['GET /api/v1/tokens', server.request('/api/v1/tokens', { headers: auth })],
+      ['401', server.request('/api/v1/me')],
+      ['GET /API/V1/ME', server.request('/API/V1/ME', { headers: auth })],
+      ['404', server.request('/api/v1/nothing-here')],
+      ['405', server.request('/api/v1/tokens', { method: 'PUT' })],
+      ['preflight', server.request('/api/v1/me', { method: 'OPTIONS' })],
+      ['openapi.json', server.request('/api/v1/openapi.json')],
+      [
+        '413',
+        server.request('/api/v1/tokens', { method: 'POST', headers: { ...auth, ...json }, body: 'x'.repeat(17_000) }),
+      ],
+      ['415', server.request('/api/v1/tokens', { method: 'POST', headers: auth, body: 'text' })],
+      ['tRPC query', server.request('/api/trpc/auth.me')],
+      ['tRPC 401', server.request('/api/trpc/apiToken.getMany')],
+      ['tRPC 404', server.request('/api/trpc/nothing.here')],
+      ['tRPC 415', server.request('/api/trpc/auth.signIn', { method: 'POST', body: 'text' })],
+      ['tRPC mutation', server.request('/api/trpc/auth.signOut', { method: 'POST', headers: json })],
+    ];
+    const limited = await startServer({ rateLimits: { ipPerMinute: 1, trpcPerMinute: 1 } });
+    try {
+      for (const path of ['/api/v1/me', '/api/trpc/auth.me']) {
+        await (await limited.request(path)).arrayBuffer();
+        answers.push([`429 ${path}`, limited.request(path)]);
+      }
+      for (const [what, answer] of answers) {
+        const res = await answer;
+        await res.arrayBuffer();
+        if (what.startsWith('429')) expect(res.status, what).toBe(429);
+        expect(res.headers.get('cache-control'), what).toBe('no-store');
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('CORS', () => {
   it('lets any origin call /api/v1 and read the rate-limit headers', async () => {
     const res = await server.request('/api/v1/me', { headers: { origin: 'https://elsewhere.example' } });
