@@ -341,6 +341,38 @@ describe('logs', () => {
     }
   });
 
+  it('mask secrets whatever the case of the path or the encoding of the query', async () => {
+    const user = await server.createTestUser('Spelling');
+    const created = await server.createTestToken(user);
+    const password = 'password-in-a-url-2';
+    server.remember(password);
+    const input = encodeURIComponent(JSON.stringify({ json: { email: 'url@example.com', password } }));
+    const encodedToken = created.token.replace('_', '%5F');
+    const everyCharEncoded = [...created.token].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+    const asked = [
+      `/API/TRPC/auth.signIn?input=${input}`,
+      `/api/v1/me?access_token=${encodedToken}&limit=5`,
+      `/api/v1/me?x=${everyCharEncoded}`,
+      `/api/v1/me?x=${created.token.replace('_', '%255F')}`,
+      `/api/v1/me?password=${encodeURIComponent(password)}`,
+      `/api/v1/tokens/${encodedToken}`,
+    ];
+    for (const path of asked)
+      await (await server.request(path, { headers: { 'x-request-id': 'spelling' } })).arrayBuffer();
+    await server.settleLogs();
+    const urls = server.logs
+      .filter((line) => line.includes('"requestId":"spelling"'))
+      .map((line) => (JSON.parse(line) as { url: string }).url);
+    expect(urls).toEqual([
+      '/API/TRPC/auth.signIn?[REDACTED]',
+      '/api/v1/me?access_token=[REDACTED]&limit=5',
+      '/api/v1/me?x=[REDACTED]',
+      '/api/v1/me?x=[REDACTED]',
+      '/api/v1/me?password=[REDACTED]',
+      '/api/v1/tokens/api_[REDACTED]',
+    ]);
+  });
+
   it('hold no plain token, password or session id, at debug level', () => {
     expect(server.app.logger.level).toBe('debug');
     expect(server.logs.length).toBeGreaterThan(20);
