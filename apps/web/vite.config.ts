@@ -10,7 +10,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps: they would hand the UI's sources to anyone, and the server serves none (docs/api.md).
+    sourcemap: false,
     rolldownOptions: {
       onwarn(warning, warn) {
         // React Query marks its files "use client" for server components; meaningless in a SPA bundle.

@@ -19,10 +19,11 @@ import {
 } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
-import { rejectDeepJson } from './http/json-depth';
+import { guardRequestBodies } from './http/guard-request-bodies';
 import { createLogger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
+import { isSourceMapPath, looksLikeFile, staticFileNotFound } from './http/static-files';
 import { createApiTokenAuth } from './rest/authenticate';
 import { docsRouter } from './rest/docs-page';
 import { mountRoutes } from './rest/mount-routes';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestLog(logger));
   app.use(securityHeaders);
+  app.use(guardRequestBodies);
   // All of /api/v1 in one handler that finds the route itself (mount-routes.ts). CORS and the
   // per-IP limit come first, so every answer (a 401, a refused body, a 404) is counted and carries
   // the CORS and X-RateLimit-* headers every /api/v1 response has; each route parses its own body.
@@ -122,7 +124,6 @@ export function createApp(deps: AppDeps) {
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use('/api/docs', docsRouter());
 
   const trpcHandler = trpcExpressHandler({
     router: appRouter,
@@ -134,21 +135,22 @@ export function createApp(deps: AppDeps) {
     maxBatchSize: 20,
   });
   // tRPC turns each request into a fetch Request, which throws on these methods (a 500); they get
-  // the JSON 404 instead, as on every other /api path.
-  // tRPC's adapter walks the parsed input recursively, so a body nested too deeply is refused first.
-  const trpcBody = express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] });
-  app.use('/api/trpc', trpcBody, rejectDeepJson, (req, res, next) =>
+  // the JSON 404 instead, as on every other /api path. The handler reads the body itself.
+  app.use('/api/trpc', (req, res, next) =>
     FETCH_FORBIDDEN_METHODS.has(req.method) ? next() : trpcHandler(req, res, next),
   );
 
+  // No source map is served, of the UI or of anything else (the API reference's bundle ships some).
+  app.use((req, res, next) => (isSourceMapPath(req.path) ? staticFileNotFound(req, res) : next()));
+  app.use('/api/docs', docsRouter());
   app.use('/api', apiNotFound);
 
   const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
   if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
     const index = path.join(webDist, 'index.html');
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
-    // Client-side routes: every other GET gets the app.
-    app.get(/.*/, (_req, res) => res.sendFile(index));
+    // Client-side routes: every other GET of a page gets the app; a file that is not there is a 404.
+    app.get(/.*/, (req, res) => (looksLikeFile(req.path) ? staticFileNotFound(req, res) : res.sendFile(index)));
   } else {
     app.get('/', (_req, res) => {
       res

@@ -76,16 +76,17 @@ describe('request bodies', () => {
     }
   });
 
-  it('answers 400 INVALID_BODY to a body that is not sent as JSON', async () => {
+  // 415 since the hardening rules (API.md): a body of a type no route takes is refused before it is read.
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE to a body that is not sent as JSON', async () => {
     const res = await server.api('POST', '/api/v1/tokens', {
       token: token.token,
       rawBody: '{"name":"plain text"}',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(415);
     expect(res.body).toEqual({
-      code: 'INVALID_BODY',
-      message: 'Send the body as JSON with Content-Type: application/json',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Send the body as JSON, with Content-Type: application/json',
     });
   });
 

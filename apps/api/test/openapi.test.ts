@@ -200,8 +200,8 @@ describe('GET /api/v1/openapi.json', () => {
 
   it('lists each status of a route, with the error body and rate-limit, Retry-After, WWW-Authenticate headers', () => {
     const create = doc.paths['/tokens'].post.responses;
-    expect(Object.keys(create).sort()).toEqual(['201', '400', '401', '403', '413', '429', '500']);
-    for (const status of ['400', '401', '403', '413', '429', '500']) {
+    expect(Object.keys(create).sort()).toEqual(['201', '400', '401', '403', '413', '415', '429', '500']);
+    for (const status of ['400', '401', '403', '413', '415', '429', '500']) {
       expect(create[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
       expect(Object.keys(create[status].headers)).toEqual(
         expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']),
@@ -219,7 +219,7 @@ describe('GET /api/v1/openapi.json', () => {
       '500',
     ]);
     expect(doc.components.schemas.Error.properties.code.enum).toEqual(
-      expect.arrayContaining(['PAYLOAD_TOO_LARGE', 'METHOD_NOT_ALLOWED']),
+      expect.arrayContaining(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED']),
     );
   });
 });

@@ -40,6 +40,50 @@ describe('security headers', () => {
   });
 });
 
+describe('caching', () => {
+  it('is forbidden for every answer of /api/v1 and /api/trpc: successes, errors, 404s, 405s, 413s, 415s', async () => {
+    const user = await server.createTestUser('Cache');
+    const created = await server.createTestToken(user);
+    const auth = { authorization: `Bearer ${created.token}` };
+    const json = { 'content-type': 'application/json' };
+    const answers: Array<[string, Promise<Response>]> = [
+      ['GET /api/v1/me', server.request('/api/v1/me', { headers: auth })],
+      ['GET /api/v1/tokens', server.request('/api/v1/tokens', { headers: auth })],
+      ['401', server.request('/api/v1/me')],
+      ['GET /API/V1/ME', server.request('/API/V1/ME', { headers: auth })],
+      ['404', server.request('/api/v1/nothing-here')],
+      ['405', server.request('/api/v1/tokens', { method: 'PUT' })],
+      ['preflight', server.request('/api/v1/me', { method: 'OPTIONS' })],
+      ['openapi.json', server.request('/api/v1/openapi.json')],
+      [
+        '413',
+        server.request('/api/v1/tokens', { method: 'POST', headers: { ...auth, ...json }, body: 'x'.repeat(17_000) }),
+      ],
+      ['415', server.request('/api/v1/tokens', { method: 'POST', headers: auth, body: 'text' })],
+      ['tRPC query', server.request('/api/trpc/auth.me')],
+      ['tRPC 401', server.request('/api/trpc/apiToken.getMany')],
+      ['tRPC 404', server.request('/api/trpc/nothing.here')],
+      ['tRPC 415', server.request('/api/trpc/auth.signIn', { method: 'POST', body: 'text' })],
+      ['tRPC mutation', server.request('/api/trpc/auth.signOut', { method: 'POST', headers: json })],
+    ];
+    const limited = await startServer({ rateLimits: { ipPerMinute: 1, trpcPerMinute: 1 } });
+    try {
+      for (const path of ['/api/v1/me', '/api/trpc/auth.me']) {
+        await (await limited.request(path)).arrayBuffer();
+        answers.push([`429 ${path}`, limited.request(path)]);
+      }
+      for (const [what, answer] of answers) {
+        const res = await answer;
+        await res.arrayBuffer();
+        if (what.startsWith('429')) expect(res.status, what).toBe(429);
+        expect(res.headers.get('cache-control'), what).toBe('no-store');
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('CORS', () => {
   it('lets any origin call /api/v1 and read the rate-limit headers', async () => {
     const res = await server.request('/api/v1/me', { headers: { origin: 'https://elsewhere.example' } });
@@ -295,6 +339,38 @@ describe('logs', () => {
       expect(line).not.toContain(encodeURIComponent(password));
       expect(JSON.parse(line).url).toMatch(/^\/api\/trpc\/auth\.signIn\?\[REDACTED\]$/);
     }
+  });
+
+  it('mask secrets whatever the case of the path or the encoding of the query', async () => {
+    const user = await server.createTestUser('Spelling');
+    const created = await server.createTestToken(user);
+    const password = 'password-in-a-url-2';
+    server.remember(password);
+    const input = encodeURIComponent(JSON.stringify({ json: { email: 'url@example.com', password } }));
+    const encodedToken = created.token.replace('_', '%5F');
+    const everyCharEncoded = [...created.token].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+    const asked = [
+      `/API/TRPC/auth.signIn?input=${input}`,
+      `/api/v1/me?access_token=${encodedToken}&limit=5`,
+      `/api/v1/me?x=${everyCharEncoded}`,
+      `/api/v1/me?x=${created.token.replace('_', '%255F')}`,
+      `/api/v1/me?password=${encodeURIComponent(password)}`,
+      `/api/v1/tokens/${encodedToken}`,
+    ];
+    for (const path of asked)
+      await (await server.request(path, { headers: { 'x-request-id': 'spelling' } })).arrayBuffer();
+    await server.settleLogs();
+    const urls = server.logs
+      .filter((line) => line.includes('"requestId":"spelling"'))
+      .map((line) => (JSON.parse(line) as { url: string }).url);
+    expect(urls).toEqual([
+      '/API/TRPC/auth.signIn?[REDACTED]',
+      '/api/v1/me?access_token=[REDACTED]&limit=5',
+      '/api/v1/me?x=[REDACTED]',
+      '/api/v1/me?x=[REDACTED]',
+      '/api/v1/me?password=[REDACTED]',
+      '/api/v1/tokens/api_[REDACTED]',
+    ]);
   });
 
   it('hold no plain token, password or session id, at debug level', () => {

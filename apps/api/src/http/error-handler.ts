@@ -1,9 +1,14 @@
 // The last middleware: turns every error into the JSON error body, and logs what was unexpected.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, AppErrorCode, isAppError } from '@latchkey/lib';
+import { AppError, AppErrorCode, HTTP_STATUS_BY_CODE, isAppError } from '@latchkey/lib';
 import { sendError, toAppError } from './send-error';
 
-type BodyParserError = Error & { type?: string; status?: number; expose?: boolean; limit?: number };
+type HttpError = Error & { status?: number; statusCode?: number; expose?: boolean };
+
+/** The error code of each client-error status the table has (the first, where two share one). */
+const CODE_BY_STATUS = new Map<number, AppErrorCode>();
+for (const [code, status] of Object.entries(HTTP_STATUS_BY_CODE) as Array<[AppErrorCode, number]>)
+  if (status < 500 && !CODE_BY_STATUS.has(status)) CODE_BY_STATUS.set(status, code);
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (res.headersSent) {
@@ -11,37 +16,19 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     res.destroy();
     return;
   }
-  const parserError = error as BodyParserError;
-  if (parserError?.type === 'entity.too.large') {
-    const kb = Math.round((parserError.limit ?? 16 * 1024) / 1024);
-    sendError(
-      res,
-      new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, { message: `Request body is too large (${kb} KB at most)` }),
-    );
-    return;
-  }
-  if (parserError?.type === 'entity.parse.failed') {
-    sendError(res, new AppError(AppErrorCode.INVALID_BODY, { message: 'Request body is not valid JSON' }));
-    return;
-  }
-  if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-    sendError(res, new AppError(AppErrorCode.INVALID_BODY, { message: 'Request body must be UTF-8 JSON' }));
-    return;
-  }
   // The router cannot decode a path parameter such as `/tokens/%E0%A4%A`: the client's mistake, not ours.
   if (error instanceof URIError) {
     sendError(res, new AppError(AppErrorCode.INVALID_REQUEST, { message: 'The URL is not validly percent-encoded' }));
     return;
   }
-  if (
-    parserError?.expose &&
-    typeof parserError.status === 'number' &&
-    parserError.status >= 400 &&
-    parserError.status < 500
-  ) {
-    res
-      .status(parserError.status)
-      .json({ code: AppErrorCode.INVALID_REQUEST, message: parserError.message || 'Bad request' });
+  // An error of express or of a file it sends with a client-error status (a file that is gone, say):
+  // that status, with the message only when it is meant for the client (a file's names its path on disk).
+  const status = isAppError(error) ? undefined : ((error as HttpError)?.status ?? (error as HttpError)?.statusCode);
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = CODE_BY_STATUS.get(status);
+    const message = (error as HttpError).expose ? (error as HttpError).message : undefined;
+    if (code) sendError(res, new AppError(code, { message: message || undefined }));
+    else res.status(status).json({ code: AppErrorCode.INVALID_REQUEST, message: message || 'Bad request' });
     return;
   }
   if (!isAppError(error)) req.log?.error({ err: error }, 'unhandled error');

@@ -19,6 +19,35 @@ export function isNestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * The same question asked of JSON text before it is parsed (tRPC's input, which tRPC parses itself):
+ * brackets outside strings are counted, in one pass. Exact for valid JSON; text that is not JSON
+ * is refused by the parser whatever this says.
+ */
+export function isJsonTextNestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === BACKSLASH) i += 1;
+      else if (char === QUOTE) inString = false;
+    } else if (char === QUOTE) inString = true;
+    else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) depth -= 1;
+  }
+  return false;
+}
+
 export const rejectDeepJson: RequestHandler = (req, res, next) => {
   if (isNestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
     return sendError(

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { Router } from 'express';
+import { staticFileNotFound } from '../http/static-files';
 
 const require = createRequire(import.meta.url);
 // The package's entry is dist/index.js; its standalone browser bundle sits beside it.
@@ -44,6 +45,7 @@ export function docsRouter(): Router {
   router.get('/', (_req, res) => {
     res.type('html').send(PAGE);
   });
-  router.use('/assets', express.static(SCALAR_DIR, { index: false, maxAge: '1d', fallthrough: false }));
+  // A file that is not there falls through to a 404 (not express's error, whose 500 named the path on disk).
+  router.use('/assets', express.static(SCALAR_DIR, { index: false, maxAge: '1d' }), staticFileNotFound);
   return router;
 }

@@ -4,22 +4,25 @@
 // its answer through the response schema. Express's nested routers would do the same finding for
 // a few microseconds more on every API request. A known path asked with a method none of its
 // routes serves is a 405 that lists the ones it does; an unknown path goes on to the JSON 404.
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+// Every route takes JSON bodies only (one that takes none does not read it): anything else is a
+// 415, and a body over the route's limit a 413, answered before it is read.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { match, type MatchFunction } from 'path-to-regexp';
 import { AppError, AppErrorCode, type AuditContext } from '@latchkey/lib';
 import { clientIp } from '../http/client-ip';
 import { rejectDeepJson } from '../http/json-depth';
+import { JSON_BODY_LIMIT, readJsonBody, refuseJsonBody } from '../http/request-body';
 import { sendError } from '../http/send-error';
 import type { ApiTokenAuth } from './authenticate';
 import type { RestDeps, RestRoute } from './define-route';
 import { parseJsonBody, parseTextFields } from './parse-request';
 
-export const DEFAULT_BODY_LIMIT = 16 * 1024;
+export const DEFAULT_BODY_LIMIT = JSON_BODY_LIMIT;
 
 export const API_PREFIX = '/api/v1';
 
-/** A declared route, ready to run: its scopes (null for a public route) and its body parsers. */
-type MountedRoute = { route: RestRoute; scopes: readonly string[] | null; body: RequestHandler[] };
+/** A declared route, ready to run: its scopes (null for a public route) and the largest body it takes. */
+type MountedRoute = { route: RestRoute; scopes: readonly string[] | null; bodyLimit: number };
 
 /** The routes of one declared path, by method. */
 type PathRoutes = { methods: Map<string, MountedRoute>; allow: string };
@@ -81,12 +84,9 @@ function compile(routes: readonly RestRoute[]) {
   const byPath = new Map<string, PathRoutes>();
   for (const route of routes) {
     const scopes = 'public' in route.access ? null : route.access.scope ? [route.access.scope] : [];
-    const limit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
-    const body = route.body
-      ? [express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }), rejectDeepJson]
-      : [];
+    const bodyLimit = route.bodyLimit ?? DEFAULT_BODY_LIMIT;
     const routesOfPath = byPath.get(route.path) ?? { methods: new Map(), allow: '' };
-    routesOfPath.methods.set(route.method.toUpperCase(), { route, scopes, body });
+    routesOfPath.methods.set(route.method.toUpperCase(), { route, scopes, bodyLimit });
     byPath.set(route.path, routesOfPath);
   }
   const patterns: Array<{ match: MatchFunction<Record<string, string>>; routes: PathRoutes }> = [];
@@ -120,7 +120,7 @@ function decodeParam(value: string): string {
 export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: ApiTokenAuth): RequestHandler {
   const find = compile(routes);
 
-  /** The route's body parsers, then its handler; an answer other than the handler's counts as failed. */
+  /** The route's body, then its handler; an answer other than the handler's counts as failed. */
   function run(mounted: MountedRoute, req: Request, res: Response, next: NextFunction) {
     const token = req.apiToken;
     const fail = (error: unknown) => {
@@ -128,16 +128,17 @@ export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: 
       next(error);
     };
     const go = () => void handle(mounted.route, deps, req, res).catch(fail);
-    const [parse, checkDepth] = mounted.body;
-    if (!parse) return go();
-    parse(req, res, (error?: unknown) => {
-      if (error) return fail(error);
+    const refusal = refuseJsonBody(req, mounted.bodyLimit, 'application/json and +json');
+    if (refusal) return fail(refusal);
+    if (!mounted.route.body) return go();
+    readJsonBody(req, mounted.bodyLimit).then((body) => {
+      req.body = body;
       let shallow = false;
-      checkDepth!(req, res, () => (shallow = true));
+      rejectDeepJson(req, res, () => (shallow = true));
       // Otherwise rejectDeepJson has answered 400.
       if (shallow) go();
       else if (token) auth.countFailure(token);
-    });
+    }, fail);
   }
 
   function methodNotAllowed(routesOfPath: PathRoutes, req: Request, res: Response) {

@@ -69,6 +69,9 @@ function errorResponses(route: RestRoute): Record<string, ZodOpenApiResponseObje
     responses['413'] = errorResponse(
       `Body larger than ${(route.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1024} KB (\`PAYLOAD_TOO_LARGE\`)`,
     );
+    responses['415'] = errorResponse(
+      'Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed (`UNSUPPORTED_MEDIA_TYPE`)',
+    );
   }
   responses['429'] = errorResponse('A rate limit was passed (`TOO_MANY_REQUESTS`)', {
     'Retry-After': ref('Retry-After'),

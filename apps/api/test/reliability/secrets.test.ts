@@ -116,6 +116,26 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
     body: `{"name":"${successor}`,
   });
   expect(badJson.status).toBe(400);
+  // ... and in any case of the path and any spelling of the query: percent-encoded once, twice, or
+  // every character (each of these reached the log before its fix).
+  const everyCharEncoded = (text: string) =>
+    [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+  const signInInput = encodeURIComponent(JSON.stringify({ json: { email, password } }));
+  expect((await rest(baseUrl, 'GET', `/API/TRPC/auth.signIn?input=${signInInput}`)).status).toBe(405);
+  expect((await rest(baseUrl, 'GET', `/Api/tRPC/auth.signIn?batch=1&input=${signInInput}`)).status).toBe(405);
+  for (const query of [
+    `access_token=${successor.replace('_', '%5F')}`,
+    `t=${everyCharEncoded(successor)}`,
+    `t=${successor.replace('_', '%255F')}`,
+    `note=${encodeURIComponent(`see ${successor}`)}`,
+    `password=${encodeURIComponent(password)}`,
+    `s=${sessionId}`,
+  ]) {
+    expect((await rest(baseUrl, 'GET', `/api/v1/me?${query}`, { token: successor })).status, query).toBe(200);
+  }
+  expect(
+    (await rest(baseUrl, 'GET', `/api/v1/tokens/${successor.replace('_', '%5F')}`, { token: successor })).status,
+  ).toBe(400);
   const withTokenAsRequestId = await rest(baseUrl, 'GET', '/api/v1/me', {
     token: successor,
     headers: { 'x-request-id': successor },

@@ -63,6 +63,8 @@ export type StartServerOptions = {
   extraScopes?: readonly string[];
   /** Where rate-limit counters live; the app's in-memory store by default. */
   rateLimitStore?: RateLimitStore;
+  /** A built web UI to serve at `/`; none by default. */
+  webDist?: string;
 };
 
 export type JsonResponse<T = any> = { status: number; headers: Headers; body: T; text: string };
@@ -94,7 +96,7 @@ export async function startServer(options: StartServerOptions = {}) {
     clock,
     logger,
     lastUsed,
-    webDist: null,
+    webDist: options.webDist ?? null,
     extraScopes: options.extraScopes,
     rateLimitStore: options.rateLimitStore,
   });

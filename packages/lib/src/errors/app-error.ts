@@ -9,6 +9,7 @@ export const AppErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   CONFLICT: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;
@@ -38,6 +39,7 @@ export const DEFAULT_MESSAGES: Record<AppErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body is of a type not taken here',
   TOO_MANY_REQUESTS: 'Too many requests, please try again later.',
   INTERNAL_ERROR: 'Internal server error',
 };
@@ -51,6 +53,7 @@ export const HTTP_STATUS_BY_CODE: Record<AppErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
 };
@@ -64,6 +67,7 @@ export const TRPC_CODE_BY_CODE = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
   CONFLICT: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<AppErrorCode, string>;

@@ -7,6 +7,17 @@ export type SecretKind = 'token' | 'password' | 'session';
 
 const TOKEN_SHAPE = /api_[0-9A-Za-z]{36}/g;
 
+/** `text` with every percent-encoding undone, as often as it was applied, and `+` read as a space. */
+function decodeFully(text: string): string {
+  let decoded = text.replace(/\+/g, ' ');
+  for (let round = 0; round < 4; round += 1) {
+    const next = decoded.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
 export const TABLES = ['users', 'sessions', 'teams', 'team_members', 'api_tokens'] as const;
 
 export class SecretLedger {
@@ -28,14 +39,19 @@ export class SecretLedger {
     return [...this.others.values()].filter((k) => k === kind).length;
   }
 
-  /** The secrets found in `text`, as `kind: first characters…` (never the whole secret). */
+  /**
+   * The secrets found in `text`, as `kind: first characters…` (never the whole secret): as they
+   * are, and percent-encoded however many times (`api%5F…`, `%2561pi_…`, `+` for a space).
+   */
   findIn(text: string): string[] {
     const found = new Set<string>();
-    for (const match of text.matchAll(TOKEN_SHAPE)) {
-      if (this.tokens.has(match[0])) found.add(`token: ${match[0].slice(0, 8)}…`);
-    }
-    for (const [value, kind] of this.others) {
-      if (text.includes(value)) found.add(`${kind}: ${value.slice(0, 4)}…`);
+    for (const spelling of [text, decodeFully(text)]) {
+      for (const match of spelling.matchAll(TOKEN_SHAPE)) {
+        if (this.tokens.has(match[0])) found.add(`token: ${match[0].slice(0, 8)}…`);
+      }
+      for (const [value, kind] of this.others) {
+        if (spelling.includes(value)) found.add(`${kind}: ${value.slice(0, 4)}…`);
+      }
     }
     return [...found];
   }
