@@ -3,6 +3,7 @@ export * from './hash';
 export * from './validate';
 export * from './operator';
 export * from './user/create-user';
+export * from './user/common-passwords';
 export * from './user/verify-user-credentials';
 export * from './user/disable-user';
 export * from './user/enable-user';
