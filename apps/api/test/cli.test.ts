@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILTIN_SCOPES,
+  COMMON_PASSWORD_MESSAGE,
   createApiToken,
   createDatabase,
   EXPIRES_IN_VALUES,
@@ -36,18 +38,38 @@ let env: Record<string, string>;
 
 type CliResult = { code: number; out: string[]; err: string[] };
 
+const NO_TOKEN_TO_REVOKE =
+  'token:revoke got no token: write the whole api_… value on standard input (one line), or give it as the argument';
+const NOTHING_TO_CHECK =
+  'token:check-format got nothing to check: write the string on standard input (one line), ' +
+  'or give it as the argument';
+
 async function cli(...argv: string[]): Promise<CliResult> {
   return cliWith({}, ...argv);
 }
 
 async function cliWith(extraEnv: Record<string, string>, ...argv: string[]): Promise<CliResult> {
+  return cliFull({ env: extraEnv }, ...argv);
+}
+
+/** A command with `stdin` as its standard input (piped, not a terminal). */
+async function cliStdin(stdin: string, ...argv: string[]): Promise<CliResult> {
+  return cliFull({ stdin }, ...argv);
+}
+
+async function cliFull(
+  options: { env?: Record<string, string>; stdin?: string },
+  ...argv: string[]
+): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(
     argv,
-    { ...env, ...extraEnv },
+    { ...env, ...options.env },
     (line) => out.push(line),
     (line) => err.push(line),
+    // Never the test runner's own stdin, which would not end.
+    { stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]) },
   );
   return { code, out, err };
 }
@@ -173,12 +195,23 @@ describe('user:create and user:disable', () => {
     expectFailure(await cli('user:disable', '--email', 'pw@example.com'), 'No user with that e-mail');
   });
 
-  it('refuses a taken e-mail and a short password with exit 1', async () => {
+  it('refuses a taken e-mail, a password under 10 characters and a common one with exit 1', async () => {
     expectFailure(
       await createUserCli('ops@example.com', 'Again', 'operator password'),
       'An account with this e-mail already exists',
     );
-    expectFailure(await createUserCli('short@example.com', 'Short', 'short'), 'Password must be at least 8 characters');
+    expectFailure(
+      await createUserCli('short@example.com', 'Short', 'short'),
+      'Password must be at least 10 characters',
+    );
+    expectFailure(
+      await createUserCli('short@example.com', 'Short', '12345678'),
+      'Password must be at least 10 characters',
+    );
+    for (const common of ['1234567890', 'Qwertyuiop']) {
+      expectFailure(await createUserCli('common@example.com', 'Common', common), COMMON_PASSWORD_MESSAGE);
+    }
+    expectFailure(await cli('user:disable', '--email', 'common@example.com'), 'No user with that e-mail');
   });
 
   it('disables a user; an unknown e-mail is exit 1', async () => {
@@ -510,6 +543,24 @@ describe('token:create, token:list and token:revoke', () => {
     expectFailure(await cli('token:revoke', 'api_not_a_token'), /^latchkey: That is not a Latchkey token/);
   });
 
+  it('token:revoke with no argument, or with -, reads the token from one line of standard input, trimmed', async () => {
+    const tokens: string[] = [];
+    for (const name of ['piped', 'dashed']) {
+      const token = (await cli('token:create', '--email', 'dev@example.com', '--name', name)).out[0]!;
+      server.remember(token);
+      expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(200);
+      tokens.push(token);
+    }
+    const [piped, dashed] = tokens as [string, string];
+    const fromStdin = await cliStdin(`  ${piped}  \n`, 'token:revoke');
+    expect(fromStdin).toEqual({ code: 0, out: [expect.stringMatching(/^revoked token \d+ \(piped\)$/)], err: [] });
+    const fromDash = await cliStdin(`${dashed}\r\nnot read\n`, 'token:revoke', '-');
+    expect(fromDash).toEqual({ code: 0, out: [expect.stringMatching(/^revoked token \d+ \(dashed\)$/)], err: [] });
+    for (const token of tokens) expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(401);
+    // The token is never repeated in what the command prints.
+    expect(JSON.stringify([fromStdin, fromDash])).not.toMatch(/api_[0-9A-Za-z]{36}/);
+  });
+
   it("stops a disabled user's personal tokens from working", async () => {
     expect((await createUserCli('leaver@example.com', 'Leaver', 'leaver password')).code).toBe(0);
     const token = (await cli('token:create', '--email', 'leaver@example.com', '--name', 'leaver token')).out[0]!;
@@ -607,11 +658,16 @@ describe('bad command lines', () => {
     expectFailure(await cli('user:disable', '--email', '   '), '--email must not be blank');
   });
 
-  it('token:revoke without its argument says in words what is missing', async () => {
-    expectFailure(
-      await cli('token:revoke'),
-      'token:revoke needs the token to revoke: the whole api_… value, as its one argument',
-    );
+  it('token:revoke with no token on standard input (nothing, blanks, an empty line) says so in one line', async () => {
+    for (const [stdin, argv] of [
+      ['', ['token:revoke']],
+      ['\n', ['token:revoke']],
+      ['   \n', ['token:revoke', '-']],
+      ['\napi_second_line\n', ['token:revoke']],
+      ['', ['token:revoke', '  ']],
+    ] as const) {
+      expectFailure(await cliStdin(stdin, ...argv), NO_TOKEN_TO_REVOKE);
+    }
   });
 
   it('refuses unknown options, a flag without its value, and stray arguments, each in one line', async () => {
@@ -642,6 +698,7 @@ describe('bad command lines', () => {
         { DATABASE_URL: missing },
         () => {},
         (l) => err.push(l),
+        { stdin: Readable.from([]) },
       ),
     ).toBe(1);
     expect(
@@ -776,6 +833,47 @@ describe('as a child process', () => {
     }
   });
 
+  it('token:revoke reads a piped token, and at a terminal asks for it without showing it', async () => {
+    const made: string[] = [];
+    for (const name of ['piped in a process', 'typed at a terminal']) {
+      const token = (await cli('token:create', '--email', 'ops@example.com', '--name', name)).out[0]!;
+      expect(token).toMatch(TOKEN_REGEX);
+      made.push(token);
+    }
+    const [piped, typed] = made as [string, string];
+    const fromPipe = await cliProcess(['token:revoke'], { stdin: `${piped}\n` });
+    expect(fromPipe).toEqual({ code: 0, stdout: expect.stringMatching(/\(piped in a process\)\n$/), stderr: '' });
+
+    const cliMain = path.join(REPO_ROOT, 'apps/api/src/cli/main.ts');
+    const command = `${process.execPath} --import ${TSX_LOADER} ${cliMain} token:revoke`;
+    const childEnv: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, DATABASE_URL: dbFile })) {
+      if (value !== undefined && key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')) childEnv[key] = value;
+    }
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: childEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString();
+        if (screen.includes('Token (not shown): ')) resolve();
+      });
+    });
+    child.stdin.write(`${typed}\r`);
+    const code = await closed;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(screen).toMatch(/revoked token \d+ \(typed at a terminal\)/);
+    expect(screen).not.toContain(typed);
+    const left = await cli('token:list', '--email', 'ops@example.com');
+    expect(left.out.join('\n')).not.toMatch(/piped in a process|typed at a terminal/);
+  });
+
   it('uses one database from any directory: relative paths and the default start at the project root', async () => {
     const relative = path.join('apps', 'api', `.cli-test-${process.pid}`, 'relative.db');
     const absolute = path.join(REPO_ROOT, relative);
@@ -849,11 +947,8 @@ describe('what a new user tripped over (issue 14), each in a real process', () =
     expect(created.stdout).toMatch(/^api_[0-9A-Za-z]{36}\n$/);
   });
 
-  it('bad command lines get one line each, never the usage; token:revoke alone says what is missing', async () => {
-    expectOneLineFailure(
-      await cliProcess(['token:revoke']),
-      'token:revoke needs the token to revoke: the whole api_… value, as its one argument',
-    );
+  it('bad command lines get one line each, never the usage; token:revoke with nothing piped says so', async () => {
+    expectOneLineFailure(await cliProcess(['token:revoke']), NO_TOKEN_TO_REVOKE);
     expectOneLineFailure(
       await cliProcess(['team:create', '--slug', 'x-team']),
       "required option '--name <name>' not specified",
@@ -932,7 +1027,23 @@ describe('token:check-format, token:usage, audit:list and --allowed-ips', () => 
       expect(result.code, bad).toBe(1);
       expect(result.err).toEqual([expect.stringMatching(/^latchkey: not a well-formed Latchkey token/)]);
     }
-    expect((await cliWith(noDb, 'token:check-format')).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'never-created'))).toBe(false);
+  });
+
+  it('token:check-format with no argument, or with -, checks one line of standard input', async () => {
+    const { generateApiToken } = await import('@latchkey/lib');
+    const good = generateApiToken();
+    const noDb = { DATABASE_URL: path.join(dir, 'never-created', 'x.db') };
+    for (const argv of [['token:check-format'], ['token:check-format', '-']]) {
+      expect(await cliFull({ env: noDb, stdin: ` ${good}\n` }, ...argv)).toEqual({
+        code: 0,
+        out: [expect.stringMatching(/^well-formed/)],
+        err: [],
+      });
+      const bad = await cliFull({ env: noDb, stdin: 'api_short\n' }, ...argv);
+      expectFailure(bad, /^latchkey: not a well-formed Latchkey token/);
+      expectFailure(await cliFull({ env: noDb, stdin: '  \n' }, ...argv), NOTHING_TO_CHECK);
+    }
     expect(fs.existsSync(path.join(dir, 'never-created'))).toBe(false);
   });
 

@@ -1,9 +1,10 @@
 // Headers, CORS, the same-origin rule for tRPC mutations, the session cookie, and secrets kept
 // out of the database and the log.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
 import { hashSecret } from '@latchkey/lib';
-import { DAY, SESSION_COOKIE, startServer, trpcError, type TestServer } from './support/server';
+import { DAY, HOST_SESSION_COOKIE, SESSION_COOKIE, startServer, trpcError, type TestServer } from './support/server';
 
 let server: TestServer;
 
@@ -208,6 +209,132 @@ describe('tRPC mutations and the Origin header', () => {
   });
 });
 
+/** A request with any `Host` header (fetch will not set one), as a browser sends it; the tRPC error message, if any. */
+function requestUnderHost(
+  target: TestServer,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; message: string | undefined; setCookie: string[] }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: new URL(target.url).port,
+        method: body === undefined ? 'GET' : 'POST',
+        path,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          const parsed = JSON.parse(text) as { error?: { json: { message: string } } };
+          resolve({
+            status: res.statusCode!,
+            message: parsed.error?.json.message,
+            setCookie: res.headers['set-cookie'] ?? [],
+          });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function postUnderHost(target: TestServer, procedure: string, input: unknown, headers: Record<string, string>) {
+  return requestUnderHost(target, `/api/trpc/${procedure}`, headers, JSON.stringify(superjson.serialize(input)));
+}
+
+describe('tRPC mutations and the Host header, without PUBLIC_URL (DNS rebinding)', () => {
+  it('refuses sign-up, sign-in and any other mutation under a name with 403 naming PUBLIC_URL', async () => {
+    const user = await server.createTestUser('Rebound');
+    const email = `rebound-${Date.now()}@example.com`;
+    for (const host of ['rebind.example', 'rebind.example:3000', 'localhost.rebind.example', '127.0.0.1.nip.io']) {
+      // A rebound page is same-origin under its own name: its Origin matches its Host.
+      const headers = { host, origin: `http://${host}` };
+      const signUp = await postUnderHost(
+        server,
+        'auth.signUp',
+        { name: 'Nobody', email, password: 'a long passphrase' },
+        headers,
+      );
+      const signIn = await postUnderHost(
+        server,
+        'auth.signIn',
+        { email: user.email, password: user.password },
+        headers,
+      );
+      const signOut = await postUnderHost(server, 'auth.signOut', undefined, headers);
+      for (const answer of [signUp, signIn, signOut]) {
+        expect(answer, host).toMatchObject({ status: 403, setCookie: [] });
+        expect(answer.message, host).toMatch(/PUBLIC_URL/);
+      }
+    }
+    expect(await server.db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+    expect(await server.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+  });
+
+  it('refuses a mutation whose X-Forwarded-Host is a name, whatever the Host', async () => {
+    const answer = await postUnderHost(server, 'auth.signOut', undefined, {
+      host: '127.0.0.1',
+      'x-forwarded-host': 'rebind.example',
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.message).toMatch(/PUBLIC_URL/);
+  });
+
+  it('accepts mutations under localhost, *.localhost and IPv4 or IPv6 addresses, with or without a port', async () => {
+    const user = await server.createTestUser('Local');
+    const signIn = await postUnderHost(
+      server,
+      'auth.signIn',
+      { email: user.email, password: user.password },
+      { host: 'localhost:3000', origin: 'http://localhost:3000' },
+    );
+    expect(signIn.status).toBe(200);
+    expect(signIn.setCookie).toEqual([expect.stringMatching(/^latchkey_session=[A-Za-z0-9_-]{43};/)]);
+    for (const host of [
+      'localhost',
+      'LOCALHOST:3000',
+      'localhost.',
+      'tokens.localhost:8080',
+      '127.0.0.1',
+      '127.0.0.1:3000',
+      '10.20.30.40:3000',
+      '[::1]',
+      '[::1]:3000',
+      '[fe80::1]:8080',
+    ]) {
+      // Sign-out is a mutation that costs no password hash.
+      const answer = await postUnderHost(server, 'auth.signOut', undefined, { host, origin: `http://${host}` });
+      expect(answer.status, host).toBe(200);
+    }
+  });
+
+  it("still answers queries under any name (the browser sends them no cookie of this server's)", async () => {
+    const answer = await requestUnderHost(server, '/api/trpc/auth.me', { host: 'rebind.example' });
+    expect(answer).toMatchObject({ status: 200, message: undefined });
+  });
+
+  it('with PUBLIC_URL set, leaves the Host to the proxy and checks the Origin instead', async () => {
+    const behindProxy = await startServer({ config: { publicUrl: 'https://tokens.example.com' } });
+    try {
+      const user = await behindProxy.createTestUser('Named');
+      const answer = await postUnderHost(
+        behindProxy,
+        'auth.signIn',
+        { email: user.email, password: user.password },
+        { host: 'tokens.example.com', origin: 'https://tokens.example.com' },
+      );
+      expect(answer.status).toBe(200);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});
+
 describe('the session cookie', () => {
   async function signInRaw(target: TestServer, email: string, password: string, origin = target.url) {
     return target.request('/api/trpc/auth.signIn', {
@@ -238,21 +365,67 @@ describe('the session cookie', () => {
     );
   });
 
-  it('is Secure when PUBLIC_URL is https', async () => {
+  it('is __Host-latchkey_session, Secure, Path=/ and without Domain when PUBLIC_URL is https', async () => {
     const secure = await startServer({ config: { publicUrl: 'https://tokens.example.com' } });
     try {
       const user = await secure.createTestUser('Secure');
       const res = await signInRaw(secure, user.email, user.password, 'https://tokens.example.com');
       expect(res.status).toBe(200);
-      const attributes = res.headers
-        .getSetCookie()[0]!
-        .split(';')
-        .map((a) => a.trim().toLowerCase());
+      const [cookie, ...others] = res.headers.getSetCookie();
+      expect(others).toEqual([]);
+      expect(cookie).toMatch(new RegExp(`^${HOST_SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
+      const attributes = cookie!.split(';').map((a) => a.trim().toLowerCase());
       expect(attributes).toContain('secure');
       expect(attributes).toContain('httponly');
       expect(attributes).toContain('samesite=lax');
+      expect(attributes).toContain('path=/');
+      expect(attributes.filter((a) => a.startsWith('domain='))).toEqual([]);
     } finally {
       await secure.close();
+    }
+  });
+
+  it('under an https PUBLIC_URL, only the __Host- cookie is read; an old latchkey_session is cleared', async () => {
+    const secure = await startServer({ config: { publicUrl: 'https://tokens.example.com' } });
+    try {
+      const user = await secure.createTestUser('Prefixed');
+      const origin = 'https://tokens.example.com';
+      const client = secure.trpc({ origin });
+      await client.auth.signIn.mutate({ email: user.email, password: user.password });
+      const sessionId = secure.jarOf(client).session!;
+      const me = (cookie: string) => secure.request('/api/trpc/auth.me', { headers: { cookie } }).then((r) => r.json());
+      const userOf = (answer: unknown) =>
+        (answer as { result: { data: { json: { user: unknown } } } }).result.data.json.user;
+      expect(userOf(await me(`${HOST_SESSION_COOKIE}=${sessionId}`))).toMatchObject({ id: user.id });
+      // The unprefixed name could be planted by a sibling subdomain or a plain-http page: never read.
+      expect(userOf(await me(`${SESSION_COOKIE}=${sessionId}`))).toBeNull();
+
+      const res = await secure.request('/api/trpc/auth.signIn', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, cookie: `${SESSION_COOKIE}=${sessionId}` },
+        body: JSON.stringify(superjson.serialize({ email: user.email, password: user.password })),
+      });
+      expect(res.status).toBe(200);
+      const cookies = res.headers.getSetCookie();
+      expect(cookies).toHaveLength(2);
+      expect(cookies[0]).toMatch(new RegExp(`^${HOST_SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
+      expect(cookies[1]).toMatch(new RegExp(`^${SESSION_COOKIE}=;.*Expires=Thu, 01 Jan 1970`));
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('keeps the name latchkey_session, not Secure, under an http PUBLIC_URL', async () => {
+    const plain = await startServer({ config: { publicUrl: 'http://tokens.internal:3000' } });
+    try {
+      const user = await plain.createTestUser('Plain');
+      const res = await signInRaw(plain, user.email, user.password, 'http://tokens.internal:3000');
+      expect(res.status).toBe(200);
+      const cookie = res.headers.getSetCookie()[0]!;
+      expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
+      expect(cookie.toLowerCase()).not.toContain('secure');
+    } finally {
+      await plain.close();
     }
   });
 

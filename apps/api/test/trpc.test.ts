@@ -2,7 +2,7 @@
 // what it returns, and the tRPC error codes it answers with.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_REGEX } from '@latchkey/lib';
+import { COMMON_PASSWORD_MESSAGE, TOKEN_REGEX } from '@latchkey/lib';
 import { DAY, START_TIME, startServer, trpcError, type TestServer } from './support/server';
 
 let server: TestServer;
@@ -38,17 +38,19 @@ describe('auth.signUp', () => {
     expect(await client.auth.me.query()).toEqual({ user });
   });
 
-  it('answers BAD_REQUEST to a password under 8 characters, an invalid e-mail or an empty name', async () => {
+  it('answers BAD_REQUEST to a password under 10 characters, an invalid e-mail or an empty name', async () => {
     const client = server.trpc();
-    const short = await trpcError(
-      client.auth.signUp.mutate({ name: 'Shorty', email: 'shorty@example.com', password: 'seven77' }),
-    );
-    expect(short).toMatchObject({
-      code: 'BAD_REQUEST',
-      httpStatus: 400,
-      message: 'Password must be at least 8 characters',
-    });
-    expect(short.issues).toEqual([{ path: 'password', message: 'Password must be at least 8 characters' }]);
+    for (const password of ['12345678', 'password', 'nine9nine']) {
+      const short = await trpcError(
+        client.auth.signUp.mutate({ name: 'Shorty', email: 'shorty@example.com', password }),
+      );
+      expect(short).toMatchObject({
+        code: 'BAD_REQUEST',
+        httpStatus: 400,
+        message: 'Password must be at least 10 characters',
+      });
+      expect(short.issues).toEqual([{ path: 'password', message: 'Password must be at least 10 characters' }]);
+    }
     expect(
       (await trpcError(client.auth.signUp.mutate({ name: 'Mail', email: 'not-an-email', password: 'long enough' })))
         .code,
@@ -58,6 +60,21 @@ describe('auth.signUp', () => {
         .code,
     ).toBe('BAD_REQUEST');
     expect(server.jarOf(client).session).toBeNull();
+  });
+
+  it('answers BAD_REQUEST, on the password, to one of the 10,000 most common passwords', async () => {
+    const client = server.trpc();
+    for (const password of ['qwertyuiop', '1234567890', 'Password123']) {
+      const common = await trpcError(
+        client.auth.signUp.mutate({ name: 'Common', email: 'common@example.com', password }),
+      );
+      expect(common).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400, message: COMMON_PASSWORD_MESSAGE });
+      expect(common.issues).toEqual([{ path: 'password', message: COMMON_PASSWORD_MESSAGE }]);
+    }
+    expect(server.jarOf(client).session).toBeNull();
+    expect(
+      await server.db.selectFrom('users').select('id').where('email', '=', 'common@example.com').execute(),
+    ).toEqual([]);
   });
 
   it('answers CONFLICT to an e-mail already taken', async () => {

@@ -32,6 +32,15 @@ export function errorCode(error: unknown): string | null {
   return null;
 }
 
+/** The server's message about one field (`password`, …) of a refused form, or null when it named none. */
+export function fieldIssue(error: unknown, path: string): string | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const issues = (error.data as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return null;
+  const issue = issues.find((i: { path?: unknown }) => i?.path === path) as { message?: unknown } | undefined;
+  return typeof issue?.message === 'string' ? issue.message : null;
+}
+
 /** A message a person can act on; the server's messages are written for people already. */
 export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) {

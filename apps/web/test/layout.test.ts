@@ -152,7 +152,7 @@ describeInBrowser('layout at 1280 and 375 px', (env) => {
     });
     await visitor.goto('/sign-up');
     await visitor.getByRole('button', { name: 'Create account' }).click();
-    await visitor.getByText('Password must be at least 8 characters').waitFor();
+    await visitor.getByText('Password must be at least 10 characters').waitFor();
     await expectFitsWidth(visitor, 375);
     await env().screenshot(visitor, 'sign-up-mobile-375');
   });

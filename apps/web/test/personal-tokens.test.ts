@@ -1,6 +1,6 @@
 // The personal API Tokens page in headless Chromium, against a real server and database.
 import { expect, it } from 'vitest';
-import { createApiToken, systemClock } from '@latchkey/lib';
+import { COMMON_PASSWORD_MESSAGE, createApiToken, systemClock } from '@latchkey/lib';
 import { describeInBrowser, PASSWORD, uniqueEmail } from './support/browser-env';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -302,6 +302,38 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     await page.unroute(/apiToken\.getMany/);
     await problem.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'No API tokens yet' }).waitFor();
+  });
+
+  it('sign-up asks for 10+ characters and refuses a common password, each said at the password field', async () => {
+    const { page } = await env().newPage();
+    const email = uniqueEmail('grace');
+    await page.goto('/sign-up');
+    await page.getByLabel('Name').fill('Grace Hopper');
+    await page.getByLabel('E-mail').fill(email);
+    const password = page.getByLabel('Password');
+    const hint = page.locator('#sign-up-password-hint');
+    expect(await hint.textContent()).toBe('At least 10 characters, and not one of the 10,000 most common passwords.');
+
+    // Too short: refused in the page, before any request.
+    await password.fill('12345678');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const fieldError = page.locator('#sign-up-password-error');
+    expect(await fieldError.textContent()).toBe('Password must be at least 10 characters');
+
+    // Long enough but among the most common: the server says so, and it shows at the field.
+    await password.fill('Qwertyuiop');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await fieldError.getByText(COMMON_PASSWORD_MESSAGE).waitFor();
+    expect(await password.getAttribute('aria-describedby')).toBe('sign-up-password-error');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('sign-up-password');
+    expect(new URL(page.url()).pathname).toBe('/sign-up');
+    expect(await env().db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+
+    // A new password clears the refusal; a good one signs up.
+    await password.fill(PASSWORD);
+    await fieldError.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'API Tokens' }).waitFor();
   });
 
   it('signs out, refuses a wrong password, and signs back in', async () => {

@@ -156,7 +156,7 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
       .orderBy('id')
       .execute();
     for (const { password_hash } of users) {
-      expect(password_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/);
+      expect(password_hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/);
       expect(password_hash).not.toContain(password);
     }
     // Same password, different salt: the hashes differ.

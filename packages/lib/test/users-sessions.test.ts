@@ -7,6 +7,7 @@ import { verifyPassword } from '../src/server-only/hash';
 import { createSession, SESSION_LIFETIME_MS } from '../src/server-only/session/create-session';
 import { deleteSession } from '../src/server-only/session/delete-session';
 import { getSessionUser } from '../src/server-only/session/get-session-user';
+import { COMMON_PASSWORD_MESSAGE } from '../src/server-only/user/common-passwords';
 import { createUser } from '../src/server-only/user/create-user';
 import { disableUser } from '../src/server-only/user/disable-user';
 import { getUserByEmail } from '../src/server-only/user/get-user-by-email';
@@ -41,7 +42,8 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       ['a malformed e-mail', { email: 'not-an-email' }, 'email'],
       ['an e-mail without a domain', { email: 'someone@' }, 'email'],
       ['an empty e-mail', { email: '' }, 'email'],
-      ['a 7-character password', { password: '1234567' }, 'password'],
+      ['a 9-character password', { password: 'kx7#pq2mZ' }, 'password'],
+      ['an 8-digit password', { password: '12345678' }, 'password'],
       ['an empty password', { password: '' }, 'password'],
       ['a password over 256 characters', { password: 'p'.repeat(257) }, 'password'],
       ['an empty name', { name: '   ' }, 'name'],
@@ -58,13 +60,29 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       expect(await countRows(db, 'users')).toBe(before);
     });
 
-    it('accepts a password of exactly 8 characters', async () => {
+    it('accepts a password of exactly 10 characters', async () => {
       const { db } = getDatabase();
       const clock = new ManualClock();
       const address = email();
-      await createUser({ db, clock, email: address, name: 'Short Pass', password: '12345678' });
-      expect((await verifyUserCredentials({ db, email: address, password: '12345678' })).email).toBe(address);
+      await createUser({ db, clock, email: address, name: 'Short Pass', password: 'kx7#pq2mZw' });
+      expect((await verifyUserCredentials({ db, email: address, password: 'kx7#pq2mZw' })).email).toBe(address);
     });
+
+    it.each(['qwertyuiop', '1234567890', 'password123', 'Password123', 'BASKETBALL', '1qaz2wsx3edc'])(
+      'refuses %s, one of the 10,000 most common passwords (in any case), saying so, and stores nothing',
+      async (password) => {
+        const { db } = getDatabase();
+        const clock = new ManualClock();
+        const before = await countRows(db, 'users');
+        const error = await expectAppError(
+          createUser({ db, clock, email: email(), name: 'Common', password }),
+          'INVALID_BODY',
+          COMMON_PASSWORD_MESSAGE,
+        );
+        expect(error.issues).toEqual([{ path: 'password', message: COMMON_PASSWORD_MESSAGE }]);
+        expect(await countRows(db, 'users')).toBe(before);
+      },
+    );
 
     it('a second account with the same e-mail, in any case, is a CONFLICT', async () => {
       const { db } = getDatabase();
@@ -122,7 +140,7 @@ describeEachDatabase('users and sessions', (getDatabase) => {
         .orderBy('id')
         .execute();
       for (const { password_hash } of rows) {
-        expect(password_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{86}==$/);
+        expect(password_hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{86}==$/);
         expect(password_hash).not.toContain(PASSWORD);
         expect(await verifyPassword(PASSWORD, password_hash)).toBe(true);
         expect(await verifyPassword(`${PASSWORD}!`, password_hash)).toBe(false);

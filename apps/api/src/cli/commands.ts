@@ -61,7 +61,7 @@ async function ownerOf(db: Db, email: string, team: string | undefined) {
   return { userId: user.id, teamId };
 }
 
-export function addCommands(program: Command, { out, withDb, readPassword }: CommandContext): void {
+export function addCommands(program: Command, { out, withDb, readPassword, readSecretLine }: CommandContext): void {
   program
     .command('migrate')
     .description('apply the database migrations (the server does this at start too)')
@@ -269,14 +269,26 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
       }),
     );
 
+  /**
+   * The token a command works on: its argument, or one line of standard input when the argument is
+   * `-` or missing (typed unseen at a terminal, or piped), so the token stays out of shell history.
+   */
+  async function tokenArgument(argument: string | undefined, missing: string): Promise<string> {
+    const token = argument === undefined || argument === '-' ? await readSecretLine('Token') : argument;
+    if (token === null || token.trim() === '') throw new Error(missing);
+    return token.trim();
+  }
+
   program
     .command('token:revoke')
-    .description('delete a token by its value, e.g. one that leaked')
-    .argument('[token]', 'the whole token, api_ and 36 letters and digits')
-    .action((token) => {
-      if (token === undefined || token.trim() === '') {
-        throw new Error('token:revoke needs the token to revoke: the whole api_… value, as its one argument');
-      }
+    .description('delete a token by its value, e.g. one that leaked; the value is read from standard input')
+    .argument('[token]', 'the whole token (api_ and 36 letters and digits); - or nothing: one line of standard input')
+    .action(async (argument) => {
+      const token = await tokenArgument(
+        argument,
+        'token:revoke got no token: write the whole api_… value on standard input (one line), ' +
+          'or give it as the argument',
+      );
       return withDb(async (db) => {
         const revoked = await revokeApiTokenByToken({ db, token });
         out(`revoked token ${revoked.id} (${revoked.name})`);
@@ -286,9 +298,14 @@ export function addCommands(program: Command, { out, withDb, readPassword }: Com
   program
     .command('token:check-format')
     .description('say whether a string is a well-formed Latchkey token (shape and checksum); no database needed')
-    .argument('[token]', 'the string to check')
-    .action((token) => {
-      if (token === undefined || !isWellFormedApiToken(token.trim())) {
+    .argument('[token]', 'the string to check; - or nothing: one line of standard input')
+    .action(async (argument) => {
+      const token = await tokenArgument(
+        argument,
+        'token:check-format got nothing to check: write the string on standard input (one line), ' +
+          'or give it as the argument',
+      );
+      if (!isWellFormedApiToken(token)) {
         throw new Error(
           'not a well-formed Latchkey token (api_ and 36 letters and digits whose last 6 are the checksum)',
         );

@@ -4,21 +4,26 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
-import { PasswordInterrupted, readPassword, type PasswordInput } from './read-password';
+import { InputInterrupted, readPassword, readSecretLine, type PasswordInput } from './read-password';
 
 /** How a person runs the command line, as the README shows it; usage and help lines name it so. */
 export const CLI_USAGE_NAME = 'npx -y pnpm@10 -s latchkey';
 
 export type CliIo = {
-  /** Where `user:create` reads a password when LATCHKEY_PASSWORD is not set; the process's stdin by default. */
+  /**
+   * Where `user:create` reads a password when LATCHKEY_PASSWORD is not set, and `token:revoke` and
+   * `token:check-format` a token given as `-` or not at all; the process's stdin by default.
+   */
   stdin?: PasswordInput;
 };
 
-/** What a command gets: the database (opened, migrated and closed around it), output, a password. */
+/** What a command gets: the database (opened, migrated and closed around it), output, secrets from stdin. */
 export type CommandContext = {
   out: (line: string) => void;
   withDb: (run: (db: Db) => Promise<void>, options?: { migrate?: boolean }) => Promise<void>;
   readPassword: () => Promise<string>;
+  /** One line of standard input (prompted for as "<label> (not shown): " at a terminal), or null. */
+  readSecretLine: (label: string) => Promise<string | null>;
 };
 
 class UsageError extends Error {}
@@ -68,6 +73,8 @@ export async function runCli(
     out,
     readPassword: () =>
       readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
+    readSecretLine: (label) =>
+      readSecretLine({ stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text), label }),
     async withDb(run, { migrate = true } = {}) {
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {
@@ -103,7 +110,7 @@ export async function runCli(
       if (error.exitCode === 0) return 0;
       return fail((commanderMessage || error.message).replace(/^error: /, ''));
     }
-    if (error instanceof PasswordInterrupted) return 130;
+    if (error instanceof InputInterrupted) return 130;
     return fail((error as Error).message);
   }
 }
@@ -121,6 +128,7 @@ function overallHelp(env: Record<string, string | undefined>): string {
     `Database: ${database}`,
     '  (DATABASE_URL; unset = data/latchkey.db in the project root; relative paths start there too)',
     'Passwords: from LATCHKEY_PASSWORD or standard input, never an option.',
+    'Tokens to revoke or check: from standard input (no argument, or -), so they stay out of shell history.',
     'Exit codes: 0 done, 1 error (one line on stderr), 130 interrupted.',
     `Each command has its own help: ${CLI_USAGE_NAME} <command> --help`,
   ].join('\n');

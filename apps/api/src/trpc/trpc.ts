@@ -18,9 +18,9 @@ import {
 } from '@latchkey/lib';
 import type { Config } from '../config';
 import { clientIp, clientLimitKey } from '../http/client-ip';
+import { servedUnderLoopbackOrIp } from '../http/loopback-or-ip-host';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
-
-export const SESSION_COOKIE = 'latchkey_session';
+import { readSessionCookie } from './session-cookie';
 
 export type TrpcDeps = { db: Db; clock: Clock; config: Config; limiter: RateLimiter; allowedScopes: readonly string[] };
 
@@ -33,22 +33,9 @@ export type Context = TrpcDeps & {
   audit: AuditContext;
 };
 
-export function readSessionCookie(req: Request): string | null {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string' || header.length > 8192) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      return /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : null;
-    }
-  }
-  return null;
-}
-
 export function createContextFactory(deps: TrpcDeps) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
-    const sessionId = readSessionCookie(req);
+    const sessionId = readSessionCookie(req, deps.config);
     const user = sessionId ? await getSessionUser({ db: deps.db, clock: deps.clock, sessionId }) : null;
     const userAgent = req.headers['user-agent'];
     const audit: AuditContext = {
@@ -106,9 +93,20 @@ const perIpLimit = t.middleware(async ({ ctx, next }) => {
   return next();
 });
 
-/** Mutations only from this site: a browser on another origin cannot act with the user's cookie. */
+export const NO_PUBLIC_URL_MESSAGE =
+  'This server has no PUBLIC_URL, so it accepts changes only at localhost or an IP address; ' +
+  'set PUBLIC_URL to the address people use to reach it';
+
+/**
+ * Mutations only from this site: a browser on another origin cannot act with the user's cookie.
+ * Without PUBLIC_URL "this site" is whatever `Host` says, which a DNS-rebinding page chooses: then
+ * only a loopback or IP-literal `Host` is trusted with a change (sign-up and sign-in included).
+ */
 const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
   if (type === 'mutation') {
+    if (!ctx.config.publicUrl && !servedUnderLoopbackOrIp(ctx.req)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: NO_PUBLIC_URL_MESSAGE });
+    }
     const origin = ctx.req.headers.origin;
     const fetchSite = ctx.req.headers['sec-fetch-site'];
     const expected = ctx.config.publicUrl ?? `${ctx.req.protocol}://${ctx.req.get('host')}`;

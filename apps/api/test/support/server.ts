@@ -35,6 +35,9 @@ export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
 
 export const SESSION_COOKIE = 'latchkey_session';
+/** Its name under an https PUBLIC_URL. */
+export const HOST_SESSION_COOKIE = '__Host-latchkey_session';
+const SET_SESSION_COOKIE = /^(?:__Host-)?latchkey_session=([^;]*)/;
 export const TOO_MANY_REQUESTS_BODY = {
   code: 'TOO_MANY_REQUESTS',
   message: 'Too many requests, please try again later.',
@@ -89,6 +92,7 @@ export async function startServer(options: StartServerOptions = {}) {
   const lastUsed: LastUsedTracker = createLastUsedTracker({ db, clock });
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
   const config = defaultConfig({ ...options.config, rateLimits });
+  const sessionCookie = config.publicUrl?.startsWith('https:') ? HOST_SESSION_COOKIE : SESSION_COOKIE;
   const allowedScopes = [...BUILTIN_SCOPES, ...(options.extraScopes ?? [])];
   const app: LatchkeyApp = createApp({
     db,
@@ -122,7 +126,7 @@ export async function startServer(options: StartServerOptions = {}) {
     const text = await response.clone().text();
     for (const token of text.match(TOKEN_IN_TEXT) ?? []) remember(token);
     for (const cookie of response.headers.getSetCookie()) {
-      const value = /^latchkey_session=([^;]*)/.exec(cookie)?.[1];
+      const value = SET_SESSION_COOKIE.exec(cookie)?.[1];
       if (value) remember(value);
     }
     return response;
@@ -165,14 +169,14 @@ export async function startServer(options: StartServerOptions = {}) {
     const origin = opts.origin === undefined ? url : opts.origin;
     const jarFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const headers = new Headers(init?.headers);
-      if (jar.session) headers.set('cookie', `${SESSION_COOKIE}=${jar.session}`);
+      if (jar.session) headers.set('cookie', `${sessionCookie}=${jar.session}`);
       if (origin !== null) headers.set('origin', origin);
       const response = await request(
         typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
         { ...init, headers },
       );
       for (const cookie of response.headers.getSetCookie()) {
-        const match = /^latchkey_session=([^;]*)/.exec(cookie);
+        const match = SET_SESSION_COOKIE.exec(cookie);
         if (!match) continue;
         const expired = /expires=Thu, 01 Jan 1970/i.test(cookie) || match[1] === '';
         jar.session = expired ? null : match[1]!;

@@ -1,11 +1,12 @@
-// Sign in and sign up. Both validate with the server's schemas and land on the API Tokens page.
+// Sign in and sign up. Both validate with the server's schemas and land on the API Tokens page; what
+// only the server checks (a password among the most common) is shown at its field all the same.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ZEmail, ZPassword, ZUserName } from '@latchkey/lib/types';
+import { PASSWORD_MIN_LENGTH, ZEmail, ZPassword, ZUserName } from '@latchkey/lib/types';
 import { Field, firstIssue } from '../components/field';
 import { Link, navigate, paths } from '../router';
 import { ErrorCallout } from '../components/error-callout';
-import { useTRPC } from '../trpc';
+import { fieldIssue, useTRPC } from '../trpc';
 
 function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer: ReactNode }) {
   useEffect(() => {
@@ -94,7 +95,16 @@ export function SignUpPage() {
   const signedIn = useSignedIn();
   const [values, setValues] = useState({ name: '', email: '', password: '' });
   const [errors, setErrors] = useState<{ name?: string | null; email?: string | null; password?: string | null }>({});
-  const signUp = useMutation(trpc.auth.signUp.mutationOptions({ onSuccess: ({ user }) => signedIn(user) }));
+  const signUp = useMutation(
+    trpc.auth.signUp.mutationOptions({
+      onSuccess: ({ user }) => signedIn(user),
+      onError: (error) => {
+        if (fieldIssue(error, 'password')) document.getElementById('sign-up-password')?.focus();
+      },
+    }),
+  );
+  // The server's word on the password (one of the most common) goes under the field, not below the form.
+  const serverPasswordIssue = fieldIssue(signUp.error, 'password');
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -112,8 +122,11 @@ export function SignUpPage() {
     signUp.mutate(values);
   }
 
-  const set = (key: keyof typeof values) => (event: { target: { value: string } }) =>
+  const set = (key: keyof typeof values) => (event: { target: { value: string } }) => {
     setValues((v) => ({ ...v, [key]: event.target.value }));
+    // A refusal of the old password does not stand for the new one.
+    if (key === 'password' && serverPasswordIssue) signUp.reset();
+  };
 
   return (
     <AuthCard
@@ -150,10 +163,10 @@ export function SignUpPage() {
           autoComplete="new-password"
           value={values.password}
           onChange={set('password')}
-          error={errors.password}
-          hint="At least 8 characters."
+          error={errors.password ?? serverPasswordIssue}
+          hint={`At least ${PASSWORD_MIN_LENGTH} characters, and not one of the 10,000 most common passwords.`}
         />
-        <ErrorCallout error={signUp.error} />
+        <ErrorCallout error={serverPasswordIssue ? null : signUp.error} />
         <button type="submit" className="button button-primary button-block" disabled={signUp.isPending}>
           {signUp.isPending ? 'Creating account…' : 'Create account'}
         </button>

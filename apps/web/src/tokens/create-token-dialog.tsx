@@ -82,12 +82,19 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
 
   const create = useMutation(
     trpc.apiToken.create.mutationOptions({
+      // The answer holds the plain token: React Query would keep it for 5 minutes after the dialog
+      // closed. Dropped at once instead, with the dialog (see closeAndForget).
+      gcTime: 0,
       onSuccess: async (token) => {
         setCreated(token);
         await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
       },
     }),
   );
+  const closeAndForget = () => {
+    create.reset();
+    onClose();
+  };
 
   const validateName = (value: string) => firstIssue(ZTokenName.safeParse(value));
 
@@ -121,7 +128,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
 
   if (created) {
     return (
-      <TokenRevealDialog title="API token created" token={created.token} onClose={onClose}>
+      <TokenRevealDialog title="API token created" token={created.token} onClose={closeAndForget}>
         <p className="muted">
           <strong>{created.name}</strong> ·{' '}
           {created.expiresAt ? `expires ${formatDate(created.expiresAt)}` : 'never expires'} ·{' '}

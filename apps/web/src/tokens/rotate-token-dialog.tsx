@@ -33,12 +33,18 @@ export function RotateTokenDialog({
 
   const rotate = useMutation(
     trpc.apiToken.rotate.mutationOptions({
+      // The answer holds the plain token: not kept once the dialog closes (React Query's default is 5 minutes).
+      gcTime: 0,
       onSuccess: async (created) => {
         setRotated(created);
         await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
       },
     }),
   );
+  const closeAndForget = () => {
+    rotate.reset();
+    onClose();
+  };
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -47,7 +53,7 @@ export function RotateTokenDialog({
 
   if (rotated) {
     return (
-      <TokenRevealDialog title="API token rotated" token={rotated.token} onClose={onClose}>
+      <TokenRevealDialog title="API token rotated" token={rotated.token} onClose={closeAndForget}>
         <p className="muted">
           {/* The server says when the old one stops: a grace period never outlasts its own expiry. */}
           {rotated.previousTokenStopsAt.getTime() > rotated.createdAt.getTime()

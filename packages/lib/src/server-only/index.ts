@@ -4,6 +4,7 @@ export * from './client-address';
 export * from './validate';
 export * from './operator';
 export * from './user/create-user';
+export * from './user/common-passwords';
 export * from './user/verify-user-credentials';
 export * from './user/disable-user';
 export * from './user/enable-user';

@@ -86,9 +86,12 @@ export const ZEmail = z
 
 export const ZUserName = displayName(1, 100);
 
+/** The length rule, checked in the browser too; the server also refuses the most common passwords. */
+export const PASSWORD_MIN_LENGTH = 10;
+
 export const ZPassword = z
   .string()
-  .min(8, { error: 'Password must be at least 8 characters' })
+  .min(PASSWORD_MIN_LENGTH, { error: `Password must be at least ${PASSWORD_MIN_LENGTH} characters` })
   .max(256, { error: 'Password must be at most 256 characters' });
 
 export const ZTeamName = ZUserName;

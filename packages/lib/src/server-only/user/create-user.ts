@@ -6,14 +6,24 @@ import type { Clock } from '../clock';
 import { hashPassword } from '../hash';
 import { isUniqueViolation } from '../../db/errors';
 import { parseInput } from '../validate';
+import { COMMON_PASSWORD_MESSAGE, isCommonPassword } from './common-passwords';
 
 export const ZCreateUserInput = z.object({ email: ZEmail, name: ZUserName, password: ZPassword });
 
 export type CreateUserOptions = { db: Db; clock: Clock; email: string; name: string; password: string };
 
-/** A new user; the password is kept only as a scrypt hash. A taken e-mail is a CONFLICT. */
+/**
+ * A new user; the password is kept only as a scrypt hash. A password of fewer than 10 characters or
+ * among the 10,000 most common is refused (INVALID_BODY, on `password`); a taken e-mail is a CONFLICT.
+ */
 export async function createUser({ db, clock, ...input }: CreateUserOptions): Promise<PublicUser> {
   const { email, name, password } = parseInput(ZCreateUserInput, input);
+  if (await isCommonPassword(password)) {
+    throw new AppError(AppErrorCode.INVALID_BODY, {
+      message: COMMON_PASSWORD_MESSAGE,
+      issues: [{ path: 'password', message: COMMON_PASSWORD_MESSAGE }],
+    });
+  }
   const passwordHash = await hashPassword(password);
   try {
     const row = await db

@@ -3,7 +3,7 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { normalizeEmail, type PublicUser } from '../../types/schemas';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import { systemClock, type Clock } from '../clock';
-import { dummyPasswordHash, verifyPassword } from '../hash';
+import { dummyPasswordHash, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from '../hash';
 
 export type VerifyUserCredentialsOptions = {
   db: Db;
@@ -16,7 +16,9 @@ export type VerifyUserCredentialsOptions = {
 /**
  * The sign-in check: the user whose e-mail and password match, or UNAUTHORIZED. A failure for a
  * known e-mail is recorded as `user.sign_in_failed` in that user's log; one for an unknown e-mail
- * is not stored (it would be a log of guesses, and of other people's addresses).
+ * is not stored (it would be a log of guesses, and of other people's addresses). A password hash
+ * made with older, cheaper parameters is replaced by one made with today's once the password is
+ * known to be right: the only time it can be.
  */
 export async function verifyUserCredentials(options: VerifyUserCredentialsOptions): Promise<PublicUser> {
   const { db, email, password } = options;
@@ -43,5 +45,14 @@ export async function verifyUserCredentials(options: VerifyUserCredentialsOption
   }
   if (!ok) throw invalid;
   if (user.disabled_at !== null) throw new AppError(AppErrorCode.UNAUTHORIZED, { message: 'This account is disabled' });
+  if (passwordHashNeedsUpgrade(user.password_hash)) {
+    // Only over the hash that was checked: a password changed meanwhile is not overwritten.
+    await db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', user.id)
+      .where('password_hash', '=', user.password_hash)
+      .execute();
+  }
   return { id: user.id, name: user.name, email: user.email };
 }
