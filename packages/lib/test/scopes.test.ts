@@ -9,10 +9,30 @@ import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
-import { BUILTIN_SCOPES } from '../src/universal/scopes';
+import { BUILTIN_SCOPES, createScopeSet } from '../src/universal/scopes';
 import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 6, 1);
+
+describe('createScopeSet: the scopes a host application adds', () => {
+  it('gives the built-in scopes first, then the host’s own, each once', () => {
+    expect(createScopeSet()).toEqual([...BUILTIN_SCOPES]);
+    expect(createScopeSet(['invoices:read', 'tokens:read', 'invoices:read', 'documents:write'])).toEqual([
+      ...BUILTIN_SCOPES,
+      'invoices:read',
+      'documents:write',
+    ]);
+  });
+
+  it.each([['Invoices Read'], [''], ['invoices:'], ['a:b:c:d:e']])(
+    'refuses %j, naming it, instead of letting tokens hold a scope no request can name',
+    (scope) => {
+      expect(() => createScopeSet(['invoices:read', scope])).toThrow(
+        `Scope ${JSON.stringify(scope)} is not a scope name`,
+      );
+    },
+  );
+});
 
 describeEachDatabase('token scopes', (getDatabase) => {
   describe('choosing scopes', () => {
