@@ -177,6 +177,38 @@ describe('allowedIps', () => {
     },
   );
 
+  it(
+    'a token limited to 127.0.0.1 makes children limited as it is, and cannot widen them ' +
+      'or rotate an unlimited sibling (403)',
+    async () => {
+      const { server, user, create } = await withParent();
+      const limited = (await create(['127.0.0.1'])).body;
+      const asLimited = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+        server.api(method, path, { token: limited.token, body });
+
+      const inherited = await asLimited('POST', '/api/v1/tokens', { name: 'Inherits', expiresIn: 'SEVEN_DAYS' });
+      expect(inherited.status).toBe(201);
+      const shown = await asLimited('GET', `/api/v1/tokens/${inherited.body.id}`);
+      expect(shown.body.allowedIps).toEqual(['127.0.0.1']);
+
+      for (const allowedIps of [[], ['0.0.0.0/0'], ['127.0.0.0/8']]) {
+        const wider = await asLimited('POST', '/api/v1/tokens', { name: 'Wider', expiresIn: 'SEVEN_DAYS', allowedIps });
+        expect(wider.status).toBe(403);
+        expect(wider.body.code).toBe('FORBIDDEN');
+        expect(wider.body.message).toMatch(/^A token cannot give a token addresses it may not be used from/);
+      }
+
+      const unlimited = await server.createTestToken(user, { name: 'Unlimited sibling' });
+      const rotated = await asLimited('POST', `/api/v1/tokens/${unlimited.id}/rotate`, {});
+      expect(rotated.status).toBe(403);
+      expect(rotated.body).toEqual({
+        code: 'FORBIDDEN',
+        message: 'A token cannot rotate a token that may be used from addresses it may not: any address',
+      });
+      expect((await server.api('GET', '/api/v1/me', { token: unlimited.token })).status).toBe(200);
+    },
+  );
+
   it('believes X-Forwarded-For when TRUST_PROXY says so', async () => {
     const { server, create } = await withParent({ config: { trustProxy: true } });
     const created = await create(['10.0.0.0/8']);

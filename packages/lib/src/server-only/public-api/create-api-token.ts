@@ -18,6 +18,7 @@ import {
   resolveTokenOwner,
   usersGivenToken,
 } from './token-owner';
+import { allowedIpsBeyond } from '../../universal/allowed-ips';
 import { scopeAllowed } from '../../universal/token-policy';
 import { assertExpiresInAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
 
@@ -41,7 +42,7 @@ export type CreateApiTokenOptions = ApiTokenActor & {
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
 export async function createApiToken(options: CreateApiTokenOptions): Promise<CreatedApiToken> {
   const { db, clock } = options;
-  // A token that creates another may not give it more scopes or a later expiry than it has.
+  // A token that creates another may not give it more scopes, a later expiry or more addresses than it has.
   const parent = options.viaToken;
   const allowedScopes = options.allowedScopes ?? BUILTIN_SCOPES;
   const input = parseInput(ZCreateApiTokenInput, {
@@ -72,7 +73,9 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     limits: expiryLimits(parent),
     policyLongest: longestAllowedLifetime(policy),
   });
-  const allowedIps = input.allowedIps ?? [];
+  // A child of an address-limited token is limited as it is unless it asks for less.
+  const allowedIps = input.allowedIps ?? (parent ? [...parent.allowedIps] : []);
+  if (parent) assertWithinParentAddresses(allowedIps, parent);
 
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
@@ -140,6 +143,17 @@ export function assertWithinParentScopes(scopes: readonly string[], parent: Acti
   if (extra.length > 0) {
     throw new AppError(AppErrorCode.FORBIDDEN, {
       message: `A token cannot grant scopes it does not have: ${extra.join(', ')}`,
+    });
+  }
+}
+
+export function assertWithinParentAddresses(allowedIps: readonly string[], parent: ActingApiToken): void {
+  const beyond = allowedIpsBeyond(allowedIps, parent.allowedIps);
+  if (beyond.length > 0) {
+    throw new AppError(AppErrorCode.FORBIDDEN, {
+      message:
+        `A token cannot give a token addresses it may not be used from: ${beyond.join(', ')}; ` +
+        `it may be used from ${parent.allowedIps.join(', ')} only`,
     });
   }
 }

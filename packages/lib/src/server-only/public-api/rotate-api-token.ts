@@ -2,6 +2,7 @@ import type { Db } from '../../db/create-database';
 import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type RotatedApiToken } from '../../types/schemas';
+import { allowedIpsBeyond } from '../../universal/allowed-ips';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
@@ -73,6 +74,12 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
     assertScopesAllowed(policy, scopes);
     if (parent) {
       assertWithinParentScopes(scopes, parent);
+      const beyond = allowedIpsBeyond(JSON.parse(old.allowed_ips) as string[], parent.allowedIps);
+      if (beyond.length > 0) {
+        throw new AppError(AppErrorCode.FORBIDDEN, {
+          message: `A token cannot rotate a token that may be used from addresses it may not: ${beyond.join(', ')}`,
+        });
+      }
       const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
       if (parentLifetime !== null && (lifetime === null || lifetime > parentLifetime)) {
         throw new AppError(AppErrorCode.FORBIDDEN, {
