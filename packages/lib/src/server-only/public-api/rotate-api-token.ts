@@ -36,8 +36,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
  */
 export async function rotateApiToken(options: RotateApiTokenOptions): Promise<RotatedApiToken> {
   const { db, clock } = options;
-  // Through a token, the new one may not hold scopes the token lacks, nor a longer lifetime than
-  // the token's own; so a token may always rotate itself.
+  // Through a token, the new one may not hold scopes or addresses the token lacks, nor outlive it,
+  // unless it is the token itself: a token may always rotate itself, for the same lifetime length.
   const parent = options.viaToken;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
@@ -80,12 +80,12 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
           message: `A token cannot rotate a token that may be used from addresses it may not: ${beyond.join(', ')}`,
         });
       }
-      const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
-      if (parentLifetime !== null && (lifetime === null || lifetime > parentLifetime)) {
-        throw new AppError(AppErrorCode.FORBIDDEN, {
-          message: 'A token cannot rotate a token that lives longer than it',
-        });
-      }
+    }
+    // The new token lives as long as the old one did, from now; but one a token rotates for another
+    // may not outlive that token (by `expiresAt`: its lifetime length says nothing of how much is left).
+    let expiresAt = lifetime === null ? null : now + lifetime;
+    if (parent && parent.id !== old.id && parent.expiresAt !== null) {
+      expiresAt = expiresAt === null ? parent.expiresAt : Math.min(expiresAt, parent.expiresAt);
     }
 
     // The old token is active, so it has no grace period yet; it stops at the earlier of the grace
@@ -108,7 +108,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
         algorithm: TOKEN_HASH_ALGORITHM,
         start: tokenStart(token),
         scopes: old.scopes,
-        expires_at: lifetime === null ? null : now + lifetime,
+        expires_at: expiresAt,
         revoke_at: null,
         created_at: now,
         last_used_at: null,
