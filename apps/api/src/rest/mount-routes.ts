@@ -12,7 +12,7 @@ import { rejectDeepJson } from '../http/json-depth';
 import { sendError } from '../http/send-error';
 import type { ApiTokenAuth } from './authenticate';
 import type { RestDeps, RestRoute } from './define-route';
-import { parseJsonBody, parseTextFields } from './parse-request';
+import { parseJsonBody, parseQuery, parseTextFields } from './parse-request';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
@@ -36,7 +36,7 @@ function auditOf(req: Request): AuditContext {
 async function handle(route: RestRoute, deps: RestDeps, req: Request, res: Response): Promise<void> {
   const reply = await route.handle({
     params: route.params ? parseTextFields(route.params, req.params) : undefined,
-    query: route.query ? parseTextFields(route.query, req.query as Record<string, unknown>) : undefined,
+    query: parseQuery(route.query, req.query as Record<string, unknown>),
     body: route.body ? parseJsonBody(route.body, req) : undefined,
     deps,
     req,
