@@ -11,6 +11,7 @@ import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata';
 import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
+import { lockOwnerForNewToken } from './lock-owner-for-new-token';
 import {
   type ActingApiToken,
   type ApiTokenActor,
@@ -37,7 +38,11 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   allowedIps?: readonly string[];
   /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
   instanceMaxLifetimeDays?: number | null;
+  /** TOKEN_MAX_PER_OWNER: the most tokens a user, or a team, may hold; 1,000 by default. */
+  maxTokensPerOwner?: number;
 };
+
+export const DEFAULT_MAX_TOKENS_PER_OWNER = 1000;
 
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
 export async function createApiToken(options: CreateApiTokenOptions): Promise<CreatedApiToken> {
@@ -79,6 +84,13 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
 
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
+    await lockOwnerForNewToken(trx, {
+      owner,
+      createdBy,
+      viaToken: parent !== undefined,
+      now,
+      maxTokens: options.maxTokensPerOwner ?? DEFAULT_MAX_TOKENS_PER_OWNER,
+    });
     const inserted = await trx
       .insertInto('api_tokens')
       .values({

@@ -11,6 +11,7 @@ import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
+import { lockOwnerForNewToken } from './lock-owner-for-new-token';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes } from './create-api-token';
 import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
@@ -48,6 +49,8 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const token = generateApiToken();
 
   const { created, previousTokenStopsAt } = await db.transaction().execute(async (trx) => {
+    // A rotation replaces a token, so the cap on tokens per owner does not stop it.
+    await lockOwnerForNewToken(trx, { owner, createdBy, viaToken: parent !== undefined, now, maxTokens: null });
     const query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
       eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]),
     );
