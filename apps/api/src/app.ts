@@ -106,6 +106,7 @@ export function createApp(deps: AppDeps) {
     clock,
     allowedScopes,
     instanceMaxLifetimeDays: config.tokenMaxLifetimeDays,
+    maxTokensPerOwner: config.tokenMaxPerOwner,
     limiter,
     credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
     openApi: openApi as unknown as Record<string, unknown>,

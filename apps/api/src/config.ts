@@ -1,7 +1,12 @@
 // The environment, read once at start into a typed config; a bad value stops the server with a
 // one-line message naming the variable.
 import { z } from 'zod';
-import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_TOKEN_CACHE_SIZE, parseDatabaseUrl } from '@latchkey/lib';
+import {
+  DEFAULT_MAX_TOKENS_PER_OWNER,
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_TOKEN_CACHE_SIZE,
+  parseDatabaseUrl,
+} from '@latchkey/lib';
 
 const positiveInt = (name: string, fallback: number) =>
   z
@@ -171,6 +176,7 @@ const ZEnv = z.object({
       }
       return n;
     }),
+  TOKEN_MAX_PER_OWNER: positiveInt('TOKEN_MAX_PER_OWNER', DEFAULT_MAX_TOKENS_PER_OWNER),
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: z
     .string()
@@ -201,6 +207,8 @@ export type Config = {
   publicUrl: string | null;
   /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
   tokenMaxLifetimeDays: number | null;
+  /** TOKEN_MAX_PER_OWNER: the most tokens one user, or one team, may hold (creating more is a 400). */
+  tokenMaxPerOwner: number;
   /** The most verified tokens each server keeps in memory. */
   tokenCacheSize: number;
   /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
@@ -244,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
     tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
+    tokenMaxPerOwner: e.TOKEN_MAX_PER_OWNER,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
     usageRecording: e.USAGE_RECORDING,

@@ -319,4 +319,38 @@ describe('configuration', () => {
       /RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR/,
     );
   });
+
+  it('reads TOKEN_MAX_PER_OWNER (1000 by default), refusing bad values by name', () => {
+    expect(loadConfig({}).tokenMaxPerOwner).toBe(1000);
+    expect(loadConfig({ TOKEN_MAX_PER_OWNER: '25' }).tokenMaxPerOwner).toBe(25);
+    for (const bad of ['0', '-1', '1.5', 'many', '1e3']) {
+      expect(() => loadConfig({ TOKEN_MAX_PER_OWNER: bad })).toThrow(/^TOKEN_MAX_PER_OWNER must be/);
+    }
+  });
+});
+
+describe('the cap on tokens per owner (TOKEN_MAX_PER_OWNER)', () => {
+  it('answers a create past it with a 400 saying so, through REST and tRPC alike', async () => {
+    const server = await start({ config: { tokenMaxPerOwner: 2 } });
+    const user = await server.createTestUser();
+    const first = await server.createTestToken(user, { name: 'first' });
+    const second = await server.api('POST', '/api/v1/tokens', { token: first.token, body: { name: 'second' } });
+    expect(second.status).toBe(201);
+    const third = await server.api('POST', '/api/v1/tokens', { token: first.token, body: { name: 'third' } });
+    expect(third.status).toBe(400);
+    expect(third.body).toEqual({
+      code: 'INVALID_REQUEST',
+      message:
+        'You already have 2 tokens, the most one owner may have (2); ' +
+        'delete tokens you no longer need (expired ones first) before making more',
+    });
+    const client = server.trpc();
+    await client.auth.signIn.mutate({ email: user.email, password: user.password });
+    const refused = await trpcError(client.apiToken.create.mutate({ name: 'from the UI' }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('already have 2 tokens') });
+    // A rotation replaces a token: the cap does not stop it.
+    const rotated = await server.api('POST', '/api/v1/tokens/self/rotate', { token: first.token, body: {} });
+    expect(rotated.status).toBe(201);
+    expect((await server.api('GET', '/api/v1/tokens', { token: rotated.body.token })).body.tokens).toHaveLength(2);
+  });
 });

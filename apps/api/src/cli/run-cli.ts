@@ -2,6 +2,7 @@
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
+import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
 import { PasswordInterrupted, readPassword, type PasswordInput } from './read-password';
@@ -19,6 +20,8 @@ export type CommandContext = {
   out: (line: string) => void;
   withDb: (run: (db: Db) => Promise<void>, options?: { migrate?: boolean }) => Promise<void>;
   readPassword: () => Promise<string>;
+  /** TOKEN_MAX_PER_OWNER as the server reads it (a bad value is the command's one-line error). */
+  tokenMaxPerOwner: () => number;
 };
 
 class UsageError extends Error {}
@@ -68,6 +71,7 @@ export async function runCli(
     out,
     readPassword: () =>
       readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
+    tokenMaxPerOwner: () => loadConfig({ TOKEN_MAX_PER_OWNER: env.TOKEN_MAX_PER_OWNER }).tokenMaxPerOwner,
     async withDb(run, { migrate = true } = {}) {
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {

@@ -64,12 +64,13 @@ export async function lockOwnerForNewToken(trx: Db, options: LockOwnerForNewToke
       .executeTakeFirstOrThrow();
     const held = Number(count);
     if (held >= maxTokens) {
+      const tokens = `${held} token${held === 1 ? '' : 's'}, the most one owner may have (${maxTokens})`;
       throw new AppError(AppErrorCode.INVALID_REQUEST, {
         message:
           owner.kind === 'user'
-            ? `You already have ${held} tokens, the most one owner may have (${maxTokens}); ` +
+            ? `You already have ${tokens}; ` +
               'delete tokens you no longer need (expired ones first) before making more'
-            : `This team already has ${held} tokens, the most one owner may have (${maxTokens}); ` +
+            : `This team already has ${tokens}; ` +
               'delete tokens it no longer needs (expired ones first) before making more',
       });
     }

@@ -29,6 +29,8 @@ export async function revokeTeamTokensOfMaker(trx: Db, options: RevokeTeamTokens
     .where((eb) => eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]));
   query = teamId === undefined ? query.where('team_id', 'is not', null) : query.where('team_id', '=', teamId);
   const deleted = await query.returning(['id', 'name', 'team_id']).execute();
+  // Recorded oldest token first, whatever order the database deleted them in.
+  deleted.sort((a, b) => a.id - b.id);
   for (const token of deleted) {
     await recordAuditEvent(trx, {
       type: 'token.revoked',
