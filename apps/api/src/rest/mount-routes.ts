@@ -18,6 +18,8 @@ export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 export const API_PREFIX = '/api/v1';
 
+const NO_QUERY: Record<string, unknown> = Object.freeze({});
+
 /** A declared route, ready to run: its scopes (null for a public route) and its body parsers. */
 type MountedRoute = { route: RestRoute; scopes: readonly string[] | null; body: RequestHandler[] };
 
@@ -36,7 +38,8 @@ function auditOf(req: Request): AuditContext {
 async function handle(route: RestRoute, deps: RestDeps, req: Request, res: Response): Promise<void> {
   const reply = await route.handle({
     params: route.params ? parseTextFields(route.params, req.params) : undefined,
-    query: parseQuery(route.query, req.query as Record<string, unknown>),
+    // A URL without a query string is not handed to the query parser (most token requests have none).
+    query: parseQuery(route.query, req.url.includes('?') ? (req.query as Record<string, unknown>) : NO_QUERY),
     body: route.body ? parseJsonBody(route.body, req) : undefined,
     deps,
     req,
