@@ -6,9 +6,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import {
-  BUILTIN_SCOPES,
   createLastUsedTracker,
   createRetiredTokenReuseDetector,
+  createScopeSet,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
@@ -42,7 +42,7 @@ export type AppDeps = {
   lastUsed?: LastUsedTracker;
   /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
-  /** Scopes the host application adds to the built-in `tokens:read` and `tokens:write`. */
+  /** Scopes the host application adds to the built-in ones (checked by `createScopeSet`: a bad name throws). */
   extraScopes?: readonly string[];
   /** The built web UI to serve at `/`; null serves none. Defaults to apps/web/dist. */
   webDist?: string | null;
@@ -54,6 +54,8 @@ const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
+  // First: a bad host scope stops the app before anything is started.
+  const allowedScopes = createScopeSet(deps.extraScopes);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const lastUsed =
     deps.lastUsed ??
@@ -74,7 +76,6 @@ export function createApp(deps: AppDeps) {
   });
   const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
   const limiter = new RateLimiter(rateLimitStore, clock);
-  const allowedScopes = [...new Set([...BUILTIN_SCOPES, ...(deps.extraScopes ?? [])])];
   const retiredTokens = createRetiredTokenReuseDetector({
     db,
     clock,
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
     clock,
     allowedScopes,
     instanceMaxLifetimeDays: config.tokenMaxLifetimeDays,
+    maxTokensPerOwner: config.tokenMaxPerOwner,
     limiter,
     credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
     openApi: openApi as unknown as Record<string, unknown>,

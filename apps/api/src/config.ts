@@ -2,6 +2,7 @@
 // one-line message naming the variable.
 import { z } from 'zod';
 import {
+  DEFAULT_MAX_TOKENS_PER_OWNER,
   DEFAULT_REDIS_KEY_PREFIX,
   DEFAULT_TOKEN_CACHE_SIZE,
   normaliseAllowedIp,
@@ -197,6 +198,7 @@ const ZEnv = z.object({
       }
       return n;
     }),
+  TOKEN_MAX_PER_OWNER: positiveInt('TOKEN_MAX_PER_OWNER', DEFAULT_MAX_TOKENS_PER_OWNER),
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: z
     .string()
@@ -231,6 +233,8 @@ export type Config = {
   publicUrl: string | null;
   /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
   tokenMaxLifetimeDays: number | null;
+  /** TOKEN_MAX_PER_OWNER: the most tokens one user, or one team, may hold (creating more is a 400). */
+  tokenMaxPerOwner: number;
   /** The most verified tokens each server keeps in memory. */
   tokenCacheSize: number;
   /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
@@ -277,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
     tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
+    tokenMaxPerOwner: e.TOKEN_MAX_PER_OWNER,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
     usageRecording: e.USAGE_RECORDING,

@@ -258,6 +258,46 @@ describe('user:create and user:disable', () => {
     expect(created.out[0]).toMatch(TOKEN_REGEX);
     expectFailure(await cli('user:enable', '--email', 'ghost@example.com'), 'No user with that e-mail');
   });
+
+  it('user:disable revokes the team tokens the user made and says how many', async () => {
+    expect((await createUserCli('departing@example.com', 'Departing', 'departing password')).code).toBe(0);
+    expect(
+      (await cli('team:create', '--slug', 'departures', '--name', 'Departures', '--owner', 'departing@example.com'))
+        .code,
+    ).toBe(0);
+    for (const name of ['departing deploy', 'departing ci']) {
+      expect(
+        (await cli('token:create', '--email', 'departing@example.com', '--team', 'departures', '--name', name)).code,
+      ).toBe(0);
+    }
+    expect(await cli('user:disable', '--email', 'departing@example.com')).toEqual({
+      code: 0,
+      out: [
+        'disabled departing@example.com; their sessions and personal tokens no longer work; ' +
+          '2 team tokens they made were revoked',
+      ],
+      err: [],
+    });
+    expect(await cli('token:list', '--email', 'departing@example.com', '--team', 'departures')).toEqual({
+      code: 0,
+      out: ['no tokens'],
+      err: [],
+    });
+  });
+
+  it('token:create stops at TOKEN_MAX_PER_OWNER with one line, and names a bad value', async () => {
+    expect((await createUserCli('capped@example.com', 'Capped', 'capped password')).code).toBe(0);
+    const create = (name: string, max: string) =>
+      cliWith({ TOKEN_MAX_PER_OWNER: max }, 'token:create', '--email', 'capped@example.com', '--name', name);
+    expect((await create('first token', '1')).code).toBe(0);
+    expectFailure(
+      await create('second token', '1'),
+      'You already have 1 token, the most one owner may have (1); ' +
+        'delete tokens you no longer need (expired ones first) before making more',
+    );
+    expectFailure(await create('second token', 'none'), 'TOKEN_MAX_PER_OWNER must be a whole number, got "none"');
+    expect((await create('second token', '2')).code).toBe(0);
+  });
 });
 
 describe('team:create and team:add-member', () => {

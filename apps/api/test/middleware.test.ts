@@ -14,6 +14,8 @@ import {
   type PublicUser,
 } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
+import { createApp } from '../src/app';
+import { defaultConfig } from '../src/config';
 import { createApiTokenAuth } from '../src/rest/authenticate';
 import { DAY, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY } from './support/server';
 
@@ -191,5 +193,12 @@ describe('createApp with the host scopes (extraScopes)', () => {
     } finally {
       await host.close();
     }
+  });
+
+  it('refuses a host scope that is not a scope name when the app is made, naming it', () => {
+    const config = defaultConfig({ logLevel: 'silent' });
+    expect(() =>
+      createApp({ db: database.db, config, clock, webDist: null, extraScopes: ['invoices:read', 'Invoices Read'] }),
+    ).toThrow('Scope "Invoices Read" is not a scope name');
   });
 });

@@ -153,6 +153,22 @@ describe('GET /api/v1/openapi.json', () => {
     expect(JSON.stringify(doc)).not.toContain(String(Number.MAX_SAFE_INTEGER));
   });
 
+  it('documents the filters of GET /tokens that the server honours: status and unusedForDays', () => {
+    const parameters = doc.paths['/tokens'].get.parameters as Array<{ name: string }>;
+    expect(parameters.map((p) => p.name)).toEqual(['limit', 'cursor', 'status', 'unusedForDays']);
+    expect(parameters[2]).toMatchObject({ in: 'query', schema: { type: 'string', enum: ['active', 'expired'] } });
+    expect(parameters[3]).toMatchObject({ in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650 } });
+  });
+
+  it('gives every operation a 400, since any of them refuses a query parameter it does not take', () => {
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(operation.responses['400'], `${method} ${path}`).toBeDefined();
+        expect(operation.responses['400'].description, `${method} ${path}`).toContain('unknown query parameter');
+      }
+    }
+  });
+
   it('shows dates as format date-time with an example, never a long regex, and no ±2^53 bounds', () => {
     const dates: string[] = [];
     const visit = (node: unknown, at: string) => {
@@ -272,6 +288,7 @@ describe('the documented schemas match the real answers', () => {
         await server.api('POST', '/api/v1/tokens', { token: token.token, body: { name: 'x' } }),
       ],
       ['/me', 'get', '401', await server.api('GET', '/api/v1/me')],
+      ['/me', 'get', '400', await server.api('GET', '/api/v1/me?verbose=1', { token: token.token })],
       [
         '/tokens',
         'post',

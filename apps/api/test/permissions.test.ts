@@ -145,20 +145,27 @@ describe('lifetimes over REST', () => {
     }
   });
 
-  it('refuses a ONE_MONTH token rotating a NEVER token, but lets it rotate itself', async () => {
-    const forever = await server.createTestToken(user, { name: 'forever' });
-    const refused = await server.api('POST', `/api/v1/tokens/${forever.id}/rotate`, { token: month.token });
-    expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({
-      code: 'FORBIDDEN',
-      message: 'A token cannot rotate a token that lives longer than it',
-    });
-    expect((await server.api('GET', '/api/v1/me', { token: forever.token })).status).toBe(200);
+  it(
+    'a ONE_MONTH token rotating a NEVER token gives one that ends when the rotating token does; ' +
+      'rotating itself gives another whole month',
+    async () => {
+      const forever = await server.createTestToken(user, { name: 'forever' });
+      server.clock.advance(DAY);
+      try {
+        const capped = await server.api('POST', `/api/v1/tokens/${forever.id}/rotate`, { token: month.token });
+        expect(capped.status).toBe(201);
+        expect(capped.body.expiresAt).toBe(month.expiresAt!.toISOString());
+        expect((await server.api('GET', '/api/v1/me', { token: forever.token })).status).toBe(401);
 
-    const own = await server.api('POST', '/api/v1/tokens/self/rotate', { token: month.token });
-    expect(own.status).toBe(201);
-    month = { ...month, id: own.body.id, token: own.body.token };
-  });
+        const own = await server.api('POST', '/api/v1/tokens/self/rotate', { token: month.token });
+        expect(own.status).toBe(201);
+        expect(own.body.expiresAt).toBe(new Date(START_TIME + DAY + 30 * DAY).toISOString());
+        month = { ...month, id: own.body.id, token: own.body.token };
+      } finally {
+        server.clock.set(START_TIME);
+      }
+    },
+  );
 });
 
 describe("another owner's tokens over REST", () => {

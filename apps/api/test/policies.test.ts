@@ -198,6 +198,38 @@ describe('allowedIps', () => {
     },
   );
 
+  it(
+    'a token limited to 127.0.0.1 makes children limited as it is, and cannot widen them ' +
+      'or rotate an unlimited sibling (403)',
+    async () => {
+      const { server, user, create } = await withParent();
+      const limited = (await create(['127.0.0.1'])).body;
+      const asLimited = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+        server.api(method, path, { token: limited.token, body });
+
+      const inherited = await asLimited('POST', '/api/v1/tokens', { name: 'Inherits', expiresIn: 'SEVEN_DAYS' });
+      expect(inherited.status).toBe(201);
+      const shown = await asLimited('GET', `/api/v1/tokens/${inherited.body.id}`);
+      expect(shown.body.allowedIps).toEqual(['127.0.0.1']);
+
+      for (const allowedIps of [[], ['0.0.0.0/0'], ['127.0.0.0/8']]) {
+        const wider = await asLimited('POST', '/api/v1/tokens', { name: 'Wider', expiresIn: 'SEVEN_DAYS', allowedIps });
+        expect(wider.status).toBe(403);
+        expect(wider.body.code).toBe('FORBIDDEN');
+        expect(wider.body.message).toMatch(/^A token cannot give a token addresses it may not be used from/);
+      }
+
+      const unlimited = await server.createTestToken(user, { name: 'Unlimited sibling' });
+      const rotated = await asLimited('POST', `/api/v1/tokens/${unlimited.id}/rotate`, {});
+      expect(rotated.status).toBe(403);
+      expect(rotated.body).toEqual({
+        code: 'FORBIDDEN',
+        message: 'A token cannot rotate a token that may be used from addresses it may not: any address',
+      });
+      expect((await server.api('GET', '/api/v1/me', { token: unlimited.token })).status).toBe(200);
+    },
+  );
+
   it('believes X-Forwarded-For when TRUST_PROXY says so', async () => {
     const { server, create } = await withParent({ config: { trustProxy: 1 } });
     const created = await create(['10.0.0.0/8']);
@@ -307,5 +339,39 @@ describe('configuration', () => {
     expect(() => loadConfig({ RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: '0' })).toThrow(
       /RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR/,
     );
+  });
+
+  it('reads TOKEN_MAX_PER_OWNER (1000 by default), refusing bad values by name', () => {
+    expect(loadConfig({}).tokenMaxPerOwner).toBe(1000);
+    expect(loadConfig({ TOKEN_MAX_PER_OWNER: '25' }).tokenMaxPerOwner).toBe(25);
+    for (const bad of ['0', '-1', '1.5', 'many', '1e3']) {
+      expect(() => loadConfig({ TOKEN_MAX_PER_OWNER: bad })).toThrow(/^TOKEN_MAX_PER_OWNER must be/);
+    }
+  });
+});
+
+describe('the cap on tokens per owner (TOKEN_MAX_PER_OWNER)', () => {
+  it('answers a create past it with a 400 saying so, through REST and tRPC alike', async () => {
+    const server = await start({ config: { tokenMaxPerOwner: 2 } });
+    const user = await server.createTestUser();
+    const first = await server.createTestToken(user, { name: 'first' });
+    const second = await server.api('POST', '/api/v1/tokens', { token: first.token, body: { name: 'second' } });
+    expect(second.status).toBe(201);
+    const third = await server.api('POST', '/api/v1/tokens', { token: first.token, body: { name: 'third' } });
+    expect(third.status).toBe(400);
+    expect(third.body).toEqual({
+      code: 'INVALID_REQUEST',
+      message:
+        'You already have 2 tokens, the most one owner may have (2); ' +
+        'delete tokens you no longer need (expired ones first) before making more',
+    });
+    const client = server.trpc();
+    await client.auth.signIn.mutate({ email: user.email, password: user.password });
+    const refused = await trpcError(client.apiToken.create.mutate({ name: 'from the UI' }));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('already have 2 tokens') });
+    // A rotation replaces a token: the cap does not stop it.
+    const rotated = await server.api('POST', '/api/v1/tokens/self/rotate', { token: first.token, body: {} });
+    expect(rotated.status).toBe(201);
+    expect((await server.api('GET', '/api/v1/tokens', { token: rotated.body.token })).body.tokens).toHaveLength(2);
   });
 });

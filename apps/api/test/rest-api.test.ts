@@ -171,6 +171,45 @@ describe('GET /api/v1/tokens', () => {
     }
   });
 
+  it('filters with ?status=active|expired and ?unusedForDays=N, as apiToken.getMany does', async () => {
+    const frank = await server.createTestUser('Frank');
+    const reader = await server.createTestToken(frank, { name: 'reader' });
+    const week = await server.createTestToken(frank, { name: 'a week', expiresIn: 'SEVEN_DAYS' });
+    server.clock.advance(10 * DAY);
+    try {
+      const client = server.client(reader.token);
+      await answerOf(client.GET('/me'), 200);
+      await server.lastUsed.flush();
+      const ids = async (query: { status?: 'active' | 'expired'; unusedForDays?: number }) =>
+        (await answerOf(client.GET('/tokens', { params: { query } }), 200)).tokens.map((t) => t.id);
+      expect(await ids({})).toEqual([week.id, reader.id]);
+      expect(await ids({ status: 'expired' })).toEqual([week.id]);
+      expect(await ids({ status: 'active' })).toEqual([reader.id]);
+      // The week token was never used and is 10 days old; the reader was used just now.
+      expect(await ids({ unusedForDays: 5 })).toEqual([week.id]);
+      expect(await ids({ unusedForDays: 11 })).toEqual([]);
+      expect(await ids({ status: 'active', unusedForDays: 5 })).toEqual([]);
+      const trpc = server.trpc();
+      await trpc.auth.signIn.mutate({ email: frank.email, password: frank.password });
+      expect((await trpc.apiToken.getMany.query({ status: 'expired' })).map((t) => t.id)).toEqual([week.id]);
+    } finally {
+      server.clock.set(START_TIME);
+    }
+  });
+
+  it.each([
+    ['status=bogus', 'status', 'status must be active or expired'],
+    ['status=', 'status', 'status must be active or expired'],
+    ['unusedForDays=0', 'unusedForDays', 'unusedForDays must be at least 1'],
+    ['unusedForDays=3651', 'unusedForDays', 'unusedForDays must be at most 3650'],
+    ['unusedForDays=1.5', 'unusedForDays', 'unusedForDays must be a number of days'],
+    ['unusedForDays=ten', 'unusedForDays', 'unusedForDays must be a number of days'],
+  ])('answers 400 naming the parameter for ?%s', async (query, path, message) => {
+    const res = await server.api('GET', `/api/v1/tokens?${query}`, { token: aliceToken.token });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'INVALID_REQUEST', issues: [{ path, message }] });
+  });
+
   it('answers 403 to a token without tokens:read', async () => {
     const writer = await server.createTestToken(alice, { name: 'write only', scopes: ['tokens:write'] });
     const res = await server.api('GET', '/api/v1/tokens', { token: writer.token });
@@ -492,6 +531,35 @@ describe('POST /api/v1/tokens/:id/rotate', () => {
     await server.api('DELETE', '/api/v1/tokens/self', { token: doomed.token });
     const res = await server.api('POST', '/api/v1/tokens/self/rotate', { token: doomed.token });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('unknown query parameters', () => {
+  // `limit` is a parameter of the two lists, and unknown everywhere else.
+  const ALL = ['staus', 'limit', 'x-debug'];
+  const ALL_BUT_LIMIT = ['staus', 'x-debug'];
+  it.each([
+    ['GET', '/api/v1/me', ALL],
+    ['GET', '/api/v1/tokens', ALL_BUT_LIMIT],
+    ['POST', '/api/v1/tokens', ALL],
+    ['GET', '/api/v1/tokens/self', ALL],
+    ['DELETE', '/api/v1/tokens/self', ALL],
+    ['POST', '/api/v1/tokens/self/rotate', ALL],
+    ['GET', '/api/v1/tokens/self/usage', ALL],
+    ['GET', '/api/v1/audit-events', ALL_BUT_LIMIT],
+    ['POST', '/api/v1/credentials/revoke', ALL],
+    ['GET', '/api/v1/openapi.json', ALL],
+  ] as const)('%s %s answers 400 INVALID_REQUEST naming them, and changes nothing', async (method, path, unknown) => {
+    const user = await server.createTestUser('Query');
+    const token = await server.createTestToken(user, { name: 'query typo' });
+    const body = method === 'POST' ? (path.endsWith('/tokens') ? { name: 'typo' } : { credentials: ['x'] }) : undefined;
+    const res = await server.api(method, `${path}?staus=active&limit=5&x-debug`, { token: token.token, body });
+    expect(res.status).toBe(400);
+    const issues = unknown.map((name) => ({ path: name, message: `Unknown query parameter "${name}"` }));
+    expect(res.body).toEqual({ code: 'INVALID_REQUEST', message: issues[0]!.message, issues });
+    // Nothing happened: the token still works and is the owner's only one.
+    const list = await server.api('GET', '/api/v1/tokens', { token: token.token });
+    expect(list.body.tokens.map((t: { id: number }) => t.id)).toEqual([token.id]);
   });
 });
 

@@ -235,6 +235,8 @@ describe('team.members', () => {
       email: admin.account.email,
       role: 'ADMIN',
       createdAt: expect.any(Date),
+      // How many team tokens each member made is for ADMINs, who manage them.
+      teamTokenCount: null,
     });
     expect(await trpcError(outsider.client.team.members.getMany.query({ teamId }))).toMatchObject({
       code: 'NOT_FOUND',
@@ -330,6 +332,38 @@ describe('team.members', () => {
     expect(await member.client.team.getMany.query()).toEqual([]);
     expect((await trpcError(member.client.team.members.getMany.query({ teamId }))).code).toBe('NOT_FOUND');
   });
+
+  it(
+    'remove: revokes the team tokens the member made and says how many; ' +
+      "getMany gives ADMINs each member's count beforehand",
+    async () => {
+      const alice = await signedUp('Alice');
+      const frank = await signedUp('Frank');
+      const team = await alice.client.team.create.mutate({ name: 'Departures', slug: 'departures' });
+      await alice.client.team.members.add.mutate({ teamId: team.id, email: frank.account.email, role: 'ADMIN' });
+      const franks = [
+        await frank.client.apiToken.create.mutate({ teamId: team.id, name: 'Frank deploy' }),
+        await frank.client.apiToken.create.mutate({ teamId: team.id, name: 'Frank CI' }),
+      ];
+      const alices = await alice.client.apiToken.create.mutate({ teamId: team.id, name: 'Alice deploy' });
+
+      const listed = await alice.client.team.members.getMany.query({ teamId: team.id });
+      expect(listed.map((m) => [m.name, m.teamTokenCount])).toEqual([
+        ['Alice', 1],
+        ['Frank', 2],
+      ]);
+      expect(await alice.client.team.members.remove.mutate({ teamId: team.id, userId: frank.user.id })).toEqual({
+        revokedTokens: 2,
+      });
+      for (const token of franks)
+        expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(401);
+      expect((await server.api('GET', '/api/v1/me', { token: alices.token })).status).toBe(200);
+      const revoked = await alice.client.audit.getMany.query({ teamId: team.id, type: 'token.revoked' });
+      expect(revoked.events.map((e) => [e.tokenId, e.details.reason, e.actor.id]).sort()).toEqual(
+        franks.map((t) => [t.id, 'maker_left_team', alice.user.id]).sort(),
+      );
+    },
+  );
 
   it('answers BAD_REQUEST to a teamId that is not a positive whole number', async () => {
     expect((await trpcError(admin.client.team.members.getMany.query({ teamId: -1 }))).code).toBe('BAD_REQUEST');

@@ -252,4 +252,33 @@ describe('REST: GET /api/v1/tokens/:id/usage and GET /api/v1/audit-events', () =
     const readOnly = await server.api('GET', '/api/v1/audit-events', { token: made.body.token });
     expect(readOnly.status).toBe(403);
   });
+
+  it("gives an event's times in details as ISO 8601, like createdAt, over REST and tRPC", async () => {
+    const { user, client } = await signedIn();
+    const token = await server.createTestToken(user);
+    const made = await server.api('POST', '/api/v1/tokens', {
+      token: token.token,
+      body: { name: 'A week', expiresIn: 'SEVEN_DAYS' },
+    });
+    expect(made.status).toBe(201);
+    const rotated = await server.api('POST', `/api/v1/tokens/${made.body.id}/rotate`, {
+      token: token.token,
+      body: { gracePeriodSeconds: 60 },
+    });
+    expect(rotated.status).toBe(201);
+
+    const rest = await server.api('GET', '/api/v1/audit-events', { token: token.token });
+    const restCreated = rest.body.events.find(
+      (e: { type: string; tokenId: number }) => e.type === 'token.created' && e.tokenId === made.body.id,
+    );
+    expect(restCreated.details.expiresAt).toBe(made.body.expiresAt);
+    const restRotated = rest.body.events.find((e: { type: string }) => e.type === 'token.rotated');
+    expect(restRotated.details.previousTokenStopsAt).toBe(rotated.body.previousTokenStopsAt);
+
+    const trpc = await client.audit.getMany.query({ tokenId: made.body.id });
+    expect(trpc.events.map((e) => [e.type, e.details.expiresAt ?? e.details.previousTokenStopsAt])).toEqual([
+      ['token.rotated', rotated.body.previousTokenStopsAt],
+      ['token.created', made.body.expiresAt],
+    ]);
+  });
 });

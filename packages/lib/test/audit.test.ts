@@ -54,10 +54,67 @@ describeEachDatabase('audit log', (getDatabase) => {
     });
     expect(rotatedEvent).toMatchObject({
       tokenId: created.id,
-      details: { newTokenId: rotated.id, gracePeriodSeconds: 60, previousTokenStopsAt: START + 61_000 },
+      details: {
+        newTokenId: rotated.id,
+        gracePeriodSeconds: 60,
+        previousTokenStopsAt: new Date(START + 61_000).toISOString(),
+      },
     });
     expect(deleted).toMatchObject({ tokenId: rotated.id, createdAt: new Date(START + 2000) });
     expect(page.nextCursor).toBeNull();
+  });
+
+  it('gives every time in details as ISO 8601 text, also of events stored as epoch milliseconds', async () => {
+    const { db, clock, user } = await setup();
+    const created = await createApiToken({ db, clock, userId: user.id, name: 'Month', expiresIn: 'ONE_MONTH' });
+    const forever = await createApiToken({ db, clock, userId: user.id, name: 'Forever' });
+    await rotateApiToken({ db, clock, userId: user.id, id: created.id, gracePeriodSeconds: 60 });
+    // An event as versions before this one stored it, times as epoch milliseconds, written as they wrote it.
+    const stored = JSON.stringify({
+      name: 'Stored earlier',
+      expiresAt: START + DAY_MS,
+      previousTokenStopsAt: START,
+      stoppedAt: START + 1,
+    });
+    await db
+      .insertInto('audit_events')
+      .values({
+        type: 'token.created',
+        created_at: START,
+        actor_kind: 'cli',
+        actor_id: null,
+        actor_name: null,
+        user_id: user.id,
+        team_id: null,
+        token_id: null,
+        ip: null,
+        user_agent: null,
+        details: stored,
+      })
+      .execute();
+
+    const events = (await getAuditEvents({ db, userId: user.id })).events;
+    const details = (type: string, tokenId?: number) =>
+      events.find((e) => e.type === type && (tokenId === undefined || e.tokenId === tokenId))!.details;
+    expect(details('token.created', created.id).expiresAt).toBe(new Date(START + 30 * DAY_MS).toISOString());
+    expect(details('token.created', forever.id).expiresAt).toBeNull();
+    expect(details('token.rotated').previousTokenStopsAt).toBe(new Date(START + 60_000).toISOString());
+    expect(events.find((e) => e.details.name === 'Stored earlier')!.details).toEqual({
+      name: 'Stored earlier',
+      expiresAt: new Date(START + DAY_MS).toISOString(),
+      previousTokenStopsAt: new Date(START).toISOString(),
+      stoppedAt: new Date(START + 1).toISOString(),
+    });
+    // Read, not rewritten: the stored event keeps what it had.
+    const row = await db.selectFrom('audit_events').select('details').where('details', '=', stored).execute();
+    expect(row).toHaveLength(1);
+    // Every time in every event is text an ISO 8601 parser reads back to the same instant.
+    for (const event of events) {
+      for (const key of ['expiresAt', 'previousTokenStopsAt', 'stoppedAt']) {
+        const value = event.details[key];
+        if (value !== undefined && value !== null) expect(new Date(value as string).toISOString()).toBe(value);
+      }
+    }
   });
 
   it('names the token as actor when one acts through the API', async () => {

@@ -5,7 +5,9 @@ import { describeDatabaseLocation } from '../src/db/describe-database-location';
 import { parseDatabaseUrl } from '../src/db/create-database';
 import { ManualClock } from '../src/server-only/clock';
 import { OPERATOR } from '../src/server-only/operator';
+import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { checkApiToken } from '../src/server-only/public-api/check-api-token';
+import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
@@ -21,7 +23,10 @@ describeEachDatabase('disabled users', (getDatabase) => {
     const { db } = getDatabase();
     const clock = new ManualClock();
     const user = await insertUser(db, clock);
-    expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: false });
+    expect(await disableUser({ db, clock, email: user.email })).toEqual({
+      alreadyDisabled: false,
+      revokedTeamTokens: 0,
+    });
     const before = await countRows(db, 'api_tokens');
     await expectAppError(
       createApiToken({ db, clock, userId: user.id, name: 'after leaving' }),
@@ -80,14 +85,20 @@ describeEachDatabase('disabled users', (getDatabase) => {
       const user = await insertUser(db, clock);
       const kept = await createApiToken({ db, clock, userId: user.id, name: 'kept token' });
       expect(await enableUser({ db, email: user.email })).toEqual({ alreadyEnabled: true });
-      expect(await disableUser({ db, clock, email: user.email.toUpperCase() })).toEqual({ alreadyDisabled: false });
+      expect(await disableUser({ db, clock, email: user.email.toUpperCase() })).toEqual({
+        alreadyDisabled: false,
+        revokedTeamTokens: 0,
+      });
       const first = await db
         .selectFrom('users')
         .select('disabled_at')
         .where('id', '=', user.id)
         .executeTakeFirstOrThrow();
       clock.advance(60_000);
-      expect(await disableUser({ db, clock, email: user.email })).toEqual({ alreadyDisabled: true });
+      expect(await disableUser({ db, clock, email: user.email })).toEqual({
+        alreadyDisabled: true,
+        revokedTeamTokens: 0,
+      });
       expect(
         await db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow(),
       ).toEqual(first);
@@ -100,6 +111,80 @@ describeEachDatabase('disabled users', (getDatabase) => {
       expect((await checkApiToken({ db, clock, token: fresh.token })).ok).toBe(true);
     },
   );
+
+  it(
+    'disabling a user revokes the team tokens they made in every team (maker_disabled), ' +
+      'and keeps their personal tokens and those other admins made',
+    async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock();
+      const frank = await insertUser(db, clock, { name: 'Frank' });
+      const alice = await insertUser(db, clock, { name: 'Alice' });
+      const one = await makeTeam(db, clock, alice, [[frank, 'ADMIN']]);
+      const two = await makeTeam(db, clock, frank);
+      const made = [
+        await createApiToken({ db, clock, userId: frank.id, teamId: one.id, name: 'Frank in one' }),
+        await createApiToken({ db, clock, userId: frank.id, teamId: two.id, name: 'Frank in two' }),
+      ];
+      const viaFrank = await getApiTokenByToken({ db, clock, token: made[1]!.token });
+      made.push(await createApiToken({ db, clock, viaToken: viaFrank, name: 'Frank child in two' }));
+      const alices = await createApiToken({ db, clock, userId: alice.id, teamId: one.id, name: 'Alice in one' });
+      const personal = await createApiToken({ db, clock, userId: frank.id, name: 'Frank personal' });
+
+      expect(await disableUser({ db, clock, email: frank.email })).toEqual({
+        alreadyDisabled: false,
+        revokedTeamTokens: 3,
+      });
+      for (const token of made) {
+        expect(await checkApiToken({ db, clock, token: token.token })).toEqual({ ok: false, message: 'Invalid token' });
+        expect(await db.selectFrom('api_tokens').select('id').where('id', '=', token.id).execute()).toEqual([]);
+      }
+      expect((await checkApiToken({ db, clock, token: alices.token })).ok).toBe(true);
+      // Personal tokens are kept, refused while the user is disabled, as before.
+      expect(await db.selectFrom('api_tokens').select('id').where('id', '=', personal.id).execute()).toHaveLength(1);
+      // A verified team token from before cannot make another.
+      await expectAppError(createApiToken({ db, clock, viaToken: viaFrank, name: 'After' }), 'FORBIDDEN');
+
+      const { events } = await getAuditEvents({ db, userId: alice.id, teamId: one.id, type: 'token.revoked' });
+      expect(events.map((e) => [e.tokenId, e.actor.kind, e.details.reason, e.details.userId])).toEqual([
+        [made[0]!.id, 'cli', 'maker_disabled', frank.id],
+      ]);
+      const inTwo = await db
+        .selectFrom('audit_events')
+        .select(['token_id', 'details'])
+        .where('team_id', '=', two.id)
+        .where('type', '=', 'token.revoked')
+        .orderBy('token_id')
+        .execute();
+      expect(inTwo.map((e) => [e.token_id, JSON.parse(e.details).reason])).toEqual([
+        [made[1]!.id, 'maker_disabled'],
+        [made[2]!.id, 'maker_disabled'],
+      ]);
+      // Enabling them again gives nothing back: the revoked tokens are gone.
+      await enableUser({ db, email: frank.email });
+      expect((await checkApiToken({ db, clock, token: made[0]!.token })).ok).toBe(false);
+      expect((await checkApiToken({ db, clock, token: personal.token })).ok).toBe(true);
+    },
+  );
+
+  it('children made through a team token while its maker is disabled never outlive the disabling', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock();
+    const frank = await insertUser(db, clock);
+    const team = await makeTeam(db, clock, frank);
+    const parent = await createApiToken({ db, clock, userId: frank.id, teamId: team.id, name: 'Parent' });
+    const viaToken = await getApiTokenByToken({ db, clock, token: parent.token });
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 12 }, (_, i) => createApiToken({ db, clock, viaToken, name: `Early ${i}` })),
+      disableUser({ db, clock, email: frank.email }),
+      ...Array.from({ length: 12 }, (_, i) => createApiToken({ db, clock, viaToken, name: `Late ${i}` })),
+    ]);
+    expect(results[12]!.status).toBe('fulfilled');
+    for (const result of results) {
+      if (result.status === 'rejected') expect((result.reason as { code: string }).code).toBe('FORBIDDEN');
+    }
+    expect(await db.selectFrom('api_tokens').select('id').where('team_id', '=', team.id).execute()).toEqual([]);
+  });
 
   it('disableUser and enableUser refuse an unknown e-mail with NOT_FOUND', async () => {
     const { db } = getDatabase();

@@ -2,7 +2,7 @@
 // (or when a rotation's grace period ends), on the very next check.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
-import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { createApiToken, DEFAULT_MAX_TOKENS_PER_OWNER } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
 import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
@@ -11,7 +11,9 @@ import { revokeApiTokenByToken } from '../src/server-only/public-api/revoke-api-
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { disableUser } from '../src/server-only/user/disable-user';
 import { describeEachDatabase } from '../src/testing/index';
-import { generateApiToken } from '../src/universal/token-format';
+import type { AppError } from '../src/errors/app-error';
+import { generateApiToken, tokenStart } from '../src/universal/token-format';
+import { hashSecret, TOKEN_HASH_ALGORITHM } from '../src/server-only/hash';
 import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
@@ -288,5 +290,101 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
         'NOT_FOUND',
       );
     });
+  });
+});
+
+describeEachDatabase('the cap on tokens per owner', (getDatabase) => {
+  const CAP_MESSAGE = /already ha(s|ve) \d+ tokens?, the most one owner may have \(\d+\)/;
+
+  it('refuses a token past the cap with a 400 naming it; deletes make room; each owner counts apart', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const team = await makeTeam(db, clock, user);
+    const create = (name: string, teamId: number | null = null) =>
+      createApiToken({ db, clock, userId: user.id, teamId, name, maxTokensPerOwner: 3 });
+    const made = [await create('one'), await create('two'), await create('three')];
+    const error = await expectAppError(create('four'), 'INVALID_REQUEST', CAP_MESSAGE);
+    expect(error.message).toBe(
+      'You already have 3 tokens, the most one owner may have (3); ' +
+        'delete tokens you no longer need (expired ones first) before making more',
+    );
+    expect(await countRows(db, 'api_tokens')).toBe(3);
+    // The team is another owner, with its own count.
+    for (const name of ['team one', 'team two', 'team three']) await create(name, team.id);
+    await expectAppError(create('team four', team.id), 'INVALID_REQUEST', /^This team already has 3 tokens/);
+
+    await deleteApiTokenById({ db, userId: user.id, id: made[0]!.id });
+    await create('four');
+    // Rotation replaces a token: it is never refused by the cap, even while the old one is retiring.
+    const rotated = await rotateApiToken({ db, clock, userId: user.id, id: made[1]!.id, gracePeriodSeconds: 60 });
+    expect(rotated.name).toBe('two');
+    await expectAppError(create('five'), 'INVALID_REQUEST', CAP_MESSAGE);
+    // A retiring token counts while it works, and no longer once its grace period is over.
+    await deleteApiTokenById({ db, userId: user.id, id: made[2]!.id });
+    await expectAppError(create('five'), 'INVALID_REQUEST', CAP_MESSAGE);
+    clock.advance(61_000);
+    await create('five');
+  });
+
+  it('is 1,000 by default', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    expect(DEFAULT_MAX_TOKENS_PER_OWNER).toBe(1000);
+    // 999 tokens written directly (creating them one by one would only be slower).
+    const rows = Array.from({ length: 999 }, (_, i) => {
+      const token = generateApiToken();
+      return {
+        name: `bulk ${i}`,
+        token_hash: hashSecret(token),
+        algorithm: TOKEN_HASH_ALGORITHM,
+        start: tokenStart(token),
+        scopes: '["tokens:read"]',
+        expires_at: null,
+        revoke_at: null,
+        created_at: START,
+        last_used_at: null,
+        user_id: user.id,
+        team_id: null,
+        created_by: user.id,
+        allowed_ips: '[]',
+      };
+    });
+    for (let i = 0; i < rows.length; i += 200)
+      await db
+        .insertInto('api_tokens')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    await createApiToken({ db, clock, userId: user.id, name: 'the thousandth' });
+    await expectAppError(
+      createApiToken({ db, clock, userId: user.id, name: 'one too many' }),
+      'INVALID_REQUEST',
+      CAP_MESSAGE,
+    );
+  });
+
+  it('parallel creates for one owner stop exactly at the cap', async () => {
+    const { db } = getDatabase();
+    const clock = new ManualClock(START);
+    const user = await insertUser(db, clock);
+    const team = await makeTeam(db, clock, user);
+    for (const teamId of [null, team.id]) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 24 }, (_, i) =>
+          createApiToken({ db, clock, userId: user.id, teamId, name: `racer ${i}`, maxTokensPerOwner: 5 }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      for (const result of results) {
+        if (result.status === 'rejected') expect((result.reason as AppError).code).toBe('INVALID_REQUEST');
+      }
+      const live = await db
+        .selectFrom('api_tokens')
+        .select('id')
+        .where(teamId === null ? 'user_id' : 'team_id', '=', teamId ?? user.id)
+        .execute();
+      expect(live).toHaveLength(5);
+    }
   });
 });

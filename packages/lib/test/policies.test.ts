@@ -9,13 +9,14 @@ import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { recordIpRefusal } from '../src/server-only/public-api/record-ip-refusal';
 import { revokeLeakedApiTokens } from '../src/server-only/public-api/revoke-leaked-api-tokens';
+import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { OPERATOR } from '../src/server-only/operator';
 import { getTeamPolicy } from '../src/server-only/team/get-team-policy';
 import { updateTeamPolicy } from '../src/server-only/team/update-team-policy';
 import { describeEachDatabase } from '../src/testing/index';
 import { ZAllowedIps } from '../src/types/schemas';
-import { allowedIpMatcher, normaliseAllowedIp } from '../src/universal/allowed-ips';
+import { allowedIpMatcher, allowedIpsBeyond, normaliseAllowedIp } from '../src/universal/allowed-ips';
 import { generateApiToken } from '../src/universal/token-format';
 import { DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
@@ -142,6 +143,27 @@ describe('allowed addresses', () => {
     expect(normaliseAllowedIp('10.0.0.0/8')).toEqual({ ok: true, value: '10.0.0.0/8' });
     expect(normaliseAllowedIp('::ffff:10.0.0.0/104')).toEqual({ ok: true, value: '10.0.0.0/8' });
   });
+
+  it('names the entries of a list that reach beyond a limit; [] (any address) is the widest', () => {
+    const limit = ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'];
+    expect(allowedIpsBeyond(['10.1.0.0/16', '10.2.3.4', '192.0.2.7', '2001:db8:1::/48'], limit)).toEqual([]);
+    expect(allowedIpsBeyond(['10.0.0.0/7', '192.0.2.0/24', '11.0.0.1', '2001:db9::1', '::/0'], limit)).toEqual([
+      '10.0.0.0/7',
+      '192.0.2.0/24',
+      '11.0.0.1',
+      '2001:db9::1',
+      '::/0',
+    ]);
+    // An IPv4 limit holds no IPv6 address, whatever the bits say.
+    expect(allowedIpsBeyond(['::a00:1'], ['10.0.0.0/8'])).toEqual(['::a00:1']);
+    expect(allowedIpsBeyond([], limit)).toEqual(['any address']);
+    expect(allowedIpsBeyond(['0.0.0.0/0'], limit)).toEqual(['0.0.0.0/0']);
+    // Under no limit, or a limit that lets every address in, every list fits.
+    for (const open of [[], ['0.0.0.0/0'], ['::/0']]) {
+      expect(allowedIpsBeyond([], open)).toEqual([]);
+      expect(allowedIpsBeyond(['2001:db8::/32', '0.0.0.0/0'], open)).toEqual([]);
+    }
+  });
 });
 
 describeEachDatabase('address limits on tokens', (getDatabase) => {
@@ -182,6 +204,72 @@ describeEachDatabase('address limits on tokens', (getDatabase) => {
     );
     expect(JSON.stringify(error.issues)).toContain('10.0.0.0/33');
     expect((await getApiTokens({ db, clock, userId: user.id })).tokens).toEqual([]);
+  });
+
+  describe('through a token: never wider addresses than the token has', () => {
+    async function limitedToken(allowedIps: string[]) {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const parent = await createApiToken({ db, clock, userId: user.id, name: 'Parent', allowedIps });
+      const viaToken = await getApiTokenByToken({ db, clock, token: parent.token });
+      return { db, clock, user, parent, viaToken };
+    }
+
+    it('a child made without allowedIps inherits the parent’s list', async () => {
+      const { db, clock, viaToken } = await limitedToken(['127.0.0.1', '10.0.0.0/8']);
+      const child = await createApiToken({ db, clock, viaToken, name: 'Child' });
+      expect(child.allowedIps).toEqual(['127.0.0.1', '10.0.0.0/8']);
+      const check = await getApiTokenByToken({ db, clock, token: child.token });
+      expect(check.isAllowedIp('192.0.2.1')).toBe(false);
+      expect(check.isAllowedIp('10.1.2.3')).toBe(true);
+    });
+
+    it('a child may narrow the list', async () => {
+      const { db, clock, viaToken } = await limitedToken(['10.0.0.0/8']);
+      const child = await createApiToken({ db, clock, viaToken, name: 'Child', allowedIps: ['10.1.0.0/16'] });
+      expect(child.allowedIps).toEqual(['10.1.0.0/16']);
+    });
+
+    it.each([
+      ['[] (any address)', [], /any address/],
+      ['a wider range', ['10.0.0.0/8'], /10\.0\.0\.0\/8/],
+      ['another address', ['127.0.0.1', '192.0.2.1'], /192\.0\.2\.1/],
+    ])('a child with %s is FORBIDDEN, naming what reaches beyond, and nothing is created', async (_, ips, named) => {
+      const { db, clock, user, viaToken } = await limitedToken(['127.0.0.1', '10.1.0.0/16']);
+      const error = await expectAppError(
+        createApiToken({ db, clock, viaToken, name: 'Wider child', allowedIps: ips }),
+        AppErrorCode.FORBIDDEN,
+        /cannot give a token addresses it may not be used from/,
+      );
+      expect(error.message).toMatch(named);
+      expect((await getApiTokens({ db, clock, userId: user.id })).tokens).toHaveLength(1);
+    });
+
+    it('a token without a limit may give any list', async () => {
+      const { db, clock, viaToken } = await limitedToken([]);
+      expect((await createApiToken({ db, clock, viaToken, name: 'Open child' })).allowedIps).toEqual([]);
+      const narrow = await createApiToken({ db, clock, viaToken, name: 'Narrow child', allowedIps: ['10.0.0.1'] });
+      expect(narrow.allowedIps).toEqual(['10.0.0.1']);
+    });
+
+    it('may rotate itself and siblings within its addresses, not a sibling with wider ones (FORBIDDEN)', async () => {
+      const { db, clock, user, parent, viaToken } = await limitedToken(['10.0.0.0/8']);
+      const inside = await createApiToken({ db, clock, userId: user.id, name: 'Inside', allowedIps: ['10.9.0.0/16'] });
+      const anywhere = await createApiToken({ db, clock, userId: user.id, name: 'Anywhere' });
+      const elsewhere = await createApiToken({ db, clock, userId: user.id, name: 'Else', allowedIps: ['192.0.2.1'] });
+      for (const sibling of [anywhere, elsewhere]) {
+        await expectAppError(
+          rotateApiToken({ db, clock, viaToken, id: sibling.id }),
+          AppErrorCode.FORBIDDEN,
+          /cannot rotate a token that may be used from addresses it may not/,
+        );
+        // Untouched: still the one live token of that name.
+        expect((await getApiTokenByToken({ db, clock, token: sibling.token })).id).toBe(sibling.id);
+      }
+      expect((await rotateApiToken({ db, clock, viaToken, id: inside.id })).allowedIps).toEqual(['10.9.0.0/16']);
+      expect((await rotateApiToken({ db, clock, viaToken, id: parent.id })).allowedIps).toEqual(['10.0.0.0/8']);
+    });
   });
 
   it('records a refusal at most once a minute per token', async () => {

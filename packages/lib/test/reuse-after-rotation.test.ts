@@ -49,7 +49,7 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
     expect(first[0]).toMatchObject({
       tokenId: old.id,
       actor: { kind: 'token', id: old.id },
-      details: { stoppedAt: START },
+      details: { stoppedAt: new Date(START).toISOString() },
     });
 
     clock.advance(30_000);

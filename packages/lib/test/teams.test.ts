@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/create-database';
 import { AppError } from '../src/errors/app-error';
 import { ManualClock } from '../src/server-only/clock';
+import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
+import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
+import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
 import { createTeam } from '../src/server-only/team/create-team';
 import { getTeamBySlug } from '../src/server-only/team/get-team-by-slug';
@@ -335,6 +338,144 @@ describeEachDatabase('teams', (getDatabase) => {
         createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'After leaving' }),
         'NOT_FOUND',
       );
+    });
+  });
+
+  describe('a maker leaving: the team tokens they made are revoked', () => {
+    async function teamWithFrank() {
+      const { db } = getDatabase();
+      const clock = new ManualClock(Date.UTC(2026, 5, 1));
+      const alice = await insertUser(db, clock, { name: 'Alice' });
+      const frank = await insertUser(db, clock, { name: 'Frank' });
+      const mo = await insertUser(db, clock, { name: 'Mo' });
+      const team = await makeTeam(db, clock, alice, [
+        [frank, 'ADMIN'],
+        [mo, 'MEMBER'],
+      ]);
+      const make = (userId: number, name: string) =>
+        createApiToken({ db, clock, userId, teamId: team.id, name, expiresIn: 'NEVER' });
+      const frankDeploy = await make(frank.id, 'Frank deploy');
+      const frankCi = await make(frank.id, 'Frank CI');
+      // One made through Frank's team token is Frank's too.
+      const viaFrank = await getApiTokenByToken({ db, clock, token: frankDeploy.token });
+      const frankChild = await createApiToken({ db, clock, viaToken: viaFrank, name: 'Frank child' });
+      const aliceToken = await make(alice.id, 'Alice deploy');
+      const frankPersonal = await createApiToken({ db, clock, userId: frank.id, name: 'Frank personal' });
+      const frankTeamTokens = [frankDeploy, frankCi, frankChild];
+      return { db, clock, alice, frank, mo, team, frankTeamTokens, viaFrank, aliceToken, frankPersonal };
+    }
+
+    it("lists each member's count of team tokens to ADMINs (null for others), before any removal", async () => {
+      const { db, clock, alice, frank, mo, team } = await teamWithFrank();
+      const counts = async (userId: number) =>
+        (await getTeamMembers({ db, clock, userId, teamId: team.id })).map((m) => [m.name, m.teamTokenCount]);
+      expect(await counts(alice.id)).toEqual([
+        ['Alice', 1],
+        ['Frank', 3],
+        ['Mo', 0],
+      ]);
+      expect(await counts(mo.id)).toEqual([
+        ['Alice', null],
+        ['Frank', null],
+        ['Mo', null],
+      ]);
+      expect((await counts(frank.id)).map(([, count]) => count)).toEqual([1, 3, 0]);
+    });
+
+    it(
+      'removing an ADMIN revokes every team token they made, at once, each with token.revoked ' +
+        '(maker_left_team); says how many; others’ tokens and their personal tokens stay',
+      async () => {
+        const { db, clock, alice, frank, team, frankTeamTokens, aliceToken, frankPersonal } = await teamWithFrank();
+        const result = await removeTeamMember({
+          db,
+          clock,
+          userId: alice.id,
+          teamId: team.id,
+          memberUserId: frank.id,
+          audit: { actor: { kind: 'user', id: alice.id, name: alice.name }, ip: '203.0.113.5' },
+        });
+        expect(result).toEqual({ revokedTokens: 3 });
+
+        for (const token of frankTeamTokens) {
+          await expectAppError(getApiTokenByToken({ db, clock, token: token.token }), 'UNAUTHORIZED', 'Invalid token');
+        }
+        expect((await getApiTokenByToken({ db, clock, token: aliceToken.token })).id).toBe(aliceToken.id);
+        expect((await getApiTokenByToken({ db, clock, token: frankPersonal.token })).id).toBe(frankPersonal.id);
+        const listed = await getApiTokens({ db, clock, userId: alice.id, teamId: team.id });
+        expect(listed.tokens.map((t) => t.id)).toEqual([aliceToken.id]);
+
+        const revoked = await getAuditEvents({ db, userId: alice.id, teamId: team.id, type: 'token.revoked' });
+        expect(revoked.events.map((e) => e.tokenId).sort()).toEqual(frankTeamTokens.map((t) => t.id).sort());
+        for (const event of revoked.events) {
+          expect(event).toMatchObject({
+            actor: { kind: 'user', id: alice.id, name: alice.name },
+            ip: '203.0.113.5',
+            details: { reason: 'maker_left_team', userId: frank.id },
+          });
+          expect(frankTeamTokens.map((t) => t.name)).toContain(event.details.name);
+        }
+        const removed = await getAuditEvents({ db, userId: alice.id, teamId: team.id, type: 'team.member_removed' });
+        expect(removed.events).toHaveLength(1);
+      },
+    );
+
+    it('an ADMIN leaving (removing themselves) revokes theirs the same way', async () => {
+      const { db, clock, frank, team, frankTeamTokens, aliceToken } = await teamWithFrank();
+      expect(await removeTeamMember({ db, clock, userId: frank.id, teamId: team.id, memberUserId: frank.id })).toEqual({
+        revokedTokens: 3,
+      });
+      for (const token of frankTeamTokens) {
+        await expectAppError(getApiTokenByToken({ db, clock, token: token.token }), 'UNAUTHORIZED', 'Invalid token');
+      }
+      expect((await getApiTokenByToken({ db, clock, token: aliceToken.token })).id).toBe(aliceToken.id);
+    });
+
+    it('a removal that is refused revokes nothing', async () => {
+      const { db, clock, alice, mo, team, aliceToken } = await teamWithFrank();
+      await expectAppError(
+        removeTeamMember({ db, clock, userId: mo.id, teamId: team.id, memberUserId: alice.id }),
+        'FORBIDDEN',
+      );
+      expect((await getApiTokenByToken({ db, clock, token: aliceToken.token })).id).toBe(aliceToken.id);
+      expect((await getAuditEvents({ db, userId: alice.id, teamId: team.id, type: 'token.revoked' })).events).toEqual(
+        [],
+      );
+    });
+
+    it('a team token checked before its maker left can make and rotate no more tokens (FORBIDDEN)', async () => {
+      const { db, clock, alice, frank, team, viaFrank, aliceToken } = await teamWithFrank();
+      await removeTeamMember({ db, clock, userId: alice.id, teamId: team.id, memberUserId: frank.id });
+      const before = await countRows(db, 'api_tokens');
+      await expectAppError(createApiToken({ db, clock, viaToken: viaFrank, name: 'Too late' }), 'FORBIDDEN');
+      await expectAppError(rotateApiToken({ db, clock, viaToken: viaFrank, id: aliceToken.id }), 'FORBIDDEN');
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+      expect((await getApiTokenByToken({ db, clock, token: aliceToken.token })).id).toBe(aliceToken.id);
+    });
+
+    it('children made through a team token while its maker is removed never outlive the removal', async () => {
+      const { db, clock, alice, frank, team, viaFrank } = await teamWithFrank();
+      const attempts = [
+        ...Array.from({ length: 12 }, (_, i) =>
+          createApiToken({ db, clock, viaToken: viaFrank, name: `Racing child ${i}` }),
+        ),
+        removeTeamMember({ db, clock, userId: alice.id, teamId: team.id, memberUserId: frank.id }),
+        ...Array.from({ length: 12 }, (_, i) =>
+          createApiToken({ db, clock, viaToken: viaFrank, name: `Later child ${i}` }),
+        ),
+      ];
+      const results = await Promise.allSettled(attempts);
+      expect(results[12]!.status).toBe('fulfilled');
+      for (const result of results) {
+        if (result.status === 'rejected') expect((result.reason as AppError).code).toBe('FORBIDDEN');
+      }
+      const left = await db
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('team_id', '=', team.id)
+        .where('created_by', '=', frank.id)
+        .execute();
+      expect(left).toEqual([]);
     });
   });
 

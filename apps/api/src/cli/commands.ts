@@ -61,7 +61,10 @@ async function ownerOf(db: Db, email: string, team: string | undefined) {
   return { userId: user.id, teamId };
 }
 
-export function addCommands(program: Command, { out, withDb, readPassword, readSecretLine }: CommandContext): void {
+export function addCommands(
+  program: Command,
+  { out, withDb, readPassword, readSecretLine, tokenMaxPerOwner }: CommandContext,
+): void {
   program
     .command('migrate')
     .description('apply the database migrations (the server does this at start too)')
@@ -90,16 +93,24 @@ export function addCommands(program: Command, { out, withDb, readPassword, readS
 
   program
     .command('user:disable')
-    .description('disable a user: sessions end, personal tokens stop working, no new token can be made for them')
+    .description(
+      'disable a user: sessions end, personal tokens stop working, the team tokens they made are revoked, ' +
+        'no new token can be made for them',
+    )
     .requiredOption('--email <email>', "the user's e-mail")
     .action(({ email }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
-        const { alreadyDisabled } = await disableUser({ db, clock, email });
+        const { alreadyDisabled, revokedTeamTokens } = await disableUser({ db, clock, email });
+        const revoked =
+          revokedTeamTokens === 0
+            ? ''
+            : `; ${revokedTeamTokens} team token${revokedTeamTokens === 1 ? '' : 's'} they made ` +
+              `${revokedTeamTokens === 1 ? 'was' : 'were'} revoked`;
         out(
           alreadyDisabled
             ? `${user.email} is already disabled; nothing changed`
-            : `disabled ${user.email}; their sessions and personal tokens no longer work`,
+            : `disabled ${user.email}; their sessions and personal tokens no longer work${revoked}`,
         );
       }),
     );
@@ -220,6 +231,7 @@ export function addCommands(program: Command, { out, withDb, readPassword, readS
       if (expiresIn !== undefined && !(EXPIRES_IN_VALUES as readonly string[]).includes(expiresIn)) {
         throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);
       }
+      const maxTokensPerOwner = tokenMaxPerOwner();
       return withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
@@ -234,6 +246,7 @@ export function addCommands(program: Command, { out, withDb, readPassword, readS
           expiresIn,
           scopes: scopeList,
           allowedIps: ips,
+          maxTokensPerOwner,
           audit: CLI_AUDIT,
         });
         out(created.token);

@@ -2,6 +2,7 @@
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
+import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
 import { InputInterrupted, readPassword, readSecretLine, type PasswordInput } from './read-password';
@@ -24,6 +25,8 @@ export type CommandContext = {
   readPassword: () => Promise<string>;
   /** One line of standard input (prompted for as "<label> (not shown): " at a terminal), or null. */
   readSecretLine: (label: string) => Promise<string | null>;
+  /** TOKEN_MAX_PER_OWNER as the server reads it (a bad value is the command's one-line error). */
+  tokenMaxPerOwner: () => number;
 };
 
 class UsageError extends Error {}
@@ -75,6 +78,7 @@ export async function runCli(
       readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
     readSecretLine: (label) =>
       readSecretLine({ stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text), label }),
+    tokenMaxPerOwner: () => loadConfig({ TOKEN_MAX_PER_OWNER: env.TOKEN_MAX_PER_OWNER }).tokenMaxPerOwner,
     async withDb(run, { migrate = true } = {}) {
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {

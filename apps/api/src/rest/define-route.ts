@@ -11,6 +11,8 @@ export type RestDeps = {
   allowedScopes: readonly string[];
   /** TOKEN_MAX_LIFETIME_DAYS, or null. */
   instanceMaxLifetimeDays: number | null;
+  /** TOKEN_MAX_PER_OWNER. */
+  maxTokensPerOwner: number;
   limiter: RateLimiter;
   credentialRevokePerHour: number;
   /** The OpenAPI document of these routes, served by one of them. */

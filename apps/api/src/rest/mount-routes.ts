@@ -15,11 +15,13 @@ import { JSON_BODY_LIMIT, readJsonBody, refuseJsonBody } from '../http/request-b
 import { sendError } from '../http/send-error';
 import type { ApiTokenAuth } from './authenticate';
 import type { RestDeps, RestRoute } from './define-route';
-import { parseJsonBody, parseTextFields } from './parse-request';
+import { parseJsonBody, parseQuery, parseTextFields } from './parse-request';
 
 export const DEFAULT_BODY_LIMIT = JSON_BODY_LIMIT;
 
 export const API_PREFIX = '/api/v1';
+
+const NO_QUERY: Record<string, unknown> = Object.freeze({});
 
 /** A declared route, ready to run: its scopes (null for a public route) and the largest body it takes. */
 type MountedRoute = { route: RestRoute; scopes: readonly string[] | null; bodyLimit: number };
@@ -39,7 +41,8 @@ function auditOf(req: Request): AuditContext {
 async function handle(route: RestRoute, deps: RestDeps, req: Request, res: Response): Promise<void> {
   const reply = await route.handle({
     params: route.params ? parseTextFields(route.params, req.params) : undefined,
-    query: route.query ? parseTextFields(route.query, req.query as Record<string, unknown>) : undefined,
+    // A URL without a query string is not handed to the query parser (most token requests have none).
+    query: parseQuery(route.query, req.url.includes('?') ? (req.query as Record<string, unknown>) : NO_QUERY),
     body: route.body ? parseJsonBody(route.body, req) : undefined,
     deps,
     req,

@@ -46,11 +46,13 @@ function errorResponses(route: RestRoute): Record<string, ZodOpenApiResponseObje
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   const secured = !('public' in route.access);
   const scoped = secured && 'scope' in route.access && route.access.scope !== null;
-  if (route.params || route.query || route.body) {
-    responses['400'] = errorResponse(
-      'Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field',
-    );
-  }
+  // Every route refuses a query parameter it does not take.
+  responses['400'] = errorResponse(
+    route.params || route.query || route.body
+      ? 'Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, ' +
+          'with `issues` naming each field'
+      : 'An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each',
+  );
   if (secured) {
     responses['401'] = errorResponse('No token, or an invalid or expired one (`UNAUTHORIZED`)', {
       'WWW-Authenticate': ref('WWW-Authenticate'),

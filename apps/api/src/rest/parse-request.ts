@@ -31,6 +31,8 @@ function takesNumber(schema: z.core.$ZodType): boolean {
 
 const WHOLE_NUMBER = /^\d{1,20}$/;
 
+const MAX_NAMED_PARAMETERS = 20;
+
 /**
  * Path parameters or the query string through `schema`. Text in a field that takes a number is read
  * as one when it is digits only (so `?limit=10` is the integer the document promises, and `1e3` or
@@ -49,6 +51,27 @@ export function parseTextFields<S extends z.ZodObject>(schema: S, raw: Record<st
     values[key] = typeof value === 'string' && WHOLE_NUMBER.test(value) && takesNumber(field) ? Number(value) : value;
   }
   return parseInput(schema, values, AppErrorCode.INVALID_REQUEST);
+}
+
+/**
+ * The query string through `schema` (none: the route takes no parameters). A parameter the route
+ * does not take is refused, naming it, as an unknown body field is: a typo such as `?staus=` must not
+ * pass silently.
+ */
+export function parseQuery<S extends z.ZodObject>(
+  schema: S | undefined,
+  raw: Record<string, unknown>,
+): z.output<S> | undefined {
+  const unknown = Object.keys(raw).filter((key) => !schema || !Object.hasOwn(schema.shape, key));
+  if (unknown.length > 0) {
+    // Named as sent, within bounds: a query string may hold a thousand made-up names.
+    const issues = unknown.slice(0, MAX_NAMED_PARAMETERS).map((key) => {
+      const name = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+      return { path: name, message: `Unknown query parameter ${JSON.stringify(name)}` };
+    });
+    throw new AppError(AppErrorCode.INVALID_REQUEST, { message: issues[0]!.message, issues });
+  }
+  return schema ? parseTextFields(schema, raw) : undefined;
 }
 
 /**

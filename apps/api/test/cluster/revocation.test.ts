@@ -8,7 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createApiToken, createDatabase, ManualClock, migrateToLatest, type Db } from '@latchkey/lib';
+import {
+  addTeamMember,
+  createApiToken,
+  createDatabase,
+  createTeam,
+  ManualClock,
+  migrateToLatest,
+  removeTeamMember,
+  type Db,
+} from '@latchkey/lib';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '@latchkey/lib/testing';
 import { API_DIR, freePort, startChildServer, type ChildServer } from '../reliability/support/child-server';
 import { startCluster, type Cluster } from './support/cluster';
@@ -220,6 +229,40 @@ describe('revocation across three servers on PostgreSQL', () => {
     }
     report('user disabled through the CLI, refused by A, B and C', delays);
   }, 60_000);
+
+  it(
+    'the team tokens of a maker disabled through the CLI, or removed from the team by another process, ' +
+      'are refused by every server within 1 s',
+    async (context) => {
+      const { db, servers } = ready(context);
+      const delays: number[] = [];
+      for (const how of ['disabled', 'removed', 'disabled', 'removed'] as const) {
+        const suffix = Math.random().toString(36).slice(2);
+        const admin = await insertUser(db, `team-admin-${suffix}@example.test`);
+        const maker = await insertUser(db, `team-maker-${suffix}@example.test`);
+        const team = await createTeam({ db, clock, userId: admin.id, name: 'Cluster team', slug: `cluster-${suffix}` });
+        await addTeamMember({ db, clock, userId: admin.id, teamId: team.id, email: maker.email, role: 'ADMIN' });
+        const made = await createApiToken({ db, clock, userId: maker.id, teamId: team.id, name: 'Made by the maker' });
+        const kept = await createApiToken({ db, clock, userId: admin.id, teamId: team.id, name: 'Made by the admin' });
+        for (const server of servers) expect(await status(server, made.token)).toBe(200);
+        let at: number;
+        if (how === 'disabled') {
+          const cli = await runCliChild(database!.url, ['user:disable', '--email', maker.email]);
+          at = performance.now();
+          expect(cli).toEqual({ code: 0, stderr: '' });
+        } else {
+          expect(
+            await removeTeamMember({ db, clock, userId: admin.id, teamId: team.id, memberUserId: maker.id }),
+          ).toEqual({ revokedTokens: 1 });
+          at = performance.now();
+        }
+        delays.push(...(await Promise.all(servers.map((server) => refusedAfter(server, made.token, at)))));
+        for (const server of servers) expect(await status(server, kept.token)).toBe(200);
+      }
+      report('team tokens of a disabled or removed maker, refused by A, B and C', delays);
+    },
+    60_000,
+  );
 });
 
 describe('revocation between the CLI and a server on one SQLite file', () => {

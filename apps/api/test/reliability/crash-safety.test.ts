@@ -19,6 +19,8 @@ const SERVER_ENV = {
   RATE_LIMIT_IP_PER_MINUTE: '1000000',
   RATE_LIMIT_OWNER_PER_MINUTE: '1000000',
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000',
+  // Every create is for one owner, well past the default cap of 1,000 tokens over the ten rounds.
+  TOKEN_MAX_PER_OWNER: '1000000',
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,9 +8,9 @@ import { Writable } from 'node:stream';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import { createLatchkeyClient, type LatchkeyClient } from '@latchkey/client';
 import {
-  BUILTIN_SCOPES,
   createApiToken,
   createLastUsedTracker,
+  createScopeSet,
   createTeam,
   createUser,
   ManualClock,
@@ -93,7 +93,7 @@ export async function startServer(options: StartServerOptions = {}) {
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
   const config = defaultConfig({ ...options.config, rateLimits });
   const sessionCookie = config.publicUrl?.startsWith('https:') ? HOST_SESSION_COOKIE : SESSION_COOKIE;
-  const allowedScopes = [...BUILTIN_SCOPES, ...(options.extraScopes ?? [])];
+  const allowedScopes = createScopeSet(options.extraScopes);
   const app: LatchkeyApp = createApp({
     db,
     config,

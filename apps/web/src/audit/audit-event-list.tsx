@@ -24,10 +24,14 @@ export function describeAuditEventType(type: string): string {
   return DESCRIPTIONS[type] ?? type;
 }
 
-/** What happened, in words; a revocation says when it came from a leak report. */
+/** What happened, in words; a revocation says why: a leak report, or its maker leaving. */
 function describeEvent(event: AuditEvent): string {
   if (event.type === 'token.revoked' && event.details.source === 'leak_report')
     return 'Token revoked after it was reported as leaked';
+  if (event.type === 'token.revoked' && event.details.reason === 'maker_left_team')
+    return 'Token revoked: its maker left the team';
+  if (event.type === 'token.revoked' && event.details.reason === 'maker_disabled')
+    return 'Token revoked: its maker was disabled';
   return describeAuditEventType(event.type);
 }
 

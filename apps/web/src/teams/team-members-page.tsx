@@ -28,6 +28,8 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
     await Promise.all([
       queryClient.invalidateQueries(trpc.team.members.getMany.pathFilter()),
       queryClient.invalidateQueries(trpc.team.getMany.pathFilter()),
+      // A removal revokes the team tokens the member made.
+      queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter()),
     ]);
   };
   const updateRole = useMutation(
@@ -275,6 +277,16 @@ function AddMemberForm({ teamId, onAdded, onStart, showErrors }: AddMemberFormPr
   );
 }
 
+/** What removing `member` does to the team tokens they made, from the count the members list gives admins. */
+function revokedTokensText(member: TeamMember, isSelf: boolean): string {
+  const count = member.teamTokenCount ?? 0;
+  const tokens = `${count} team token${count === 1 ? '' : 's'}`;
+  if (isSelf) return count === 0 ? 'You made no team tokens.' : `This also revokes the ${tokens} you made.`;
+  return count === 0
+    ? `${member.name} made no team tokens, so no token stops working.`
+    : `This also revokes ${tokens} ${member.name} made.`;
+}
+
 function RemoveMemberDialog({
   team,
   member,
@@ -302,11 +314,11 @@ function RemoveMemberDialog({
           <>You will lose access to {team.name} and its API tokens.</>
         ) : (
           <>
-            Remove <strong>{member.name}</strong> ({member.email}) from {team.name}? Team tokens keep working; they were
-            made for the team, not for a person.
+            Remove <strong>{member.name}</strong> ({member.email}) from {team.name}?
           </>
         )}
       </p>
+      <p>{revokedTokensText(member, isSelf)}</p>
       <ErrorCallout error={remove.error} />
       <div className="dialog-actions">
         <button type="button" className="button" data-autofocus onClick={onClose}>

@@ -609,6 +609,18 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
             401: {
                 headers: {
@@ -656,6 +668,10 @@ export interface operations {
                 limit?: number;
                 /** @description `nextCursor` of the previous page */
                 cursor?: number;
+                /** @description Only tokens that still work (active or retiring), or only expired ones */
+                status?: "active" | "expired";
+                /** @description Only tokens never used, or last used, more than this many days ago (1 to 3650); a token younger than that never counts */
+                unusedForDays?: number;
             };
             header?: never;
             path?: never;
@@ -675,7 +691,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -764,7 +780,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -876,7 +892,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenMetadata"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -974,7 +990,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1078,7 +1094,7 @@ export interface operations {
                     "application/json": components["schemas"]["RotatedToken"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1209,7 +1225,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenUsage"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1315,7 +1331,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1404,7 +1420,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeakReportAccepted"];
                 };
             };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), with `issues` naming each field */
+            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1488,6 +1504,18 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */

@@ -6,10 +6,19 @@ import type { Schema } from './schema';
 import { isPostgres } from './database-engine';
 
 type Lockable<Q> = { forUpdate(): Q };
+type Shareable<Q> = { forShare(): Q };
 
 /** `query` with FOR UPDATE where the database needs it to keep concurrent transactions apart. */
 export function lockingRows<Q extends Lockable<Q>>(trx: Kysely<Schema>, query: Q): Q {
   return isPostgres(trx) ? query.forUpdate() : query;
+}
+
+/**
+ * `query` with FOR SHARE where the database needs it: the rows cannot change until the transaction
+ * ends, and a change under way is waited for and then read as committed.
+ */
+export function sharingRows<Q extends Shareable<Q>>(trx: Kysely<Schema>, query: Q): Q {
+  return isPostgres(trx) ? query.forShare() : query;
 }
 
 /** Locks the rows `query` selects until the transaction ends; nothing to do (and nothing run) on SQLite. */

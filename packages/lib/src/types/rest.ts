@@ -6,11 +6,13 @@ import { AppErrorCode } from '../errors/app-error';
 import { REST_EXAMPLES } from './rest-examples';
 import {
   apiTokenMetadataFields,
+  ZApiTokenStatusFilter,
   ZCreateApiTokenInput,
   ZId,
   ZLeakReport,
   ZRotateApiTokenInput,
   ZTeam,
+  ZUnusedForDays,
   ZUser,
 } from './schemas';
 
@@ -111,6 +113,14 @@ export const ZRestListTokensQuery = z.object({
     .max(Number.MAX_SAFE_INTEGER, { error: 'cursor must be the nextCursor of the previous page' })
     .optional()
     .meta({ description: '`nextCursor` of the previous page' }),
+  status: ZApiTokenStatusFilter.optional().meta({
+    description: 'Only tokens that still work (active or retiring), or only expired ones',
+  }),
+  unusedForDays: ZUnusedForDays.optional().meta({
+    description:
+      'Only tokens never used, or last used, more than this many days ago (1 to 3650); ' +
+      'a token younger than that never counts',
+  }),
 });
 
 export const ZRestCreateTokenBody = ZCreateApiTokenInput.meta({

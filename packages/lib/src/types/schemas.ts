@@ -190,6 +190,16 @@ export const ZRotateApiTokenInput = strictInput({
 export const ZApiTokenStatus = z.enum(['active', 'retiring', 'expired']);
 export type ApiTokenStatus = z.infer<typeof ZApiTokenStatus>;
 
+/** A token list's filters (`apiToken.getMany`, `GET /api/v1/tokens`): only active, or only expired tokens. */
+export const ZApiTokenStatusFilter = z.enum(['active', 'expired'], { error: 'status must be active or expired' });
+
+/** Never used, or last used, more than this many days ago; tokens younger than that never count. */
+export const ZUnusedForDays = z
+  .number({ error: 'unusedForDays must be a number of days' })
+  .int({ error: 'unusedForDays must be a whole number of days' })
+  .min(1, { error: 'unusedForDays must be at least 1' })
+  .max(3650, { error: 'unusedForDays must be at most 3650' });
+
 /**
  * The fields of a token's metadata, with `date` for its times: `z.date()` for the library and tRPC,
  * an ISO 8601 codec for REST (types/rest.ts), so both describe one shape.

@@ -14,6 +14,13 @@ function unmapped(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6
     : address;
 }
 
+/** A stored (normalised) entry as a range: an address is a range of one. */
+function rangeOf(entry: string): Range {
+  if (entry.includes('/')) return ipaddr.parseCIDR(entry);
+  const address = ipaddr.parse(entry);
+  return [address, address.kind() === 'ipv4' ? 32 : 128];
+}
+
 /**
  * One entry as its normal form (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.1`), or an explanation of
  * why it is refused. A range is stored with its host bits cleared, an address without `/32`/`/128`.
@@ -90,9 +97,7 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
   if (entries.length === 0) return ANY;
   const parsed: Range[] = [];
   for (const entry of entries) {
-    const range: Range = entry.includes('/')
-      ? ipaddr.parseCIDR(entry)
-      : ((a) => [a, a.kind() === 'ipv4' ? 32 : 128] as Range)(ipaddr.parse(entry));
+    const range = rangeOf(entry);
     if (range[1] === 0) return ANY;
     parsed.push(range);
   }
@@ -158,6 +163,29 @@ export function allowedIpMatcher(entries: readonly string[]): AllowedIpMatcher {
     lastAllowed = allowed;
     return allowed;
   };
+}
+
+/** Whether stored entries let every address in: none, or a `/0` range (as `allowedIpMatcher` reads them). */
+export function allowsAnyAddress(entries: readonly string[]): boolean {
+  return entries.length === 0 || entries.some((entry) => entry.endsWith('/0'));
+}
+
+/**
+ * The entries of `list` that reach beyond `limit` (both stored, normalised lists; [] = any address):
+ * each entry must lie inside one range of the limit, of its own family. A list that lets every
+ * address in is beyond every limit but one that does too; it is then named `any address`.
+ */
+export function allowedIpsBeyond(list: readonly string[], limit: readonly string[]): string[] {
+  if (allowsAnyAddress(limit)) return [];
+  if (list.length === 0) return ['any address'];
+  const ranges = limit.map(rangeOf);
+  return list.filter((entry) => {
+    const [address, bits] = rangeOf(entry);
+    return !ranges.some(
+      ([network, networkBits]) =>
+        network.kind() === address.kind() && networkBits <= bits && address.match(network, networkBits),
+    );
+  });
 }
 
 /**

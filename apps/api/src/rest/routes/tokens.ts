@@ -35,8 +35,7 @@ export const listTokens = defineRoute({
       db,
       clock,
       viaToken: token,
-      limit: query.limit,
-      cursor: query.cursor,
+      ...query,
       instanceMaxLifetimeDays,
     }),
   }),
@@ -52,7 +51,12 @@ export const createToken = defineRoute({
   body: ZRestCreateTokenBody,
   responses: { 201: { description: 'The new token, shown only here', schema: ZRestCreatedToken } },
   errors: [403],
-  handle: async ({ deps: { db, clock, allowedScopes, instanceMaxLifetimeDays }, token, audit, body }) => ({
+  handle: async ({
+    deps: { db, clock, allowedScopes, instanceMaxLifetimeDays, maxTokensPerOwner },
+    token,
+    audit,
+    body,
+  }) => ({
     status: 201,
     body: await createApiToken({
       db,
@@ -60,6 +64,7 @@ export const createToken = defineRoute({
       viaToken: token,
       allowedScopes,
       instanceMaxLifetimeDays,
+      maxTokensPerOwner,
       audit: audit(),
       ...body,
     }),

@@ -12,6 +12,7 @@ export const createApiToken = authenticatedProcedure
       userId: ctx.user.id,
       allowedScopes: ctx.allowedScopes,
       instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
+      maxTokensPerOwner: ctx.config.tokenMaxPerOwner,
       audit: ctx.audit,
       ...input,
     }),

@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { getApiTokens as getApiTokensInLib, ZApiTokenPage, ZTeamId, type ApiTokenMetadata } from '@latchkey/lib';
+import {
+  getApiTokens as getApiTokensInLib,
+  ZApiTokenStatusFilter,
+  ZTeamId,
+  ZUnusedForDays,
+  type ApiTokenMetadata,
+} from '@latchkey/lib';
 import { authenticatedProcedure } from '../trpc';
 
 export const ZGetApiTokensRequest = z
-  .object({ teamId: ZTeamId, status: ZApiTokenPage.shape.status, unusedForDays: ZApiTokenPage.shape.unusedForDays })
+  .object({ teamId: ZTeamId, status: ZApiTokenStatusFilter.optional(), unusedForDays: ZUnusedForDays.optional() })
   .optional();
 
 // No `.output` schema: the library builds every row as exactly `ApiTokenMetadata` (see

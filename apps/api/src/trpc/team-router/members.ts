@@ -1,4 +1,5 @@
-// team.members.*: any member may list; only ADMINs add, change roles and remove.
+// team.members.*: any member may list (ADMINs also see how many team tokens each member made);
+// only ADMINs add, change roles and remove. Removing answers how many team tokens it revoked.
 import { z } from 'zod';
 import {
   addTeamMember,
@@ -14,7 +15,9 @@ import { authenticatedProcedure, router } from '../trpc';
 export const membersRouter = router({
   getMany: authenticatedProcedure
     .input(z.object({ teamId: ZId }))
-    .query(({ ctx, input }) => getTeamMembers({ db: ctx.db, userId: ctx.user.id, teamId: input.teamId })),
+    .query(({ ctx, input }) =>
+      getTeamMembers({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, teamId: input.teamId }),
+    ),
   add: authenticatedProcedure
     .input(z.object({ teamId: ZId, email: ZEmail, role: ZTeamRole }))
     .mutation(({ ctx, input }) =>

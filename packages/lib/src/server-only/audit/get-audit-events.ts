@@ -8,6 +8,7 @@ import type { AuditEventType } from '../../universal/audit-event-types';
 import type { ApiTokenActor, TokenOwner } from '../public-api/token-owner';
 import { assertTeamAdmin } from '../team/get-team-role';
 import { parseInput } from '../validate';
+import { withIsoTimes } from './audit-detail-times';
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const TEAM_ACTIVITY_ADMIN_REQUIRED = "You need to be a team admin to see the team's activity";
@@ -50,7 +51,8 @@ export async function getAuditEvents(options: GetAuditEventsOptions): Promise<Au
     tokenId: row.token_id,
     ip: row.ip,
     userAgent: row.user_agent,
-    details: JSON.parse(row.details) as Record<string, unknown>,
+    // Events stored before times were written as ISO 8601 text are given so too.
+    details: withIsoTimes(JSON.parse(row.details) as Record<string, unknown>),
   }));
   return { events, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
 }

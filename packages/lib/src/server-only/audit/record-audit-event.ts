@@ -1,10 +1,12 @@
 // Writes one audit event. Called with the transaction of the change it records, so an event exists
 // exactly when its change was committed. Callers pass facts, never secrets (no token, hash,
-// password, session id or cookie): `details` is for names, roles, scopes and times.
+// password, session id or cookie): `details` is for names, roles, scopes and times (times as
+// milliseconds or ISO 8601 text; they are stored as the text).
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../db/schema';
 import type { AuditActorKind, AuditEventType } from '../../universal/audit-event-types';
 import type { TokenOwner } from '../public-api/token-owner';
+import { withIsoTimes } from './audit-detail-times';
 
 export type AuditActor = { kind: AuditActorKind; id: number | null; name: string | null };
 
@@ -41,7 +43,7 @@ export async function recordAuditEvent(trx: Kysely<Schema>, event: AuditEventInp
       token_id: event.tokenId ?? null,
       ip: event.ip ?? null,
       user_agent: event.userAgent == null ? null : event.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
-      details: JSON.stringify(event.details ?? {}),
+      details: JSON.stringify(withIsoTimes(event.details ?? {})),
     })
     .execute();
 }

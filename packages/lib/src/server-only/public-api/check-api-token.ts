@@ -24,8 +24,6 @@ export type VerifiedApiToken = ActingApiToken & {
   /** The personal token's user, or the user who made a team token (null if deleted). */
   user: PublicUser | null;
   team: PublicTeam | null;
-  /** Addresses or CIDR ranges it may be used from; [] = any. */
-  allowedIps: readonly string[];
   /** Built once from `allowedIps` when the row is read and kept in the cache, so a request parses no range. */
   isAllowedIp: AllowedIpMatcher;
 };

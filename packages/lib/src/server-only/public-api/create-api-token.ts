@@ -11,6 +11,7 @@ import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata';
 import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
 import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
+import { lockOwnerForNewToken } from './lock-owner-for-new-token';
 import {
   type ActingApiToken,
   type ApiTokenActor,
@@ -18,6 +19,7 @@ import {
   resolveTokenOwner,
   usersGivenToken,
 } from './token-owner';
+import { allowedIpsBeyond } from '../../universal/allowed-ips';
 import { scopeAllowed } from '../../universal/token-policy';
 import { assertExpiresInAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
 
@@ -36,12 +38,16 @@ export type CreateApiTokenOptions = ApiTokenActor & {
   allowedIps?: readonly string[];
   /** TOKEN_MAX_LIFETIME_DAYS: no token of the instance may live longer. */
   instanceMaxLifetimeDays?: number | null;
+  /** TOKEN_MAX_PER_OWNER: the most tokens a user, or a team, may hold; 1,000 by default. */
+  maxTokensPerOwner?: number;
 };
+
+export const DEFAULT_MAX_TOKENS_PER_OWNER = 1000;
 
 /** Creates a token and returns it with its metadata; the plain token is never seen again. */
 export async function createApiToken(options: CreateApiTokenOptions): Promise<CreatedApiToken> {
   const { db, clock } = options;
-  // A token that creates another may not give it more scopes or a later expiry than it has.
+  // A token that creates another may not give it more scopes, a later expiry or more addresses than it has.
   const parent = options.viaToken;
   const allowedScopes = options.allowedScopes ?? BUILTIN_SCOPES;
   const input = parseInput(ZCreateApiTokenInput, {
@@ -72,10 +78,19 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
     limits: expiryLimits(parent),
     policyLongest: longestAllowedLifetime(policy),
   });
-  const allowedIps = input.allowedIps ?? [];
+  // A child of an address-limited token is limited as it is unless it asks for less.
+  const allowedIps = input.allowedIps ?? (parent ? [...parent.allowedIps] : []);
+  if (parent) assertWithinParentAddresses(allowedIps, parent);
 
   const token = generateApiToken();
   const row = await db.transaction().execute(async (trx) => {
+    await lockOwnerForNewToken(trx, {
+      owner,
+      createdBy,
+      viaToken: parent !== undefined,
+      now,
+      maxTokens: options.maxTokensPerOwner ?? DEFAULT_MAX_TOKENS_PER_OWNER,
+    });
     const inserted = await trx
       .insertInto('api_tokens')
       .values({
@@ -140,6 +155,17 @@ export function assertWithinParentScopes(scopes: readonly string[], parent: Acti
   if (extra.length > 0) {
     throw new AppError(AppErrorCode.FORBIDDEN, {
       message: `A token cannot grant scopes it does not have: ${extra.join(', ')}`,
+    });
+  }
+}
+
+export function assertWithinParentAddresses(allowedIps: readonly string[], parent: ActingApiToken): void {
+  const beyond = allowedIpsBeyond(allowedIps, parent.allowedIps);
+  if (beyond.length > 0) {
+    throw new AppError(AppErrorCode.FORBIDDEN, {
+      message:
+        `A token cannot give a token addresses it may not be used from: ${beyond.join(', ')}; ` +
+        `it may be used from ${parent.allowedIps.join(', ')} only`,
     });
   }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/create-database';
 import { definePreparedQuery } from '../../db/prepared-query';
 import { AppErrorCode } from '../../errors/app-error';
-import type { ApiTokenMetadata } from '../../types/schemas';
+import { ZApiTokenStatusFilter, ZUnusedForDays, type ApiTokenMetadata } from '../../types/schemas';
 import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { getTokenPolicy } from './token-policy';
@@ -15,14 +15,8 @@ export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   /** The id of the last token of the previous page. */
   cursor: z.number().int().positive().optional(),
-  status: z.enum(['active', 'expired'], { error: 'status must be active or expired' }).optional(),
-  /** Never used, or last used, more than this many days ago; tokens younger than that never count. */
-  unusedForDays: z
-    .number({ error: 'unusedForDays must be a number of days' })
-    .int({ error: 'unusedForDays must be a whole number of days' })
-    .min(1, { error: 'unusedForDays must be at least 1' })
-    .max(3650, { error: 'unusedForDays must be at most 3650' })
-    .optional(),
+  status: ZApiTokenStatusFilter.optional(),
+  unusedForDays: ZUnusedForDays.optional(),
 });
 
 export type GetApiTokensOptions = ApiTokenActor & {

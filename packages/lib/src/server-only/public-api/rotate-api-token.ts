@@ -2,6 +2,7 @@ import type { Db } from '../../db/create-database';
 import { lockingRows } from '../../db/row-locks';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZGracePeriodSeconds, ZId, type RotatedApiToken } from '../../types/schemas';
+import { allowedIpsBeyond } from '../../universal/allowed-ips';
 import { generateApiToken, tokenStart } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
@@ -10,6 +11,7 @@ import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
 import { parseInput } from '../validate';
 import { NEW_TOKEN_COLUMNS, toApiTokenMetadata, tokenStatus } from './api-token-metadata';
 import { invalidateApiTokens } from './invalidate-api-tokens';
+import { lockOwnerForNewToken } from './lock-owner-for-new-token';
 import { retireApiTokenHash } from './retire-api-token-hash';
 import { assertWithinParentScopes } from './create-api-token';
 import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
@@ -35,8 +37,8 @@ export type RotateApiTokenOptions = ApiTokenActor & {
  */
 export async function rotateApiToken(options: RotateApiTokenOptions): Promise<RotatedApiToken> {
   const { db, clock } = options;
-  // Through a token, the new one may not hold scopes the token lacks, nor a longer lifetime than
-  // the token's own; so a token may always rotate itself.
+  // Through a token, the new one may not hold scopes or addresses the token lacks, nor outlive it,
+  // unless it is the token itself: a token may always rotate itself, for the same lifetime length.
   const parent = options.viaToken;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const grace = parseInput(ZGracePeriodSeconds.optional(), options.gracePeriodSeconds) ?? 0;
@@ -47,6 +49,8 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
   const token = generateApiToken();
 
   const { created, previousTokenStopsAt } = await db.transaction().execute(async (trx) => {
+    // A rotation replaces a token, so the cap on tokens per owner does not stop it.
+    await lockOwnerForNewToken(trx, { owner, createdBy, viaToken: parent !== undefined, now, maxTokens: null });
     const query = whereOwner(trx.selectFrom('api_tokens').selectAll().where('id', '=', id), owner).where((eb) =>
       eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]),
     );
@@ -73,12 +77,18 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
     assertScopesAllowed(policy, scopes);
     if (parent) {
       assertWithinParentScopes(scopes, parent);
-      const parentLifetime = parent.expiresAt === null ? null : parent.expiresAt - parent.createdAt;
-      if (parentLifetime !== null && (lifetime === null || lifetime > parentLifetime)) {
+      const beyond = allowedIpsBeyond(JSON.parse(old.allowed_ips) as string[], parent.allowedIps);
+      if (beyond.length > 0) {
         throw new AppError(AppErrorCode.FORBIDDEN, {
-          message: 'A token cannot rotate a token that lives longer than it',
+          message: `A token cannot rotate a token that may be used from addresses it may not: ${beyond.join(', ')}`,
         });
       }
+    }
+    // The new token lives as long as the old one did, from now; but one a token rotates for another
+    // may not outlive that token (by `expiresAt`: its lifetime length says nothing of how much is left).
+    let expiresAt = lifetime === null ? null : now + lifetime;
+    if (parent && parent.id !== old.id && parent.expiresAt !== null) {
+      expiresAt = expiresAt === null ? parent.expiresAt : Math.min(expiresAt, parent.expiresAt);
     }
 
     // The old token is active, so it has no grace period yet; it stops at the earlier of the grace
@@ -101,7 +111,7 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
         algorithm: TOKEN_HASH_ALGORITHM,
         start: tokenStart(token),
         scopes: old.scopes,
-        expires_at: lifetime === null ? null : now + lifetime,
+        expires_at: expiresAt,
         revoke_at: null,
         created_at: now,
         last_used_at: null,

@@ -21,6 +21,8 @@ export type ActingApiToken = {
   createdAt: number;
   /** Milliseconds, or null for a token that never expires. */
   expiresAt: number | null;
+  /** Addresses or CIDR ranges it may be used from; [] = any. */
+  allowedIps: readonly string[];
 };
 
 /** Either a signed-in user (with the team they act in, if any) or an API token. */
