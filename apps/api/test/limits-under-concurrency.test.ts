@@ -99,20 +99,23 @@ function tally(statuses: number[]): Record<number, number> {
 
 /** A tRPC client that calls as a browser behind the trusted proxy at `ip` would, batching calls made together. */
 function trpcFrom(server: TestServer, ip: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${server.url}/api/trpc`,
-        transformer: trpcTransformer,
-        maxItems: 20,
-        fetch: (input, init) =>
-          fetch(input, {
-            ...init,
-            headers: { ...(init?.headers as Record<string, string>), origin: server.url, 'x-forwarded-for': ip },
-          }),
-      }),
-    ],
-  });
+  return createTRPCClient<AppRouter>(
+    {
+      links: [
+        httpBatchLink({
+          url: `${server.url}/api/trpc`,
+          transformer: trpcTransformer,
+          maxItems: 20,
+          fetch: (input, init) =>
+            fetch(input, {
+              ...init,
+              headers: { ...(init?.headers as Record<string, string>), origin: server.url, 'x-forwarded-for': ip },
+            }),
+        }),
+      ],
+    },
+    120_000,
+  );
 }
 
 async function signInFailures(server: TestServer, userId: number): Promise<number> {
@@ -148,7 +151,7 @@ function suite(setup: Setup) {
     expect(lookups).toBeLessThanOrEqual(FAILURE_LIMIT);
     // Every lookup was a 401; every other request was held back before the database.
     expect(tally(statuses)).toEqual({ 401: lookups, 429: 2000 - lookups });
-  });
+  }, 120_000);
 
   it('200 requests at once with a valid token the server has not seen share one lookup, all let in', async () => {
     const server = await setup.start({ rateLimits: { authFailuresPerMinute: FAILURE_LIMIT } });
@@ -167,7 +170,7 @@ function suite(setup: Setup) {
     for (let i = 0; i < FAILURE_LIMIT; i++)
       expect((await server.api('GET', '/api/v1/me', { token: generateApiToken() })).status).toBe(401);
     expect((await server.api('GET', '/api/v1/me', { token })).status).toBe(429);
-  });
+  }, 120_000);
 
   it('parallel wrong passwords get no more checks than the per-address limit, then the per-account one', async () => {
     const server = await setup.start({
@@ -199,7 +202,7 @@ function suite(setup: Setup) {
     expect(await signInFailures(server, user.id)).toBe(ACCOUNT_LIMIT);
     server.clock.advance(15 * 60_000);
     expect((await fresh.auth.signIn.mutate({ email: user.email, password: user.password })).user.id).toBe(user.id);
-  });
+  }, 120_000);
 }
 
 describe(`limits under concurrency [${inMemory.name}]`, () => suite(inMemory));

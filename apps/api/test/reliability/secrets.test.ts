@@ -131,7 +131,8 @@ async function exercise(baseUrl: string, ledger: SecretLedger) {
     `password=${encodeURIComponent(password)}`,
     `s=${sessionId}`,
   ]) {
-    expect((await rest(baseUrl, 'GET', `/api/v1/me?${query}`, { token: successor })).status, query).toBe(200);
+    // /me takes no query parameter: each is refused (400, naming the parameter, never its value).
+    expect((await rest(baseUrl, 'GET', `/api/v1/me?${query}`, { token: successor })).status, query).toBe(400);
   }
   expect(
     (await rest(baseUrl, 'GET', `/api/v1/tokens/${successor.replace('_', '%5F')}`, { token: successor })).status,

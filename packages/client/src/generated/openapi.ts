@@ -2,1547 +2,1637 @@
 // run `pnpm --filter @latchkey/client generate` after changing a route.
 
 export interface paths {
-    "/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The token making the request, its user and team
-         * @description Needs any valid token.
-         */
-        get: operations["getMe"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+  '/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/tokens": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Tokens of the same owner, newest first
-         * @description Needs a token with the scope `tokens:read`.
-         */
-        get: operations["listTokens"];
-        put?: never;
-        /**
-         * Create a token; it can neither outlive nor out-scope the token that makes it
-         * @description Needs a token with the scope `tokens:write`.
-         */
-        post: operations["createToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    /**
+     * The token making the request, its user and team
+     * @description Needs any valid token.
+     */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/tokens/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One token's metadata
-         * @description Needs a token with the scope `tokens:read`.
-         */
-        get: operations["getToken"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a token; it stops working at once
-         * @description Needs a token with the scope `tokens:write`.
-         */
-        delete: operations["deleteToken"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    /**
+     * Tokens of the same owner, newest first
+     * @description Needs a token with the scope `tokens:read`.
+     */
+    get: operations['listTokens'];
+    put?: never;
+    /**
+     * Create a token; it can neither outlive nor out-scope the token that makes it
+     * @description Needs a token with the scope `tokens:write`.
+     */
+    post: operations['createToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/tokens/{id}/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replace a token with a new one of the same name, scopes and lifetime length
-         * @description Needs a token with the scope `tokens:write`.
-         */
-        post: operations["rotateToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    /**
+     * One token's metadata
+     * @description Needs a token with the scope `tokens:read`.
+     */
+    get: operations['getToken'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a token; it stops working at once
+     * @description Needs a token with the scope `tokens:write`.
+     */
+    delete: operations['deleteToken'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tokens/{id}/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/tokens/{id}/usage": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Requests over time (hourly or daily), totals and the last client addresses
-         * @description Needs a token with the scope `tokens:read`.
-         */
-        get: operations["getTokenUsage"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    get?: never;
+    put?: never;
+    /**
+     * Replace a token with a new one of the same name, scopes and lifetime length
+     * @description Needs a token with the scope `tokens:write`.
+     */
+    post: operations['rotateToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tokens/{id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/audit-events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The owner's audit events, newest first
-         * @description Needs a token with the scope `audit:read`.
-         */
-        get: operations["listAuditEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    /**
+     * Requests over time (hourly or daily), totals and the last client addresses
+     * @description Needs a token with the scope `tokens:read`.
+     */
+    get: operations['getTokenUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/audit-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/credentials/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Report leaked tokens; every one that is live is deleted at once
-         * @description Needs no token. Send 1 to 1000 strings; ones that are not well-formed tokens are skipped. The answer is 202 whether or not anything matched. Limited per client address and hour (RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR).
-         */
-        post: operations["revokeCredentials"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    /**
+     * The owner's audit events, newest first
+     * @description Needs a token with the scope `audit:read`.
+     */
+    get: operations['listAuditEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/credentials/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    "/openapi.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * This document: OpenAPI 3.1, generated from the schemas the routes validate with
-         * @description Needs no token.
-         */
-        get: operations["getOpenApiDocument"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
+    get?: never;
+    put?: never;
+    /**
+     * Report leaked tokens; every one that is live is deleted at once
+     * @description Needs no token. Send 1 to 1000 strings; ones that are not well-formed tokens are skipped. The
+     * answer is 202 whether or not anything matched. Limited per client address and hour
+     * (RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR).
+     */
+    post: operations['revokeCredentials'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /**
+     * This document: OpenAPI 3.1, generated from the schemas the routes validate with
+     * @description Needs no token.
+     */
+    get: operations['getOpenApiDocument'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: {
-        /**
-         * @example {
-         *       "name": "Nightly export",
-         *       "expiresIn": "ONE_MONTH",
-         *       "scopes": [
-         *         "tokens:read"
-         *       ]
-         *     }
-         */
-        CreateTokenRequest: {
-            /** @description 3 to 100 characters once leading and trailing white space is trimmed; no control or invisible characters */
-            name: string;
-            /** @enum {string} */
-            expiresIn?: "NEVER" | "SEVEN_DAYS" | "ONE_MONTH" | "THREE_MONTHS" | "SIX_MONTHS" | "ONE_YEAR";
-            scopes?: string[];
-            /** @description IPv4/IPv6 addresses or CIDR ranges the token may be used from; empty or absent: any */
-            allowedIps?: string[];
-        };
-        /**
-         * @example {
-         *       "gracePeriodSeconds": 3600
-         *     }
-         */
-        RotateTokenRequest: {
-            gracePeriodSeconds?: number;
-        };
-        /**
-         * @example {
-         *       "credentials": [
-         *         "api_Ab3xExampleOnlyNotARealToken0026srBX"
-         *       ]
-         *     }
-         */
-        LeakReport: {
-            credentials: string[];
-        };
-        /**
-         * @example {
-         *       "token": {
-         *         "id": 42,
-         *         "name": "CI deploys",
-         *         "start": "api_Ab3x",
-         *         "scopes": [
-         *           "tokens:read",
-         *           "tokens:write"
-         *         ],
-         *         "createdAt": "2026-12-01T09:30:00.000Z",
-         *         "expiresAt": "2027-03-01T09:30:00.000Z",
-         *         "lastUsedAt": "2026-12-01T10:02:14.000Z"
-         *       },
-         *       "user": {
-         *         "id": 7,
-         *         "name": "Ada Lovelace",
-         *         "email": "ada@example.com"
-         *       },
-         *       "team": null
-         *     }
-         */
-        Me: {
-            token: {
-                id: number;
-                name: string;
-                /** @description The first characters of the token, e.g. `api_Ab3x` */
-                start: string;
-                scopes: string[];
-                /**
-                 * Format: date-time
-                 * @example 2026-12-01T09:30:00.000Z
-                 */
-                createdAt: string;
-                /** @description When the token stops working; null if it never expires */
-                expiresAt: string | null;
-                /** @description Accurate to within 60 seconds; null if never used */
-                lastUsedAt: string | null;
-            };
-            /** @description The personal token's user, or the user who made a team token */
-            user: {
-                id: number;
-                name: string;
-                email: string;
-            } | null;
-            team: {
-                id: number;
-                name: string;
-                slug: string;
-            } | null;
-        };
-        /**
-         * @example {
-         *       "code": "INVALID_BODY",
-         *       "message": "Name must be at least 3 characters",
-         *       "issues": [
-         *         {
-         *           "path": "name",
-         *           "message": "Name must be at least 3 characters"
-         *         }
-         *       ]
-         *     }
-         */
-        Error: {
-            /** @enum {string} */
-            code: "INVALID_REQUEST" | "INVALID_BODY" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR";
-            /** @description For the person reading it */
-            message: string;
-            /** @description Validation errors: one per field, `path` names the field */
-            issues?: {
-                path: string;
-                message: string;
-            }[];
-        };
-        /**
-         * @example {
-         *       "tokens": [
-         *         {
-         *           "id": 42,
-         *           "name": "CI deploys",
-         *           "start": "api_Ab3x",
-         *           "scopes": [
-         *             "tokens:read",
-         *             "tokens:write"
-         *           ],
-         *           "status": "active",
-         *           "createdAt": "2026-12-01T09:30:00.000Z",
-         *           "expiresAt": "2027-03-01T09:30:00.000Z",
-         *           "lastUsedAt": "2026-12-01T10:02:14.000Z",
-         *           "createdBy": {
-         *             "id": 7,
-         *             "name": "Ada Lovelace"
-         *           },
-         *           "allowedIps": [
-         *             "203.0.113.0/24"
-         *           ],
-         *           "breaksPolicy": null
-         *         }
-         *       ],
-         *       "nextCursor": null
-         *     }
-         */
-        TokenList: {
-            tokens: components["schemas"]["TokenMetadata"][];
-            /** @description Pass as `cursor` for the next page; null on the last page */
-            nextCursor: number | null;
-        };
-        /**
-         * @example {
-         *       "id": 42,
-         *       "name": "CI deploys",
-         *       "start": "api_Ab3x",
-         *       "scopes": [
-         *         "tokens:read",
-         *         "tokens:write"
-         *       ],
-         *       "status": "active",
-         *       "createdAt": "2026-12-01T09:30:00.000Z",
-         *       "expiresAt": "2027-03-01T09:30:00.000Z",
-         *       "lastUsedAt": "2026-12-01T10:02:14.000Z",
-         *       "createdBy": {
-         *         "id": 7,
-         *         "name": "Ada Lovelace"
-         *       },
-         *       "allowedIps": [
-         *         "203.0.113.0/24"
-         *       ],
-         *       "breaksPolicy": null
-         *     }
-         */
-        TokenMetadata: {
-            id: number;
-            name: string;
-            /** @description The first characters of the token, e.g. `api_Ab3x` */
-            start: string;
-            scopes: string[];
-            /** @enum {string} */
-            status: "active" | "retiring" | "expired";
-            /**
-             * Format: date-time
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            createdAt: string;
-            /** @description When the token stops working; null if it never expires */
-            expiresAt: string | null;
-            /** @description Accurate to within 60 seconds; null if never used */
-            lastUsedAt: string | null;
-            createdBy: {
-                id: number;
-                name: string;
-            } | null;
-            /** @description Addresses or CIDR ranges the token may be used from; [] = any */
-            allowedIps: string[];
-            /** @description Why the token breaks its team's or the instance's current policy (made before it); null if it does not */
-            breaksPolicy: string | null;
-        };
-        /**
-         * @example {
-         *       "id": 43,
-         *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
-         *       "name": "Nightly export",
-         *       "start": "api_Ab3x",
-         *       "scopes": [
-         *         "tokens:read"
-         *       ],
-         *       "createdAt": "2026-12-01T09:30:00.000Z",
-         *       "expiresAt": "2026-12-31T09:30:00.000Z"
-         *     }
-         */
-        CreatedToken: {
-            id: number;
-            name: string;
-            /** @description The first characters of the token, e.g. `api_Ab3x` */
-            start: string;
-            scopes: string[];
-            /**
-             * Format: date-time
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            createdAt: string;
-            /** @description When the token stops working; null if it never expires */
-            expiresAt: string | null;
-            /** @description The token itself; shown only in this response */
-            token: string;
-        };
-        /**
-         * @example {
-         *       "id": 44,
-         *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
-         *       "name": "CI deploys",
-         *       "start": "api_Ab3x",
-         *       "scopes": [
-         *         "tokens:read",
-         *         "tokens:write"
-         *       ],
-         *       "createdAt": "2026-12-01T09:30:00.000Z",
-         *       "expiresAt": "2027-03-01T09:30:00.000Z",
-         *       "previousTokenStopsAt": "2026-12-01T10:30:00.000Z"
-         *     }
-         */
-        RotatedToken: {
-            id: number;
-            name: string;
-            /** @description The first characters of the token, e.g. `api_Ab3x` */
-            start: string;
-            scopes: string[];
-            /**
-             * Format: date-time
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            createdAt: string;
-            /** @description When the token stops working; null if it never expires */
-            expiresAt: string | null;
-            /** @description The token itself; shown only in this response */
-            token: string;
-            /**
-             * Format: date-time
-             * @description When the old token stops working: the grace period’s end, or earlier if it was already due to stop
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            previousTokenStopsAt: string;
-        };
-        /**
-         * @example {
-         *       "tokenId": 42,
-         *       "granularity": "day",
-         *       "from": "2026-11-29T00:00:00.000Z",
-         *       "to": "2026-12-01T09:30:00.000Z",
-         *       "total": {
-         *         "requests": 130,
-         *         "failed": 4
-         *       },
-         *       "buckets": [
-         *         {
-         *           "start": "2026-11-29T00:00:00.000Z",
-         *           "requests": 0,
-         *           "failed": 0
-         *         },
-         *         {
-         *           "start": "2026-11-30T00:00:00.000Z",
-         *           "requests": 120,
-         *           "failed": 3
-         *         },
-         *         {
-         *           "start": "2026-12-01T00:00:00.000Z",
-         *           "requests": 10,
-         *           "failed": 1
-         *         }
-         *       ],
-         *       "recentIps": [
-         *         {
-         *           "ip": "203.0.113.7",
-         *           "userAgent": "curl/8.5.0",
-         *           "lastSeenAt": "2026-12-01T09:29:12.000Z"
-         *         }
-         *       ]
-         *     }
-         */
-        TokenUsage: {
-            tokenId: number;
-            /** @enum {string} */
-            granularity: "hour" | "day";
-            /**
-             * Format: date-time
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @example 2026-12-01T09:30:00.000Z
-             */
-            to: string;
-            total: {
-                requests: number;
-                failed: number;
-            };
-            /** @description Oldest first, empty buckets included as zeros */
-            buckets: {
-                /**
-                 * Format: date-time
-                 * @example 2026-12-01T09:30:00.000Z
-                 */
-                start: string;
-                requests: number;
-                failed: number;
-            }[];
-            recentIps: {
-                ip: string;
-                userAgent: string | null;
-                /**
-                 * Format: date-time
-                 * @example 2026-12-01T09:30:00.000Z
-                 */
-                lastSeenAt: string;
-            }[];
-        };
-        /**
-         * @example {
-         *       "events": [
-         *         {
-         *           "id": 7,
-         *           "type": "token.created",
-         *           "createdAt": "2026-12-01T09:30:00.000Z",
-         *           "actor": {
-         *             "kind": "token",
-         *             "id": 41,
-         *             "name": "CI deploys"
-         *           },
-         *           "tokenId": 42,
-         *           "ip": "203.0.113.7",
-         *           "userAgent": "curl/8.5.0",
-         *           "details": {
-         *             "name": "Nightly export",
-         *             "scopes": [
-         *               "tokens:read"
-         *             ],
-         *             "expiresAt": null
-         *           }
-         *         }
-         *       ],
-         *       "nextCursor": null
-         *     }
-         */
-        AuditEventPage: {
-            events: {
-                id: number;
-                type: string;
-                /**
-                 * Format: date-time
-                 * @example 2026-12-01T09:30:00.000Z
-                 */
-                createdAt: string;
-                actor: {
-                    /** @enum {string} */
-                    kind: "user" | "token" | "cli" | "leak_report";
-                    id: number | null;
-                    name: string | null;
-                };
-                tokenId: number | null;
-                ip: string | null;
-                userAgent: string | null;
-                details: {
-                    [key: string]: unknown;
-                };
-            }[];
-            /** @description Pass as `cursor` for the next page; null on the last page */
-            nextCursor: number | null;
-        };
-        /**
-         * @description The same answer whether or not anything matched
-         * @example {
-         *       "status": "accepted"
-         *     }
-         */
-        LeakReportAccepted: {
-            /** @constant */
-            status: "accepted";
-        };
+  schemas: {
+    /**
+     * @example {
+     *       "name": "Nightly export",
+     *       "expiresIn": "ONE_MONTH",
+     *       "scopes": [
+     *         "tokens:read"
+     *       ]
+     *     }
+     */
+    CreateTokenRequest: {
+      /**
+       * @description 3 to 100 characters once leading and trailing white space is trimmed; no control or
+       * invisible characters
+       */
+      name: string;
+      /** @enum {string} */
+      expiresIn?: 'NEVER' | 'SEVEN_DAYS' | 'ONE_MONTH' | 'THREE_MONTHS' | 'SIX_MONTHS' | 'ONE_YEAR';
+      scopes?: string[];
+      /** @description IPv4/IPv6 addresses or CIDR ranges the token may be used from; empty or absent: any */
+      allowedIps?: string[];
     };
-    responses: never;
-    parameters: never;
-    requestBodies: never;
-    headers: {
-        /** @description Requests allowed in the current window by the tightest limit that counted this request */
-        "X-RateLimit-Limit": number;
-        /** @description Requests left in the current window */
-        "X-RateLimit-Remaining": number;
-        /** @description When the current window ends, in Unix seconds */
-        "X-RateLimit-Reset": number;
-        /** @description Seconds to wait before trying again (at least 1) */
-        "Retry-After": number;
-        /** @description `Bearer realm="api"`, with `error="invalid_token"` when a token was sent */
-        "WWW-Authenticate": string;
+    /**
+     * @example {
+     *       "gracePeriodSeconds": 3600
+     *     }
+     */
+    RotateTokenRequest: {
+      gracePeriodSeconds?: number;
     };
-    pathItems: never;
+    /**
+     * @example {
+     *       "credentials": [
+     *         "api_Ab3xExampleOnlyNotARealToken0026srBX"
+     *       ]
+     *     }
+     */
+    LeakReport: {
+      credentials: string[];
+    };
+    /**
+     * @example {
+     *       "token": {
+     *         "id": 42,
+     *         "name": "CI deploys",
+     *         "start": "api_Ab3x",
+     *         "scopes": [
+     *           "tokens:read",
+     *           "tokens:write"
+     *         ],
+     *         "createdAt": "2026-12-01T09:30:00.000Z",
+     *         "expiresAt": "2027-03-01T09:30:00.000Z",
+     *         "lastUsedAt": "2026-12-01T10:02:14.000Z"
+     *       },
+     *       "user": {
+     *         "id": 7,
+     *         "name": "Ada Lovelace",
+     *         "email": "ada@example.com"
+     *       },
+     *       "team": null
+     *     }
+     */
+    Me: {
+      token: {
+        id: number;
+        name: string;
+        /** @description The first characters of the token, e.g. `api_Ab3x` */
+        start: string;
+        scopes: string[];
+        /**
+         * Format: date-time
+         * @example 2026-12-01T09:30:00.000Z
+         */
+        createdAt: string;
+        /** @description When the token stops working; null if it never expires */
+        expiresAt: string | null;
+        /** @description Accurate to within 60 seconds; null if never used */
+        lastUsedAt: string | null;
+      };
+      /** @description The personal token's user, or the user who made a team token */
+      user: {
+        id: number;
+        name: string;
+        email: string;
+      } | null;
+      team: {
+        id: number;
+        name: string;
+        slug: string;
+      } | null;
+    };
+    /**
+     * @example {
+     *       "code": "INVALID_BODY",
+     *       "message": "Name must be at least 3 characters",
+     *       "issues": [
+     *         {
+     *           "path": "name",
+     *           "message": "Name must be at least 3 characters"
+     *         }
+     *       ]
+     *     }
+     */
+    Error: {
+      /** @enum {string} */
+      code:
+        | 'INVALID_REQUEST'
+        | 'INVALID_BODY'
+        | 'UNAUTHORIZED'
+        | 'FORBIDDEN'
+        | 'NOT_FOUND'
+        | 'METHOD_NOT_ALLOWED'
+        | 'CONFLICT'
+        | 'PAYLOAD_TOO_LARGE'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'TOO_MANY_REQUESTS'
+        | 'INTERNAL_ERROR';
+      /** @description For the person reading it */
+      message: string;
+      /** @description Validation errors: one per field, `path` names the field */
+      issues?: {
+        path: string;
+        message: string;
+      }[];
+    };
+    /**
+     * @example {
+     *       "tokens": [
+     *         {
+     *           "id": 42,
+     *           "name": "CI deploys",
+     *           "start": "api_Ab3x",
+     *           "scopes": [
+     *             "tokens:read",
+     *             "tokens:write"
+     *           ],
+     *           "status": "active",
+     *           "createdAt": "2026-12-01T09:30:00.000Z",
+     *           "expiresAt": "2027-03-01T09:30:00.000Z",
+     *           "lastUsedAt": "2026-12-01T10:02:14.000Z",
+     *           "createdBy": {
+     *             "id": 7,
+     *             "name": "Ada Lovelace"
+     *           },
+     *           "allowedIps": [
+     *             "203.0.113.0/24"
+     *           ],
+     *           "breaksPolicy": null
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    TokenList: {
+      tokens: components['schemas']['TokenMetadata'][];
+      /** @description Pass as `cursor` for the next page; null on the last page */
+      nextCursor: number | null;
+    };
+    /**
+     * @example {
+     *       "id": 42,
+     *       "name": "CI deploys",
+     *       "start": "api_Ab3x",
+     *       "scopes": [
+     *         "tokens:read",
+     *         "tokens:write"
+     *       ],
+     *       "status": "active",
+     *       "createdAt": "2026-12-01T09:30:00.000Z",
+     *       "expiresAt": "2027-03-01T09:30:00.000Z",
+     *       "lastUsedAt": "2026-12-01T10:02:14.000Z",
+     *       "createdBy": {
+     *         "id": 7,
+     *         "name": "Ada Lovelace"
+     *       },
+     *       "allowedIps": [
+     *         "203.0.113.0/24"
+     *       ],
+     *       "breaksPolicy": null
+     *     }
+     */
+    TokenMetadata: {
+      id: number;
+      name: string;
+      /** @description The first characters of the token, e.g. `api_Ab3x` */
+      start: string;
+      scopes: string[];
+      /** @enum {string} */
+      status: 'active' | 'retiring' | 'expired';
+      /**
+       * Format: date-time
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      createdAt: string;
+      /** @description When the token stops working; null if it never expires */
+      expiresAt: string | null;
+      /** @description Accurate to within 60 seconds; null if never used */
+      lastUsedAt: string | null;
+      createdBy: {
+        id: number;
+        name: string;
+      } | null;
+      /** @description Addresses or CIDR ranges the token may be used from; [] = any */
+      allowedIps: string[];
+      /**
+       * @description Why the token breaks its team's or the instance's current policy (made before it); null if
+       * it does not
+       */
+      breaksPolicy: string | null;
+    };
+    /**
+     * @example {
+     *       "id": 43,
+     *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
+     *       "name": "Nightly export",
+     *       "start": "api_Ab3x",
+     *       "scopes": [
+     *         "tokens:read"
+     *       ],
+     *       "createdAt": "2026-12-01T09:30:00.000Z",
+     *       "expiresAt": "2026-12-31T09:30:00.000Z"
+     *     }
+     */
+    CreatedToken: {
+      id: number;
+      name: string;
+      /** @description The first characters of the token, e.g. `api_Ab3x` */
+      start: string;
+      scopes: string[];
+      /**
+       * Format: date-time
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      createdAt: string;
+      /** @description When the token stops working; null if it never expires */
+      expiresAt: string | null;
+      /** @description The token itself; shown only in this response */
+      token: string;
+    };
+    /**
+     * @example {
+     *       "id": 44,
+     *       "token": "api_Ab3xExampleOnlyNotARealToken0026srBX",
+     *       "name": "CI deploys",
+     *       "start": "api_Ab3x",
+     *       "scopes": [
+     *         "tokens:read",
+     *         "tokens:write"
+     *       ],
+     *       "createdAt": "2026-12-01T09:30:00.000Z",
+     *       "expiresAt": "2027-03-01T09:30:00.000Z",
+     *       "previousTokenStopsAt": "2026-12-01T10:30:00.000Z"
+     *     }
+     */
+    RotatedToken: {
+      id: number;
+      name: string;
+      /** @description The first characters of the token, e.g. `api_Ab3x` */
+      start: string;
+      scopes: string[];
+      /**
+       * Format: date-time
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      createdAt: string;
+      /** @description When the token stops working; null if it never expires */
+      expiresAt: string | null;
+      /** @description The token itself; shown only in this response */
+      token: string;
+      /**
+       * Format: date-time
+       * @description When the old token stops working: the grace period’s end, or earlier if it was already due
+       * to stop
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      previousTokenStopsAt: string;
+    };
+    /**
+     * @example {
+     *       "tokenId": 42,
+     *       "granularity": "day",
+     *       "from": "2026-11-29T00:00:00.000Z",
+     *       "to": "2026-12-01T09:30:00.000Z",
+     *       "total": {
+     *         "requests": 130,
+     *         "failed": 4
+     *       },
+     *       "buckets": [
+     *         {
+     *           "start": "2026-11-29T00:00:00.000Z",
+     *           "requests": 0,
+     *           "failed": 0
+     *         },
+     *         {
+     *           "start": "2026-11-30T00:00:00.000Z",
+     *           "requests": 120,
+     *           "failed": 3
+     *         },
+     *         {
+     *           "start": "2026-12-01T00:00:00.000Z",
+     *           "requests": 10,
+     *           "failed": 1
+     *         }
+     *       ],
+     *       "recentIps": [
+     *         {
+     *           "ip": "203.0.113.7",
+     *           "userAgent": "curl/8.5.0",
+     *           "lastSeenAt": "2026-12-01T09:29:12.000Z"
+     *         }
+     *       ]
+     *     }
+     */
+    TokenUsage: {
+      tokenId: number;
+      /** @enum {string} */
+      granularity: 'hour' | 'day';
+      /**
+       * Format: date-time
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @example 2026-12-01T09:30:00.000Z
+       */
+      to: string;
+      total: {
+        requests: number;
+        failed: number;
+      };
+      /** @description Oldest first, empty buckets included as zeros */
+      buckets: {
+        /**
+         * Format: date-time
+         * @example 2026-12-01T09:30:00.000Z
+         */
+        start: string;
+        requests: number;
+        failed: number;
+      }[];
+      recentIps: {
+        ip: string;
+        userAgent: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-12-01T09:30:00.000Z
+         */
+        lastSeenAt: string;
+      }[];
+    };
+    /**
+     * @example {
+     *       "events": [
+     *         {
+     *           "id": 7,
+     *           "type": "token.created",
+     *           "createdAt": "2026-12-01T09:30:00.000Z",
+     *           "actor": {
+     *             "kind": "token",
+     *             "id": 41,
+     *             "name": "CI deploys"
+     *           },
+     *           "tokenId": 42,
+     *           "ip": "203.0.113.7",
+     *           "userAgent": "curl/8.5.0",
+     *           "details": {
+     *             "name": "Nightly export",
+     *             "scopes": [
+     *               "tokens:read"
+     *             ],
+     *             "expiresAt": null
+     *           }
+     *         }
+     *       ],
+     *       "nextCursor": null
+     *     }
+     */
+    AuditEventPage: {
+      events: {
+        id: number;
+        type: string;
+        /**
+         * Format: date-time
+         * @example 2026-12-01T09:30:00.000Z
+         */
+        createdAt: string;
+        actor: {
+          /** @enum {string} */
+          kind: 'user' | 'token' | 'cli' | 'leak_report';
+          id: number | null;
+          name: string | null;
+        };
+        tokenId: number | null;
+        ip: string | null;
+        userAgent: string | null;
+        details: {
+          [key: string]: unknown;
+        };
+      }[];
+      /** @description Pass as `cursor` for the next page; null on the last page */
+      nextCursor: number | null;
+    };
+    /**
+     * @description The same answer whether or not anything matched
+     * @example {
+     *       "status": "accepted"
+     *     }
+     */
+    LeakReportAccepted: {
+      /** @constant */
+      status: 'accepted';
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: {
+    /** @description Requests allowed in the current window by the tightest limit that counted this request */
+    'X-RateLimit-Limit': number;
+    /** @description Requests left in the current window */
+    'X-RateLimit-Remaining': number;
+    /** @description When the current window ends, in Unix seconds */
+    'X-RateLimit-Reset': number;
+    /** @description Seconds to wait before trying again (at least 1) */
+    'Retry-After': number;
+    /** @description `Bearer realm="api"`, with `error="invalid_token"` when a token was sent */
+    'WWW-Authenticate': string;
+  };
+  pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getMe: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The token, its user and team */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Me"];
-                };
-            };
-            /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    listTokens: {
-        parameters: {
-            query?: {
-                /** @description Page size */
-                limit?: number;
-                /** @description `nextCursor` of the previous page */
-                cursor?: number;
-                /** @description Only tokens that still work (active or retiring), or only expired ones */
-                status?: "active" | "expired";
-                /** @description Only tokens never used, or last used, more than this many days ago (1 to 3650); a token younger than that never counts */
-                unusedForDays?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
+    requestBody?: never;
+    responses: {
+      /** @description The token, its user and team */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
         };
-        requestBody?: never;
-        responses: {
-            /** @description A page of tokens */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenList"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+        content: {
+          'application/json': components['schemas']['Me'];
         };
+      };
+      /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
-    createToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateTokenRequest"];
-            };
-        };
-        responses: {
-            /** @description The new token, shown only here */
-            201: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedToken"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
-            413: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed (`UNSUPPORTED_MEDIA_TYPE`) */
-            415: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+  };
+  listTokens: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: number;
+        /** @description Only tokens that still work (active or retiring), or only expired ones */
+        status?: 'active' | 'expired';
+        /**
+         * @description Only tokens never used, or last used, more than this many days ago (1 to 3650); a token
+         * younger than that never counts
+         */
+        unusedForDays?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    getToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A token id, or `self` for the token making the request */
-                id: "self" | number;
-            };
-            cookie?: never;
+    requestBody?: never;
+    responses: {
+      /** @description A page of tokens */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
         };
-        requestBody?: never;
-        responses: {
-            /** @description The token */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenMetadata"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such token for this owner (`NOT_FOUND`) */
-            404: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+        content: {
+          'application/json': components['schemas']['TokenList'];
         };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
-    deleteToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A token id, or `self` for the token making the request */
-                id: "self" | number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such token for this owner (`NOT_FOUND`) */
-            404: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+  };
+  createToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
-    rotateToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A token id, or `self` for the token making the request */
-                id: "self" | number;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RotateTokenRequest"];
-            };
-        };
-        responses: {
-            /** @description The new token, shown only here */
-            201: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RotatedToken"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such token for this owner (`NOT_FOUND`) */
-            404: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
-            413: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed (`UNSUPPORTED_MEDIA_TYPE`) */
-            415: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTokenRequest'];
+      };
     };
-    getTokenUsage: {
-        parameters: {
-            query?: {
-                /** @description Start of the range; 7 days before `to` by default */
-                from?: string;
-                /** @description End of the range; now by default */
-                to?: string;
-                /** @description `hour` (up to 31 days, the default) or `day` (up to 366 days) */
-                granularity?: "hour" | "day";
-            };
-            header?: never;
-            path: {
-                /** @description A token id, or `self` for the token making the request */
-                id: "self" | number;
-            };
-            cookie?: never;
+    responses: {
+      /** @description The new token, shown only here */
+      201: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
         };
-        requestBody?: never;
-        responses: {
-            /** @description The usage */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenUsage"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such token for this owner (`NOT_FOUND`) */
-            404: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+        content: {
+          'application/json': components['schemas']['CreatedToken'];
         };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
+      413: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed
+       * (`UNSUPPORTED_MEDIA_TYPE`)
+       */
+      415: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
-    listAuditEvents: {
-        parameters: {
-            query?: {
-                /** @description Only events of this type */
-                type?: "token.created" | "token.rotated" | "token.deleted" | "token.revoked" | "token.reused_after_rotation" | "token.ip_refused" | "team.member_added" | "team.member_role_changed" | "team.member_removed" | "team.policy_updated" | "user.signed_in" | "user.sign_in_failed" | "user.disabled";
-                /** @description Only events about this token */
-                tokenId?: number;
-                /** @description Page size */
-                limit?: number;
-                /** @description `nextCursor` of the previous page */
-                cursor?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of events */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditEventPage"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
-            401: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token lacks the scope `audit:read`, or the request goes beyond what the token may do (`FORBIDDEN`) */
-            403: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+  };
+  getToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A token id, or `self` for the token making the request */
+        id: 'self' | number;
+      };
+      cookie?: never;
     };
-    revokeCredentials: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
+    requestBody?: never;
+    responses: {
+      /** @description The token */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LeakReport"];
-            };
+        content: {
+          'application/json': components['schemas']['TokenMetadata'];
         };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LeakReportAccepted"];
-                };
-            };
-            /** @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter, with `issues` naming each field */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body larger than 64 KB (`PAYLOAD_TOO_LARGE`) */
-            413: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed (`UNSUPPORTED_MEDIA_TYPE`) */
-            415: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
         };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such token for this owner (`NOT_FOUND`) */
+      404: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
-    getOpenApiDocument: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The OpenAPI document */
-            200: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
-            400: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
-            429: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
-            500: {
-                headers: {
-                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
+  };
+  deleteToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A token id, or `self` for the token making the request */
+        id: 'self' | number;
+      };
+      cookie?: never;
     };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such token for this owner (`NOT_FOUND`) */
+      404: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A token id, or `self` for the token making the request */
+        id: 'self' | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RotateTokenRequest'];
+      };
+    };
+    responses: {
+      /** @description The new token, shown only here */
+      201: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotatedToken'];
+        };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:write`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such token for this owner (`NOT_FOUND`) */
+      404: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body larger than 16 KB (`PAYLOAD_TOO_LARGE`) */
+      413: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed
+       * (`UNSUPPORTED_MEDIA_TYPE`)
+       */
+      415: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getTokenUsage: {
+    parameters: {
+      query?: {
+        /** @description Start of the range; 7 days before `to` by default */
+        from?: string;
+        /** @description End of the range; now by default */
+        to?: string;
+        /** @description `hour` (up to 31 days, the default) or `day` (up to 366 days) */
+        granularity?: 'hour' | 'day';
+      };
+      header?: never;
+      path: {
+        /** @description A token id, or `self` for the token making the request */
+        id: 'self' | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The usage */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenUsage'];
+        };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `tokens:read`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such token for this owner (`NOT_FOUND`) */
+      404: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAuditEvents: {
+    parameters: {
+      query?: {
+        /** @description Only events of this type */
+        type?:
+          | 'token.created'
+          | 'token.rotated'
+          | 'token.deleted'
+          | 'token.revoked'
+          | 'token.reused_after_rotation'
+          | 'token.ip_refused'
+          | 'team.member_added'
+          | 'team.member_role_changed'
+          | 'team.member_removed'
+          | 'team.policy_updated'
+          | 'user.signed_in'
+          | 'user.sign_in_failed'
+          | 'user.disabled';
+        /** @description Only events about this token */
+        tokenId?: number;
+        /** @description Page size */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of events */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditEventPage'];
+        };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No token, or an invalid or expired one (`UNAUTHORIZED`) */
+      401: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description The token lacks the scope `audit:read`, or the request goes beyond what the token may do
+       * (`FORBIDDEN`)
+       */
+      403: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeCredentials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LeakReport'];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LeakReportAccepted'];
+        };
+      };
+      /**
+       * @description Invalid request or body (`INVALID_REQUEST`, `INVALID_BODY`), or an unknown query parameter,
+       * with `issues` naming each field
+       */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body larger than 64 KB (`PAYLOAD_TOO_LARGE`) */
+      413: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /**
+       * @description Body not sent as UTF-8 JSON with `Content-Type: application/json`, or compressed
+       * (`UNSUPPORTED_MEDIA_TYPE`)
+       */
+      415: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getOpenApiDocument: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The OpenAPI document */
+      200: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description An unknown query parameter (`INVALID_REQUEST`), with `issues` naming each */
+      400: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A rate limit was passed (`TOO_MANY_REQUESTS`) */
+      429: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Something failed on the server (`INTERNAL_ERROR`); no detail is given */
+      500: {
+        headers: {
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
 }
