@@ -99,23 +99,20 @@ function tally(statuses: number[]): Record<number, number> {
 
 /** A tRPC client that calls as a browser behind the trusted proxy at `ip` would, batching calls made together. */
 function trpcFrom(server: TestServer, ip: string) {
-  return createTRPCClient<AppRouter>(
-    {
-      links: [
-        httpBatchLink({
-          url: `${server.url}/api/trpc`,
-          transformer: trpcTransformer,
-          maxItems: 20,
-          fetch: (input, init) =>
-            fetch(input, {
-              ...init,
-              headers: { ...(init?.headers as Record<string, string>), origin: server.url, 'x-forwarded-for': ip },
-            }),
-        }),
-      ],
-    },
-    120_000,
-  );
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${server.url}/api/trpc`,
+        transformer: trpcTransformer,
+        maxItems: 20,
+        fetch: (input, init) =>
+          fetch(input, {
+            ...init,
+            headers: { ...(init?.headers as Record<string, string>), origin: server.url, 'x-forwarded-for': ip },
+          }),
+      }),
+    ],
+  });
 }
 
 async function signInFailures(server: TestServer, userId: number): Promise<number> {
