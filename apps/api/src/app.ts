@@ -26,6 +26,7 @@ import { securityHeaders } from './http/security-headers';
 import { isSourceMapPath, looksLikeFile, staticFileNotFound } from './http/static-files';
 import { createApiTokenAuth } from './rest/authenticate';
 import { docsRouter } from './rest/docs-page';
+import { FORWARD_AUTH_PATH, forwardAuth } from './rest/forward-auth';
 import { mountRoutes } from './rest/mount-routes';
 import { buildOpenApiDocument } from './rest/openapi';
 import { REST_ROUTES } from './rest/routes/index';
@@ -113,6 +114,8 @@ export function createApp(deps: AppDeps) {
     credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
     openApi: openApi as unknown as Record<string, unknown>,
   };
+  // Reverse proxies ask here before letting a request through to a service (any method, no body read).
+  app.all(FORWARD_AUTH_PATH, forwardAuth(auth, allowedScopes));
   app.use(mountRoutes(REST_ROUTES, restDeps, auth));
 
   app.get('/api/health', async (_req, res) => {
