@@ -77,7 +77,8 @@ describe('forward auth answers', () => {
     expect(missing.status).toBe(401);
     expect(missing.body).toEqual({ code: 'UNAUTHORIZED', message: 'API token was not provided' });
     expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"');
-    expect(identityOf(missing.headers)).toEqual({});
+    // The body again in a header, for nginx (auth_request drops the body of a refusal).
+    expect(identityOf(missing.headers)).toEqual({ 'x-latchkey-error': missing.text });
 
     const made = await server.api('GET', PATH, { token: 'api_' + 'a'.repeat(36) });
     expect(made.status).toBe(401);
@@ -110,7 +111,7 @@ describe('?scope=', () => {
     });
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'This token lacks the scope invoices:write' });
-    expect(identityOf(refused.headers)).toEqual({});
+    expect(identityOf(refused.headers)).toEqual({ 'x-latchkey-error': refused.text });
 
     const ok = await server.api('GET', `${PATH}?scope=invoices:read&scope=invoices:write`, { token: both.token });
     expect(ok.status).toBe(200);
@@ -130,6 +131,7 @@ describe('?scope=', () => {
     const typo = await server.api('GET', `${PATH}?scopes=tokens:read`, { token: token.token });
     expect(typo.status).toBe(400);
     expect(typo.body.message).toBe('Unknown query parameter "scopes"');
+    expect(typo.headers.get('x-latchkey-error')).toBe(typo.text);
   });
 });
 
@@ -171,6 +173,7 @@ describe('how a proxy calls it', () => {
     const locked = await server.api('GET', PATH, { token: good.token, headers: from('203.0.113.66') });
     expect(locked.status).toBe(429);
     expect(locked.body).toEqual(TOO_MANY_REQUESTS_BODY);
+    expect(JSON.parse(locked.headers.get('x-latchkey-error')!)).toEqual(TOO_MANY_REQUESTS_BODY);
     expect(rateLimitHeaders(locked.headers).retryAfter).toBeGreaterThanOrEqual(1);
     expect((await server.api('GET', PATH, { token: good.token, headers: from('203.0.113.67') })).status).toBe(200);
   });

@@ -5,8 +5,9 @@
 // or 429 (JSON body, `WWW-Authenticate`, `Retry-After`, `X-RateLimit-*`) as any /api/v1 route. It is a
 // use of the token like any other: its last use, usage, limits and audit events count it.
 //
-// The check itself is the REST API's (`authenticate`); this file only reads what the proxy asks and
-// turns an accepted token into headers, so the check can be swapped without touching the answers.
+// The check itself is the REST API's (`authenticate`); this file only reads what the proxy asks, turns
+// an accepted token into headers and repeats a refusal's body in a header for nginx, so the check can
+// be swapped without touching the answers.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, AppErrorCode, ownerKey, type VerifiedApiToken } from '@latchkey/lib';
 import type { ApiTokenAuth } from './authenticate';
@@ -74,9 +75,25 @@ export function sendAccepted(res: Response, token: VerifiedApiToken): void {
   res.status(200).end();
 }
 
+/** A refusal's JSON body, repeated as a header (see `copyErrorBodyToHeader`). */
+export const ERROR_HEADER = 'X-Latchkey-Error';
+
+/**
+ * Repeats the JSON body of a refusal in `X-Latchkey-Error`: nginx's `auth_request` keeps only the
+ * headers of the answer it asked for, and its configuration answers the client with this body.
+ */
+function copyErrorBodyToHeader(res: Response): void {
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    if (res.statusCode >= 400) res.setHeader(ERROR_HEADER, JSON.stringify(body));
+    return json(body);
+  };
+}
+
 /** `/api/v1/forward-auth`, any method; the body, if any, is never read. */
 export function forwardAuth(auth: ApiTokenAuth, knownScopes: readonly string[]): RequestHandler {
   return (req: Request, res: Response, next) => {
+    copyErrorBodyToHeader(res);
     let scopes: string[];
     try {
       scopes = requiredScopes(req.url.includes('?') ? req.query : {}, knownScopes);
