@@ -7,7 +7,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyBinary, startProxy, type ProxyKind, type RunningProxy } from './support/proxies';
+import { freePort, proxyBinary, startProxy, type ProxyKind, type RunningProxy } from './support/proxies';
 import { startServer, TOO_MANY_REQUESTS_BODY, type TestServer } from './support/server';
 
 const IN_CI = process.env.CI === 'true';
@@ -190,6 +190,24 @@ describe.each(['nginx', 'caddy'] as const)('forward auth through %s', (kind: Pro
         'x-latchkey-team-slug': 'invoice-team',
       });
     });
+
+    if (kind === 'nginx') {
+      it('answers a JSON 500, and calls no service, when Latchkey cannot be reached', async () => {
+        const before = service!.seen.length;
+        const unreachable = await startProxy('nginx', {
+          latchkey: `127.0.0.1:${await freePort()}`,
+          service: service!.address,
+        });
+        try {
+          const res = await send(unreachable, client(), { token: 'api_' + 'z'.repeat(36) });
+          expect(res.status).toBe(500);
+          expect(res.json).toEqual({ code: 'INTERNAL_ERROR', message: 'The token could not be checked' });
+        } finally {
+          await unreachable.stop();
+        }
+        expect(service!.seen.length).toBe(before);
+      });
+    }
 
     if (kind === 'caddy') {
       it('strips any other client-sent X-Latchkey-* header too', async () => {
