@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--profile] [--no-write]`: measures what checking a token costs, prints a
+// `pnpm bench [--quick] [--profile] [--no-write] [--only <name>]`: measures what checking a token costs, prints a
 // table, and writes the results with the method to BENCHMARKS.md. A missed target is printed as
 // MISSED and the run still exits 0; only a benchmark that could not run exits 1, and a bad
 // command line exits 2 with one line.
@@ -17,7 +17,7 @@ if ('help' in parsed) {
   process.exit(0);
 }
 
-const { quick, profile, write } = parsed.args;
+const { quick, profile, write, only } = parsed.args;
 const mode = quick ? 'quick' : 'full';
 const plan = planFor(mode);
 const started = performance.now();
@@ -30,6 +30,7 @@ const results = await runScenarios({
   profile,
   postgresAdminUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  only,
   log,
 });
 process.exit(report(results, plan, { mode, write }));

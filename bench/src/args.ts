@@ -2,14 +2,15 @@
 // argument stops the run with one line instead of being ignored.
 import { parseArgs } from 'node:util';
 
-export type BenchArgs = { quick: boolean; profile: boolean; write: boolean };
+export type BenchArgs = { quick: boolean; profile: boolean; write: boolean; only?: string };
 
 export const USAGE = [
-  'pnpm bench [--quick] [--profile] [--no-write]',
+  'pnpm bench [--quick] [--profile] [--no-write] [--only <name>]',
   '  --quick     a couple of minutes, smaller sizes (100k tokens instead of 1M)',
   '  --full      the full run (the default)',
   '  --profile   run the servers and the check worker with --cpu-prof and summarise the profiles',
   '  --no-write  print the table, do not touch BENCHMARKS.md',
+  '  --only <name>  run only the scenarios whose name contains <name> (e.g. "forward auth"); implies --no-write',
 ].join('\n');
 
 const OPTIONS = {
@@ -17,12 +18,13 @@ const OPTIONS = {
   full: { type: 'boolean' },
   profile: { type: 'boolean' },
   'no-write': { type: 'boolean' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** What to run, `help` when usage was asked for, or a one-line `error`. */
 export function parseBenchArgs(argv: readonly string[]): { args: BenchArgs } | { help: true } | { error: string } {
-  let values: { [K in keyof typeof OPTIONS]?: boolean };
+  let values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -36,11 +38,19 @@ export function parseBenchArgs(argv: readonly string[]): { args: BenchArgs } | {
           : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
             ? `options take no value: ${arg ?? ''}`
             : (error as Error).message.split('\n')[0]!;
-    return { error: `${what.trim()}; use --quick, --full, --profile, --no-write or --help` };
+    return { error: `${what.trim()}; use --quick, --full, --profile, --no-write, --only <name> or --help` };
   }
   if (values.help) return { help: true };
   if (values.quick && values.full) return { error: '--quick and --full exclude each other' };
+  const only = values.only?.trim();
+  if (values.only !== undefined && !only) return { error: '--only needs the name of a scenario' };
   return {
-    args: { quick: values.quick === true, profile: values.profile === true, write: values['no-write'] !== true },
+    args: {
+      quick: values.quick === true,
+      profile: values.profile === true,
+      // A partial run does not replace the results of a whole one.
+      write: values['no-write'] !== true && only === undefined,
+      ...(only ? { only } : {}),
+    },
   };
 }

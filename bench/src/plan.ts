@@ -25,6 +25,8 @@ export const RECORDING_CHECK_TARGET = 1.05;
 export const USAGE_QUERY_TARGET_MS = 5;
 /** Issue 13: the check of a token limited to 50 ranges against one without limits. */
 export const ALLOWED_IPS_TARGET = 1.1;
+/** Issue 22: a request through nginx with forward auth to a trivial upstream, against /api/v1/me directly. */
+export const FORWARD_AUTH_TARGET = 0.85;
 
 export function planFor(mode: Mode) {
   const quick = mode === 'quick';
@@ -32,6 +34,10 @@ export function planFor(mode: Mode) {
     http: quick
       ? { pairs: 5, seconds: 1, warmupSeconds: 0.75, connections: 10 }
       : { pairs: 15, seconds: 3, warmupSeconds: 3, connections: 10 },
+    /** Through nginx with forward auth to a trivial upstream, against /api/v1/me on the same server. */
+    forwardAuth: quick
+      ? { pairs: 5, seconds: 1, warmupSeconds: 0.75, connections: 10 }
+      : { pairs: 9, seconds: 3, warmupSeconds: 3, connections: 10 },
     /** /me on a server recording usage against one that does not (same database). */
     httpRecording: quick
       ? { pairs: 7, seconds: 1, warmupSeconds: 0.75, connections: 10 }

@@ -8,6 +8,7 @@ import { writeBenchmarksFile } from './markdown';
 import { REPO_ROOT } from './paths';
 import {
   ALLOWED_IPS_TARGET,
+  FORWARD_AUTH_TARGET,
   FULL_CACHE_MEMORY_LIMIT,
   HTTP_TARGETS,
   MEMORY_LIMIT,
@@ -79,6 +80,24 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
       measured: httpMeasured(http, 'me', 'health'),
       target: 'report',
       status: http.badResponses === 0 ? 'report' : 'ERROR',
+    });
+  }
+
+  const forwardAuthScenario = 'forward auth through real nginx to a trivial upstream vs /api/v1/me served directly';
+  if (results.forwardAuth) {
+    const http = results.forwardAuth;
+    rows.push({
+      scenario: forwardAuthScenario,
+      measured: httpMeasured(http, 'through nginx', 'me'),
+      target: `>= ${FORWARD_AUTH_TARGET.toFixed(2)}`,
+      status: http.badResponses === 0 ? statusOf(http.ratio >= FORWARD_AUTH_TARGET) : 'ERROR',
+    });
+  } else if (results.forwardAuthSkipped) {
+    rows.push({
+      scenario: forwardAuthScenario,
+      measured: results.forwardAuthSkipped,
+      target: `>= ${FORWARD_AUTH_TARGET.toFixed(2)}`,
+      status: 'SKIPPED',
     });
   }
 
@@ -339,6 +358,11 @@ export function details(results: BenchResults, plan: Plan): string {
     out.push(
       `- HTTP on SQLite at ${sizeLabel(results.httpLarge.tokens)} tokens, ${results.httpLarge.active} tokens in turn:`,
       ...pairLines(results.httpLarge.http, 'me', 'health'),
+    );
+  if (results.forwardAuth)
+    out.push(
+      `- Forward auth through nginx vs /api/v1/me, SQLite, ${plan.forwardAuth.seconds} s per run:`,
+      ...pairLines(results.forwardAuth, 'through nginx', 'me'),
     );
   if (results.check) {
     const runs = (subject: SubjectOutput) =>

@@ -8,6 +8,7 @@ import { createDatabase, systemClock, type Db } from '@latchkey/lib';
 import { runCheckBench, sizeLabel, type CheckBenchResult } from './check-bench';
 import { runCreateBench, type CreateResult } from './create-bench';
 import { environment, type Environment } from './environment';
+import { proxyBinary, runForwardAuthBench } from './forward-auth-bench';
 import { compareLoads, compareMeWithHealth, meRequests, type HttpComparison } from './http-bench';
 import { processCpuMs } from './memory';
 import { PROFILE_DIR } from './paths';
@@ -51,6 +52,9 @@ export type BenchResults = {
   check?: CheckBenchResult;
   peer?: PeerBetterAuthResult;
   httpLarge?: { http: HttpComparison; peakRss: number; tokens: number; active: number };
+  /** Through nginx with forward auth (a) against /api/v1/me directly (b), SQLite. */
+  forwardAuth?: HttpComparison;
+  forwardAuthSkipped?: string;
   servers: ServerRun[];
   flush: Array<{ kind: DatabaseKind; runs: FlushRun[] }>;
   create?: CreateResult[];
@@ -67,10 +71,12 @@ export type ScenarioOptions = {
   profile: boolean;
   postgresAdminUrl: string;
   redisUrl: string;
+  /** Runs only the scenarios whose name contains this (any case). */
+  only?: string;
   log: (line: string) => void;
 };
 
-export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redisUrl, log }: ScenarioOptions) {
+export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redisUrl, only, log }: ScenarioOptions) {
   const started = performance.now();
   const results: BenchResults = {
     environmentBefore: environment(),
@@ -112,6 +118,7 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
   }
 
   async function scenario(name: string, body: () => Promise<void>) {
+    if (only && !name.toLowerCase().includes(only.toLowerCase())) return;
     try {
       await body();
     } catch (error) {
@@ -276,6 +283,35 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
     }
 
     await scenario('HTTP on SQLite', () => serverScenario('sqlite', path.join(dir, 'server.db')));
+    await scenario('forward auth through nginx', async () => {
+      if (!proxyBinary('nginx')) {
+        results.forwardAuthSkipped = 'nginx is not installed (apt-get install nginx)';
+        log(`SKIPPED forward auth: ${results.forwardAuthSkipped}`);
+        return;
+      }
+      const databaseUrl = path.join(dir, 'forward-auth.db');
+      const db = createDatabase(databaseUrl);
+      const seeded = await seedServerDatabase(db, systemClock, 10).finally(() => db.destroy());
+      const { pairs, seconds } = plan.forwardAuth;
+      log(
+        'sqlite: forward auth through nginx (deploy/nginx) to a trivial upstream vs /api/v1/me directly, ' +
+          `${pairs} pairs of ${seconds} s…`,
+      );
+      // nginx is the one proxy in front of the server: the client address comes from X-Forwarded-For.
+      await withServer(
+        databaseUrl,
+        'forward-auth',
+        async (server) => {
+          results.forwardAuth = await runForwardAuthBench({
+            serverUrl: server.url,
+            serverCpuMs: () => processCpuMs(server.pid),
+            token: seeded.tokens[0]!,
+            load: plan.forwardAuth,
+          });
+        },
+        { TRUST_PROXY: '1' },
+      );
+    });
     await scenario('usage flush on SQLite', () =>
       flushScenario('sqlite', async () => {
         const file = path.join(dir, 'flush.db');

@@ -69,12 +69,20 @@ export type ProxyAddresses = {
   port: number;
   /** Caddy's admin endpoint port. */
   adminPort?: number;
+  /**
+   * The scope asked for in place of the files' `invoices:read`: the bench uses a built-in one, so
+   * that its server needs no TOKEN_SCOPES.
+   */
+  scope?: string;
 };
+
+const FILE_SCOPE = '?scope=invoices:read';
 
 /** The repository's configuration of `kind` with these addresses, and nothing else changed. */
 export function renderProxyConfig(kind: ProxyKind, addresses: ProxyAddresses): string {
   const file = PROXY_CONFIG_FILES[kind];
-  const text = fs.readFileSync(file, 'utf8');
+  const read = fs.readFileSync(file, 'utf8');
+  const text = addresses.scope ? substitute(read, file, [[FILE_SCOPE, `?scope=${addresses.scope}`]]) : read;
   if (kind === 'nginx') {
     return substitute(text, file, [
       [`server ${LATCHKEY_ADDRESS};`, `server ${addresses.latchkey};`],
@@ -106,7 +114,7 @@ export type RunningProxy = {
  */
 export async function startProxy(
   kind: ProxyKind,
-  options: { latchkey: string; service: string; nginxHttp?: string; nginxWorkers?: number },
+  options: { latchkey: string; service: string; scope?: string; nginxHttp?: string; nginxWorkers?: number },
 ): Promise<RunningProxy> {
   const binary = proxyBinary(kind);
   if (!binary) throw new Error(`${kind} is not installed`);
