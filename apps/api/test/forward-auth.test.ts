@@ -132,6 +132,13 @@ describe('?scope=', () => {
     expect(typo.status).toBe(400);
     expect(typo.body.message).toBe('Unknown query parameter "scopes"');
     expect(typo.headers.get('x-latchkey-error')).toBe(typo.text);
+
+    // A name in any script: the header holds the same JSON, in ASCII.
+    const euro = await server.api('GET', `${PATH}?scope=%E2%82%AC:read`, { token: token.token });
+    expect(euro.status).toBe(400);
+    expect(euro.body.issues).toEqual([{ path: 'scope', message: '"€:read" is not a scope of this server' }]);
+    expect(euro.headers.get('x-latchkey-error')).toContain('\\u20ac:read');
+    expect(JSON.parse(euro.headers.get('x-latchkey-error')!)).toEqual(euro.body);
   });
 });
 

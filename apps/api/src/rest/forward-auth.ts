@@ -78,6 +78,14 @@ export function sendAccepted(res: Response, token: VerifiedApiToken): void {
 /** A refusal's JSON body, repeated as a header (see `copyErrorBodyToHeader`). */
 export const ERROR_HEADER = 'X-Latchkey-Error';
 
+/** JSON in ASCII only (anything else as `\uXXXX`), as a header value must be. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /**
  * Repeats the JSON body of a refusal in `X-Latchkey-Error`: nginx's `auth_request` keeps only the
  * headers of the answer it asked for, and its configuration answers the client with this body.
@@ -85,7 +93,7 @@ export const ERROR_HEADER = 'X-Latchkey-Error';
 function copyErrorBodyToHeader(res: Response): void {
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
-    if (res.statusCode >= 400) res.setHeader(ERROR_HEADER, JSON.stringify(body));
+    if (res.statusCode >= 400) res.setHeader(ERROR_HEADER, asciiJson(body));
     return json(body);
   };
 }
