@@ -2,8 +2,9 @@
 // upstream, against /api/v1/me served directly by the same Latchkey server: what putting Latchkey in
 // front of a service costs next to calling Latchkey itself. The upstream is a `return 200` block of the
 // same nginx, so that the service behind adds as little as possible; nginx runs one worker.
-import { freePort, proxyBinary, startProxy, type RunningProxy } from '../../apps/api/test/support/proxies';
+import { proxyBinary, startProxy, type RunningProxy } from '../../apps/api/test/support/proxies';
 import { compareLoads, meRequests, type HttpComparison, type PairOptions } from './http-bench';
+import { freePort } from './server-process';
 
 export { proxyBinary };
 

@@ -21,7 +21,7 @@ export function buildServer(): void {
   execFileSync(process.execPath, ['--import', 'tsx', SERVER_BUNDLE_SCRIPT], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

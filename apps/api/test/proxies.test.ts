@@ -2,15 +2,15 @@
 // (only addresses changed), in front of a service that echoes what it received. Clients connect from
 // different loopback addresses (127.0.0.x), so the proxy sees each as its own client and tells
 // Latchkey (TRUST_PROXY=1) through X-Forwarded-For. Under CI=true a missing proxy fails; elsewhere
-// its tests are skipped with a message.
+// its tests are skipped with a message (describeWhenAvailable).
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, proxyBinary, startProxy, type ProxyKind, type RunningProxy } from './support/proxies';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeWhenAvailable, freePort } from '@latchkey/lib/testing';
+import { proxyBinary, startProxy, type ProxyKind, type RunningProxy } from './support/proxies';
 import { startServer, TOO_MANY_REQUESTS_BODY, type TestServer } from './support/server';
 
-const IN_CI = process.env.CI === 'true';
 const OWNER_LIMIT = 6;
 const FAILURE_LIMIT = 4;
 
@@ -88,13 +88,12 @@ function send(
 }
 
 describe.each(['nginx', 'caddy'] as const)('forward auth through %s', (kind: ProxyKind) => {
-  const installed = proxyBinary(kind) !== null;
-  if (!installed && !IN_CI) {
-    console.warn(`${kind} is not installed: its forward-auth tests are skipped (apt-get install ${kind})`);
-  }
-  const maybe = installed || IN_CI ? describe : describe.skip;
+  const installed = () =>
+    Promise.resolve(
+      proxyBinary(kind) ? null : `${kind} is not installed (apt-get install ${kind}; .ci/run installs it)`,
+    );
 
-  maybe('with the configuration from deploy/', () => {
+  describeWhenAvailable(`real ${kind} with the configuration from deploy/`, [installed], ({ setup }) => {
     let latchkey: TestServer | undefined;
     let service: Awaited<ReturnType<typeof startEchoService>> | undefined;
     let proxy: RunningProxy | undefined;
@@ -102,8 +101,7 @@ describe.each(['nginx', 'caddy'] as const)('forward auth through %s', (kind: Pro
     /** A loopback address no other test of this proxy uses, so their per-address limits never meet. */
     const client = () => `127.0.0.${clients++}`;
 
-    beforeAll(async () => {
-      if (!installed) throw new Error(`${kind} is not installed; .ci/run installs it (apt-get install ${kind})`);
+    setup(async () => {
       latchkey = await startServer({
         config: { trustProxy: 1 },
         extraScopes: ['invoices:read', 'invoices:write'],

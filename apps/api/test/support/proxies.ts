@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@latchkey/lib/testing';
 
 export type ProxyKind = 'nginx' | 'caddy';
 
@@ -36,17 +37,6 @@ export function proxyBinary(kind: ProxyKind): string | null {
     }
   }
   return null;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `text` with each `[from, to]` replaced; each `from` must be there exactly once, so a changed file is noticed. */
