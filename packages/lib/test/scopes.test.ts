@@ -202,6 +202,42 @@ describeEachDatabase('token scopes', (getDatabase) => {
       expect(child.scopes).toEqual(['tokens:write']);
     });
 
+    it('a child made without scopes leaves out a parent’s scope this deployment no longer knows', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const withInvoices = [...BUILTIN_SCOPES, 'invoices:read'];
+      const parent = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Made with invoices',
+        allowedScopes: withInvoices,
+        scopes: ['tokens:write', 'invoices:read'],
+      });
+      const viaToken = await getApiTokenByToken({ db, clock, token: parent.token });
+      // The operator dropped invoices:read from TOKEN_SCOPES: the parent keeps it, a child does not get it.
+      const child = await createApiToken({ db, clock, viaToken, name: 'Child after the change' });
+      expect(child.scopes).toEqual(['tokens:write']);
+
+      const onlyDropped = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Invoices only',
+        allowedScopes: withInvoices,
+        scopes: ['invoices:read', 'tokens:write'],
+      });
+      const narrowParent = await getApiTokenByToken({ db, clock, token: onlyDropped.token });
+      const before = await countRows(db, 'api_tokens');
+      await expectAppError(
+        createApiToken({ db, clock, viaToken: narrowParent, name: 'Nothing left', allowedScopes: ['tokens:read'] }),
+        'INVALID_BODY',
+        /No scope is left to give this token by default/,
+      );
+      expect(await countRows(db, 'api_tokens')).toBe(before);
+    });
+
     it('a child may expire exactly when its parent does', async () => {
       const { db, clock, viaToken } = await parentToken({ expiresIn: 'ONE_MONTH' });
       const child = await createApiToken({ db, clock, viaToken, name: 'Same lifetime', expiresIn: 'ONE_MONTH' });
