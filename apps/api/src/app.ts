@@ -8,7 +8,6 @@ import { sql } from 'kysely';
 import {
   createLastUsedTracker,
   createRetiredTokenReuseDetector,
-  createScopeSet,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
@@ -43,8 +42,6 @@ export type AppDeps = {
   lastUsed?: LastUsedTracker;
   /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
-  /** Scopes the host application adds to the built-in ones (checked by `createScopeSet`: a bad name throws). */
-  extraScopes?: readonly string[];
   /** The built web UI to serve at `/`; null serves none. Defaults to apps/web/dist. */
   webDist?: string | null;
 };
@@ -55,8 +52,6 @@ const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
-  // First: a bad host scope stops the app before anything is started.
-  const allowedScopes = createScopeSet(deps.extraScopes);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const lastUsed =
     deps.lastUsed ??
@@ -91,7 +86,7 @@ export function createApp(deps: AppDeps) {
     rateLimiter: limiter,
     limits: config.rateLimits,
   });
-  const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
+  const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: config.scopes });
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,7 +102,8 @@ export function createApp(deps: AppDeps) {
   const restDeps = {
     db,
     clock,
-    allowedScopes,
+    // Every adapter knows the same scopes: the config's (TOKEN_SCOPES, or an embedder's createScopeSet).
+    allowedScopes: config.scopes.names,
     instanceMaxLifetimeDays: config.tokenMaxLifetimeDays,
     maxTokensPerOwner: config.tokenMaxPerOwner,
     limiter,
@@ -132,7 +128,7 @@ export function createApp(deps: AppDeps) {
 
   const trpcHandler = trpcExpressHandler({
     router: appRouter,
-    createContext: createContextFactory({ db, clock, config, limiter, allowedScopes }),
+    createContext: createContextFactory({ db, clock, config, limiter }),
     onError({ error, req }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         req.log?.error({ err: error.cause ?? error }, 'tRPC procedure failed');

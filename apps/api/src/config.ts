@@ -1,80 +1,19 @@
-// The environment, read once at start into a typed config; a bad value stops the server with a
-// one-line message naming the variable.
-import { z } from 'zod';
+// The environment, read once at start into a typed config. Every variable is declared once, in
+// ENV_VARIABLES below: how it is read, its default, and what docs/configuration.md says of it (a
+// test keeps that page equal to this table). A bad value stops the server with one line naming it.
+import fs from 'node:fs';
+import path from 'node:path';
 import {
+  createScopeSet,
   DEFAULT_MAX_TOKENS_PER_OWNER,
   DEFAULT_REDIS_KEY_PREFIX,
   DEFAULT_TOKEN_CACHE_SIZE,
   normaliseAllowedIp,
   parseDatabaseUrl,
+  type ScopeSet,
 } from '@latchkey/lib';
-
-const positiveInt = (name: string, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      if (!/^\d+$/.test(value.trim())) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number, got "${value}"` });
-        return z.NEVER;
-      }
-      const n = Number(value);
-      if (n < 1 || n > 1_000_000_000) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be between 1 and 1000000000, got ${value}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-/** A retention in days: 1 to 3650 (ten years). */
-const days = (name: string, fallback: number) =>
-  positiveInt(name, fallback).refine((n) => n <= 3650, { message: `${name} must be a number of days from 1 to 3650` });
-
-const bool = (name: string, fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const v = value.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(v)) return true;
-      if (['false', '0', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
-      return z.NEVER;
-    });
-
-const REDIS_URL_EXAMPLE = 'redis://127.0.0.1:6379 (or rediss://user:password@host:6380/0 for TLS)';
-
-/**
- * A Redis URL, checked here so a typo stops the server at start; the value is never echoed (it may hold a
- * password).
- */
-const redisUrl = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value.trim() === '') return null;
-    const problem = redisUrlProblem(value.trim());
-    if (!problem) return value.trim();
-    ctx.addIssue({ code: 'custom', message: `REDIS_URL ${problem}, such as ${REDIS_URL_EXAMPLE}` });
-    return z.NEVER;
-  });
-
-function redisUrlProblem(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be a redis:// or rediss:// URL';
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    return `must start with redis:// or rediss://, not ${url.protocol.slice(0, 20)}//`;
-  if (url.hostname === '') return 'needs a host name';
-  if (!/^\/?(\d{1,5})?$/.test(url.pathname)) return 'may name only a database number after the host (/0, /1, …)';
-  if (url.search || url.hash) return 'must not have a query string or fragment';
-  return null;
-}
+import { bool, custom, int, isFalseWord, list, oneOf, quoted, text, url, type EnvValue } from './env-variable';
+import { PROJECT_ROOT } from './project-root';
 
 /** What express's `trust proxy` knows by name. */
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -88,202 +27,232 @@ const TRUST_PROXY_WAYS =
  * the left-most X-Forwarded-For entry, which the client writes itself, so any client could pass as
  * any address (past its limits and a token's address list).
  */
-const trustProxy = z
-  .string()
-  .optional()
-  .transform((value, ctx): false | number | string => {
-    if (value === undefined || value.trim() === '') return false;
-    const v = value.trim().toLowerCase();
-    if (['false', '0', 'no', 'off'].includes(v)) return false;
-    if (['true', 'yes', 'on'].includes(v)) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          `TRUST_PROXY=${value.trim()} would believe the X-Forwarded-For address any client writes; ` +
-          TRUST_PROXY_WAYS,
-      });
-      return z.NEVER;
-    }
-    if (/^\d+$/.test(v)) return Number(v);
-    const entries = v.split(',').map((entry) => entry.trim());
-    const bad = entries.find((entry) => !PROXY_NAMES.includes(entry) && !normaliseAllowedIp(entry).ok);
-    if (bad === undefined) return entries.join(', ');
-    ctx.addIssue({
-      code: 'custom',
-      message: `TRUST_PROXY must be false, a hop count, or proxy addresses, got "${value}": ${TRUST_PROXY_WAYS}`,
-    });
-    return z.NEVER;
-  });
+function readTrustProxy(value: string, name: string): false | number | string {
+  const v = value.trim().toLowerCase();
+  if (isFalseWord(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    throw new Error(
+      `${name}=${value.trim()} would believe the X-Forwarded-For address any client writes; ${TRUST_PROXY_WAYS}`,
+    );
+  }
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => PROXY_NAMES.includes(entry) || normaliseAllowedIp(entry).ok)) return entries.join(', ');
+  throw new Error(`${name} must be false, a hop count, or proxy addresses, got ${quoted(value)}: ${TRUST_PROXY_WAYS}`);
+}
+
+/** A Redis URL may name a database number and nothing else after the host. */
+function redisUrlProblem(parsed: URL): string | null {
+  if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) return 'may name only a database number after the host (/0, /1, …)';
+  if (parsed.search || parsed.hash) return 'must not have a query string or fragment';
+  return null;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const ZEnv = z.object({
-  PORT: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return 3000;
-      if (!/^\d+$/.test(value.trim()) || Number(value) > 65535) {
-        ctx.addIssue({ code: 'custom', message: `PORT must be a port number from 0 to 65535, got "${value}"` });
-        return z.NEVER;
-      }
-      return Number(value);
-    }),
-  HOST: z.string().optional(),
-  DATABASE_URL: z.string().optional(),
-  TRUST_PROXY: trustProxy,
-  LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return 'info' as const;
-      const v = value.trim().toLowerCase();
-      if ((LOG_LEVELS as readonly string[]).includes(v)) return v as (typeof LOG_LEVELS)[number];
-      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"` });
-      return z.NEVER;
-    }),
-  ALLOW_SIGNUP: bool('ALLOW_SIGNUP', true),
-  PUBLIC_URL: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return null;
-      try {
-        const url = new URL(value.trim());
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
-        return url.origin;
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: `PUBLIC_URL must be an http(s) URL such as https://tokens.example.com, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-    }),
-  TOKEN_CACHE_SIZE: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return DEFAULT_TOKEN_CACHE_SIZE;
-      const v = value.trim().replaceAll('_', '');
-      // Each entry holds about 1 KB; ten million would need some 10 GB.
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000_000) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `TOKEN_CACHE_SIZE must be a whole number from 1 to 10000000, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return Number(v);
-    }),
-  RATE_LIMIT_IP_PER_MINUTE: positiveInt('RATE_LIMIT_IP_PER_MINUTE', 1000),
-  RATE_LIMIT_OWNER_PER_MINUTE: positiveInt('RATE_LIMIT_OWNER_PER_MINUTE', 1000),
-  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt('RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', 30),
-  RATE_LIMIT_TRPC_PER_MINUTE: positiveInt('RATE_LIMIT_TRPC_PER_MINUTE', 100),
-  RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
-  RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT', 50),
-  RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: positiveInt('RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR', 60),
-  TOKEN_MAX_LIFETIME_DAYS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return null;
-      const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-      if (!(n >= 1 && n <= 36500)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `TOKEN_MAX_LIFETIME_DAYS must be a whole number of days from 1 to 36500, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  TOKEN_MAX_PER_OWNER: positiveInt('TOKEN_MAX_PER_OWNER', DEFAULT_MAX_TOKENS_PER_OWNER),
-  REDIS_URL: redisUrl,
-  REDIS_KEY_PREFIX: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return DEFAULT_REDIS_KEY_PREFIX;
-      if (/^[\x21-\x7e]{1,100}$/.test(value)) return value;
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'REDIS_KEY_PREFIX must be 1 to 100 printable characters without spaces, ' +
-          `got ${JSON.stringify(value.slice(0, 120))}`,
-      });
-      return z.NEVER;
-    }),
-  USAGE_RETENTION_DAYS: days('USAGE_RETENTION_DAYS', 90),
-  USAGE_RECORDING: bool('USAGE_RECORDING', true),
-  AUDIT_RETENTION_DAYS: days('AUDIT_RETENTION_DAYS', 365),
-});
+const rateLimit = (fallback: number, doc: string) => int({ default: fallback, min: 1, max: 1_000_000_000, doc });
 
-export type Config = {
-  port: number;
-  host: string | undefined;
-  databaseUrl: string | undefined;
-  /**
-   * Which X-Forwarded-For entries to believe (express's `trust proxy`): false (none: the socket
-   * address), a hop count, or the proxies' addresses, CIDR ranges and names. Never `true`.
-   */
-  trustProxy: false | number | string;
-  logLevel: (typeof LOG_LEVELS)[number];
-  allowSignup: boolean;
-  publicUrl: string | null;
-  /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
-  tokenMaxLifetimeDays: number | null;
-  /** TOKEN_MAX_PER_OWNER: the most tokens one user, or one team, may hold (creating more is a 400). */
-  tokenMaxPerOwner: number;
-  /** The most verified tokens each server keeps in memory. */
-  tokenCacheSize: number;
-  /** Days usage buckets, recent addresses and rotated-away hashes are kept. */
-  usageRetentionDays: number;
-  /**
-   * USAGE_RECORDING: false stops the REST API recording uses of tokens (`lastUsedAt`, usage counts,
-   * recent addresses). Meant for measuring what recording costs (`pnpm bench`), not for production.
-   */
-  usageRecording: boolean;
-  /** Days audit events are kept. */
-  auditRetentionDays: number;
-  rateLimits: {
-    ipPerMinute: number;
-    ownerPerMinute: number;
-    authFailuresPerMinute: number;
-    trpcPerMinute: number;
-    /** Failed sign-ins per address and e-mail per 15 minutes. */
-    signInFailures: number;
-    /** Failed sign-ins per account (e-mail), from any address, per 15 minutes. */
-    signInFailuresPerAccount: number;
-    credentialRevokePerHour: number;
-  };
-  /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
-  redisUrl: string | null;
-  /** Put before every Redis key, so that several installations can share one Redis. */
-  redisKeyPrefix: string;
+/** Every environment variable the server and the command line read, in the order the docs list them. */
+export const ENV_VARIABLES = {
+  PORT: int({ default: 3000, min: 0, max: 65535, doc: 'port to listen on' }),
+  HOST: text({ default: '0.0.0.0', doc: 'address to listen on' }),
+  DATABASE_URL: custom<string | undefined>({
+    default: undefined,
+    defaultText: '`data/latchkey.db` in the project root',
+    doc:
+      '`postgres://…` / `postgresql://…` for PostgreSQL; `file:/path/x.db` or a path for a SQLite file (its ' +
+      'folder is created; a relative path is taken from the project root)',
+    read: (value) => {
+      // Checked here with the other variables; the library opens it later.
+      parseDatabaseUrl(value);
+      return value;
+    },
+  }),
+  REDIS_URL: url({
+    default: null,
+    protocols: ['redis:', 'rediss:'],
+    example: 'redis://127.0.0.1:6379 (or rediss://user:password@host:6380/0 for TLS)',
+    secret: true,
+    check: redisUrlProblem,
+    doc:
+      '`redis://…` or `rediss://…`: every rate limit is counted in Redis and shared by all servers; unset, ' +
+      "counters are kept in each server's memory. An error about it never repeats the value (it may hold a password)",
+  }),
+  REDIS_KEY_PREFIX: text({
+    default: DEFAULT_REDIS_KEY_PREFIX,
+    pattern: /^[\x21-\x7e]{1,100}$/,
+    rule: '1 to 100 printable characters without spaces',
+    trim: false,
+    doc: 'prefix of the rate-limit keys in Redis',
+  }),
+  TRUST_PROXY: custom<false | number | string>({
+    default: false,
+    defaultText: '`false`',
+    read: readTrustProxy,
+    doc:
+      'which `X-Forwarded-For` entries to believe: a hop count (the number of proxies in front of the ' +
+      "server), or the proxies' addresses / CIDR ranges / `loopback`, `uniquelocal`, `linklocal`, " +
+      "comma-separated. Unset, the client address is the connection's: behind a proxy every client then " +
+      "shares the proxy's one address (and its limits). `true` is refused, since it would believe an address " +
+      'the client writes itself. See [the client address](rate-limits.md#the-client-address)',
+  }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, {
+    default: 'info',
+    doc:
+      '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are readable lines at a terminal, ' +
+      'JSON lines otherwise',
+  }),
+  ALLOW_SIGNUP: bool({ default: true, doc: 'whether the UI may create accounts' }),
+  PUBLIC_URL: url({
+    default: null,
+    protocols: ['http:', 'https:'],
+    example: 'https://tokens.example.com',
+    value: (parsed) => parsed.origin,
+    doc:
+      'the origin users reach the server at (`https://tokens.example.com`); used for the same-origin check, ' +
+      'the session cookie (under `https://` it is `__Host-latchkey_session`, `Secure`) and the OpenAPI ' +
+      "document's server URL. **Unset, the UI's changes (sign-up, sign-in, everything else it does) are " +
+      'accepted only at `localhost` or an IP address**: see ' +
+      '[below](#the-public-address-and-the-session-cookie)',
+  }),
+  TOKEN_SCOPES: list({
+    default: [],
+    defaultText: 'none',
+    doc:
+      "the product's own scopes, comma-separated (`invoices:read,documents:write`): tokens may hold them " +
+      'besides the built-in ones, and every way in knows them. See [product scopes](#product-scopes)',
+  }),
+  TOKEN_SCOPES_FILE: text({
+    default: null,
+    doc:
+      'a JSON file describing the scopes of `TOKEN_SCOPES`: `{"invoices:read": "Read invoices"}`; a relative ' +
+      'path is taken from the project root. See [product scopes](#product-scopes)',
+  }),
+  // Each entry holds about 1 KB; ten million would need some 10 GB.
+  TOKEN_CACHE_SIZE: int({
+    default: DEFAULT_TOKEN_CACHE_SIZE,
+    min: 1,
+    max: 10_000_000,
+    doc: 'verified tokens each server keeps in memory (least recently used out; about 0.8 KB each)',
+  }),
+  TOKEN_MAX_LIFETIME_DAYS: int({
+    default: null,
+    min: 1,
+    max: 36_500,
+    doc: 'the longest lifetime any new token may have, in days, on top of team policies',
+  }),
+  TOKEN_MAX_PER_OWNER: int({
+    default: DEFAULT_MAX_TOKENS_PER_OWNER,
+    min: 1,
+    max: 1_000_000_000,
+    doc:
+      'the most tokens one user, or one team, may hold (active, retiring and expired ones count; rotated-away ' +
+      'ones do not). Creating one more is a 400 saying so; a rotation, which replaces a token, is never ' +
+      'refused by it. The command line reads it too',
+  }),
+  USAGE_RETENTION_DAYS: int({
+    default: 90,
+    min: 1,
+    max: 3650,
+    doc: 'days usage counts, recent addresses and the hashes of rotated-away tokens are kept',
+  }),
+  USAGE_RECORDING: bool({
+    default: true,
+    doc:
+      '`false` stops recording uses of tokens: `lastUsedAt`, usage counts and recent addresses stay as they ' +
+      'are. For measuring what recording costs (`pnpm bench` does); not meant for production',
+  }),
+  AUDIT_RETENTION_DAYS: int({ default: 365, min: 1, max: 3650, doc: 'days audit events are kept' }),
+  RATE_LIMIT_IP_PER_MINUTE: rateLimit(
+    1000,
+    '`/api/v1` requests per client address per minute (an IPv6 client is counted by its /64)',
+  ),
+  RATE_LIMIT_OWNER_PER_MINUTE: rateLimit(1000, '`/api/v1` requests per token owner (user or team) per minute'),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: rateLimit(
+    30,
+    'failed token checks per address per minute; past it every request from that address gets 429 until the ' +
+      'minute ends',
+  ),
+  RATE_LIMIT_TRPC_PER_MINUTE: rateLimit(100, 'UI (tRPC) calls per address per minute'),
+  RATE_LIMIT_SIGN_IN_FAILURES: rateLimit(10, 'failed sign-ins per address and e-mail per 15 minutes'),
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: rateLimit(
+    50,
+    'failed sign-ins per account (e-mail), from any address, per 15 minutes; past it even the right ' +
+      "password waits for the window's end",
+  ),
+  RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: rateLimit(60, 'leak reports per address per hour'),
+  RATE_LIMIT_SERVICE_PER_MINUTE: rateLimit(
+    60_000,
+    'token checks per service client (introspection) per minute; counted per client, never per address',
+  ),
 };
 
-/** Reads the config from an environment; throws an Error whose message is one line per bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = ZEnv.safeParse(env);
-  if (!result.success) {
-    throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
+type Env = { -readonly [K in keyof typeof ENV_VARIABLES]: EnvValue<(typeof ENV_VARIABLES)[K]> };
+
+/** Reads every variable; the messages of all the bad ones, one line each. */
+function readEnv(env: Record<string, string | undefined>): { values: Env; problems: string[] } {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, variable] of Object.entries(ENV_VARIABLES)) {
+    const value = env[name];
+    try {
+      values[name] = value === undefined || value.trim() === '' ? variable.default : variable.read(value, name);
+    } catch (error) {
+      problems.push((error as Error).message.replace(/\s*\n\s*/g, ' '));
+    }
   }
-  const e = result.data;
-  // Surface a bad DATABASE_URL here, with the other configuration errors.
-  parseDatabaseUrl(e.DATABASE_URL);
+  return { values: values as Env, problems };
+}
+
+/**
+ * The product's scopes: TOKEN_SCOPES declares them (the only place that does), TOKEN_SCOPES_FILE
+ * describes them. A file key that TOKEN_SCOPES does not declare is refused rather than added, so a
+ * typo in either cannot leave a scope undescribed or a description unused without anyone noticing.
+ */
+function readScopes(declared: readonly string[], file: string | null): ScopeSet {
+  const scopes = naming('TOKEN_SCOPES: ', () => createScopeSet(declared));
+  if (file === null) return scopes;
+  const where = `TOKEN_SCOPES_FILE (${file})`;
+  const content = naming(`${where} cannot be read: `, () => fs.readFileSync(path.resolve(PROJECT_ROOT, file), 'utf8'));
+  const descriptions = naming(`${where} is not JSON: `, () => JSON.parse(content) as unknown);
+  if (descriptions === null || typeof descriptions !== 'object' || Array.isArray(descriptions)) {
+    throw new Error(`${where} must hold a JSON object of descriptions, such as {"invoices:read": "Read invoices"}`);
+  }
+  return naming(`${where}: `, () => createScopeSet(declared, descriptions as Record<string, unknown>));
+}
+
+/** What `read` gives; an error it throws comes back as one line with `prefix` before its message. */
+function naming<T>(prefix: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new Error(prefix + (error as Error).message.replace(/\s*\n\s*/g, ' '), { cause: error });
+  }
+}
+
+/** The config from the variables read: what the rest of the server uses, its type inferred from here. */
+function configOf(e: Env) {
   return {
     port: e.PORT,
-    host: e.HOST?.trim() || undefined,
+    host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    /**
+     * Which X-Forwarded-For entries to believe (express's `trust proxy`): false (none: the socket
+     * address), a hop count, or the proxies' addresses, CIDR ranges and names. Never `true`.
+     */
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     allowSignup: e.ALLOW_SIGNUP,
     publicUrl: e.PUBLIC_URL,
+    /** Every scope tokens may hold (built-in and TOKEN_SCOPES), with descriptions (TOKEN_SCOPES_FILE). */
+    scopes: readScopes(e.TOKEN_SCOPES, e.TOKEN_SCOPES_FILE),
+    /** TOKEN_MAX_LIFETIME_DAYS: the longest any new token may live; null for no limit. */
     tokenMaxLifetimeDays: e.TOKEN_MAX_LIFETIME_DAYS,
+    /** TOKEN_MAX_PER_OWNER: the most tokens one user, or one team, may hold (creating more is a 400). */
     tokenMaxPerOwner: e.TOKEN_MAX_PER_OWNER,
     tokenCacheSize: e.TOKEN_CACHE_SIZE,
     usageRetentionDays: e.USAGE_RETENTION_DAYS,
+    /** USAGE_RECORDING: false stops the REST API recording uses of tokens; for `pnpm bench`, not production. */
     usageRecording: e.USAGE_RECORDING,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     rateLimits: {
@@ -291,13 +260,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ownerPerMinute: e.RATE_LIMIT_OWNER_PER_MINUTE,
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       trpcPerMinute: e.RATE_LIMIT_TRPC_PER_MINUTE,
+      /** Failed sign-ins per address and e-mail per 15 minutes. */
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
+      /** Failed sign-ins per account (e-mail), from any address, per 15 minutes. */
       signInFailuresPerAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
       credentialRevokePerHour: e.RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR,
+      servicePerMinute: e.RATE_LIMIT_SERVICE_PER_MINUTE,
     },
+    /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
     redisUrl: e.REDIS_URL,
+    /** Put before every Redis key, so that several installations can share one Redis. */
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
   };
+}
+
+export type Config = ReturnType<typeof configOf>;
+
+/** Reads the config from an environment; throws an Error whose message is one line per bad variable, joined by "; ". */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const { values, problems } = readEnv(env);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return configOf(values);
 }
 
 /** Defaults for tests and embedding: what an empty environment gives. */

@@ -55,7 +55,7 @@ async function main() {
   purge.unref();
   const rateLimits = await openRateLimitStore({ config, clock, logger });
   const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
-  const server = app.listen(config.port, config.host ?? '0.0.0.0');
+  const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
     console.error(`latchkey: cannot listen on port ${config.port}: ${reason}`);

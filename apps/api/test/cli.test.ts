@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BUILTIN_SCOPE_DESCRIPTIONS,
   BUILTIN_SCOPES,
   COMMON_PASSWORD_MESSAGE,
   createApiToken,
@@ -295,7 +296,10 @@ describe('user:create and user:disable', () => {
       'You already have 1 token, the most one owner may have (1); ' +
         'delete tokens you no longer need (expired ones first) before making more',
     );
-    expectFailure(await create('second token', 'none'), 'TOKEN_MAX_PER_OWNER must be a whole number, got "none"');
+    expectFailure(
+      await create('second token', 'none'),
+      'TOKEN_MAX_PER_OWNER must be a whole number from 1 to 1000000000, got "none"',
+    );
     expect((await create('second token', '2')).code).toBe(0);
   });
 });
@@ -557,6 +561,70 @@ describe('token:create, token:list and token:revoke', () => {
     );
   });
 
+  it('takes the product scopes of TOKEN_SCOPES: token:create --scopes, team:set-policy and --help', async () => {
+    const file = path.join(dir, 'scopes.json');
+    fs.writeFileSync(file, JSON.stringify({ 'invoices:read': 'Read invoices' }));
+    const product = { TOKEN_SCOPES: 'invoices:read,documents:write', TOKEN_SCOPES_FILE: file };
+    const known = [...BUILTIN_SCOPES, 'invoices:read', 'documents:write'];
+    const create = (name: string, ...more: string[]) =>
+      cliWith(product, 'token:create', '--email', 'scopes@example.com', '--name', name, ...more);
+    expect((await createUserCli('scopes@example.com', 'Scopes', 'scopes password')).code).toBe(0);
+    const scopesOf = async (result: CliResult) => {
+      expect(result).toMatchObject({ code: 0, err: [] });
+      server.remember(result.out[0]!);
+      return (await server.api('GET', '/api/v1/me', { token: result.out[0] })).body.token.scopes as string[];
+    };
+
+    expect(await scopesOf(await create('invoice reader', '--scopes', 'invoices:read'))).toEqual(['invoices:read']);
+    expect(await scopesOf(await create('everything'))).toEqual(known);
+    expectFailure(await create('typo', '--scopes', 'invoices:read,invoice:write'), 'Unknown scope: invoice:write');
+    // The same declaration wrong: the command stops on it, as the server would.
+    expectFailure(
+      await cliWith(
+        { TOKEN_SCOPES: 'invoices:read,tokens:read' },
+        'token:create',
+        '--email',
+        'scopes@example.com',
+        '--name',
+        'bad declaration',
+      ),
+      'TOKEN_SCOPES: "tokens:read" is a built-in scope; the product\'s own scopes need names of their own',
+    );
+
+    // A team policy may name them.
+    expect(
+      (await cliWith(product, 'team:create', '--slug', 'billing', '--name', 'Billing', '--owner', 'scopes@example.com'))
+        .code,
+    ).toBe(0);
+    expect(
+      await cliWith(product, 'team:set-policy', '--team', 'billing', '--allowed-scopes', 'invoices:read'),
+    ).toMatchObject({
+      code: 0,
+      out: ['set the token policy of billing: no lifetime limit; scopes allowed: invoices:read'],
+    });
+    expect(await scopesOf(await create('team default', '--team', 'billing'))).toEqual(['invoices:read']);
+    expectFailure(
+      await cliWith({}, 'team:set-policy', '--team', 'billing', '--allowed-scopes', 'invoices:read'),
+      /^latchkey: Unknown scope: invoices:read; known: tokens:read, tokens:write, audit:read$/,
+    );
+
+    // --help lists them, with what each is for; token:create --help names them.
+    const help = (await cliWith(product, '--help')).out.join('\n');
+    expect(help).toContain(
+      [
+        "Scopes (--scopes, comma-separated; omitted: all of them; the product's own from TOKEN_SCOPES):",
+        '  tokens:read      List tokens and read their details and usage',
+        '  tokens:write     Create, rotate and delete tokens',
+        '  audit:read       Read the audit log',
+        '  invoices:read    Read invoices',
+        '  documents:write',
+        'Database:',
+      ].join('\n'),
+    );
+    const own = (await cliWith(product, 'token:create', '--help')).out.join('\n').replace(/\s+/g, ' ');
+    expect(own).toContain(`--scopes <scopes> comma-separated scopes from ${known.join(', ')} (omitted: all of them)`);
+  });
+
   it("lists a user's tokens, or a team's, as a table", async () => {
     const personal = await cli('token:list', '--email', 'ops@example.com');
     expect(personal.code).toBe(0);
@@ -657,7 +725,10 @@ describe('bad command lines', () => {
       expect(text).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(text).toContain(`Expiry values (--expires-in): ${EXPIRES_IN_VALUES.join(', ')}`);
-    expect(text).toContain(`Scopes (--scopes, comma-separated): ${BUILTIN_SCOPES.join(', ')}`);
+    expect(text).toContain(
+      "Scopes (--scopes, comma-separated; omitted: all of them; the product's own from TOKEN_SCOPES):\n" +
+        BUILTIN_SCOPES.map((scope) => `  ${scope.padEnd(12)}  ${BUILTIN_SCOPE_DESCRIPTIONS[scope]}`).join('\n'),
+    );
     expect(text).toContain(`Database: SQLite file ${dbFile}`);
     expect(text).not.toMatch(/pnpm latchkey/);
   });

@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILTIN_SCOPES,
   createApiToken,
+  createScopeSet,
   createUser,
   ManualClock,
   type CreatedApiToken,
   type PublicUser,
 } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
-import { createApp } from '../src/app';
-import { defaultConfig } from '../src/config';
 import { createApiTokenAuth } from '../src/rest/authenticate';
 import { DAY, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY } from './support/server';
 
@@ -159,9 +158,9 @@ describe('createApiTokenAuth in a host application', () => {
   });
 });
 
-describe('createApp with the host scopes (extraScopes)', () => {
+describe('createApp with the product scopes (config.scopes)', () => {
   it('gives new tokens every scope by default, host scopes included, and lets tokens hand them on', async () => {
-    const host = await startServer({ extraScopes: ['invoices:read'] });
+    const host = await startServer({ productScopes: ['invoices:read'] });
     try {
       const user = await host.createTestUser('Host User');
       const client = host.trpc();
@@ -195,10 +194,7 @@ describe('createApp with the host scopes (extraScopes)', () => {
     }
   });
 
-  it('refuses a host scope that is not a scope name when the app is made, naming it', () => {
-    const config = defaultConfig({ logLevel: 'silent' });
-    expect(() =>
-      createApp({ db: database.db, config, clock, webDist: null, extraScopes: ['invoices:read', 'Invoices Read'] }),
-    ).toThrow('Scope "Invoices Read" is not a scope name');
+  it('takes an embedder’s scopes from createScopeSet, which refuses a bad name before any app is made', () => {
+    expect(() => createScopeSet(['invoices:read', 'Invoices Read'])).toThrow('"Invoices Read" is not a scope name');
   });
 });

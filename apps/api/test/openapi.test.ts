@@ -12,7 +12,7 @@ let doc: any;
 let token: CreatedApiToken;
 
 beforeAll(async () => {
-  server = await startServer({ extraScopes: ['invoices:read'] });
+  server = await startServer({ productScopes: ['invoices:read'] });
   const res = await server.api('GET', '/api/v1/openapi.json');
   expect(res.status).toBe(200);
   doc = res.body;

@@ -1,6 +1,6 @@
 // Leak reports, team policies and per-token address limits, over real HTTP.
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateApiToken, getAuditEvents } from '@latchkey/lib';
+import { BUILTIN_SCOPE_DESCRIPTIONS, generateApiToken, getAuditEvents } from '@latchkey/lib';
 import { loadConfig } from '../src/config';
 import { startServer, trpcError, type TestServer } from './support/server';
 
@@ -274,12 +274,14 @@ describe('team.policy', () => {
       allowedScopes: ['tokens:read', 'tokens:write'],
       instanceMaxLifetimeDays: null,
       knownScopes: ['tokens:read', 'tokens:write', 'audit:read'],
+      scopeDescriptions: BUILTIN_SCOPE_DESCRIPTIONS,
     });
     // What the create dialog reads: the same policy for the team, only the instance's for personal tokens.
     expect(await asManager.apiToken.policy.query({ teamId: team.id })).toEqual({
       team: { maxLifetimeDays: 30, allowedScopes: ['tokens:read', 'tokens:write'] },
       instanceMaxLifetimeDays: null,
       scopes: ['tokens:read', 'tokens:write', 'audit:read'],
+      scopeDescriptions: BUILTIN_SCOPE_DESCRIPTIONS,
     });
     expect(await asManager.apiToken.policy.query({ teamId: null })).toMatchObject({ team: null });
     const outsider = server.trpc();

@@ -9,29 +9,84 @@ import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
-import { BUILTIN_SCOPES, createScopeSet } from '../src/universal/scopes';
+import {
+  BUILTIN_SCOPE_DESCRIPTIONS,
+  BUILTIN_SCOPE_SET,
+  BUILTIN_SCOPES,
+  createScopeSet,
+  MAX_KNOWN_SCOPES,
+} from '../src/universal/scopes';
 import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 6, 1);
 
-describe('createScopeSet: the scopes a host application adds', () => {
-  it('gives the built-in scopes first, then the host’s own, each once', () => {
-    expect(createScopeSet()).toEqual([...BUILTIN_SCOPES]);
-    expect(createScopeSet(['invoices:read', 'tokens:read', 'invoices:read', 'documents:write'])).toEqual([
-      ...BUILTIN_SCOPES,
-      'invoices:read',
-      'documents:write',
-    ]);
+describe('createScopeSet: the scopes a deployment knows', () => {
+  it('gives the built-in scopes first, then the product’s own in the order declared, each described if told', () => {
+    expect(createScopeSet()).toEqual({ names: [...BUILTIN_SCOPES], descriptions: BUILTIN_SCOPE_DESCRIPTIONS });
+    expect(BUILTIN_SCOPE_SET).toEqual(createScopeSet());
+    const set = createScopeSet(['invoices:read', 'documents:write', 'reports'], {
+      'invoices:read': '  Read invoices and their lines ',
+      reports: 'Run reports',
+    });
+    expect(set.names).toEqual([...BUILTIN_SCOPES, 'invoices:read', 'documents:write', 'reports']);
+    expect(set.descriptions).toEqual({
+      ...BUILTIN_SCOPE_DESCRIPTIONS,
+      'invoices:read': 'Read invoices and their lines',
+      reports: 'Run reports',
+    });
   });
 
-  it.each([['Invoices Read'], [''], ['invoices:'], ['a:b:c:d:e']])(
+  it('describes every built-in scope, saying that usage is read with tokens:read, not audit:read', () => {
+    for (const scope of BUILTIN_SCOPES) expect(BUILTIN_SCOPE_DESCRIPTIONS[scope]).toMatch(/^[A-Z].{5,}/);
+    expect(BUILTIN_SCOPE_DESCRIPTIONS['tokens:read']).toMatch(/usage/);
+    expect(BUILTIN_SCOPE_DESCRIPTIONS['audit:read']).not.toMatch(/usage/);
+  });
+
+  it.each([['Invoices Read'], [''], ['invoices:'], ['a:b:c:d:e'], ['1invoices'], [`a${'b'.repeat(40)}`]])(
     'refuses %j, naming it, instead of letting tokens hold a scope no request can name',
     (scope) => {
       expect(() => createScopeSet(['invoices:read', scope])).toThrow(
-        `Scope ${JSON.stringify(scope)} is not a scope name`,
+        `${JSON.stringify(scope)} is not a scope name: lowercase words separated by ":"`,
       );
     },
   );
+
+  it('refuses a scope given twice, and a built-in one, naming it', () => {
+    expect(() => createScopeSet(['invoices:read', 'reports', 'invoices:read'])).toThrow(
+      '"invoices:read" is given twice',
+    );
+    expect(() => createScopeSet(['invoices:read', 'tokens:read'])).toThrow(
+      '"tokens:read" is a built-in scope; the product\'s own scopes need names of their own',
+    );
+  });
+
+  it(`refuses more than ${MAX_KNOWN_SCOPES} scopes in all, which no token or policy could list`, () => {
+    const room = MAX_KNOWN_SCOPES - BUILTIN_SCOPES.length;
+    const names = Array.from({ length: room + 1 }, (_, i) => `scope${i}`);
+    expect(createScopeSet(names.slice(0, room)).names).toHaveLength(MAX_KNOWN_SCOPES);
+    expect(() => createScopeSet(names)).toThrow(`${room + 1} scopes are too many: at most ${room}`);
+  });
+
+  it.each([
+    [
+      'a scope not declared',
+      { 'invoice:read': 'Typo' },
+      'there is a description of "invoice:read", which is not a declared scope (declared: invoices:read)',
+    ],
+    [
+      'a built-in scope',
+      { 'tokens:read': 'Mine' },
+      'there is a description of "tokens:read", which is a built-in scope, described already',
+    ],
+    ['a number', { 'invoices:read': 42 }, 'the description of "invoices:read" must be a string, not number'],
+    ['null', { 'invoices:read': null }, 'the description of "invoices:read" must be a string, not null'],
+    ['a list', { 'invoices:read': ['a'] }, 'the description of "invoices:read" must be a string, not a list'],
+    ['blanks', { 'invoices:read': '  ' }, 'the description of "invoices:read" is empty'],
+    ['two lines', { 'invoices:read': 'Read\ninvoices' }, 'must be one line without control or invisible'],
+    ['a long text', { 'invoices:read': 'x'.repeat(201) }, 'is 201 characters long; at most 200'],
+  ])('refuses a description of %s, naming the scope', (_what, descriptions, message) => {
+    expect(() => createScopeSet(['invoices:read'], descriptions)).toThrow(message);
+  });
 });
 
 describeEachDatabase('token scopes', (getDatabase) => {
@@ -145,6 +200,42 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const { db, clock, viaToken } = await parentToken({ scopes: ['tokens:write'] });
       const child = await createApiToken({ db, clock, viaToken, name: 'Inheriting child', expiresIn: 'SEVEN_DAYS' });
       expect(child.scopes).toEqual(['tokens:write']);
+    });
+
+    it('a child made without scopes leaves out a parent’s scope this deployment no longer knows', async () => {
+      const { db } = getDatabase();
+      const clock = new ManualClock(START);
+      const user = await insertUser(db, clock);
+      const withInvoices = [...BUILTIN_SCOPES, 'invoices:read'];
+      const parent = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Made with invoices',
+        allowedScopes: withInvoices,
+        scopes: ['tokens:write', 'invoices:read'],
+      });
+      const viaToken = await getApiTokenByToken({ db, clock, token: parent.token });
+      // The operator dropped invoices:read from TOKEN_SCOPES: the parent keeps it, a child does not get it.
+      const child = await createApiToken({ db, clock, viaToken, name: 'Child after the change' });
+      expect(child.scopes).toEqual(['tokens:write']);
+
+      const onlyDropped = await createApiToken({
+        db,
+        clock,
+        userId: user.id,
+        name: 'Invoices only',
+        allowedScopes: withInvoices,
+        scopes: ['invoices:read', 'tokens:write'],
+      });
+      const narrowParent = await getApiTokenByToken({ db, clock, token: onlyDropped.token });
+      const before = await countRows(db, 'api_tokens');
+      await expectAppError(
+        createApiToken({ db, clock, viaToken: narrowParent, name: 'Nothing left', allowedScopes: ['tokens:read'] }),
+        'INVALID_BODY',
+        /No scope is left to give this token by default/,
+      );
+      expect(await countRows(db, 'api_tokens')).toBe(before);
     });
 
     it('a child may expire exactly when its parent does', async () => {

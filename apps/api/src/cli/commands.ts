@@ -2,7 +2,6 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import {
   addTeamMember,
-  BUILTIN_SCOPES,
   createApiToken,
   createTeam,
   createUser,
@@ -32,7 +31,6 @@ const clock = systemClock;
 const ROLES = ZTeamRole.options.join('|');
 const EXPIRY_VALUES = EXPIRES_IN_VALUES.join(', ');
 const EXPIRY_HELP = `how long the token lives: ${EXPIRY_VALUES} (omitted: NEVER, or the longest a limit allows)`;
-const SCOPES_HELP = `comma-separated scopes from ${BUILTIN_SCOPES.join(', ')} (omitted: all of them)`;
 const TEAM_HELP = "a team slug: make or list the team's tokens (the user must be its ADMIN)";
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What the command line does is recorded as the command line's, whoever's token it makes. */
@@ -63,7 +61,7 @@ async function ownerOf(db: Db, email: string, team: string | undefined) {
 
 export function addCommands(
   program: Command,
-  { out, withDb, readPassword, readSecretLine, tokenMaxPerOwner }: CommandContext,
+  { out, withDb, readPassword, readSecretLine, tokenMaxPerOwner, scopes: scopeSet, scopesHelp }: CommandContext,
 ): void {
   program
     .command('migrate')
@@ -173,10 +171,9 @@ export function addCommands(
     )
     .addOption(new Option('--no-max-lifetime', 'lift the lifetime limit (tokens may live for ever)'))
     .addOption(
-      new Option(
-        '--allowed-scopes <scopes>',
-        `comma-separated scopes tokens may have, from ${BUILTIN_SCOPES.join(', ')}`,
-      ).conflicts('allScopes'),
+      new Option('--allowed-scopes <scopes>', `comma-separated scopes tokens may have, from ${scopesHelp}`).conflicts(
+        'allScopes',
+      ),
     )
     .addOption(new Option('--all-scopes', 'lift the scope limit (tokens may have every scope)'))
     .addHelpText('after', '\nWhat is not given stays as it is. Existing tokens keep their expiry and scopes.')
@@ -194,6 +191,7 @@ export function addCommands(
       if (scopeList?.length === 0) {
         throw new Error('--allowed-scopes needs at least one scope (--all-scopes lifts the scope limit)');
       }
+      const knownScopes = scopeSet().names;
       return withDb(async (db) => {
         const team = await getTeamBySlug({ db, slug });
         const policy = await updateTeamPolicy({
@@ -203,6 +201,7 @@ export function addCommands(
           teamId: team.id,
           maxLifetimeDays: days !== undefined ? Number(days) : maxLifetime ? undefined : null,
           allowedScopes: scopeList ?? (allScopes ? null : undefined),
+          knownScopes,
         });
         const lifetime =
           policy.maxLifetimeDays === null
@@ -221,7 +220,7 @@ export function addCommands(
     .option('--team <slug>', TEAM_HELP)
     .requiredOption('--name <name>', 'what the token is for, 3 to 100 characters')
     .option('--expires-in <expiry>', EXPIRY_HELP)
-    .option('--scopes <scopes>', SCOPES_HELP)
+    .option('--scopes <scopes>', `comma-separated scopes from ${scopesHelp} (omitted: all of them)`)
     .option(
       '--allowed-ips <list>',
       'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)',
@@ -232,6 +231,7 @@ export function addCommands(
         throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);
       }
       const maxTokensPerOwner = tokenMaxPerOwner();
+      const allowedScopes = scopeSet().names;
       return withDb(async (db) => {
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
@@ -245,6 +245,7 @@ export function addCommands(
           name,
           expiresIn,
           scopes: scopeList,
+          allowedScopes,
           allowedIps: ips,
           maxTokensPerOwner,
           audit: CLI_AUDIT,

@@ -1,7 +1,7 @@
 // The operator commands of `latchkey`, parsed with commander; runnable in-process (tests call
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
+import { createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db, type ScopeSet } from '@latchkey/lib';
 import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
@@ -27,7 +27,20 @@ export type CommandContext = {
   readSecretLine: (label: string) => Promise<string | null>;
   /** TOKEN_MAX_PER_OWNER as the server reads it (a bad value is the command's one-line error). */
   tokenMaxPerOwner: () => number;
+  /** The scopes the server knows (TOKEN_SCOPES, TOKEN_SCOPES_FILE); a bad value is the command's one-line error. */
+  scopes: () => ScopeSet;
+  /** The known scopes for an option's help, or what is wrong with TOKEN_SCOPES. */
+  scopesHelp: string;
 };
+
+/** The scopes as the server reads them, or the one-line reason it would not start. */
+function readScopes(env: Record<string, string | undefined>): ScopeSet | Error {
+  try {
+    return loadConfig({ TOKEN_SCOPES: env.TOKEN_SCOPES, TOKEN_SCOPES_FILE: env.TOKEN_SCOPES_FILE }).scopes;
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 class UsageError extends Error {}
 
@@ -57,6 +70,7 @@ export async function runCli(
     );
   }
 
+  const scopes = readScopes(env);
   let commanderMessage = '';
   const program = new Command()
     .name(CLI_USAGE_NAME)
@@ -70,7 +84,7 @@ export async function runCli(
       },
     })
     .helpCommand(false)
-    .addHelpText('after', `\n${overallHelp(env)}`);
+    .addHelpText('after', `\n${overallHelp(env, scopes)}`);
 
   const context: CommandContext = {
     out,
@@ -79,6 +93,11 @@ export async function runCli(
     readSecretLine: (label) =>
       readSecretLine({ stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text), label }),
     tokenMaxPerOwner: () => loadConfig({ TOKEN_MAX_PER_OWNER: env.TOKEN_MAX_PER_OWNER }).tokenMaxPerOwner,
+    scopes: () => {
+      if (scopes instanceof Error) throw scopes;
+      return scopes;
+    },
+    scopesHelp: scopes instanceof Error ? `the known ones (none now: ${scopes.message})` : scopes.names.join(', '),
     async withDb(run, { migrate = true } = {}) {
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {
@@ -119,7 +138,17 @@ export async function runCli(
   }
 }
 
-function overallHelp(env: Record<string, string | undefined>): string {
+/** The known scopes, one a line with what each is for. */
+function scopeLines(scopes: ScopeSet | Error): string[] {
+  if (scopes instanceof Error) return [`Scopes (--scopes): none usable: ${scopes.message}`];
+  const width = Math.max(...scopes.names.map((name) => name.length));
+  return [
+    "Scopes (--scopes, comma-separated; omitted: all of them; the product's own from TOKEN_SCOPES):",
+    ...scopes.names.map((name) => `  ${name.padEnd(width)}  ${scopes.descriptions[name] ?? ''}`.trimEnd()),
+  ];
+}
+
+function overallHelp(env: Record<string, string | undefined>, scopes: ScopeSet | Error): string {
   let database: string;
   try {
     database = describeConfiguredDatabase(env.DATABASE_URL);
@@ -128,7 +157,7 @@ function overallHelp(env: Record<string, string | undefined>): string {
   }
   return [
     `Expiry values (--expires-in): ${EXPIRES_IN_VALUES.join(', ')}`,
-    `Scopes (--scopes, comma-separated): ${BUILTIN_SCOPES.join(', ')}`,
+    ...scopeLines(scopes),
     `Database: ${database}`,
     '  (DATABASE_URL; unset = data/latchkey.db in the project root; relative paths start there too)',
     'Passwords: from LATCHKEY_PASSWORD or standard input, never an option.',

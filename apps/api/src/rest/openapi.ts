@@ -2,7 +2,7 @@
 // route's parameters, body and answers are the schemas it validates and encodes with, and every
 // status it can answer is listed with its body and headers.
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
-import { BUILTIN_SCOPES, ZRestError } from '@latchkey/lib';
+import { BUILTIN_SCOPE_SET, ZRestError, ZScope, type ScopeSet } from '@latchkey/lib';
 import type { RestRoute } from './define-route';
 import { DEFAULT_BODY_LIMIT } from './mount-routes';
 
@@ -128,12 +128,17 @@ const TAGS = [
   { name: 'Meta', description: 'This document' },
 ];
 
+/**
+ * The document of `routes`. With `scopes` (a running server's), a scope in a request is documented
+ * as one of them (an enum); without (the generated client types, which serve every deployment), as
+ * any scope name. Answers never get the enum: a token keeps a scope the operator has since dropped.
+ */
 export function buildOpenApiDocument(
   routes: readonly RestRoute[],
-  options: { serverUrl?: string; scopes?: readonly string[] } = {},
+  options: { serverUrl?: string; scopes?: ScopeSet } = {},
 ) {
-  const scopes = options.scopes ?? BUILTIN_SCOPES;
-  const scopeList = scopes.map((s) => `\`${s}\``).join(', ');
+  const scopes = options.scopes ?? BUILTIN_SCOPE_SET;
+  const scopeList = scopes.names.map((s) => `\`${s}\``).join(', ');
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -169,7 +174,8 @@ export function buildOpenApiDocument(
     },
     {
       // zod bounds every integer by ±(2^53 − 1), which says nothing to a reader; the document leaves it out.
-      override: ({ jsonSchema }) => {
+      override: ({ jsonSchema, zodSchema, io }) => {
+        if (options.scopes && zodSchema === ZScope && io === 'input') jsonSchema.enum = [...options.scopes.names];
         if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
         if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
       },

@@ -22,7 +22,7 @@ import { servedUnderLoopbackOrIp } from '../http/loopback-or-ip-host';
 import { setRateLimitHeaders } from '../http/rate-limit-headers';
 import { readSessionCookie } from './session-cookie';
 
-export type TrpcDeps = { db: Db; clock: Clock; config: Config; limiter: RateLimiter; allowedScopes: readonly string[] };
+export type TrpcDeps = { db: Db; clock: Clock; config: Config; limiter: RateLimiter };
 
 export type Context = TrpcDeps & {
   req: Request;

@@ -53,6 +53,7 @@ const ROOMY_LIMITS: Config['rateLimits'] = {
   signInFailures: 100_000,
   signInFailuresPerAccount: 100_000,
   credentialRevokePerHour: 100_000,
+  servicePerMinute: 100_000,
 };
 
 export type StartServerOptions = {
@@ -63,7 +64,8 @@ export type StartServerOptions = {
   /** The stock limits of `defaultConfig()` instead of the roomy ones. */
   stockRateLimits?: boolean;
   config?: Partial<Omit<Config, 'rateLimits'>>;
-  extraScopes?: readonly string[];
+  /** The product's own scopes (as TOKEN_SCOPES declares them), unless `config.scopes` is given. */
+  productScopes?: readonly string[];
   /** Where rate-limit counters live; the app's in-memory store by default. */
   rateLimitStore?: RateLimitStore;
   /** A built web UI to serve at `/`; none by default. */
@@ -91,9 +93,10 @@ export async function startServer(options: StartServerOptions = {}) {
   const logger = createLogger('debug', logStream);
   const lastUsed: LastUsedTracker = createLastUsedTracker({ db, clock });
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
-  const config = defaultConfig({ ...options.config, rateLimits });
+  const scopes = options.productScopes ? createScopeSet(options.productScopes) : undefined;
+  const config = defaultConfig({ ...(scopes && { scopes }), ...options.config, rateLimits });
   const sessionCookie = config.publicUrl?.startsWith('https:') ? HOST_SESSION_COOKIE : SESSION_COOKIE;
-  const allowedScopes = createScopeSet(options.extraScopes);
+  const allowedScopes = config.scopes.names;
   const app: LatchkeyApp = createApp({
     db,
     config,
@@ -101,7 +104,6 @@ export async function startServer(options: StartServerOptions = {}) {
     logger,
     lastUsed,
     webDist: options.webDist ?? null,
-    extraScopes: options.extraScopes,
     rateLimitStore: options.rateLimitStore,
   });
   const server: Server = app.listen(0, '127.0.0.1');

@@ -7,7 +7,7 @@ import { TEAM_POLICY_ADMIN_REQUIRED } from '@latchkey/lib/universal';
 import { ErrorCallout } from '../components/error-callout';
 import { Link, paths } from '../router';
 import { errorMessage, useTRPC, type RouterOutputs, type TeamWithRole } from '../trpc';
-import { formatDays, SCOPE_DESCRIPTIONS } from '../tokens/policy-text';
+import { formatDays } from '../tokens/policy-text';
 import { PageHeader } from '../components/page-header';
 
 type Policy = RouterOutputs['team']['policy']['get'];
@@ -305,7 +305,7 @@ function PolicyForm({ teamId, policy }: { teamId: number; policy: Policy }) {
                 />
                 <span>
                   <code>{scope}</code>
-                  <span className="checkbox-hint">{SCOPE_DESCRIPTIONS[scope] ?? ''}</span>
+                  <span className="checkbox-hint">{policy.scopeDescriptions[scope] ?? ''}</span>
                 </span>
               </label>
             ))}

@@ -1,12 +1,11 @@
-// Create a token: name (checked with the server's own schema), expiry and scopes (only those the
-// token policy allows, saying why others are missing), and the addresses it may be used from; then
-// the token, once.
+// Create a token: name (checked with the server's own schema), expiry and scopes (the server's list
+// with what each is for, only those the token policy allows, saying why others are missing), and the
+// addresses it may be used from; then the token, once.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ZAllowedIps, ZTokenName } from '@latchkey/lib/types';
 import {
   allowedExpiresIn,
-  BUILTIN_SCOPES,
   DEFAULT_UI_EXPIRES_IN,
   EXPIRES_IN_LABELS,
   EXPIRES_IN_MS,
@@ -22,18 +21,19 @@ import { DialogActions } from '../components/dialog-actions';
 import { Field, firstIssue } from '../components/field';
 import { errorMessage, useTRPC, type RouterOutputs } from '../trpc';
 import { formatDate } from './format-token-times';
-import { formatDays, missingExpiriesReason, missingScopesReason, SCOPE_DESCRIPTIONS } from './policy-text';
+import { formatDays, missingExpiriesReason, missingScopesReason } from './policy-text';
 import { TokenRevealDialog } from './token-reveal';
 
 /** A preset, or the policy's longest lifetime when no preset is exactly that (the server's default). */
 type ExpiryChoice = ExpiresIn | 'LONGEST';
 
-/** What the dialog offers when the policy could not be read: everything; the server still checks. */
-const NO_POLICY: TokenPolicy & { scopes: readonly string[] } = {
-  team: null,
-  instanceMaxLifetimeDays: null,
-  scopes: BUILTIN_SCOPES,
-};
+type NewTokenPolicy = RouterOutputs['apiToken']['policy'];
+
+/**
+ * What the dialog offers when the policy could not be read: every expiry, and no scope list (only
+ * the server knows its scopes): the token then gets every scope it may have. The server still checks.
+ */
+const NO_POLICY: NewTokenPolicy = { team: null, instanceMaxLifetimeDays: null, scopes: [], scopeDescriptions: {} };
 
 function expiryChoices(policy: TokenPolicy): ExpiryChoice[] {
   const presets = allowedExpiresIn(policy);
@@ -79,6 +79,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
   const expiriesReason = missingExpiriesReason(policy);
   const scopesReason = missingScopesReason(policy, policy.scopes);
   const loading = policyQuery.isPending;
+  const scopesUnknown = policyQuery.isError;
 
   const create = useMutation(
     trpc.apiToken.create.mutationOptions({
@@ -102,7 +103,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
     event.preventDefault();
     if (loading) return;
     const problem = validateName(name);
-    const scopeProblem = scopes.length === 0 ? 'Choose at least one scope' : null;
+    const scopeProblem = scopes.length === 0 && !scopesUnknown ? 'Choose at least one scope' : null;
     const ips = checkAllowedIps(ipText);
     setNameError(problem);
     setScopesError(scopeProblem);
@@ -121,7 +122,8 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
       name: name.trim(),
       // The longest allowed is what the server gives when no expiry is named.
       expiresIn: expiry === 'LONGEST' ? undefined : expiry,
-      scopes,
+      // Without the list, the server's default: every scope the token may have.
+      scopes: scopesUnknown ? undefined : scopes,
       allowedIps: ips.entries.length > 0 ? ips.entries : undefined,
     });
   }
@@ -165,8 +167,8 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
 
         {policyQuery.isError && (
           <p className="callout callout-warning" role="alert">
-            Could not load the token policy ({errorMessage(policyQuery.error)}). Every choice is offered; the server
-            still refuses what the policy does not allow.
+            Could not load the token policy ({errorMessage(policyQuery.error)}). Every expiry is offered and the token
+            gets every scope it may have; the server still refuses what the policy does not allow.
           </p>
         )}
 
@@ -208,6 +210,8 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
               <span className="skeleton" style={{ width: '12rem' }} />
               <span className="skeleton" style={{ width: '10rem' }} />
             </>
+          ) : scopesUnknown ? (
+            <p className="field-hint">Every scope the token may have (the list could not be loaded).</p>
           ) : (
             offeredScopes.map((scope) => (
               <label key={scope} className="checkbox">
@@ -220,7 +224,7 @@ export function CreateTokenDialog({ teamId, onClose }: { teamId: number | null; 
                 />
                 <span>
                   <code>{scope}</code>
-                  <span className="checkbox-hint">{SCOPE_DESCRIPTIONS[scope] ?? ''}</span>
+                  <span className="checkbox-hint">{policy.scopeDescriptions[scope] ?? ''}</span>
                 </span>
               </label>
             ))

@@ -9,12 +9,6 @@ import {
   type TokenPolicy,
 } from '@latchkey/lib/universal';
 
-export const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  'tokens:read': 'List tokens and read their details',
-  'tokens:write': 'Create, rotate and delete tokens',
-  'audit:read': 'Read the audit log and usage',
-};
-
 export function formatDays(days: number): string {
   return `${days} ${days === 1 ? 'day' : 'days'}`;
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in';
 import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips';
-import { SCOPE_REGEX } from '../universal/scopes';
+import { MAX_KNOWN_SCOPES, SCOPE_REGEX } from '../universal/scopes';
 
 // Unicode C (control, format such as zero-width, surrogate, private use, unassigned), Zl and Zp.
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
@@ -58,7 +58,7 @@ export const ZScope = z.string().regex(SCOPE_REGEX, { error: 'Scope must look li
 export const ZScopes = z
   .array(ZScope)
   .min(1, { error: 'A token needs at least one scope' })
-  .max(50)
+  .max(MAX_KNOWN_SCOPES)
   .transform((scopes) => [...new Set(scopes)]);
 
 export const ZGracePeriodSeconds = z
@@ -169,7 +169,7 @@ export type TeamPolicy = z.infer<typeof ZTeamPolicy>;
 
 export const ZUpdateTeamPolicyInput = strictInput({
   maxLifetimeDays: ZMaxLifetimeDays.nullable().optional(),
-  allowedScopes: z.array(ZScope).max(50).nullable().optional(),
+  allowedScopes: z.array(ZScope).max(MAX_KNOWN_SCOPES).nullable().optional(),
 });
 
 // ---- API tokens

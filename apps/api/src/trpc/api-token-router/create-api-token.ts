@@ -10,7 +10,7 @@ export const createApiToken = authenticatedProcedure
       db: ctx.db,
       clock: ctx.clock,
       userId: ctx.user.id,
-      allowedScopes: ctx.allowedScopes,
+      allowedScopes: ctx.config.scopes.names,
       instanceMaxLifetimeDays: ctx.config.tokenMaxLifetimeDays,
       maxTokensPerOwner: ctx.config.tokenMaxPerOwner,
       audit: ctx.audit,

@@ -60,11 +60,18 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
   const { creatorName } = await checkUsersOfNewToken(db, usersGivenToken(owner, options), createdBy);
   const policy = await getTokenPolicy(db, owner, options.instanceMaxLifetimeDays);
   // Scopes and expiry the caller left out are the widest the policy and the parent token allow,
-  // never a refusal of a choice the caller did not make.
-  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter((scope) =>
-    scopeAllowed(policy, scope),
+  // never a refusal of a choice the caller did not make (a parent may hold a scope the operator
+  // has since dropped from TOKEN_SCOPES: the child just does not get it).
+  const defaultScopes = (parent ? [...parent.scopes] : [...allowedScopes]).filter(
+    (scope) => allowedScopes.includes(scope) && scopeAllowed(policy, scope),
   );
   const scopes = input.scopes ?? defaultScopes;
+  if (scopes.length === 0) {
+    const message =
+      'No scope is left to give this token by default (those it could hold are unknown here or not allowed ' +
+      "by the team's policy); name its scopes";
+    throw new AppError(AppErrorCode.INVALID_BODY, { message, issues: [{ path: 'scopes', message }] });
+  }
   assertKnownScopes(scopes, allowedScopes);
   assertScopesAllowed(policy, scopes);
 
