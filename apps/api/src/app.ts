@@ -111,7 +111,7 @@ export function createApp(deps: AppDeps) {
     openApi: openApi as unknown as Record<string, unknown>,
   };
   // Reverse proxies ask here before letting a request through to a service (any method, no body read).
-  app.all(FORWARD_AUTH_PATH, forwardAuth(auth, allowedScopes));
+  app.all(FORWARD_AUTH_PATH, forwardAuth(auth, config.scopes.names));
   app.use(mountRoutes(REST_ROUTES, restDeps, auth));
 
   app.get('/api/health', async (_req, res) => {

@@ -100,7 +100,7 @@ describe('forward auth answers', () => {
 
 describe('?scope=', () => {
   it('requires every scope given, the product’s own included, and names the missing ones', async () => {
-    const server = await serve({ extraScopes: ['invoices:read', 'invoices:write'] });
+    const server = await serve({ productScopes: ['invoices:read', 'invoices:write'] });
     const user = await server.createTestUser();
     const reader = await server.createTestToken(user, { scopes: ['invoices:read'] });
     const both = await server.createTestToken(user, { scopes: ['invoices:read', 'invoices:write'] });

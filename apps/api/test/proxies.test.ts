@@ -104,7 +104,7 @@ describe.each(['nginx', 'caddy'] as const)('forward auth through %s', (kind: Pro
     setup(async () => {
       latchkey = await startServer({
         config: { trustProxy: 1 },
-        extraScopes: ['invoices:read', 'invoices:write'],
+        productScopes: ['invoices:read', 'invoices:write'],
         rateLimits: { ownerPerMinute: OWNER_LIMIT, authFailuresPerMinute: FAILURE_LIMIT },
       });
       service = await startEchoService();
