@@ -183,6 +183,7 @@ const ZEnv = z.object({
   RATE_LIMIT_SIGN_IN_FAILURES: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES', 10),
   RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: positiveInt('RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT', 50),
   RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: positiveInt('RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR', 60),
+  RATE_LIMIT_SERVICE_PER_MINUTE: positiveInt('RATE_LIMIT_SERVICE_PER_MINUTE', 60_000),
   TOKEN_MAX_LIFETIME_DAYS: z
     .string()
     .optional()
@@ -256,6 +257,8 @@ export type Config = {
     /** Failed sign-ins per account (e-mail), from any address, per 15 minutes. */
     signInFailuresPerAccount: number;
     credentialRevokePerHour: number;
+    /** Introspection requests per service client per minute (never per address). */
+    servicePerMinute: number;
   };
   /** Where every rate limit is counted, shared by all servers; null = in memory, per server. */
   redisUrl: string | null;
@@ -294,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES,
       signInFailuresPerAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
       credentialRevokePerHour: e.RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR,
+      servicePerMinute: e.RATE_LIMIT_SERVICE_PER_MINUTE,
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -28,6 +28,7 @@ describe('configuration from the environment', () => {
       trpcPerMinute: 100,
       signInFailures: 10,
       signInFailuresPerAccount: 50,
+      servicePerMinute: 60_000,
     });
   });
 

@@ -53,6 +53,7 @@ const ROOMY_LIMITS: Config['rateLimits'] = {
   signInFailures: 100_000,
   signInFailuresPerAccount: 100_000,
   credentialRevokePerHour: 100_000,
+  servicePerMinute: 1_000_000,
 };
 
 export type StartServerOptions = {

@@ -17,6 +17,7 @@ export const ROOMY_LIMITS: Config['rateLimits'] = {
   signInFailures: 1_000_000,
   signInFailuresPerAccount: 1_000_000,
   credentialRevokePerHour: 100_000,
+  servicePerMinute: 1_000_000,
 };
 
 /** Lines a logger wrote, kept in memory. */
