@@ -15,6 +15,8 @@ import {
   type ServiceClientAuthenticator,
   type VerifiedApiToken,
 } from '@latchkey/lib';
+// The answer's type is the one @latchkey/client promises its users, so the two cannot drift apart.
+import type { ActiveIntrospection } from '@latchkey/client';
 import { readBodyText, refuseFormBody, JSON_BODY_LIMIT } from '../http/request-body';
 import { sendTooManyRequests, setRateLimitHeaders } from '../http/rate-limit-headers';
 import { sendError } from '../http/send-error';
@@ -31,27 +33,6 @@ export type IntrospectionDeps = {
   /** RATE_LIMIT_SERVICE_PER_MINUTE: requests per service client per minute. */
   perMinute: number;
   publicUrl: string | null;
-};
-
-/** The RFC 7662 answer for a token that is active, with Latchkey's own details under `latchkey`. */
-export type ActiveIntrospection = {
-  active: true;
-  scope: string;
-  token_type: 'Bearer';
-  sub: string;
-  username: string | undefined;
-  iat: number;
-  exp?: number;
-  iss?: string;
-  jti: string;
-  latchkey: {
-    tokenId: number;
-    name: string;
-    userId: number | null;
-    teamId: number | null;
-    teamSlug: string | null;
-    allowedIps: readonly string[];
-  };
 };
 
 const INACTIVE = Object.freeze({ active: false });
@@ -79,7 +60,7 @@ export function toActiveIntrospection(token: VerifiedApiToken, issuer: string | 
       userId: token.user?.id ?? null,
       teamId: team?.id ?? null,
       teamSlug: team?.slug ?? null,
-      allowedIps: token.allowedIps,
+      allowedIps: [...token.allowedIps],
     },
   };
 }
