@@ -3,7 +3,7 @@
 // `paths`, so a call the server would refuse as malformed does not compile. Services that only
 // check tokens use `createIntrospectionClient` or the `requireToken` middleware (introspection).
 import createClient, { type Client } from 'openapi-fetch';
-import { parseBaseUrl } from './base-url';
+import { parseBaseUrl } from './base-url.js';
 import type { components, paths } from './generated/openapi';
 
 export type { components, operations, paths } from './generated/openapi';
@@ -53,5 +53,11 @@ export {
   type Introspection,
   type IntrospectionClient,
   type IntrospectionClientOptions,
-} from './introspection-client';
-export { requireToken, tokenOf, type RequestLike, type RequireTokenOptions, type ResponseLike } from './require-token';
+} from './introspection-client.js';
+export {
+  requireToken,
+  tokenOf,
+  type RequestLike,
+  type RequireTokenOptions,
+  type ResponseLike,
+} from './require-token.js';

@@ -1,7 +1,7 @@
 // Asks a Latchkey server whether a token is active (RFC 7662 introspection), as a service client
 // made by its operator (`latchkey service:create`). Needs no database and no Latchkey code beyond
 // this file: a POST with the client's credentials (`client_secret_basic`) and the token.
-import { parseBaseUrl } from './base-url';
+import { parseBaseUrl } from './base-url.js';
 
 /** What Latchkey answers for an active token: RFC 7662's fields, and its own under `latchkey`. */
 export type ActiveIntrospection = {

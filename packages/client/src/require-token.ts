@@ -8,7 +8,7 @@ import {
   type ActiveIntrospection,
   type IntrospectionClient,
   type IntrospectionClientOptions,
-} from './introspection-client';
+} from './introspection-client.js';
 
 /** What the middleware reads of a request; an express `Request` is one. */
 export type RequestLike = {

@@ -3,7 +3,7 @@
 // `client_secret` is `lks_` and 40 base62 characters (about 238 bits). The prefixes let a secret
 // scanner tell a leaked client secret from an API token (`api_`).
 import { customAlphabet } from 'nanoid';
-import { BASE62 } from './token-format';
+import { BASE62 } from './token-format.js';
 
 export const SERVICE_CLIENT_ID_PREFIX = 'svc_';
 export const SERVICE_CLIENT_SECRET_PREFIX = 'lks_';

@@ -3,10 +3,10 @@
 // comparison (against a hash no secret has), so the time of an answer does not tell whether an id
 // exists or how much of a secret was right.
 import { timingSafeEqual } from 'node:crypto';
-import type { Db } from '../../db/create-database';
-import { SERVICE_CLIENT_ID_REGEX } from '../../universal/service-client-format';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
+import type { Db } from '../../db/create-database.js';
+import { SERVICE_CLIENT_ID_REGEX } from '../../universal/service-client-format.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
 
 /** An authenticated service client: what its limits are counted by (`id`) and named by. */
 export type ServiceClient = { readonly id: number; readonly clientId: string; readonly name: string };

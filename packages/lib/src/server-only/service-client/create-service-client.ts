@@ -1,10 +1,10 @@
-import type { Db } from '../../db/create-database';
-import { isUniqueViolation } from '../../db/errors';
-import { ZServiceClientName } from '../../types/schemas';
-import { generateServiceClientId, generateServiceClientSecret } from '../../universal/service-client-format';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
-import { parseInput } from '../validate';
+import type { Db } from '../../db/create-database.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { ZServiceClientName } from '../../types/schemas.js';
+import { generateServiceClientId, generateServiceClientSecret } from '../../universal/service-client-format.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
+import { parseInput } from '../validate.js';
 
 export type CreateServiceClientOptions = { db: Db; clock: Clock; name: string };
 

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
 
 /**
  * Deletes a service client: its credentials stop working on the next request that is not answered

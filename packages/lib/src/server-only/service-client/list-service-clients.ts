@@ -1,4 +1,4 @@
-import type { Db } from '../../db/create-database';
+import type { Db } from '../../db/create-database.js';
 
 export type ServiceClientSummary = { clientId: string; name: string; createdAt: Date };
 
