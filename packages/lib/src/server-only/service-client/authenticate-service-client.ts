@@ -75,10 +75,13 @@ export function createServiceClientAuthenticator({
     let entry = known.get(clientId);
     if (!entry || now - entry.at >= maxAgeMs) {
       if (known.size >= maxEntries) known.clear();
-      entry = { stored: findServiceClient(db, clientId), at: now };
-      known.set(clientId, entry);
+      const fresh = { stored: findServiceClient(db, clientId), at: now };
+      known.set(clientId, fresh);
       // A failed lookup is not kept: the next request asks again.
-      entry.stored.catch(() => known.delete(clientId));
+      fresh.stored.catch(() => {
+        if (known.get(clientId) === fresh) known.delete(clientId);
+      });
+      entry = fresh;
     }
     return judge(await entry.stored, clientSecret);
   };
