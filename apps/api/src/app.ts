@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import {
   createLastUsedTracker,
   createRetiredTokenReuseDetector,
+  createServiceClientAuthenticator,
   MemoryRateLimitStore,
   RateLimiter,
   type Clock,
@@ -23,6 +24,13 @@ import { createLogger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { isSourceMapPath, looksLikeFile, staticFileNotFound } from './http/static-files';
+import {
+  authorizationServerMetadata,
+  DISCOVERY_PATH,
+  INTROSPECTION_PATH,
+} from './introspection/authorization-server-metadata';
+import { createIntrospectionCheck } from './introspection/check-introspected-token';
+import { introspectionEndpoint } from './introspection/introspection-endpoint';
 import { createApiTokenAuth } from './rest/authenticate';
 import { docsRouter } from './rest/docs-page';
 import { FORWARD_AUTH_PATH, forwardAuth } from './rest/forward-auth';
@@ -112,6 +120,24 @@ export function createApp(deps: AppDeps) {
   };
   // Reverse proxies ask here before letting a request through to a service (any method, no body read).
   app.all(FORWARD_AUTH_PATH, forwardAuth(auth, config.scopes.names));
+  // Introspection and its discovery document: before the rest of /api/v1, so that its callers (services,
+  // each one address for all its users) are limited per service client, never per address.
+  app.get(DISCOVERY_PATH, authorizationServerMetadata(config.publicUrl));
+  app.all(
+    INTROSPECTION_PATH,
+    introspectionEndpoint({
+      authenticateClient: createServiceClientAuthenticator({ db, clock }),
+      check: createIntrospectionCheck({
+        db,
+        clock,
+        lastUsed: config.usageRecording ? lastUsed : undefined,
+        retiredTokens,
+      }),
+      limiter,
+      perMinute: config.rateLimits.servicePerMinute,
+      publicUrl: config.publicUrl,
+    }),
+  );
   app.use(mountRoutes(REST_ROUTES, restDeps, auth));
 
   app.get('/api/health', async (_req, res) => {

@@ -1,7 +1,9 @@
 // @latchkey/client: the public REST API of a Latchkey server, typed from its OpenAPI document.
 // Calls go through openapi-fetch; every path, parameter, body and answer is typed by the generated
-// `paths`, so a call the server would refuse as malformed does not compile.
+// `paths`, so a call the server would refuse as malformed does not compile. Services that only
+// check tokens use `createIntrospectionClient` or the `requireToken` middleware (introspection).
 import createClient, { type Client } from 'openapi-fetch';
+import { parseBaseUrl } from './base-url.js';
 import type { components, paths } from './generated/openapi';
 
 export type { components, operations, paths } from './generated/openapi';
@@ -31,7 +33,7 @@ export type LatchkeyClientOptions = {
 };
 
 export function createLatchkeyClient(options: LatchkeyClientOptions): LatchkeyClient {
-  const base = parseBaseUrl(options.baseUrl);
+  const base = parseBaseUrl(options.baseUrl, 'createLatchkeyClient');
   if (typeof options.token !== 'string' || options.token.trim() === '') {
     throw new TypeError('createLatchkeyClient: `token` must be a non-empty API token');
   }
@@ -43,17 +45,19 @@ export function createLatchkeyClient(options: LatchkeyClientOptions): LatchkeyCl
   });
 }
 
-/** The server's origin and any path prefix, without a trailing slash; a clear error for anything else. */
-function parseBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new TypeError(`createLatchkeyClient: \`baseUrl\` must be an http(s) URL, e.g. https://latchkey.example.com`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`createLatchkeyClient: \`baseUrl\` must start with http:// or https://, not ${url.protocol}//`);
-  }
-  if (url.search || url.hash) throw new TypeError('createLatchkeyClient: `baseUrl` must have no query or fragment');
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
+export {
+  createIntrospectionClient,
+  IntrospectionError,
+  type ActiveIntrospection,
+  type InactiveIntrospection,
+  type Introspection,
+  type IntrospectionClient,
+  type IntrospectionClientOptions,
+} from './introspection-client.js';
+export {
+  requireToken,
+  tokenOf,
+  type RequestLike,
+  type RequireTokenOptions,
+  type ResponseLike,
+} from './require-token.js';

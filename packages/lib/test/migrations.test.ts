@@ -3,7 +3,7 @@
 // carries the counts); the flush's upsert and the purge work on it afterwards.
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { migrateToLatest, migrateUpTo } from '../src/db/migrations';
+import { migrateUpTo } from '../src/db/migrations';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
 import { ManualClock } from '../src/server-only/clock';
 import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
@@ -42,7 +42,7 @@ describeEachDatabase(
       }
       await db.insertInto('api_token_usage').values(rows).execute();
 
-      expect(await migrateToLatest(db)).toEqual(['0005_usage_rows_by_token']);
+      expect(await migrateUpTo(db, '0005_usage_rows_by_token')).toEqual(['0005_usage_rows_by_token']);
 
       const after = await db
         .selectFrom('api_token_usage')

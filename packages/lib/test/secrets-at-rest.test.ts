@@ -1,4 +1,5 @@
-// Nothing secret is stored: not a plain token, a password or a session id, in any column of any table.
+// Nothing secret is stored: not a plain token, a password, a session id or a service client's secret, in any
+// column of any table.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { createSession } from '../src/server-only/session/create-session';
 import { createTeam } from '../src/server-only/team/create-team';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
+import { createServiceClient } from '../src/server-only/service-client/create-service-client';
 import { createUser } from '../src/server-only/user/create-user';
 import { describeEachDatabase } from '../src/testing/index';
 import { generateApiToken } from '../src/universal/token-format';
@@ -108,6 +110,10 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
       secrets.push(t.token, t.token.slice(4, 34));
       known.push(t.start);
     }
+    // A service client's secret, whole and without its prefix; its client_id is not a secret.
+    const service = await createServiceClient({ db, clock, name: 'Scanned service' });
+    secrets.push(service.clientSecret, service.clientSecret.slice(4));
+    known.push(service.clientId);
 
     const values = await everyStoredValue(db, kind);
     // The scan does read the data: it finds e-mails, slugs and display hints it is allowed to.

@@ -1,10 +1,12 @@
-// The operator commands of `latchkey`, parsed with commander; runnable in-process (tests call
-// `runCli`). Every rule is the library's: the commands only read options and print answers.
-import { Command, CommanderError } from '@commander-js/extra-typings';
+// The operator commands of `latchkey`, declared one a file in commands/ and parsed with commander;
+// runnable in-process (tests call `runCli`). Every rule is the library's: the commands only read
+// options and print answers.
+import { Command, CommanderError } from 'commander';
 import { createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db, type ScopeSet } from '@latchkey/lib';
 import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
-import { addCommands } from './commands';
+import { COMMANDS } from './commands/index';
+import { addCommand } from './define-command';
 import { InputInterrupted, readPassword, readSecretLine, type PasswordInput } from './read-password';
 
 /** How a person runs the command line, as the README shows it; usage and help lines name it so. */
@@ -108,11 +110,11 @@ export async function runCli(
       }
     },
   };
-  addCommands(program, context);
+  for (const command of COMMANDS) addCommand(program, command, context);
   // A required option given as blanks is as missing as one not given.
   program.hook('preAction', (_program, command) => {
     for (const option of command.options) {
-      const value = command.getOptionValue(option.attributeName());
+      const value: unknown = command.getOptionValue(option.attributeName());
       if (option.mandatory && typeof value === 'string' && value.trim() === '') {
         throw new UsageError(`${option.long} must not be blank`);
       }

@@ -1,7 +1,8 @@
 // Request bodies, on every path: which may be read, and how far. A body is JSON where a route takes
-// one (16 KB; 64 KB for leak reports), and nothing elsewhere. A body of another type, coding or
-// charset is refused with 415 and one declared over its limit with 413, both before a byte of it
-// is read; a body sent without a length is read no further than its limit. Nothing is held past it.
+// one (16 KB; 64 KB for leak reports), a form at introspection (16 KB), and nothing elsewhere. A
+// body of another type, coding or charset is refused with 415 and one declared over its limit with
+// 413, both before a byte of it is read; a body sent without a length is read no further than its
+// limit. Nothing is held past it.
 import type { Request } from 'express';
 import getRawBody from 'raw-body';
 import { AppError, AppErrorCode } from '@latchkey/lib';
@@ -34,11 +35,33 @@ export function tooLarge(limit: number): AppError {
  * alone; null when it may be (or when there is none).
  */
 export function refuseJsonBody(req: Request, limit: number, types: JsonTypes): AppError | null {
+  return refuseBody(req, limit, {
+    accepts: (mediaType) =>
+      mediaType === 'application/json' || (types !== 'application/json' && SUFFIXED_JSON.test(mediaType)),
+    typeMessage: 'Send the body as JSON, with Content-Type: application/json',
+    charsetMessage: 'Send the body as UTF-8 JSON',
+  });
+}
+
+export const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** As `refuseJsonBody`, for a form body (`application/x-www-form-urlencoded`, as OAuth clients send). */
+export function refuseFormBody(req: Request, limit: number): AppError | null {
+  return refuseBody(req, limit, {
+    accepts: (mediaType) => mediaType === FORM_TYPE,
+    typeMessage: `Send the body as a form, with Content-Type: ${FORM_TYPE}`,
+    charsetMessage: 'Send the form as UTF-8',
+  });
+}
+
+function refuseBody(
+  req: Request,
+  limit: number,
+  type: { accepts: (mediaType: string) => boolean; typeMessage: string; charsetMessage: string },
+): AppError | null {
   if (!hasBody(req)) return null;
-  const [type = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
-  const mediaType = type.trim().toLowerCase();
-  if (mediaType !== 'application/json' && !(types !== 'application/json' && SUFFIXED_JSON.test(mediaType)))
-    return unsupported('Send the body as JSON, with Content-Type: application/json');
+  const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
+  if (!type.accepts(mediaType.trim().toLowerCase())) return unsupported(type.typeMessage);
   for (const parameter of parameters) {
     const [name = '', value = ''] = parameter.split('=');
     const charset = value
@@ -46,7 +69,7 @@ export function refuseJsonBody(req: Request, limit: number, types: JsonTypes): A
       .replace(/^"(.*)"$/, '$1')
       .toLowerCase();
     if (name.trim().toLowerCase() === 'charset' && charset !== 'utf-8' && charset !== 'utf8')
-      return unsupported('Send the body as UTF-8 JSON');
+      return unsupported(type.charsetMessage);
   }
   const coding = req.headers['content-encoding'];
   if (coding !== undefined && coding.trim().toLowerCase() !== 'identity')

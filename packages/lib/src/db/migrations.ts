@@ -232,6 +232,20 @@ function migrations(postgres: boolean): Record<string, Migration> {
         });
       },
     },
+    '0006_service_clients': {
+      async up(db: Kysely<unknown>) {
+        // The callers of introspection (RFC 7662), made by operators. The secret is kept only as a
+        // SHA-256 hash, like a token: it is high-entropy, so a fast hash is safe.
+        await db.schema
+          .createTable('service_clients')
+          .addColumn('id', id as 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('client_id', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', time as 'integer', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -115,6 +115,16 @@ export interface RetiredApiTokenHashesTable {
   reported_at: number | null;
 }
 
+export interface ServiceClientsTable {
+  id: Generated<number>;
+  /** `svc_` + 20 base62 characters; what the client sends as its `client_id`. */
+  client_id: string;
+  name: string;
+  /** SHA-256 (hex) of the client secret; the secret itself is shown once, at creation. */
+  secret_hash: string;
+  created_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -126,4 +136,5 @@ export interface Schema {
   api_token_usage: ApiTokenUsageTable;
   api_token_recent_ips: ApiTokenRecentIpsTable;
   retired_api_token_hashes: RetiredApiTokenHashesTable;
+  service_clients: ServiceClientsTable;
 }

@@ -52,3 +52,7 @@ export * from './public-api/detect-retired-token-reuse';
 export * from './public-api/get-api-token-usage';
 export * from './public-api/delete-expired-api-tokens';
 export * from './public-api/get-api-token-daily-requests';
+export * from './service-client/create-service-client.js';
+export * from './service-client/list-service-clients.js';
+export * from './service-client/delete-service-client.js';
+export * from './service-client/authenticate-service-client.js';

@@ -49,6 +49,8 @@ function displayName(min: number, max: number) {
 }
 
 export const ZTokenName = displayName(3, 100);
+/** The name an operator gives a service client (the service that calls introspection). */
+export const ZServiceClientName = displayName(3, 100);
 
 export const ZExpiresIn = z.enum(EXPIRES_IN_VALUES, {
   error: `Expiry must be one of ${EXPIRES_IN_VALUES.join(', ')}`,

@@ -8,3 +8,4 @@ export * from './audit-event-types';
 export * from './allowed-ips';
 export * from './token-policy';
 export * from './trpc-transformer';
+export * from './service-client-format.js';
