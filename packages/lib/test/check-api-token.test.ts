@@ -42,7 +42,7 @@ describeEachDatabase('checkApiToken', (getDatabase) => {
       expiresIn: 'SEVEN_DAYS',
     });
     const deleted = await createApiToken({ db, clock, userId: user.id, name: 'Deleted token' });
-    await deleteApiTokenById({ db, userId: user.id, id: deleted.id });
+    await deleteApiTokenById({ clock, db, userId: user.id, id: deleted.id });
 
     const refusals: Array<[string, string, string]> = [
       ['malformed', 'api_short', 'Invalid token'],

@@ -23,7 +23,7 @@ function operations(db: Db, clock: ManualClock) {
     create: (actor: Actor) => createApiToken({ db, clock, ...actor, name: 'Attempted token' }),
     list: (actor: Actor) => getApiTokens({ db, clock, ...actor }),
     get: (actor: Actor, id: number) => getApiTokenById({ db, clock, ...actor, id }),
-    delete: (actor: Actor, id: number) => deleteApiTokenById({ db, ...actor, id }),
+    delete: (actor: Actor, id: number) => deleteApiTokenById({ clock, db, ...actor, id }),
     rotate: (actor: Actor, id: number) => rotateApiToken({ db, clock, ...actor, id }),
   };
 }

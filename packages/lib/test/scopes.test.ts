@@ -311,7 +311,7 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const theirs = await createApiToken({ db, clock, userId: stranger.id, name: 'Stranger token' });
 
       await expectAppError(getApiTokenById({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
-      await expectAppError(deleteApiTokenById({ db, viaToken, id: theirs.id }), 'NOT_FOUND');
+      await expectAppError(deleteApiTokenById({ clock, db, viaToken, id: theirs.id }), 'NOT_FOUND');
       await expectAppError(rotateApiToken({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
       expect((await getApiTokens({ db, clock, viaToken })).tokens.map((t) => t.id)).not.toContain(theirs.id);
       expect((await getApiTokenByToken({ db, clock, token: theirs.token })).id).toBe(theirs.id);

@@ -46,7 +46,7 @@ describeEachDatabase('teams', (getDatabase) => {
       expect(await roles(db, team.id)).toEqual({ [creator.id]: 'ADMIN' });
       expect(await getTeams({ db, userId: creator.id })).toEqual([{ ...team, role: 'ADMIN' }]);
       expect(
-        (await getTeamMembers({ db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role]),
+        (await getTeamMembers({ clock, db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role]),
       ).toEqual([[creator.id, 'ADMIN']]);
       expect(await getTeamBySlug({ db, slug: slug.toUpperCase() })).toEqual(team);
     });
@@ -194,12 +194,12 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
-      const members = await getTeamMembers({ db, userId: member.id, teamId: team.id });
+      const members = await getTeamMembers({ clock, db, userId: member.id, teamId: team.id });
       expect(members.map((m) => ({ userId: m.userId, email: m.email, role: m.role }))).toEqual([
         { userId: admin.id, email: admin.email, role: 'ADMIN' },
         { userId: member.id, email: member.email, role: 'MEMBER' },
       ]);
-      await expectAppError(getTeamMembers({ db, userId: outsider.id, teamId: team.id }), 'NOT_FOUND');
+      await expectAppError(getTeamMembers({ clock, db, userId: outsider.id, teamId: team.id }), 'NOT_FOUND');
     });
   });
 
@@ -211,12 +211,26 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
 
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: member.id, role: 'ADMIN' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: member.id,
+        role: 'ADMIN',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'ADMIN' });
       // With two admins, either may step down.
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'MANAGER' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: admin.id,
+        role: 'MANAGER',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'MANAGER', [member.id]: 'ADMIN' });
-      await removeTeamMember({ db, userId: member.id, teamId: team.id, memberUserId: admin.id });
+      await removeTeamMember({ clock, db, userId: member.id, teamId: team.id, memberUserId: admin.id });
       expect(await roles(db, team.id)).toEqual({ [member.id]: 'ADMIN' });
     });
 
@@ -228,13 +242,20 @@ describeEachDatabase('teams', (getDatabase) => {
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
       for (const role of ['MANAGER', 'MEMBER'] as const) {
         await expectAppError(
-          updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }),
+          updateTeamMemberRole({ clock, db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }),
           'INVALID_REQUEST',
           LAST_ADMIN,
         );
       }
       // Staying ADMIN is fine.
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'ADMIN' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: admin.id,
+        role: 'ADMIN',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'MEMBER' });
     });
 
@@ -245,7 +266,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
       await expectAppError(
-        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id }),
+        removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: admin.id }),
         'INVALID_REQUEST',
         LAST_ADMIN,
       );
@@ -265,17 +286,31 @@ describeEachDatabase('teams', (getDatabase) => {
           [member, 'MEMBER'],
         ]);
         await expectAppError(
-          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: insider.id, role: 'ADMIN' }),
+          updateTeamMemberRole({
+            clock,
+            db,
+            userId: insider.id,
+            teamId: team.id,
+            memberUserId: insider.id,
+            role: 'ADMIN',
+          }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
         await expectAppError(
-          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+          updateTeamMemberRole({
+            clock,
+            db,
+            userId: insider.id,
+            teamId: team.id,
+            memberUserId: admin.id,
+            role: 'MEMBER',
+          }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
         await expectAppError(
-          removeTeamMember({ db, userId: insider.id, teamId: team.id, memberUserId: member.id }),
+          removeTeamMember({ clock, db, userId: insider.id, teamId: team.id, memberUserId: member.id }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
@@ -290,19 +325,33 @@ describeEachDatabase('teams', (getDatabase) => {
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
       await expectAppError(
-        updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id, role: 'ADMIN' }),
+        updateTeamMemberRole({
+          clock,
+          db,
+          userId: admin.id,
+          teamId: team.id,
+          memberUserId: outsider.id,
+          role: 'ADMIN',
+        }),
         'NOT_FOUND',
       );
       await expectAppError(
-        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }),
+        removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }),
         'NOT_FOUND',
       );
       await expectAppError(
-        updateTeamMemberRole({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+        updateTeamMemberRole({
+          clock,
+          db,
+          userId: outsider.id,
+          teamId: team.id,
+          memberUserId: admin.id,
+          role: 'MEMBER',
+        }),
         'NOT_FOUND',
       );
       await expectAppError(
-        removeTeamMember({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }),
+        removeTeamMember({ clock, db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }),
         'NOT_FOUND',
       );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN' });
@@ -315,6 +364,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const team = await makeTeam(db, clock, admin);
       await expectAppError(
         updateTeamMemberRole({
+          clock,
           db,
           userId: admin.id,
           teamId: team.id,
@@ -332,7 +382,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const leaver = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[leaver, 'ADMIN']]);
       await createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'Made before leaving' });
-      await removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: leaver.id });
+      await removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: leaver.id });
       await expectAppError(getApiTokens({ db, clock, userId: leaver.id, teamId: team.id }), 'NOT_FOUND');
       await expectAppError(
         createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'After leaving' }),
@@ -498,8 +548,9 @@ describeEachDatabase('teams', (getDatabase) => {
         const attempts = Array.from({ length: 20 }, (_, i) => {
           const [actor, target] = pairs[(i + round) % pairs.length]!;
           return i % 5 === 4
-            ? removeTeamMember({ db, userId: actor.id, teamId: team.id, memberUserId: target.id })
+            ? removeTeamMember({ clock, db, userId: actor.id, teamId: team.id, memberUserId: target.id })
             : updateTeamMemberRole({
+                clock,
                 db,
                 userId: actor.id,
                 teamId: team.id,

@@ -65,14 +65,16 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
     const { db, clock, user, make } = await setup();
     const deleted = await make();
     await expectCachedThenRefused(db, clock, deleted.token, () =>
-      deleteApiTokenById({ db, userId: user.id, id: deleted.id }),
+      deleteApiTokenById({ clock, db, userId: user.id, id: deleted.id }),
     );
     const rotated = await make();
     await expectCachedThenRefused(db, clock, rotated.token, () =>
       rotateApiToken({ db, clock, userId: user.id, id: rotated.id }),
     );
     const revoked = await make();
-    await expectCachedThenRefused(db, clock, revoked.token, () => revokeApiTokenByToken({ db, token: revoked.token }));
+    await expectCachedThenRefused(db, clock, revoked.token, () =>
+      revokeApiTokenByToken({ clock, db, token: revoked.token }),
+    );
     const personal = await make();
     const { email } = user;
     await expectCachedThenRefused(db, clock, personal.token, () => disableUser({ db, clock, email }));
@@ -175,7 +177,7 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
     }
     expect(seen.calls.filter((call) => /api_tokens/.test(call.sql))).toEqual([]);
     // Deleted: no longer a verdict from memory, and the lookup refuses it.
-    await deleteApiTokenById({ db, userId: user.id, id: known.id });
+    await deleteApiTokenById({ clock, db, userId: user.id, id: known.id });
     const after = checkCachedApiToken({ db, clock, token: known.token });
     expect(after.ok).toBeUndefined();
     expect('hash' in after && (await checkApiTokenAfterMiss({ db, clock, token: known.token }, after))).toEqual({
@@ -223,7 +225,7 @@ describeEachDatabase('verified-token cache', (getDatabase) => {
       const created = await createApiToken({ db, clock, userId: owner.id, name: 'Seen elsewhere' });
       expect((await checkApiToken({ db: other, clock, token: created.token })).ok).toBe(true);
       expect(cached(other, created.token)).toBe(true);
-      if (revoke === 'delete') await deleteApiTokenById({ db, userId: owner.id, id: created.id });
+      if (revoke === 'delete') await deleteApiTokenById({ clock, db, userId: owner.id, id: created.id });
       else await disableUser({ db, clock, email: owner.email });
       const revokedAt = performance.now();
       while ((await checkApiToken({ db: other, clock, token: created.token })).ok) {

@@ -303,7 +303,7 @@ export function addCommands(
           'or give it as the argument',
       );
       return withDb(async (db) => {
-        const revoked = await revokeApiTokenByToken({ db, token });
+        const revoked = await revokeApiTokenByToken({ clock, db, token });
         out(`revoked token ${revoked.id} (${revoked.name})`);
       });
     });
