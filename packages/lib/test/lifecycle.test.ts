@@ -5,7 +5,6 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken, DEFAULT_MAX_TOKENS_PER_OWNER } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { revokeApiTokenByToken } from '../src/server-only/public-api/revoke-api-token-by-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
@@ -14,7 +13,7 @@ import { describeEachDatabase } from '../src/testing/index';
 import type { AppError } from '../src/errors/app-error';
 import { generateApiToken, tokenStart } from '../src/universal/token-format';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../src/server-only/hash';
-import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+import { countRows, DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
 

@@ -5,13 +5,12 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
 import { TEAM_ADMIN_REQUIRED } from '../src/universal/permissions';
 import { describeEachDatabase } from '../src/testing/index';
-import { expectAppError, insertUser, makeTeam } from './helpers';
+import { expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const ADMIN_NEEDED = 'You need to be a team admin to manage API tokens';
 

@@ -5,12 +5,11 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
 import { BUILTIN_SCOPES, createScopeSet } from '../src/universal/scopes';
-import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+import { countRows, DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 6, 1);
 

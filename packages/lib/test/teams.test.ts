@@ -6,7 +6,6 @@ import { AppError } from '../src/errors/app-error';
 import { ManualClock } from '../src/server-only/clock';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
@@ -17,7 +16,7 @@ import { getTeams } from '../src/server-only/team/get-teams';
 import { removeTeamMember } from '../src/server-only/team/remove-team-member';
 import { updateTeamMemberRole } from '../src/server-only/team/update-team-member-role';
 import { describeEachDatabase } from '../src/testing/index';
-import { countRows, expectAppError, insertUser, makeTeam, unique } from './helpers';
+import { countRows, expectAppError, getApiTokenByToken, insertUser, makeTeam, unique } from './helpers';
 
 const MEMBERS_ADMIN_NEEDED = 'You need to be a team admin to manage members';
 const LAST_ADMIN = 'A team must keep at least one admin';
