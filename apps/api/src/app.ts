@@ -5,18 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
-import {
-  createLastUsedTracker,
-  createRetiredTokenReuseDetector,
-  createScopeSet,
-  MemoryRateLimitStore,
-  RateLimiter,
-  type Clock,
-  type Db,
-  type LastUsedTracker,
-  type RateLimitStore,
-  watchRevocations,
-} from '@latchkey/lib';
+import type { Latchkey } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
 import { guardRequestBodies } from './http/guard-request-bodies';
@@ -24,7 +13,6 @@ import { createLogger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { isSourceMapPath, looksLikeFile, staticFileNotFound } from './http/static-files';
-import { createApiTokenAuth } from './rest/authenticate';
 import { docsRouter } from './rest/docs-page';
 import { mountRoutes } from './rest/mount-routes';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -34,16 +22,13 @@ import { trpcExpressHandler } from './trpc/express-handler';
 import { createContextFactory } from './trpc/trpc';
 
 export type AppDeps = {
-  db: Db;
+  /**
+   * The runtime (`createLatchkey`): database, clock, scopes, limits, the verifier and what it keeps.
+   * The caller made it and closes it, after the server.
+   */
+  latchkey: Latchkey;
   config: Config;
-  clock: Clock;
   logger?: Logger;
-  /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
-  lastUsed?: LastUsedTracker;
-  /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
-  rateLimitStore?: RateLimitStore;
-  /** Scopes the host application adds to the built-in ones (checked by `createScopeSet`: a bad name throws). */
-  extraScopes?: readonly string[];
   /** The built web UI to serve at `/`; null serves none. Defaults to apps/web/dist. */
   webDist?: string | null;
 };
@@ -53,43 +38,10 @@ const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 export function createApp(deps: AppDeps) {
-  const { db, config, clock } = deps;
-  // First: a bad host scope stops the app before anything is started.
-  const allowedScopes = createScopeSet(deps.extraScopes);
+  const { latchkey, config } = deps;
+  const { db, clock, limiter, rateLimitStore } = latchkey;
+  const allowedScopes = latchkey.scopes;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const lastUsed =
-    deps.lastUsed ??
-    createLastUsedTracker({
-      db,
-      clock,
-      onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry'),
-    });
-  // Keeps the token cache in step with revocations made by other servers on the database.
-  const revocations = watchRevocations({
-    db,
-    onError: (error, what) =>
-      logger.warn(
-        { err: error },
-        `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`,
-      ),
-    onRecovered: () => logger.info('token revocation listener is back'),
-  });
-  const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
-  const limiter = new RateLimiter(rateLimitStore, clock);
-  const retiredTokens = createRetiredTokenReuseDetector({
-    db,
-    clock,
-    onError: (error) => logger.error({ err: error }, 'could not check a retired token'),
-  });
-  const auth = createApiTokenAuth({
-    db,
-    clock,
-    // USAGE_RECORDING=false: the middleware gets no tracker, so it records nothing.
-    lastUsed: config.usageRecording ? lastUsed : undefined,
-    retiredTokens,
-    rateLimiter: limiter,
-    limits: config.rateLimits,
-  });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: allowedScopes });
 
   const app = express();
@@ -113,7 +65,7 @@ export function createApp(deps: AppDeps) {
     credentialRevokePerHour: config.rateLimits.credentialRevokePerHour,
     openApi: openApi as unknown as Record<string, unknown>,
   };
-  app.use(mountRoutes(REST_ROUTES, restDeps, auth));
+  app.use(mountRoutes(REST_ROUTES, restDeps, latchkey.verifier));
 
   app.get('/api/health', async (_req, res) => {
     try {
@@ -165,8 +117,7 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  // `revocations.stop()` goes with closing the server (before the database is destroyed).
-  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger, revocations });
+  return Object.assign(app, { latchkey, logger });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

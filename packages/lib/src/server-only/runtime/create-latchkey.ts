@@ -110,7 +110,7 @@ export async function createLatchkey(deps: LatchkeyDeps) {
       closers.push(() => redis.close());
       store = redis;
     }
-    const rateLimitStore = store ?? new MemoryRateLimitStore(clock);
+    const rateLimitStore: RateLimitStore = store ?? new MemoryRateLimitStore(clock);
     const limiter = new RateLimiter(rateLimitStore, clock);
 
     const usage =
