@@ -10,7 +10,6 @@ const CLIENT_ADDRESS = Symbol('clientAddress');
 
 type WithClientAddress = Request & { [CLIENT_ADDRESS]?: ClientAddress | null };
 
-
 /** The client's normalised address, from `req.ip` on the first call and remembered on the request. */
 export function clientAddressOf(req: Request): ClientAddress | null {
   const r = req as WithClientAddress;

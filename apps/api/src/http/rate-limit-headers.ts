@@ -12,7 +12,6 @@ export function setRateLimitHeaders(res: Response, result: RateLimitResult): voi
   res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAt / 1000)));
 }
 
-
 /** A verifier's refusal as the REST API answers it: its status, `{code, message}` and its headers. */
 export function sendRefusal(res: Response, refusal: VerifyRefusal): void {
   if (refusal.rateLimit) setRateLimitHeaders(res, refusal.rateLimit);

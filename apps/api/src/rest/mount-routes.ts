@@ -8,7 +8,14 @@
 // 415, and a body over the route's limit a 413, answered before it is read.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { match, type MatchFunction } from 'path-to-regexp';
-import { AppError, AppErrorCode, tokenOfHeader, type AuditContext, type VerifiedApiToken, type Verifier } from '@latchkey/lib';
+import {
+  AppError,
+  AppErrorCode,
+  tokenOfHeader,
+  type AuditContext,
+  type VerifiedApiToken,
+  type Verifier,
+} from '@latchkey/lib';
 import { clientIp } from '../http/client-ip';
 import { rejectDeepJson } from '../http/json-depth';
 import { JSON_BODY_LIMIT, readJsonBody, refuseJsonBody } from '../http/request-body';
