@@ -3,7 +3,6 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import {
   addTeamMember,
   BUILTIN_SCOPES,
-  createApiToken,
   createTeam,
   createUser,
   disableUser,
@@ -63,7 +62,7 @@ async function ownerOf(db: Db, email: string, team: string | undefined) {
 
 export function addCommands(
   program: Command,
-  { out, withDb, readPassword, readSecretLine, tokenMaxPerOwner }: CommandContext,
+  { out, withDb, withLatchkey, readPassword, readSecretLine, tokenMaxPerOwner }: CommandContext,
 ): void {
   program
     .command('migrate')
@@ -232,25 +231,22 @@ export function addCommands(
         throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);
       }
       const maxTokensPerOwner = tokenMaxPerOwner();
-      return withDb(async (db) => {
-        const user = await getUserByEmail({ db, email });
-        const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
-        const scopeList = scopes === undefined ? undefined : commaList(scopes);
-        const ips = allowedIps === undefined ? undefined : commaList(allowedIps);
-        const created = await createApiToken({
-          db,
-          clock,
-          userId: user.id,
-          teamId,
-          name,
-          expiresIn,
-          scopes: scopeList,
-          allowedIps: ips,
-          maxTokensPerOwner,
-          audit: CLI_AUDIT,
-        });
-        out(created.token);
-      });
+      return withLatchkey(
+        async (latchkey) => {
+          const { userId, teamId } = await ownerOf(latchkey.db, email, team);
+          const created = await latchkey.tokens.create({
+            userId,
+            teamId,
+            name,
+            expiresIn,
+            scopes: scopes === undefined ? undefined : commaList(scopes),
+            allowedIps: allowedIps === undefined ? undefined : commaList(allowedIps),
+            audit: CLI_AUDIT,
+          });
+          out(created.token);
+        },
+        { maxTokensPerOwner },
+      );
     });
 
   program
@@ -259,10 +255,8 @@ export function addCommands(
     .requiredOption('--email <email>', 'the user')
     .option('--team <slug>', TEAM_HELP)
     .action(({ email, team }) =>
-      withDb(async (db) => {
-        const user = await getUserByEmail({ db, email });
-        const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
-        const { tokens } = await getApiTokens({ db, clock, userId: user.id, teamId });
+      withLatchkey(async (latchkey) => {
+        const { tokens } = await latchkey.tokens.list(await ownerOf(latchkey.db, email, team));
         if (tokens.length === 0) return out('no tokens');
         out(['ID', 'NAME', 'START', 'STATUS', 'EXPIRES', 'LAST USED', 'SCOPES'].join('\t'));
         for (const t of tokens) {

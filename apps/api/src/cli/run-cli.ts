@@ -1,7 +1,15 @@
 // The operator commands of `latchkey`, parsed with commander; runnable in-process (tests call
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
+import {
+  BUILTIN_SCOPES,
+  createDatabase,
+  createLatchkey,
+  EXPIRES_IN_VALUES,
+  migrateToLatest,
+  type Db,
+  type Latchkey,
+} from '@latchkey/lib';
 import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
@@ -22,6 +30,11 @@ export type CliIo = {
 export type CommandContext = {
   out: (line: string) => void;
   withDb: (run: (db: Db) => Promise<void>, options?: { migrate?: boolean }) => Promise<void>;
+  /**
+   * The runtime on the database (opened, migrated and closed around it), for commands that make or
+   * read tokens: the same rules as the server's. It records no usage and runs no purge.
+   */
+  withLatchkey: (run: (latchkey: Latchkey) => Promise<void>, options?: { maxTokensPerOwner?: number }) => Promise<void>;
   readPassword: () => Promise<string>;
   /** One line of standard input (prompted for as "<label> (not shown): " at a terminal), or null. */
   readSecretLine: (label: string) => Promise<string | null>;
@@ -87,6 +100,21 @@ export async function runCli(
       } finally {
         await db.destroy().catch(() => {});
       }
+    },
+    withLatchkey(run, { maxTokensPerOwner } = {}) {
+      return context.withDb(async (db) => {
+        const latchkey = await createLatchkey({
+          database: db,
+          usageRecording: false,
+          retention: null,
+          maxTokensPerOwner,
+        });
+        try {
+          await run(latchkey);
+        } finally {
+          await latchkey.close();
+        }
+      });
     },
   };
   addCommands(program, context);
