@@ -24,7 +24,13 @@ import { effectiveExpiry } from '../public-api/api-token-metadata';
 import type { RetiredTokenReuseDetector } from '../public-api/detect-retired-token-reuse';
 import { IP_REFUSAL_REPORT_INTERVAL_MS, recordIpRefusal } from '../public-api/record-ip-refusal';
 import { ownerKey, type ActingApiToken } from '../public-api/token-owner';
-import { shownLimit, type RateLimiter, type RateLimitResult, type RateLimitRule } from '../rate-limit/rate-limiter';
+import {
+  shownLimit,
+  withLimit,
+  type RateLimiter,
+  type RateLimitResult,
+  type RateLimitRule,
+} from '../rate-limit/rate-limiter';
 import type { ApiTokenCache, CachedTokenKeys } from './token-cache';
 import type { UsageRecorder } from './usage-recorder';
 
@@ -167,10 +173,7 @@ const ANY_ADDRESS: AddressLimit = Object.freeze({ allowedIps: Object.freeze([]),
 /** Address lists shared by their stored text (tokens often share an office's ranges), at most this many. */
 const MAX_SHARED_ADDRESS_LISTS = 10_000;
 
-/** The token's own verdict: found and live, or why not. */
-type TokenCheck = { ok: true; entry: CachedApiToken } | { ok: false; message: string };
-const INVALID: TokenCheck = Object.freeze({ ok: false, message: INVALID_TOKEN });
-const EXPIRED: TokenCheck = Object.freeze({ ok: false, message: EXPIRED_TOKEN });
+const NO_OPTIONS: VerifyOptions = Object.freeze({});
 
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { db, clock, cache, limiter, usage, retiredTokens } = deps;
@@ -256,16 +259,21 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     return entry;
   }
 
-  /** Expiry, grace period and owner, from the facts and the clock. */
-  function judge(entry: CachedApiToken | undefined, hash: string, now: number, options: VerifyOptions): TokenCheck {
+  /** Expiry, grace period and owner, from the facts and the clock: the live entry, or the refusal's message. */
+  function judge(
+    entry: CachedApiToken | undefined,
+    hash: string,
+    now: number,
+    options: VerifyOptions,
+  ): CachedApiToken | string {
     if (!entry || (entry.revokeAt !== null && entry.revokeAt <= now)) {
       // A rotated-away token presented again is looked up among retired hashes (not waited for).
       retiredTokens?.noteMiss(hash, options);
-      return INVALID;
+      return INVALID_TOKEN;
     }
-    if (entry.expiresAt !== null && entry.expiresAt <= now) return EXPIRED;
-    if (entry.ownerRefused) return INVALID;
-    return { ok: true, entry };
+    if (entry.expiresAt !== null && entry.expiresAt <= now) return EXPIRED_TOKEN;
+    if (entry.ownerRefused) return INVALID_TOKEN;
+    return entry;
   }
 
   /** Notes the use (the token shows the last use stored before this request) and returns the token. */
@@ -319,24 +327,36 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     });
   }
 
-  /** After the token's own check: its owner's limit, its address list, its scopes. */
-  async function admit(
+  /**
+   * After the token's own check: its owner's limit (counted here unless `owner` was counted with the
+   * client's), its address list, its scopes. Synchronous when the limits' store is (in memory).
+   */
+  function admit(
     token: VerifiedApiToken,
     options: VerifyOptions,
     ip: string | null,
     shown: RateLimitResult | undefined,
     owner?: RateLimitResult | null,
-  ): Promise<Verdict> {
-    const ownerLimit = owner ?? (limiter ? await limiter.hit(ownerRule, ownerKey(token.owner)) : undefined);
-    if (ownerLimit && !ownerLimit.allowed) return tooMany(ownerLimit, token);
-    const rateLimit = ownerLimit ? shownLimit(shown, ownerLimit) : shown;
+  ): Verdict | Promise<Verdict> {
+    if (!owner && limiter) {
+      return withLimit(limiter.hit(ownerRule, ownerKey(token.owner)), (counted) =>
+        admit(token, options, ip, shown, counted),
+      );
+    }
+    if (owner && !owner.allowed) return tooMany(owner, token);
+    const rateLimit = owner ? shownLimit(shown, owner) : shown;
     if (options.checkAddress !== false && !token.isAllowedIp(ip ?? undefined)) {
       reportIpRefusal(token, ip, options.userAgent);
       return forbidden(ADDRESS_NOT_ALLOWED, token, rateLimit);
     }
-    const scopes = options.scopes ?? [];
-    const missing = scopes.filter((needed) => !token.scopes.includes(needed));
-    if (missing.length > 0) return forbidden(`This token lacks the scope ${missing.join(', ')}`, token, rateLimit);
+    const scopes = options.scopes;
+    if (scopes) {
+      for (const needed of scopes) {
+        if (token.scopes.includes(needed)) continue;
+        const missing = scopes.filter((scope) => !token.scopes.includes(scope));
+        return forbidden(`This token lacks the scope ${missing.join(', ')}`, token, rateLimit);
+      }
+    }
     return rateLimit ? { ok: true, token, rateLimit } : { ok: true, token };
   }
 
@@ -346,84 +366,89 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     return rule;
   }
 
-  /** The per-client rule and key of a request; null for none. */
-  function clientLimit(options: VerifyOptions, addressKey: string) {
+  /** What the per-client limit counts a request under; null when none is counted. */
+  type Client = { rule: RateLimitRule; key: string; failures: boolean } | null;
+
+  function clientOf(options: VerifyOptions, addressKey: string): Client {
     const by = options.limitBy;
     if (by === 'none' || !limiter) return null;
     if (by) return { rule: serviceRule(by.perMinute), key: by.key, failures: false };
     return { rule: ipRule, key: addressKey, failures: true };
   }
 
-  async function verify(token: string | null | undefined, options: VerifyOptions = {}): Promise<Verdict> {
+  /**
+   * A 401 for a token that is missing, malformed or refused, counted against the client: the
+   * request and then the failure, unless `counted` says the lookup counted them already.
+   */
+  function refuse(client: Client, message: string, counted?: RateLimitResult | null): Verdict | Promise<Verdict> {
+    if (!client) return unauthorized(message, undefined);
+    if (counted !== undefined) return unauthorized(message, counted ?? undefined);
+    if (!client.failures) {
+      return withLimit(limiter!.hit(client.rule, client.key), (request) =>
+        request.allowed ? unauthorized(message, request) : tooMany(request),
+      );
+    }
+    return withLimit(limiter!.hitAndCheck(client.rule, client.key, failureRule, client.key), ([request, failures]) => {
+      if (!request.allowed) return tooMany(request);
+      if (!failures.allowed) return tooMany(failures);
+      return withLimit(limiter!.hit(failureRule, client.key), () => unauthorized(message, request));
+    });
+  }
+
+  function verify(token: string | null | undefined, options: VerifyOptions = NO_OPTIONS): Promise<Verdict> {
+    try {
+      const verdict = check(token, options);
+      return verdict instanceof Promise ? verdict : Promise.resolve(verdict);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** The verdict; at once (no promise) when the cache and the limits' store answer without I/O. */
+  function check(token: string | null | undefined, options: VerifyOptions): Verdict | Promise<Verdict> {
     const address = options.ip ? clientAddress(options.ip) : null;
     const ip = address?.ip ?? null;
-    const client = clientLimit(options, address?.limitKey ?? UNKNOWN_LIMIT_KEY);
+    const client = clientOf(options, address?.limitKey ?? UNKNOWN_LIMIT_KEY);
 
-    /** A 401 for a token that is missing, malformed or refused, counted against the client. */
-    async function refuse(message: string, attempt?: RateLimitResult | null): Promise<VerifyRefusal> {
-      if (!client) return unauthorized(message, undefined);
-      let shown: RateLimitResult | undefined;
-      if (attempt === undefined) {
-        // Not counted yet (no lookup was needed): the request against the client, then the failure.
-        if (client.failures) {
-          const [counted, failures] = await limiter!.hitAndCheck(client.rule, client.key, failureRule, client.key);
-          if (!counted.allowed) return tooMany(counted);
-          if (!failures.allowed) return tooMany(failures);
-          await limiter!.hit(failureRule, client.key);
-          shown = counted;
-        } else {
-          const counted = await limiter!.hit(client.rule, client.key);
-          if (!counted.allowed) return tooMany(counted);
-          shown = counted;
-        }
-      } else {
-        shown = attempt ?? undefined;
-      }
-      return unauthorized(message, shown);
-    }
-
-    if (token === undefined || token === null) return refuse(MISSING_TOKEN);
-    if (typeof token !== 'string' || !hasApiTokenShape(token)) return refuse(INVALID_TOKEN);
+    if (token === undefined || token === null) return refuse(client, MISSING_TOKEN);
+    if (typeof token !== 'string' || !hasApiTokenShape(token)) return refuse(client, INVALID_TOKEN);
     const hash = hashSecret(token);
     const now = clock.now();
 
     const cached = fromCache(hash);
     if (cached) {
-      const check = judge(cached, hash, now, options);
-      if (!check.ok) return refuse(check.message);
-      const found = use(check.entry, now, options, ip);
+      const judged = judge(cached, hash, now, options);
+      if (typeof judged === 'string') return refuse(client, judged);
+      const found = use(judged, now, options, ip);
       if (!client) return admit(found, options, ip, undefined);
       if (!client.failures) {
-        const [counted, owner] = await limiter!.hitThenHit(client.rule, client.key, ownerRule, ownerKey(found.owner));
-        if (!counted.allowed) return tooMany(counted, found);
-        return admit(found, options, ip, counted, owner);
+        return withLimit(
+          limiter!.hitThenHit(client.rule, client.key, ownerRule, ownerKey(found.owner)),
+          ([request, owner]) => (request.allowed ? admit(found, options, ip, request, owner) : tooMany(request, found)),
+        );
       }
       // The address, its failure budget and the owner in one round trip to a shared store.
-      const [counted, failures, owner] = await limiter!.hitCheckThenHit(
-        client.rule,
-        client.key,
-        failureRule,
-        client.key,
-        ownerRule,
-        ownerKey(found.owner),
+      return withLimit(
+        limiter!.hitCheckThenHit(client.rule, client.key, failureRule, client.key, ownerRule, ownerKey(found.owner)),
+        ([request, failures, owner]) => {
+          if (!request.allowed) return tooMany(request, found);
+          // Past the failure limit every request from the address waits, so a valid token cannot be
+          // told apart from an invalid one by its answer.
+          if (!failures.allowed) return tooMany(failures, found);
+          return admit(found, options, ip, request, owner);
+        },
       );
-      if (!counted.allowed) return tooMany(counted, found);
-      // Past the failure limit every request from the address waits, so a valid token cannot be
-      // told apart from an invalid one by its answer.
-      if (!failures.allowed) return tooMany(failures, found);
-      return admit(found, options, ip, counted, owner);
     }
-    if (!isWellFormedApiToken(token)) return refuse(INVALID_TOKEN);
+    if (!isWellFormedApiToken(token)) return refuse(client, INVALID_TOKEN);
 
     const pending = lookups.get(hash);
     if (pending) {
       // Another request is looking this token up: wait, then answer as if it had been found cached
       // (or count and look up as usual when the cache could not keep it).
-      await pending;
-      if (fromCache(hash)) return verify(token, options);
+      return pending.then(() => (fromCache(hash) ? check(token, options) : countThenLookUp(hash, options, ip, client)));
     }
     // Registered before anything is awaited, so that requests arriving meanwhile find it.
-    const work = countThenLookUp(hash, now, options, ip, client, refuse);
+    const work = countThenLookUp(hash, options, ip, client);
     const forget = () => {
       if (lookups.get(hash) === shared) lookups.delete(hash);
     };
@@ -435,31 +460,28 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   /** A token the cache does not hold: counted first (the client, then an attempt), then looked up. */
   async function countThenLookUp(
     hash: string,
-    now: number,
     options: VerifyOptions,
     ip: string | null,
-    client: ReturnType<typeof clientLimit>,
-    refuse: (message: string, attempt?: RateLimitResult | null) => Promise<VerifyRefusal>,
+    client: Client,
   ): Promise<Verdict> {
     let attempt: RateLimitResult | null = null;
-    let shown: RateLimitResult | undefined;
-    if (client) {
-      if (client.failures) {
-        const [counted, failures] = await limiter!.hitThenHit(client.rule, client.key, failureRule, client.key);
-        if (!counted.allowed) return tooMany(counted);
-        if (!failures!.allowed) return tooMany(failures!);
-        attempt = failures;
-        shown = counted;
-      } else {
-        const counted = await limiter!.hit(client.rule, client.key);
-        if (!counted.allowed) return tooMany(counted);
-        shown = counted;
-      }
+    let shown: RateLimitResult | null = null;
+    if (client?.failures) {
+      const [request, failures] = await limiter!.hitThenHit(client.rule, client.key, failureRule, client.key);
+      if (!request.allowed) return tooMany(request);
+      if (!failures!.allowed) return tooMany(failures!);
+      attempt = failures;
+      shown = request;
+    } else if (client) {
+      const request = await limiter!.hit(client.rule, client.key);
+      if (!request.allowed) return tooMany(request);
+      shown = request;
     }
-    const check = judge(await lookUp(hash), hash, clock.now(), options);
-    if (!check.ok) return refuse(check.message, shown ?? null);
+    const now = clock.now();
+    const judged = judge(await lookUp(hash), hash, now, options);
+    if (typeof judged === 'string') return refuse(client, judged, shown);
     if (attempt && client) void limiter!.refund(failureRule, client.key, attempt);
-    return admit(use(check.entry, now, options, ip), options, ip, shown);
+    return admit(use(judged, now, options, ip), options, ip, shown ?? undefined);
   }
 
   return {
