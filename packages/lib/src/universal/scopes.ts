@@ -1,5 +1,5 @@
-// Scopes a token can hold. Host applications add their own through `createScopeSet` (createApp's
-// `extraScopes` goes through it), so every adapter knows one list.
+// Scopes a token can hold. Products add their own through `createScopeSet` (createLatchkey's
+// `scopes` go through it), so every adapter knows one list.
 
 export const BUILTIN_SCOPES = ['tokens:read', 'tokens:write', 'audit:read'] as const;
 export type BuiltinScope = (typeof BUILTIN_SCOPES)[number];
