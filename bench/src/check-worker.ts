@@ -1,21 +1,22 @@
-// Child process for the in-process benchmarks of the request check (checkApiToken, as the REST
-// middleware calls it), so its memory is measured apart from the harness. It opens the databases
-// the way the server does (createDatabase: the SQLite reader connection with its prepared
-// statement), runs the targets in rounds (the order reversed every round), then times the refusal
+// Child process for the in-process benchmarks of the request check (the runtime's verifier, with
+// its cache and usage recorder, without the rate limits, which the HTTP rows measure), so its
+// memory is measured apart from the harness. It opens the databases the way the server does
+// (createDatabase and createLatchkey: the SQLite reader connection with its prepared statement,
+// the runtime's token cache), runs the targets in rounds (the order reversed every round), then times the refusal
 // of malformed tokens. Started with `mode: 'paired'`, it runs only the paired comparisons (the
 // check with and without usage recording, with and without an address limit); with
 // `mode: 'full-cache'`, it fills one token cache to its bound.
 import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import {
-  apiTokenCacheOf,
   createDatabase,
-  checkApiToken,
-  createLastUsedTracker,
+  createLatchkey,
+  createVerifier,
   systemClock,
   tokenChecksum,
   type Db,
-  type LastUsedTracker,
+  type Latchkey,
+  type Verifier,
 } from '@latchkey/lib';
 import { residentSet, threadCpuMs } from './memory';
 import { countQueries } from './query-counter';
@@ -111,24 +112,44 @@ export type PairedOutput = {
 export type FullCacheInput = { mode: 'full-cache'; target: CheckTargetInput; entries: number };
 export type FullCacheOutput = { entries: number; rssBytes: number; heapBytes: number; peakRssBytes: number };
 
-type Opened = { db: Db; lastUsed: LastUsedTracker; checks: number };
+/**
+ * A database opened as the server opens it, with its runtime; `check` is the runtime's verifier
+ * (the same cache and usage recorder) without the limits, `bare` the same without recording.
+ */
+type Opened = { db: Db; latchkey: Latchkey; check: Verifier; bare: Verifier; checks: number };
 type Target = {
   input: CheckTargetInput;
   database: Opened;
   db: Db;
   tokens: string[];
-  lastUsed: LastUsedTracker;
+  check: Verifier;
   cursor: number;
   runs: CheckRun[];
 };
+
+async function openDatabase(file: string, tokenCacheSize?: number): Promise<Opened> {
+  const db = createDatabase(file);
+  const latchkey = await createLatchkey({ database: db, clock: systemClock, tokenCacheSize, retention: null });
+  const { cache, usage } = latchkey;
+  const clock = systemClock;
+  const check = createVerifier({ db, clock, cache, limiter: null, usage });
+  const bare = createVerifier({ db, clock, cache, limiter: null });
+  return { db, latchkey, check, bare, checks: 0 };
+}
+
+async function closeDatabase({ db, latchkey }: Opened): Promise<void> {
+  await latchkey.close();
+  await db.destroy();
+}
 /** Something measured in rounds: one call of `op` is one check. */
 type Subject = { label: string; op: () => Promise<void>; runs: CheckRun[] };
 
 // Room for 1,000,000 timed calls per run (8 MB): plenty for a p99, and little of the measured memory.
 const LATENCIES = new Float64Array(1_000_000);
-// What the REST middleware records a request with.
+// What the REST API records a request with.
 const CLIENT_IP = '127.0.0.1';
 const USER_AGENT = 'latchkey-bench';
+const REQUEST = { ip: CLIENT_IP, userAgent: USER_AGENT };
 
 function nextToken(target: Target): string {
   target.database.checks++;
@@ -148,9 +169,9 @@ function cycle<T>(items: readonly T[]): () => T {
 
 /** One valid check of the target's next token, as the server makes it (with its usage tracker). */
 function checkTarget(target: Target): () => Promise<void> {
-  const { db, lastUsed } = target;
+  const { check: verifier } = target;
   return async () => {
-    const check = await checkApiToken({ db, clock: systemClock, token: nextToken(target), lastUsed });
+    const check = await verifier.verify(nextToken(target), REQUEST);
     if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
   };
 }
@@ -228,19 +249,16 @@ async function compare(subjects: Subject[], input: PairedInput): Promise<Subject
   return summarize(subjects);
 }
 
-/**
- * Issue 12: the same tokens checked without a usage tracker, and with one plus the count the REST
- * middleware adds for each request (`touch` inside the check, `count` after it).
- */
+/** Issue 12: the same tokens checked without usage recording, and with it (as the REST API records). */
 function recordingSubjects(target: Target): Subject[] {
-  const { db, lastUsed } = target;
+  const { bare, check: recorded } = target.database;
   const token = cycle(target.tokens);
   return [
     {
       label: 'without recording',
       runs: [],
       op: async () => {
-        const check = await checkApiToken({ db, clock: systemClock, token: token() });
+        const check = await bare.verify(token(), REQUEST);
         if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
       },
     },
@@ -248,14 +266,7 @@ function recordingSubjects(target: Target): Subject[] {
       label: 'with recording',
       runs: [],
       op: async () => {
-        const check = await checkApiToken({
-          db,
-          clock: systemClock,
-          token: token(),
-          lastUsed,
-          ip: CLIENT_IP,
-          userAgent: USER_AGENT,
-        });
+        const check = await recorded.verify(token(), REQUEST);
         if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
       },
     },
@@ -267,7 +278,7 @@ function recordingSubjects(target: Target): Subject[] {
  * client address), for tokens without a limit and for tokens limited to 50 ranges.
  */
 function allowedIpSubjects(opened: Opened, input: AllowedIpsInput): Subject[] {
-  const { db, lastUsed } = opened;
+  const { check: verifier } = opened;
   const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as string[];
   const plain = read(input.plainSampleFile);
   const limited = read(input.limitedSampleFile);
@@ -279,7 +290,8 @@ function allowedIpSubjects(opened: Opened, input: AllowedIpsInput): Subject[] {
       label,
       runs: [],
       op: async () => {
-        const check = await checkApiToken({ db, clock: systemClock, token: token(), lastUsed });
+        // The address test is made here, on the token, to time it apart from the check.
+        const check = await verifier.verify(token(), { ...REQUEST, checkAddress: false });
         if (!check.ok) throw new Error(`a valid token was refused: ${check.message}`);
         if (check.token.isAllowedIp(ip()) !== allowed) throw new Error(`the address test did not answer ${allowed}`);
       },
@@ -324,8 +336,7 @@ function malformedTokens(valid: string[]): string[] {
 }
 
 /** Latency of each refusal, and the statements that reached a driver meanwhile. */
-async function timedRefusals(db: Db, tokens: string[], seconds: number) {
-  const clock = systemClock;
+async function timedRefusals(verifier: Verifier, tokens: string[], seconds: number) {
   const counter = countQueries();
   try {
     const deadline = performance.now() + seconds * 1000;
@@ -336,7 +347,7 @@ async function timedRefusals(db: Db, tokens: string[], seconds: number) {
         const token = tokens[cursor]!;
         cursor = cursor + 1 === tokens.length ? 0 : cursor + 1;
         const t0 = performance.now();
-        const check = await checkApiToken({ db, clock, token });
+        const check = await verifier.verify(token);
         LATENCIES[n++] = performance.now() - t0;
         if (check.ok || check.message !== 'Invalid token')
           throw new Error(`a malformed token was not refused: ${token}`);
@@ -351,11 +362,10 @@ async function timedRefusals(db: Db, tokens: string[], seconds: number) {
 
 /** Refusals in a tight loop without a clock read per call: the throughput. */
 async function refusalThroughput(
-  db: Db,
+  verifier: Verifier,
   tokens: string[],
   seconds: number,
 ): Promise<{ opsPerSecond: number; opsPerCpuSecond: number }> {
-  const clock = systemClock;
   const deadline = performance.now() + seconds * 1000;
   const cpuStarted = threadCpuMs();
   const started = performance.now();
@@ -366,7 +376,7 @@ async function refusalThroughput(
     for (let i = 0; i < 1024; i++) {
       const token = tokens[cursor]!;
       cursor = cursor + 1 === tokens.length ? 0 : cursor + 1;
-      if (!(await checkApiToken({ db, clock, token })).ok) n++;
+      if (!(await verifier.verify(token)).ok) n++;
     }
     now = performance.now();
   }
@@ -396,42 +406,38 @@ async function reference(seconds: number): Promise<CheckWorkerOutput['reference'
 async function fillCache(target: CheckTargetInput, entries: number) {
   const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, entries);
   if (tokens.length < entries) throw new Error(`the sample holds ${tokens.length} tokens, not ${entries}`);
-  const db = createDatabase(target.file, { tokenCacheSize: entries });
+  const opened = await openDatabase(target.file, entries);
   const gc = (globalThis as { gc?: () => void }).gc;
   try {
-    await checkApiToken({ db, clock: systemClock, token: tokens[0]! });
+    await opened.bare.verify(tokens[0]);
     gc?.();
     const before = process.memoryUsage();
-    for (const token of tokens) await checkApiToken({ db, clock: systemClock, token });
+    for (const token of tokens) await opened.bare.verify(token);
     gc?.();
     const after = process.memoryUsage();
     return {
-      entries: apiTokenCacheOf(db)?.size ?? 0,
+      entries: opened.latchkey.cache.size,
       rssBytes: after.rss - before.rss,
       heapBytes: after.heapUsed - before.heapUsed,
     };
   } finally {
-    await db.destroy();
+    await closeDatabase(opened);
   }
 }
 
 async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
-  const opened = new Map<string, Opened>();
-  const targets: Target[] = input.targets.map((target, i) => {
-    // Each target opens its database on its own, as its own server would: the 1M file's targets
-    // with 1,000 and with 10,000 active tokens must not share one token cache.
-    const key = `${target.file}#${i}`;
-    let database = opened.get(key);
-    if (!database) {
-      const db = createDatabase(target.file);
-      // As in the server: uses are kept in memory and written in a batch every 30 s.
-      database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }), checks: 0 };
-      opened.set(key, database);
-    }
-    const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, target.active);
-    return { input: target, database, db: database.db, lastUsed: database.lastUsed, tokens, cursor: 0, runs: [] };
-  });
+  const opened: Opened[] = [];
+  const targets: Target[] = [];
   try {
+    for (const target of input.targets) {
+      // Each target opens its database on its own, as its own server would: the 1M file's targets
+      // with 1,000 and with 10,000 active tokens must not share one token cache. As in the server,
+      // uses are kept in memory and written in a batch every 30 s.
+      const database = await openDatabase(target.file);
+      opened.push(database);
+      const tokens = (JSON.parse(fs.readFileSync(target.sampleFile, 'utf8')) as string[]).slice(0, target.active);
+      targets.push({ input: target, database, db: database.db, check: database.check, tokens, cursor: 0, runs: [] });
+    }
     const subjects: Subject[] = targets.map((target) => ({
       label: target.input.label,
       op: checkTarget(target),
@@ -443,13 +449,7 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     // Statements per check, counted at the driver over 1,000 checks of the largest target.
     const counted = targets[targets.length - 1]!;
     const counter = countQueries();
-    for (let i = 0; i < 1000; i++)
-      await checkApiToken({
-        db: counted.db,
-        clock: systemClock,
-        token: nextToken(counted),
-        lastUsed: counted.lastUsed,
-      });
+    for (let i = 0; i < 1000; i++) await counted.check.verify(nextToken(counted), REQUEST);
     const queriesPerCheck = counter.count / 1000;
     counter.stop();
 
@@ -461,11 +461,11 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
     }));
 
     const largest = targets[targets.length - 1]!;
-    const firstSight = { misses: apiTokenCacheOf(largest.db)?.size ?? Number.NaN, checks: largest.database.checks };
+    const firstSight = { misses: largest.database.latchkey.cache.size, checks: largest.database.checks };
     const bad = malformedTokens(largest.tokens);
-    await refusalThroughput(largest.db, bad, input.warmupSeconds);
-    const timed = await timedRefusals(largest.db, bad, input.malformedSeconds / 2);
-    const throughput = await refusalThroughput(largest.db, bad, input.malformedSeconds / 2);
+    await refusalThroughput(largest.check, bad, input.warmupSeconds);
+    const timed = await timedRefusals(largest.check, bad, input.malformedSeconds / 2);
+    const throughput = await refusalThroughput(largest.check, bad, input.malformedSeconds / 2);
 
     return {
       targets: outputs,
@@ -477,24 +477,20 @@ async function main(input: CheckWorkerInput): Promise<CheckWorkerOutput> {
       memoryUsage: process.memoryUsage(),
     };
   } finally {
-    for (const { db, lastUsed } of opened.values()) {
-      await lastUsed.stop();
-      await db.destroy();
-    }
+    for (const database of opened) await closeDatabase(database);
   }
 }
 
 /** The paired comparisons alone, on the small database and the address-limit one. */
 async function pairedOnly(input: PairedInput): Promise<PairedOutput> {
   const opened: Opened[] = [];
-  const open = (file: string): Opened => {
-    const db = createDatabase(file);
-    const database = { db, lastUsed: createLastUsedTracker({ db, clock: systemClock }), checks: 0 };
+  const open = async (file: string): Promise<Opened> => {
+    const database = await openDatabase(file);
     opened.push(database);
     return database;
   };
   try {
-    const database = open(input.target.file);
+    const database = await open(input.target.file);
     const tokens = (JSON.parse(fs.readFileSync(input.target.sampleFile, 'utf8')) as string[]).slice(
       0,
       input.target.active,
@@ -503,13 +499,10 @@ async function pairedOnly(input: PairedInput): Promise<PairedOutput> {
     // Every token cached (and the check compiled) before either subject runs.
     await measure(checkTarget(target), input.warmupSeconds);
     const recording = await compare(recordingSubjects(target), input);
-    const allowedIps = await compare(allowedIpSubjects(open(input.allowedIps.file), input.allowedIps), input);
+    const allowedIps = await compare(allowedIpSubjects(await open(input.allowedIps.file), input.allowedIps), input);
     return { recording, allowedIps };
   } finally {
-    for (const { db, lastUsed } of opened) {
-      await lastUsed.stop();
-      await db.destroy();
-    }
+    for (const database of opened) await closeDatabase(database);
   }
 }
 

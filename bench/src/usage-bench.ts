@@ -4,7 +4,7 @@
 // with a table holding 1,000 tokens × 90 days of hourly buckets.
 import { sql } from 'kysely';
 import {
-  createLastUsedTracker,
+  createUsageRecorder,
   engineOf,
   getApiTokenUsage,
   HOUR_MS,
@@ -12,7 +12,7 @@ import {
   trpcTransformer,
   type ApiTokenUsage,
   type Db,
-  type LastUsedTracker,
+  type UsageRecorder,
 } from '@latchkey/lib';
 import type { SuperJSONResult } from 'superjson';
 import { countQueries } from './query-counter';
@@ -52,7 +52,7 @@ export async function seedUsage(db: Db, { userId, days, now }: { userId: number;
 export type FlushRun = { tokens: number; requests: number; ms: number; statements: number; rowsAfter: number };
 
 /**
- * One tracker, as the server keeps it, sees `requestsPerToken` uses of every token (each token from
+ * One usage recorder, as the server keeps it, sees `requestsPerToken` uses of every token (each token from
  * its own client address, as the REST middleware records them), then one flush is timed and its
  * statements counted. Each step adds to the same token-hours, so later steps take the upsert's
  * update path. The statements depend on the rows written (token-hours, token-addresses), never on
@@ -60,7 +60,7 @@ export type FlushRun = { tokens: number; requests: number; ms: number; statement
  */
 export async function runFlushBench(db: Db, tokenIds: number[], requestsPerToken: number[]): Promise<FlushRun[]> {
   let failure: Error | undefined;
-  const tracker: LastUsedTracker = createLastUsedTracker({
+  const tracker: UsageRecorder = createUsageRecorder({
     db,
     clock: systemClock,
     onError: (error) => {
@@ -72,10 +72,8 @@ export async function runFlushBench(db: Db, tokenIds: number[], requestsPerToken
   try {
     for (const perToken of requestsPerToken) {
       for (let r = 0; r < perToken; r++) {
-        tokenIds.forEach((id, i) => {
-          tracker.touch(id, null);
-          tracker.count(id, ips[i]!, 'latchkey-bench');
-        });
+        const now = systemClock.now();
+        tokenIds.forEach((id, i) => tracker.recordRequest(id, now, null, ips[i]!, 'latchkey-bench'));
       }
       const counter = countQueries();
       const started = performance.now();
@@ -100,7 +98,7 @@ export async function runFlushBench(db: Db, tokenIds: number[], requestsPerToken
       });
     }
   } finally {
-    await tracker.stop();
+    await tracker.close();
   }
   return runs;
 }

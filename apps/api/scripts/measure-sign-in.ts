@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import superjson from 'superjson';
-import { createDatabase, createUser, migrateToLatest, systemClock } from '@latchkey/lib';
+import { createDatabase, createLatchkey, createUser, migrateToLatest, systemClock } from '@latchkey/lib';
 import { createApp } from '../src/app';
 import { defaultConfig } from '../src/config';
 
@@ -24,7 +24,8 @@ const config = defaultConfig({
   logLevel: 'silent',
   rateLimits: { trpcPerMinute: 1_000_000, signInFailures: 1_000_000 },
 });
-const app = createApp({ db, config, clock: systemClock, webDist: null });
+const latchkey = await createLatchkey({ database: db, clock: systemClock, limits: config.rateLimits });
+const app = createApp({ latchkey, config, webDist: null });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,8 +82,7 @@ console.log(`machine: ${os.availableParallelism()} cores, load average ${os.load
 
 server.closeAllConnections();
 await new Promise((resolve) => server.close(resolve));
-await app.lastUsed.stop();
-await app.revocations.stop();
+await latchkey.close();
 await db.destroy();
 fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

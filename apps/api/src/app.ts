@@ -5,18 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
-import {
-  createLastUsedTracker,
-  createRetiredTokenReuseDetector,
-  createServiceClientAuthenticator,
-  MemoryRateLimitStore,
-  RateLimiter,
-  type Clock,
-  type Db,
-  type LastUsedTracker,
-  type RateLimitStore,
-  watchRevocations,
-} from '@latchkey/lib';
+import { createServiceClientAuthenticator, type Latchkey } from '@latchkey/lib';
 import type { Config } from './config';
 import { apiNotFound, errorHandler } from './http/error-handler';
 import { guardRequestBodies } from './http/guard-request-bodies';
@@ -31,7 +20,6 @@ import {
 } from './introspection/authorization-server-metadata';
 import { createIntrospectionCheck } from './introspection/check-introspected-token';
 import { introspectionEndpoint } from './introspection/introspection-endpoint';
-import { createApiTokenAuth } from './rest/authenticate';
 import { docsRouter } from './rest/docs-page';
 import { FORWARD_AUTH_PATH, forwardAuth } from './rest/forward-auth';
 import { mountRoutes } from './rest/mount-routes';
@@ -42,14 +30,13 @@ import { trpcExpressHandler } from './trpc/express-handler';
 import { createContextFactory } from './trpc/trpc';
 
 export type AppDeps = {
-  db: Db;
+  /**
+   * The runtime (`createLatchkey`): database, clock, scopes, limits, the verifier and what it keeps.
+   * The caller made it and closes it, after the server.
+   */
+  latchkey: Latchkey;
   config: Config;
-  clock: Clock;
   logger?: Logger;
-  /** Batches `lastUsedAt` writes; the caller flushes it on shutdown. One is made if left out. */
-  lastUsed?: LastUsedTracker;
-  /** Where rate-limit counters live; in memory by default (main.ts passes the Redis one when REDIS_URL is set). */
-  rateLimitStore?: RateLimitStore;
   /** The built web UI to serve at `/`; null serves none. Defaults to apps/web/dist. */
   webDist?: string | null;
 };
@@ -59,41 +46,10 @@ const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 export function createApp(deps: AppDeps) {
-  const { db, config, clock } = deps;
+  const { latchkey, config } = deps;
+  const { db, clock, limiter, rateLimitStore } = latchkey;
+  const allowedScopes = latchkey.scopes;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const lastUsed =
-    deps.lastUsed ??
-    createLastUsedTracker({
-      db,
-      clock,
-      onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry'),
-    });
-  // Keeps the token cache in step with revocations made by other servers on the database.
-  const revocations = watchRevocations({
-    db,
-    onError: (error, what) =>
-      logger.warn(
-        { err: error },
-        `token revocation ${what} failed; the cache is dropped or bypassed until it recovers`,
-      ),
-    onRecovered: () => logger.info('token revocation listener is back'),
-  });
-  const rateLimitStore: RateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore(clock);
-  const limiter = new RateLimiter(rateLimitStore, clock);
-  const retiredTokens = createRetiredTokenReuseDetector({
-    db,
-    clock,
-    onError: (error) => logger.error({ err: error }, 'could not check a retired token'),
-  });
-  const auth = createApiTokenAuth({
-    db,
-    clock,
-    // USAGE_RECORDING=false: the middleware gets no tracker, so it records nothing.
-    lastUsed: config.usageRecording ? lastUsed : undefined,
-    retiredTokens,
-    rateLimiter: limiter,
-    limits: config.rateLimits,
-  });
   const openApi = buildOpenApiDocument(REST_ROUTES, { serverUrl: config.publicUrl ?? '', scopes: config.scopes });
 
   const app = express();
@@ -111,7 +67,7 @@ export function createApp(deps: AppDeps) {
     db,
     clock,
     // Every adapter knows the same scopes: the config's (TOKEN_SCOPES, or an embedder's createScopeSet).
-    allowedScopes: config.scopes.names,
+    allowedScopes,
     instanceMaxLifetimeDays: config.tokenMaxLifetimeDays,
     maxTokensPerOwner: config.tokenMaxPerOwner,
     limiter,
@@ -119,7 +75,7 @@ export function createApp(deps: AppDeps) {
     openApi: openApi as unknown as Record<string, unknown>,
   };
   // Reverse proxies ask here before letting a request through to a service (any method, no body read).
-  app.all(FORWARD_AUTH_PATH, forwardAuth(auth, config.scopes.names));
+  app.all(FORWARD_AUTH_PATH, forwardAuth(latchkey.verifier, allowedScopes));
   // Introspection and its discovery document: before the rest of /api/v1, so that its callers (services,
   // each one address for all its users) are limited per service client, never per address.
   app.get(DISCOVERY_PATH, authorizationServerMetadata(config.publicUrl));
@@ -127,18 +83,13 @@ export function createApp(deps: AppDeps) {
     INTROSPECTION_PATH,
     introspectionEndpoint({
       authenticateClient: createServiceClientAuthenticator({ db, clock }),
-      check: createIntrospectionCheck({
-        db,
-        clock,
-        lastUsed: config.usageRecording ? lastUsed : undefined,
-        retiredTokens,
-      }),
+      check: createIntrospectionCheck(latchkey.verifier),
       limiter,
       perMinute: config.rateLimits.servicePerMinute,
       publicUrl: config.publicUrl,
     }),
   );
-  app.use(mountRoutes(REST_ROUTES, restDeps, auth));
+  app.use(mountRoutes(REST_ROUTES, restDeps, latchkey.verifier));
 
   app.get('/api/health', async (_req, res) => {
     try {
@@ -190,8 +141,7 @@ export function createApp(deps: AppDeps) {
   }
   app.use(errorHandler);
 
-  // `revocations.stop()` goes with closing the server (before the database is destroyed).
-  return Object.assign(app, { lastUsed, retiredTokens, limiter, logger, revocations });
+  return Object.assign(app, { latchkey, logger });
 }
 
 export type LatchkeyApp = ReturnType<typeof createApp>;

@@ -183,7 +183,8 @@ export const ENV_VARIABLES = {
   RATE_LIMIT_CREDENTIAL_REVOKE_PER_HOUR: rateLimit(60, 'leak reports per address per hour'),
   RATE_LIMIT_SERVICE_PER_MINUTE: rateLimit(
     60_000,
-    'token checks per service client ([introspection](introspection.md)) per minute; counted per client, never per address',
+    'token checks per service client ([introspection](introspection.md)) per minute; counted per client, ' +
+      'never per address',
   ),
 };
 

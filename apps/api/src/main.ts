@@ -1,19 +1,14 @@
-// Starts the server: config → database → migrations → listen; on SIGTERM/SIGINT it stops accepting,
-// finishes requests in flight, writes pending last-use times and closes the database.
+// Starts the server: config → database → migrations → runtime (createLatchkey) → listen; on
+// SIGTERM/SIGINT it stops accepting, finishes requests in flight, closes the runtime (which writes
+// pending usage) and then the database.
 import type { AddressInfo } from 'node:net';
-import {
-  createDatabase,
-  createLastUsedTracker,
-  migrateToLatest,
-  purgeRevokedApiTokens,
-  purgeUsageAndAudit,
-  systemClock,
-} from '@latchkey/lib';
+import { createDatabase, migrateToLatest, systemClock } from '@latchkey/lib';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './http/logger';
 import { describeConfiguredDatabase, PROJECT_ROOT } from './project-root';
 import { openRateLimitStore } from './http/rate-limit-store';
+import { createServerLatchkey } from './server-latchkey';
 
 async function main() {
   let config;
@@ -26,7 +21,8 @@ async function main() {
   // A person at a terminal reads lines; a log collector (stdout not a terminal) gets JSON lines.
   const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true });
   const database = describeConfiguredDatabase(config.databaseUrl);
-  const db = createDatabase(config.databaseUrl, { baseDir: PROJECT_ROOT, tokenCacheSize: config.tokenCacheSize });
+  // The server makes its database when there is none, and migrates it (an embedder's runtime refuses both).
+  const db = createDatabase(config.databaseUrl, { baseDir: PROJECT_ROOT });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -37,24 +33,9 @@ async function main() {
   }
 
   const clock = systemClock;
-  const lastUsed = createLastUsedTracker({
-    db,
-    clock,
-    onError: (error) => logger.error({ err: error }, 'could not write last-use times; will retry'),
-  });
-  // Tokens whose rotation grace period has ended fail every check already; drop their rows hourly.
-  const purge = setInterval(() => {
-    purgeRevokedApiTokens({ db, clock }).catch((error: unknown) =>
-      logger.error({ err: error }, 'could not purge rotated tokens'),
-    );
-    const { usageRetentionDays, auditRetentionDays } = config;
-    purgeUsageAndAudit({ db, clock, usageRetentionDays, auditRetentionDays }).catch((error: unknown) =>
-      logger.error({ err: error }, 'could not purge old usage and audit events'),
-    );
-  }, 60 * 60_000);
-  purge.unref();
   const rateLimits = await openRateLimitStore({ config, clock, logger });
-  const app = createApp({ db, config, clock, logger, lastUsed, rateLimitStore: rateLimits.store });
+  const latchkey = await createServerLatchkey({ db, config, clock, logger, rateLimitStore: rateLimits.store });
+  const app = createApp({ latchkey, config, logger });
   const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
@@ -80,9 +61,7 @@ async function main() {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    clearInterval(purge);
-    await app.revocations.stop();
-    await lastUsed.stop();
+    await latchkey.close();
     await rateLimits.close();
     await db.destroy();
     logger.info('stopped');

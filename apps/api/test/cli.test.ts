@@ -885,11 +885,25 @@ describe('as a child process', () => {
     expect(piped.stdout).toMatch(/^created user \d+ <piped@example\.com>\n$/);
     const db = createDatabase(dbFile);
     try {
-      expect((await verifyUserCredentials({ db, email: 'env@example.com', password: 'password from env' })).email).toBe(
-        'env@example.com',
-      );
       expect(
-        (await verifyUserCredentials({ db, email: 'piped@example.com', password: 'password from stdin' })).email,
+        (
+          await verifyUserCredentials({
+            clock: systemClock,
+            db,
+            email: 'env@example.com',
+            password: 'password from env',
+          })
+        ).email,
+      ).toBe('env@example.com');
+      expect(
+        (
+          await verifyUserCredentials({
+            clock: systemClock,
+            db,
+            email: 'piped@example.com',
+            password: 'password from stdin',
+          })
+        ).email,
       ).toBe('piped@example.com');
     } finally {
       await db.destroy();
@@ -938,7 +952,9 @@ describe('as a child process', () => {
     expect(screen).not.toContain(password);
     const db = createDatabase(dbFile);
     try {
-      expect((await verifyUserCredentials({ db, email: 'tty@example.com', password })).email).toBe('tty@example.com');
+      expect((await verifyUserCredentials({ clock: systemClock, db, email: 'tty@example.com', password })).email).toBe(
+        'tty@example.com',
+      );
     } finally {
       await db.destroy();
     }

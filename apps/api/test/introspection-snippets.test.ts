@@ -114,7 +114,7 @@ describe('the express snippet of docs/introspection.md', () => {
       body: { code: 'FORBIDDEN', message: 'This token lacks the scope invoices:read' },
     });
 
-    await deleteApiTokenById({ db: latchkey.db, userId: user.id, id: reader.id });
+    await deleteApiTokenById({ db: latchkey.db, clock: latchkey.clock, userId: user.id, id: reader.id });
     const revoked = await get(service, reader.token);
     expect(revoked).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED', message: 'Invalid token' } });
     expect(revoked.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"');
@@ -179,7 +179,7 @@ describe('the curl line of docs/introspection.md', () => {
       username: user.email,
       jti: String(id),
     });
-    await deleteApiTokenById({ db: latchkey.db, userId: user.id, id });
+    await deleteApiTokenById({ db: latchkey.db, clock: latchkey.clock, userId: user.id, id });
     expect((await run('192.0.2.44')).stdout).toBe('{"active":false}');
   });
 });

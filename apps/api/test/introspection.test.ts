@@ -182,7 +182,7 @@ describe('what is inactive', () => {
 
     const deleted = await server.createTestToken(user, { name: 'to delete' });
     expect((await ask(deleted.token)).body.active).toBe(true);
-    await deleteApiTokenById({ db: server.db, userId: user.id, id: deleted.id });
+    await deleteApiTokenById({ db: server.db, clock: server.clock, userId: user.id, id: deleted.id });
     await expectInactive(deleted.token, 'deleted');
 
     const old = await server.createTestToken(user, { name: 'rotated' });

@@ -1,5 +1,5 @@
-// The request check as middleware of another express app, with a scope the host registers
-// (`invoices:read`), the way a service that imports Latchkey would use it.
+// The verifier as middleware of another express app (`createLatchkey(...).requireToken`), with the
+// product's own scopes (`invoices:read`), the way a service that embeds Latchkey uses it.
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,18 +9,21 @@ import {
   BUILTIN_SCOPES,
   createApiToken,
   createScopeSet,
+  createLatchkey,
   createUser,
   ManualClock,
   type CreatedApiToken,
+  type Latchkey,
   type PublicUser,
+  type RateLimitStore,
 } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
-import { createApiTokenAuth } from '../src/rest/authenticate';
 import { DAY, rateLimitHeaders, START_TIME, startServer, TOO_MANY_REQUESTS_BODY } from './support/server';
 
 const INVOICE_SCOPES = [...BUILTIN_SCOPES, 'invoices:read', 'invoices:write'];
 
 let database: TestDatabase;
+let latchkey: Latchkey;
 let clock: ManualClock;
 let server: Server;
 let url: string;
@@ -32,6 +35,12 @@ beforeAll(async () => {
   database = await createTestDatabase('sqlite');
   clock = new ManualClock(START_TIME);
   const { db } = database;
+  latchkey = await createLatchkey({
+    database: db,
+    clock,
+    scopes: ['invoices:read', 'invoices:write'],
+    limits: { authFailuresPerMinute: 3 },
+  });
   user = await createUser({ db, clock, email: 'billing@example.com', name: 'Billing', password: 'billing password' });
   invoiceReader = await createApiToken({
     db,
@@ -42,17 +51,15 @@ beforeAll(async () => {
     expiresIn: 'SEVEN_DAYS',
     allowedScopes: INVOICE_SCOPES,
   });
-  tokensOnly = await createApiToken({ db, clock, userId: user.id, name: 'tokens only', allowedScopes: INVOICE_SCOPES });
-
-  const auth = createApiTokenAuth({ db, clock, limits: { authFailuresPerMinute: 3 } });
+  tokensOnly = await latchkey.tokens.create({ userId: user.id, name: 'tokens only' });
   const app = express();
-  app.get('/invoices', auth.requireApiToken('invoices:read'), (req, res) => {
+  app.get('/invoices', latchkey.requireToken('invoices:read'), (req, res) => {
     res.json({ invoices: [{ id: 1, total: 42 }], tokenId: req.apiToken?.id, owner: req.apiToken?.owner });
   });
-  app.post('/invoices', auth.requireApiToken('invoices:read', 'invoices:write'), (_req, res) => {
+  app.post('/invoices', latchkey.requireToken('invoices:read', 'invoices:write'), (_req, res) => {
     res.status(201).json({ id: 2 });
   });
-  app.get('/whoami', auth.requireApiToken(), (req, res) => {
+  app.get('/whoami', latchkey.requireToken(), (req, res) => {
     res.json({ user: req.apiToken?.user, scopes: req.apiToken?.scopes });
   });
   server = app.listen(0, '127.0.0.1');
@@ -62,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await latchkey?.close();
   await database?.drop();
 });
 
@@ -72,7 +80,7 @@ async function call(path: string, init: RequestInit & { token?: string } = {}) {
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
-describe('createApiTokenAuth in a host application', () => {
+describe('requireToken in a host application', () => {
   it('lets a token with the custom scope through and tells the route who it is', async () => {
     const res = await call('/invoices', { token: invoiceReader.token });
     expect(res.status).toBe(200);
@@ -158,6 +166,42 @@ describe('createApiTokenAuth in a host application', () => {
   });
 });
 
+describe('requireToken when the check itself fails', () => {
+  it('answers a JSON 500 without a stack, and tells onError', async () => {
+    const broken: RateLimitStore = {
+      increment: () => Promise.reject(new Error('limits store is down at /srv/secret/path.js:12')),
+      get: () => Promise.reject(new Error('down')),
+      decrement: () => Promise.reject(new Error('down')),
+    };
+    const errors: unknown[] = [];
+    const failing = await createLatchkey({
+      database: database.db,
+      clock,
+      rateLimitStore: broken,
+      log: { error: (_message, error) => errors.push(error) },
+    });
+    const app = express();
+    app.get('/x', failing.requireToken(), (_req, res) => res.json({ reached: true }));
+    const outside = app.listen(0, '127.0.0.1');
+    await once(outside, 'listening');
+    try {
+      const res = await fetch(`http://127.0.0.1:${(outside.address() as AddressInfo).port}/x`, {
+        headers: { authorization: `Bearer ${invoiceReader.token}` },
+      });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
+      expect(text).not.toMatch(/at |secret|\.js/);
+      expect(errors).toHaveLength(1);
+    } finally {
+      outside.closeAllConnections();
+      await new Promise<void>((resolve) => outside.close(() => resolve()));
+      await failing.close();
+    }
+  });
+});
+
 describe('createApp with the product scopes (config.scopes)', () => {
   it('gives new tokens every scope by default, host scopes included, and lets tokens hand them on', async () => {
     const host = await startServer({ productScopes: ['invoices:read'] });
@@ -196,5 +240,11 @@ describe('createApp with the product scopes (config.scopes)', () => {
 
   it('takes an embedder’s scopes from createScopeSet, which refuses a bad name before any app is made', () => {
     expect(() => createScopeSet(['invoices:read', 'Invoices Read'])).toThrow('"Invoices Read" is not a scope name');
+  });
+
+  it('refuses a product scope that is not a scope name when the runtime is made, naming it', async () => {
+    await expect(
+      createLatchkey({ database: database.db, clock, scopes: ['invoices:read', 'Invoices Read'] }),
+    ).rejects.toThrow('"Invoices Read" is not a scope name');
   });
 });

@@ -196,7 +196,7 @@ describe('a rotated-away token presented again', () => {
     expect(reused.body).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid token' });
     expect(reused.headers.get('www-authenticate')).toBe(unknown.headers.get('www-authenticate'));
     expect(unknown.body).toEqual(reused.body);
-    await server.app.retiredTokens.settled();
+    await server.latchkey.retiredTokens.settled();
     const events = (await client.audit.getMany.query({ type: 'token.reused_after_rotation' })).events;
     expect(events.map((e) => e.tokenId)).toEqual([old.id]);
     // The client that presented it, as the other events name theirs.

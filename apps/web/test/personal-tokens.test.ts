@@ -59,7 +59,7 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     expect(await row.locator('td[data-label="Last used"]').textContent()).toBe('Not used yet');
 
     // The use above is written within a minute; flush it instead of waiting.
-    await env().app.lastUsed.flush();
+    await env().app.latchkey.usage?.flush();
     await page.reload();
     await row.waitFor();
     expect(await row.locator('td[data-label="Last used"]').textContent()).toBe('Less than a minute ago');

@@ -16,7 +16,7 @@ describeInBrowser('token usage and activity in the browser', (env) => {
     await createApiToken({ db: env().db, clock: systemClock, userId: user.id, name: 'Quiet token' });
     const N = 7;
     for (let i = 0; i < N; i++) expect((await env().callMe(created.token)).status).toBe(200);
-    await env().app.lastUsed.flush();
+    await env().app.latchkey.usage?.flush();
 
     await page.goto('/settings/tokens');
     const row = page.getByRole('row', { name: /Nightly export/ });

@@ -7,7 +7,6 @@ import { recordAuditEvent } from '../src/server-only/audit/record-audit-event';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { revokeApiTokenByToken } from '../src/server-only/public-api/revoke-api-token-by-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { createSession } from '../src/server-only/session/create-session';
@@ -18,7 +17,7 @@ import { disableUser } from '../src/server-only/user/disable-user';
 import { verifyUserCredentials } from '../src/server-only/user/verify-user-credentials';
 import { describeEachDatabase } from '../src/testing/index';
 import { findSecretsInAuditEvents } from '../src/testing/find-secrets-in-audit-events';
-import { DAY_MS, expectAppError, insertUser, makeTeam, unique } from './helpers';
+import { DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam, unique } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
 const FROM_BROWSER = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)' };

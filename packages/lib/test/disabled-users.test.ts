@@ -6,8 +6,6 @@ import { parseDatabaseUrl } from '../src/db/create-database';
 import { ManualClock } from '../src/server-only/clock';
 import { OPERATOR } from '../src/server-only/operator';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
-import { checkApiToken } from '../src/server-only/public-api/check-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
@@ -16,7 +14,7 @@ import { USER_DISABLED_NO_NEW_TOKENS } from '../src/server-only/user/check-users
 import { disableUser } from '../src/server-only/user/disable-user';
 import { enableUser } from '../src/server-only/user/enable-user';
 import { describeEachDatabase } from '../src/testing/index';
-import { countRows, expectAppError, insertUser, makeTeam } from './helpers';
+import { checkApiToken, countRows, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 describeEachDatabase('disabled users', (getDatabase) => {
   it('createApiToken refuses a personal token for a disabled user, and stores nothing', async () => {

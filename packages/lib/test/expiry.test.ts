@@ -4,11 +4,10 @@ import { expect, it } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { describeEachDatabase } from '../src/testing/index';
 import { EXPIRES_IN_VALUES } from '../src/universal/expires-in';
-import { countRows, DAY_MS, expectAppError, insertUser } from './helpers';
+import { countRows, DAY_MS, expectAppError, getApiTokenByToken, insertUser } from './helpers';
 
 const START = Date.UTC(2026, 2, 15, 10, 30, 45, 123);
 

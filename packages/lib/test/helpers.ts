@@ -6,6 +6,8 @@ import { AppError, type AppErrorCode } from '../src/errors/app-error';
 import type { Clock } from '../src/server-only/clock';
 import { hashPassword } from '../src/server-only/hash';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
+import type { UsageRecorder } from '../src/server-only/runtime/usage-recorder';
+import { createVerifier, type VerifiedApiToken } from '../src/server-only/runtime/verifier';
 import { createTeam } from '../src/server-only/team/create-team';
 import type { PublicTeam, PublicUser, TeamRole } from '../src/types/schemas';
 
@@ -94,3 +96,34 @@ export async function countRows(
 }
 
 export { watchDatabaseCalls, type DatabaseCall } from '../src/testing/watch-database-calls';
+
+/**
+ * The verifier's judgement of a token alone (no cache, no limits, no usage): `{ ok: true, token }`
+ * or `{ ok: false, message }`, for tests about which tokens pass.
+ */
+export async function checkApiToken(options: {
+  db: Db;
+  clock: Clock;
+  token: string;
+}): Promise<{ ok: true; token: VerifiedApiToken } | { ok: false; message: string }> {
+  const verifier = createVerifier({ db: options.db, clock: options.clock, cache: null, limiter: null });
+  const verdict = await verifier.verify(options.token, { checkAddress: false });
+  return verdict.ok ? { ok: true, token: verdict.token } : { ok: false, message: verdict.message };
+}
+
+/** `checkApiToken`'s token, or an AppError UNAUTHORIZED with the refusal's message. */
+export async function getApiTokenByToken(options: { db: Db; clock: Clock; token: string }): Promise<VerifiedApiToken> {
+  const check = await checkApiToken(options);
+  if (check.ok) return check.token;
+  throw new AppError('UNAUTHORIZED', { message: check.message });
+}
+
+/** One request with the token through a verifier that records its use in `usage` (no cache, no limits). */
+export async function useToken(
+  usage: UsageRecorder,
+  options: { db: Db; clock: Clock; token: string; ip?: string; userAgent?: string },
+): Promise<{ ok: true; token: VerifiedApiToken } | { ok: false; message: string }> {
+  const verifier = createVerifier({ db: options.db, clock: options.clock, cache: null, limiter: null, usage });
+  const verdict = await verifier.verify(options.token, { ...options, checkAddress: false });
+  return verdict.ok ? { ok: true, token: verdict.token } : { ok: false, message: verdict.message };
+}

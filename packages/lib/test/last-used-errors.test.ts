@@ -2,10 +2,9 @@
 import { expect, it, vi } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
-import { createLastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
+import { createUsageRecorder } from '../src/server-only/runtime/usage-recorder';
 import { describeEachDatabase } from '../src/testing/index';
-import { insertUser } from './helpers';
+import { insertUser, useToken } from './helpers';
 
 describeEachDatabase('last-use writes that fail', (getDatabase) => {
   it('reports the error through onError and writes the kept uses at the next flush', async () => {
@@ -14,8 +13,8 @@ describeEachDatabase('last-use writes that fail', (getDatabase) => {
     const user = await insertUser(db, clock);
     const created = await createApiToken({ db, clock, userId: user.id, name: 'Flaky writes' });
     const onError = vi.fn();
-    const tracker = createLastUsedTracker({ db, clock, onError });
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    const tracker = createUsageRecorder({ db, clock, onError });
+    await useToken(tracker, { db, clock, token: created.token });
     expect(tracker.pending).toBe(1);
 
     // The first batch fails, as if the database were briefly unavailable.
@@ -28,7 +27,7 @@ describeEachDatabase('last-use writes that fail', (getDatabase) => {
     expect(onError).toHaveBeenCalledWith(failure);
     expect(tracker.pending).toBe(1);
 
-    await tracker.stop();
+    await tracker.close();
     expect(tracker.pending).toBe(0);
     const row = await db
       .selectFrom('api_tokens')

@@ -1,19 +1,18 @@
-// lastUsedAt: kept in memory by the tracker and written in batches, never during the check itself,
+// lastUsedAt: kept in memory by the usage recorder and written in batches, never during the check itself,
 // and accurate to within 60 seconds.
 import { afterEach, expect, it, vi } from 'vitest';
 import type { Db } from '../src/db/create-database';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import {
-  createLastUsedTracker,
+  createUsageRecorder,
   LAST_USED_ACCURACY_MS,
-  type LastUsedTracker,
-} from '../src/server-only/public-api/last-used-tracker';
+  type UsageRecorder,
+} from '../src/server-only/runtime/usage-recorder';
 import { describeEachDatabase } from '../src/testing/index';
-import { insertUser, watchDatabaseCalls } from './helpers';
+import { getApiTokenByToken, insertUser, useToken, watchDatabaseCalls } from './helpers';
 
 const START = Date.UTC(2026, 8, 1, 12, 0, 0);
 
@@ -22,10 +21,10 @@ async function storedLastUsed(db: Db, id: number): Promise<number | null> {
   return row.last_used_at === null ? null : Number(row.last_used_at);
 }
 
-describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
-  const trackers: LastUsedTracker[] = [];
+describeEachDatabase('lastUsedAt recording', (getDatabase) => {
+  const trackers: UsageRecorder[] = [];
   afterEach(async () => {
-    for (const tracker of trackers.splice(0)) await tracker.stop();
+    for (const tracker of trackers.splice(0)) await tracker.close();
     vi.useRealTimers();
   });
 
@@ -34,7 +33,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
     const created = await createApiToken({ db, clock, userId: user.id, name: 'Tracked token' });
-    const tracker = createLastUsedTracker({ db, clock, ...(flushIntervalMs ? { flushIntervalMs } : {}) });
+    const tracker = createUsageRecorder({ db, clock, ...(flushIntervalMs ? { flushIntervalMs } : {}) });
     trackers.push(tracker);
     return { db, clock, user, created, tracker };
   }
@@ -43,28 +42,15 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     const { db, clock, created, tracker } = await setup();
     const later = clock.now() + 10 * 60_000;
     await db.updateTable('api_tokens').set({ last_used_at: later }).where('id', '=', created.id).execute();
-    tracker.touch(created.id, null);
+    tracker.recordRequest(created.id, clock.now(), null, null, null);
     await tracker.flush();
     expect(await storedLastUsed(db, created.id)).toBe(later);
     // A newer use does move it forwards.
-    tracker.touch(created.id, null);
+    tracker.recordRequest(created.id, clock.now(), null, null, null);
     clock.set(later + 1000);
-    tracker.touch(created.id, null);
+    tracker.recordRequest(created.id, clock.now(), null, null, null);
     await tracker.flush();
     expect(await storedLastUsed(db, created.id)).toBe(later + 1000);
-  });
-
-  it('every tracker shares its methods: one call target for the check, however many trackers there are', async () => {
-    const { db, clock, tracker } = await setup();
-    const other = createLastUsedTracker({ db, clock });
-    trackers.push(other);
-    expect(other).not.toBe(tracker);
-    expect(Object.getPrototypeOf(other)).toBe(Object.getPrototypeOf(tracker));
-    for (const method of ['record', 'count', 'fail', 'touch', 'useOf'])
-      expect(Object.hasOwn(tracker, method)).toBe(false);
-    // Each still keeps its own records.
-    expect(other.useOf(1)).not.toBe(tracker.useOf(1));
-    expect(tracker.useOf(1).tracker).toBe(tracker);
   });
 
   it('a new token has never been used', async () => {
@@ -77,7 +63,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     const { db, clock, created, tracker } = await setup();
     const watcher = watchDatabaseCalls(db);
     try {
-      await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+      await useToken(tracker, { db, clock, token: created.token });
     } finally {
       watcher.stop();
     }
@@ -89,7 +75,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
 
   it('flush() writes the time of the use, which then shows in the listing, by id and in the next check', async () => {
     const { db, clock, user, created, tracker } = await setup();
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     const usedAt = clock.now();
     clock.advance(5000);
 
@@ -113,9 +99,9 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
 
   it('stop() writes the uses still pending, as on shutdown', async () => {
     const { db, clock, created, tracker } = await setup();
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     expect(await storedLastUsed(db, created.id)).toBeNull();
-    await tracker.stop();
+    await tracker.close();
     expect(tracker.pending).toBe(0);
     expect(await storedLastUsed(db, created.id)).toBe(START);
   });
@@ -127,31 +113,18 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
       tokens.push(await createApiToken({ db, clock, userId: user.id, name: `Batch token ${i}` }));
     for (const [i, t] of tokens.entries()) {
       clock.set(START + i * 1000);
-      await getApiTokenByToken({ db, clock, token: t.token, lastUsed: tracker });
+      await useToken(tracker, { db, clock, token: t.token });
     }
     expect(tracker.pending).toBe(5);
     await tracker.flush();
     for (const [i, t] of tokens.entries()) expect(await storedLastUsed(db, t.id)).toBe(START + i * 1000);
   });
 
-  it('a record a flush let go is the token’s record again once it is used', async () => {
-    const { clock, created, tracker } = await setup();
-    const kept = tracker.useOf(created.id);
-    tracker.touch(created.id, null);
-    await tracker.flush();
-    // A flush in which only another token was used lets the idle record go.
-    tracker.touch(created.id + 1000, null);
-    await tracker.flush();
-    // A cached token still holds `kept`; using it makes it the one `useOf` (and so `fail`) finds.
-    tracker.record(kept, clock.now(), null, '192.0.2.1', null);
-    expect(tracker.useOf(created.id)).toBe(kept);
-  });
-
   it('two uses before a flush are one pending write, holding the later time', async () => {
     const { db, clock, created, tracker } = await setup();
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     clock.advance(10_000);
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     expect(tracker.pending).toBe(1);
     await tracker.flush();
     expect(await storedLastUsed(db, created.id)).toBe(START + 10_000);
@@ -159,14 +132,14 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
 
   it('a use soon after the stored time writes no new lastUsedAt; a use later than that does', async () => {
     const { db, clock, created, tracker } = await setup();
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     await tracker.flush();
     expect(await storedLastUsed(db, created.id)).toBe(START);
 
     // Default flush interval 30 s: a stored time younger than 30 s is close enough. The request is
     // still counted, so the tracker has something to write, but not the time.
     clock.set(START + 29_999);
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     const watcher = watchDatabaseCalls(db);
     await tracker.flush();
     watcher.stop();
@@ -175,7 +148,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
     expect(await storedLastUsed(db, created.id)).toBe(START);
 
     clock.set(START + 30_000);
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     await tracker.flush();
     expect(await storedLastUsed(db, created.id)).toBe(START + 30_000);
   });
@@ -190,7 +163,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
         await tracker.flush();
         lastFlush = t;
       }
-      await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+      await useToken(tracker, { db, clock, token: created.token });
       const lastUse = t;
       const stored = await storedLastUsed(db, created.id);
       if (t - START >= LAST_USED_ACCURACY_MS) {
@@ -203,7 +176,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
   it('flushes on its own every flushIntervalMs', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { db, clock, created, tracker } = await setup(10_000);
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     vi.advanceTimersByTime(9_999);
     expect(tracker.pending).toBe(1);
     vi.advanceTimersByTime(1);
@@ -214,7 +187,7 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
 
   it('a use of a token deleted before the flush is dropped, not kept for another try', async () => {
     const { db, clock, created, tracker } = await setup();
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
     await db.deleteFrom('api_tokens').where('id', '=', created.id).execute();
     await tracker.flush();
     expect(tracker.pending).toBe(0);
@@ -231,9 +204,9 @@ describeEachDatabase('lastUsedAt tracking', (getDatabase) => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const tracker = createLastUsedTracker({ db: flaky, clock });
+    const tracker = createUsageRecorder({ db: flaky, clock });
     trackers.push(tracker);
-    await getApiTokenByToken({ db, clock, token: created.token, lastUsed: tracker });
+    await useToken(tracker, { db, clock, token: created.token });
 
     await tracker.flush();
     expect(tracker.pending).toBe(1);

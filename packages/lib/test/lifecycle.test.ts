@@ -5,7 +5,6 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken, DEFAULT_MAX_TOKENS_PER_OWNER } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { revokeApiTokenByToken } from '../src/server-only/public-api/revoke-api-token-by-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
@@ -14,7 +13,7 @@ import { describeEachDatabase } from '../src/testing/index';
 import type { AppError } from '../src/errors/app-error';
 import { generateApiToken, tokenStart } from '../src/universal/token-format';
 import { hashSecret, TOKEN_HASH_ALGORITHM } from '../src/server-only/hash';
-import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+import { countRows, DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 4, 1, 8, 0, 0);
 
@@ -33,34 +32,37 @@ describeEachDatabase('token lifecycle', (getDatabase) => {
       const { db, clock, user, created, listIds } = await setup();
       expect((await getApiTokenByToken({ db, clock, token: created.token })).id).toBe(created.id);
 
-      await deleteApiTokenById({ db, userId: user.id, id: created.id });
+      await deleteApiTokenById({ clock, db, userId: user.id, id: created.id });
 
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
       expect(await listIds()).toEqual([]);
       await expectAppError(getApiTokenById({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
-      await expectAppError(deleteApiTokenById({ db, userId: user.id, id: created.id }), 'NOT_FOUND');
+      await expectAppError(deleteApiTokenById({ clock, db, userId: user.id, id: created.id }), 'NOT_FOUND');
       await expectAppError(rotateApiToken({ db, clock, userId: user.id, id: created.id }), 'NOT_FOUND');
     });
 
     it('deleting one token leaves the owner’s others working', async () => {
       const { db, clock, user, created, listIds } = await setup();
       const kept = await createApiToken({ db, clock, userId: user.id, name: 'Kept token' });
-      await deleteApiTokenById({ db, userId: user.id, id: created.id });
+      await deleteApiTokenById({ clock, db, userId: user.id, id: created.id });
       expect(await listIds()).toEqual([kept.id]);
       expect((await getApiTokenByToken({ db, clock, token: kept.token })).id).toBe(kept.id);
     });
 
     it('revokeApiTokenByToken (a leaked token) deletes it by value at once; a second revoke is NOT_FOUND', async () => {
       const { db, clock, created, listIds } = await setup();
-      expect(await revokeApiTokenByToken({ db, token: `  ${created.token}\n` })).toEqual({
+      expect(await revokeApiTokenByToken({ clock, db, token: `  ${created.token}\n` })).toEqual({
         id: created.id,
         name: 'Lifecycle token',
       });
       await expectAppError(getApiTokenByToken({ db, clock, token: created.token }), 'UNAUTHORIZED', 'Invalid token');
       expect(await listIds()).toEqual([]);
-      await expectAppError(revokeApiTokenByToken({ db, token: created.token }), 'NOT_FOUND');
-      await expectAppError(revokeApiTokenByToken({ db, token: generateApiToken() }), 'NOT_FOUND');
-      await expectAppError(revokeApiTokenByToken({ db, token: `${created.token.slice(0, 39)}!` }), 'INVALID_REQUEST');
+      await expectAppError(revokeApiTokenByToken({ clock, db, token: created.token }), 'NOT_FOUND');
+      await expectAppError(revokeApiTokenByToken({ clock, db, token: generateApiToken() }), 'NOT_FOUND');
+      await expectAppError(
+        revokeApiTokenByToken({ clock, db, token: `${created.token.slice(0, 39)}!` }),
+        'INVALID_REQUEST',
+      );
     });
   });
 
@@ -314,14 +316,14 @@ describeEachDatabase('the cap on tokens per owner', (getDatabase) => {
     for (const name of ['team one', 'team two', 'team three']) await create(name, team.id);
     await expectAppError(create('team four', team.id), 'INVALID_REQUEST', /^This team already has 3 tokens/);
 
-    await deleteApiTokenById({ db, userId: user.id, id: made[0]!.id });
+    await deleteApiTokenById({ clock, db, userId: user.id, id: made[0]!.id });
     await create('four');
     // Rotation replaces a token: it is never refused by the cap, even while the old one is retiring.
     const rotated = await rotateApiToken({ db, clock, userId: user.id, id: made[1]!.id, gracePeriodSeconds: 60 });
     expect(rotated.name).toBe('two');
     await expectAppError(create('five'), 'INVALID_REQUEST', CAP_MESSAGE);
     // A retiring token counts while it works, and no longer once its grace period is over.
-    await deleteApiTokenById({ db, userId: user.id, id: made[2]!.id });
+    await deleteApiTokenById({ clock, db, userId: user.id, id: made[2]!.id });
     await expectAppError(create('five'), 'INVALID_REQUEST', CAP_MESSAGE);
     clock.advance(61_000);
     await create('five');

@@ -7,7 +7,7 @@ import { migrateUpTo } from '../src/db/migrations';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
 import { ManualClock } from '../src/server-only/clock';
 import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
-import { createLastUsedTracker, HOUR_MS } from '../src/server-only/public-api/last-used-tracker';
+import { createUsageRecorder, HOUR_MS } from '../src/server-only/runtime/usage-recorder';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { describeEachDatabase } from '../src/testing/index';
 import { DAY_MS, insertUser } from './helpers';
@@ -67,7 +67,7 @@ describeEachDatabase(
       }
 
       // The flush adds to an hour that was migrated (its upsert's conflict target) and makes a new one.
-      const tracker = createLastUsedTracker({
+      const tracker = createUsageRecorder({
         db,
         clock,
         onError: (error) => {
@@ -75,14 +75,14 @@ describeEachDatabase(
         },
       });
       try {
-        for (let i = 0; i < 4; i++) tracker.count(tokens[1]!.id, '203.0.113.9', 'curl/8');
-        tracker.fail(tokens[1]!.id);
+        for (let i = 0; i < 4; i++) tracker.recordRequest(tokens[1]!.id, clock.now(), null, '203.0.113.9', 'curl/8');
+        tracker.recordFailure(tokens[1]!.id);
         await tracker.flush();
         clock.advance(HOUR_MS);
-        tracker.count(tokens[1]!.id, '203.0.113.9', 'curl/8');
+        tracker.recordRequest(tokens[1]!.id, clock.now(), null, '203.0.113.9', 'curl/8');
         await tracker.flush();
       } finally {
-        await tracker.stop();
+        await tracker.close();
       }
       const usage = await getApiTokenUsage({
         db,

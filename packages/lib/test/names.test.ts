@@ -3,9 +3,8 @@ import { expect, it } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { describeEachDatabase } from '../src/testing/index';
-import { countRows, expectAppError, insertUser } from './helpers';
+import { countRows, expectAppError, getApiTokenByToken, insertUser } from './helpers';
 
 const REFUSED: Array<[string, unknown, RegExp]> = [
   ['2 characters', 'ab', /at least 3 characters/],

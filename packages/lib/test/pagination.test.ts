@@ -90,7 +90,7 @@ describeEachDatabase('getApiTokens pagination', (getDatabase) => {
   it('a token deleted between pages does not break the walk', async () => {
     const { db, clock, user, newestFirst } = await userWithTokens(5);
     const first = await getApiTokens({ db, clock, userId: user.id, limit: 2 });
-    await deleteApiTokenById({ db, userId: user.id, id: first.nextCursor! });
+    await deleteApiTokenById({ clock, db, userId: user.id, id: first.nextCursor! });
     const second = await getApiTokens({ db, clock, userId: user.id, limit: 2, cursor: first.nextCursor! });
     expect(second.tokens.map((t) => t.id)).toEqual(newestFirst.slice(2, 4));
   });

@@ -16,6 +16,8 @@ import { verifyUserCredentials } from '../src/server-only/user/verify-user-crede
 import { describeEachDatabase } from '../src/testing/index';
 import { expectAppError, insertUser, unique } from './helpers';
 
+const clock = new ManualClock();
+
 const PASSWORD = 'correct horse battery';
 
 /** A hash in the stored format, made as Latchkey made them before (N=2^14). */
@@ -92,12 +94,12 @@ describeEachDatabase('password hashes at sign-in', (getDatabase) => {
   it('an old hash is replaced by one at the current parameters at the next successful sign-in', async () => {
     const old = oldHash(PASSWORD);
     const { db, user } = await userWithHash(old);
-    expect(await verifyUserCredentials({ db, email: user.email, password: PASSWORD })).toEqual(user);
+    expect(await verifyUserCredentials({ clock, db, email: user.email, password: PASSWORD })).toEqual(user);
     const upgraded = await storedHash(user.id);
     expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(upgraded).not.toContain(PASSWORD);
     // The same password signs in against the new hash, which then stays as it is.
-    expect(await verifyUserCredentials({ db, email: user.email, password: PASSWORD })).toEqual(user);
+    expect(await verifyUserCredentials({ clock, db, email: user.email, password: PASSWORD })).toEqual(user);
     expect(await storedHash(user.id)).toBe(upgraded);
   });
 
@@ -105,7 +107,7 @@ describeEachDatabase('password hashes at sign-in', (getDatabase) => {
     const old = oldHash(PASSWORD);
     const { db, user } = await userWithHash(old);
     await expectAppError(
-      verifyUserCredentials({ db, email: user.email, password: `wrong ${unique()}` }),
+      verifyUserCredentials({ clock, db, email: user.email, password: `wrong ${unique()}` }),
       'UNAUTHORIZED',
       'Invalid e-mail or password',
     );
@@ -117,7 +119,7 @@ describeEachDatabase('password hashes at sign-in', (getDatabase) => {
     const { db, user } = await userWithHash(old);
     await db.updateTable('users').set({ disabled_at: 1 }).where('id', '=', user.id).execute();
     await expectAppError(
-      verifyUserCredentials({ db, email: user.email, password: PASSWORD }),
+      verifyUserCredentials({ clock, db, email: user.email, password: PASSWORD }),
       'UNAUTHORIZED',
       'This account is disabled',
     );

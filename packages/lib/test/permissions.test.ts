@@ -5,13 +5,12 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
 import { TEAM_ADMIN_REQUIRED } from '../src/universal/permissions';
 import { describeEachDatabase } from '../src/testing/index';
-import { expectAppError, insertUser, makeTeam } from './helpers';
+import { expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const ADMIN_NEEDED = 'You need to be a team admin to manage API tokens';
 
@@ -23,7 +22,7 @@ function operations(db: Db, clock: ManualClock) {
     create: (actor: Actor) => createApiToken({ db, clock, ...actor, name: 'Attempted token' }),
     list: (actor: Actor) => getApiTokens({ db, clock, ...actor }),
     get: (actor: Actor, id: number) => getApiTokenById({ db, clock, ...actor, id }),
-    delete: (actor: Actor, id: number) => deleteApiTokenById({ db, ...actor, id }),
+    delete: (actor: Actor, id: number) => deleteApiTokenById({ clock, db, ...actor, id }),
     rotate: (actor: Actor, id: number) => rotateApiToken({ db, clock, ...actor, id }),
   };
 }

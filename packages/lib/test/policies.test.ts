@@ -4,12 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { AppErrorCode } from '../src/errors/app-error';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { ManualClock } from '../src/server-only/clock';
-import { checkApiToken } from '../src/server-only/public-api/check-api-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { recordIpRefusal } from '../src/server-only/public-api/record-ip-refusal';
 import { revokeLeakedApiTokens } from '../src/server-only/public-api/revoke-leaked-api-tokens';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { OPERATOR } from '../src/server-only/operator';
 import { getTeamPolicy } from '../src/server-only/team/get-team-policy';
@@ -18,7 +16,7 @@ import { describeEachDatabase } from '../src/testing/index';
 import { ZAllowedIps } from '../src/types/schemas';
 import { allowedIpMatcher, allowedIpsBeyond, normaliseAllowedIp } from '../src/universal/allowed-ips';
 import { generateApiToken } from '../src/universal/token-format';
-import { DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+import { checkApiToken, DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 5, 1, 8, 0, 0);
 

@@ -2,11 +2,10 @@
 import { expect, it } from 'vitest';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { purgeRevokedApiTokens } from '../src/server-only/public-api/purge-revoked-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
-import { insertUser } from './helpers';
+import { getApiTokenByToken, insertUser } from './helpers';
 
 describeEachDatabase('purging rotated tokens', (getDatabase) => {
   it('deletes a rotated token once its grace period has ended, and keeps every live token', async () => {

@@ -4,10 +4,10 @@ import { expect, it } from 'vitest';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
 import { ManualClock } from '../src/server-only/clock';
-import { checkApiToken } from '../src/server-only/public-api/check-api-token';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { createRetiredTokenReuseDetector } from '../src/server-only/public-api/detect-retired-token-reuse';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
+import { createVerifier } from '../src/server-only/runtime/verifier';
 import { describeEachDatabase } from '../src/testing/index';
 import { generateApiToken } from '../src/universal/token-format';
 import { DAY_MS, insertUser, makeTeam, watchDatabaseCalls } from './helpers';
@@ -29,9 +29,10 @@ describeEachDatabase('reuse after rotation', (getDatabase) => {
       },
     });
     const check = async (token: string, retiredTokens = detector, client: CheckClient = {}) => {
-      const result = await checkApiToken({ db, clock, token, retiredTokens, ...client });
+      const verifier = createVerifier({ db, clock, cache: null, limiter: null, retiredTokens });
+      const verdict = await verifier.verify(token, client);
       await retiredTokens.settled();
-      return result;
+      return verdict.ok ? verdict : { ok: false, message: verdict.message };
     };
     const reuses = async (teamId?: number) =>
       (await getAuditEvents({ db, userId: user.id, teamId, type: 'token.reused_after_rotation' })).events;

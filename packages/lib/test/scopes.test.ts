@@ -5,7 +5,6 @@ import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
 import { getApiTokenById } from '../src/server-only/public-api/get-api-token-by-id';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { describeEachDatabase } from '../src/testing/index';
@@ -16,7 +15,7 @@ import {
   createScopeSet,
   MAX_KNOWN_SCOPES,
 } from '../src/universal/scopes';
-import { countRows, DAY_MS, expectAppError, insertUser, makeTeam } from './helpers';
+import { countRows, DAY_MS, expectAppError, getApiTokenByToken, insertUser, makeTeam } from './helpers';
 
 const START = Date.UTC(2026, 6, 1);
 
@@ -402,7 +401,7 @@ describeEachDatabase('token scopes', (getDatabase) => {
       const theirs = await createApiToken({ db, clock, userId: stranger.id, name: 'Stranger token' });
 
       await expectAppError(getApiTokenById({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
-      await expectAppError(deleteApiTokenById({ db, viaToken, id: theirs.id }), 'NOT_FOUND');
+      await expectAppError(deleteApiTokenById({ clock, db, viaToken, id: theirs.id }), 'NOT_FOUND');
       await expectAppError(rotateApiToken({ db, clock, viaToken, id: theirs.id }), 'NOT_FOUND');
       expect((await getApiTokens({ db, clock, viaToken })).tokens.map((t) => t.id)).not.toContain(theirs.id);
       expect((await getApiTokenByToken({ db, clock, token: theirs.token })).id).toBe(theirs.id);

@@ -6,8 +6,8 @@ import { expect, it } from 'vitest';
 import type { Db } from '../src/db/create-database';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { createLastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
+import { createUsageRecorder } from '../src/server-only/runtime/usage-recorder';
+import { createVerifier } from '../src/server-only/runtime/verifier';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { createSession } from '../src/server-only/session/create-session';
 import { createTeam } from '../src/server-only/team/create-team';
@@ -16,7 +16,7 @@ import { createServiceClient } from '../src/server-only/service-client/create-se
 import { createUser } from '../src/server-only/user/create-user';
 import { describeEachDatabase } from '../src/testing/index';
 import { generateApiToken } from '../src/universal/token-format';
-import { unique } from './helpers';
+import { getApiTokenByToken, unique } from './helpers';
 
 async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]> {
   const query =
@@ -101,10 +101,11 @@ describeEachDatabase('secrets at rest', (getDatabase) => {
     // The old token of a rotation with a grace period stays stored; its value must not.
     const rotated = await rotateApiToken({ db, clock, userId: alice.id, id: personal.id, gracePeriodSeconds: 600 });
     const bobs = await createApiToken({ db, clock, userId: bob.id, name: 'Bob token', scopes: ['tokens:read'] });
-    const tracker = createLastUsedTracker({ db, clock });
+    const usage = createUsageRecorder({ db, clock });
+    const verifier = createVerifier({ db, clock, cache: null, limiter: null, usage });
     for (const t of [personal, teamToken, rotated, bobs])
-      await getApiTokenByToken({ db, clock, token: t.token, lastUsed: tracker });
-    await tracker.stop();
+      expect((await verifier.verify(t.token, { ip: '192.0.2.7' })).ok).toBe(true);
+    await usage.close();
     for (const t of [personal, teamToken, rotated, bobs]) {
       // The whole token, and its random part without prefix or checksum.
       secrets.push(t.token, t.token.slice(4, 34));

@@ -6,7 +6,6 @@ import { AppError } from '../src/errors/app-error';
 import { ManualClock } from '../src/server-only/clock';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
 import { rotateApiToken } from '../src/server-only/public-api/rotate-api-token';
 import { addTeamMember } from '../src/server-only/team/add-team-member';
@@ -17,7 +16,7 @@ import { getTeams } from '../src/server-only/team/get-teams';
 import { removeTeamMember } from '../src/server-only/team/remove-team-member';
 import { updateTeamMemberRole } from '../src/server-only/team/update-team-member-role';
 import { describeEachDatabase } from '../src/testing/index';
-import { countRows, expectAppError, insertUser, makeTeam, unique } from './helpers';
+import { countRows, expectAppError, getApiTokenByToken, insertUser, makeTeam, unique } from './helpers';
 
 const MEMBERS_ADMIN_NEEDED = 'You need to be a team admin to manage members';
 const LAST_ADMIN = 'A team must keep at least one admin';
@@ -46,7 +45,7 @@ describeEachDatabase('teams', (getDatabase) => {
       expect(await roles(db, team.id)).toEqual({ [creator.id]: 'ADMIN' });
       expect(await getTeams({ db, userId: creator.id })).toEqual([{ ...team, role: 'ADMIN' }]);
       expect(
-        (await getTeamMembers({ db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role]),
+        (await getTeamMembers({ clock, db, userId: creator.id, teamId: team.id })).map((m) => [m.userId, m.role]),
       ).toEqual([[creator.id, 'ADMIN']]);
       expect(await getTeamBySlug({ db, slug: slug.toUpperCase() })).toEqual(team);
     });
@@ -194,12 +193,12 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
-      const members = await getTeamMembers({ db, userId: member.id, teamId: team.id });
+      const members = await getTeamMembers({ clock, db, userId: member.id, teamId: team.id });
       expect(members.map((m) => ({ userId: m.userId, email: m.email, role: m.role }))).toEqual([
         { userId: admin.id, email: admin.email, role: 'ADMIN' },
         { userId: member.id, email: member.email, role: 'MEMBER' },
       ]);
-      await expectAppError(getTeamMembers({ db, userId: outsider.id, teamId: team.id }), 'NOT_FOUND');
+      await expectAppError(getTeamMembers({ clock, db, userId: outsider.id, teamId: team.id }), 'NOT_FOUND');
     });
   });
 
@@ -211,12 +210,26 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
 
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: member.id, role: 'ADMIN' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: member.id,
+        role: 'ADMIN',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'ADMIN' });
       // With two admins, either may step down.
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'MANAGER' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: admin.id,
+        role: 'MANAGER',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'MANAGER', [member.id]: 'ADMIN' });
-      await removeTeamMember({ db, userId: member.id, teamId: team.id, memberUserId: admin.id });
+      await removeTeamMember({ clock, db, userId: member.id, teamId: team.id, memberUserId: admin.id });
       expect(await roles(db, team.id)).toEqual({ [member.id]: 'ADMIN' });
     });
 
@@ -228,13 +241,20 @@ describeEachDatabase('teams', (getDatabase) => {
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
       for (const role of ['MANAGER', 'MEMBER'] as const) {
         await expectAppError(
-          updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }),
+          updateTeamMemberRole({ clock, db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role }),
           'INVALID_REQUEST',
           LAST_ADMIN,
         );
       }
       // Staying ADMIN is fine.
-      await updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id, role: 'ADMIN' });
+      await updateTeamMemberRole({
+        clock,
+        db,
+        userId: admin.id,
+        teamId: team.id,
+        memberUserId: admin.id,
+        role: 'ADMIN',
+      });
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN', [member.id]: 'MEMBER' });
     });
 
@@ -245,7 +265,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const member = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[member, 'MEMBER']]);
       await expectAppError(
-        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: admin.id }),
+        removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: admin.id }),
         'INVALID_REQUEST',
         LAST_ADMIN,
       );
@@ -265,17 +285,31 @@ describeEachDatabase('teams', (getDatabase) => {
           [member, 'MEMBER'],
         ]);
         await expectAppError(
-          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: insider.id, role: 'ADMIN' }),
+          updateTeamMemberRole({
+            clock,
+            db,
+            userId: insider.id,
+            teamId: team.id,
+            memberUserId: insider.id,
+            role: 'ADMIN',
+          }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
         await expectAppError(
-          updateTeamMemberRole({ db, userId: insider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+          updateTeamMemberRole({
+            clock,
+            db,
+            userId: insider.id,
+            teamId: team.id,
+            memberUserId: admin.id,
+            role: 'MEMBER',
+          }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
         await expectAppError(
-          removeTeamMember({ db, userId: insider.id, teamId: team.id, memberUserId: member.id }),
+          removeTeamMember({ clock, db, userId: insider.id, teamId: team.id, memberUserId: member.id }),
           'FORBIDDEN',
           MEMBERS_ADMIN_NEEDED,
         );
@@ -290,19 +324,33 @@ describeEachDatabase('teams', (getDatabase) => {
       const outsider = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin);
       await expectAppError(
-        updateTeamMemberRole({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id, role: 'ADMIN' }),
+        updateTeamMemberRole({
+          clock,
+          db,
+          userId: admin.id,
+          teamId: team.id,
+          memberUserId: outsider.id,
+          role: 'ADMIN',
+        }),
         'NOT_FOUND',
       );
       await expectAppError(
-        removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }),
+        removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: outsider.id }),
         'NOT_FOUND',
       );
       await expectAppError(
-        updateTeamMemberRole({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id, role: 'MEMBER' }),
+        updateTeamMemberRole({
+          clock,
+          db,
+          userId: outsider.id,
+          teamId: team.id,
+          memberUserId: admin.id,
+          role: 'MEMBER',
+        }),
         'NOT_FOUND',
       );
       await expectAppError(
-        removeTeamMember({ db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }),
+        removeTeamMember({ clock, db, userId: outsider.id, teamId: team.id, memberUserId: admin.id }),
         'NOT_FOUND',
       );
       expect(await roles(db, team.id)).toEqual({ [admin.id]: 'ADMIN' });
@@ -315,6 +363,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const team = await makeTeam(db, clock, admin);
       await expectAppError(
         updateTeamMemberRole({
+          clock,
           db,
           userId: admin.id,
           teamId: team.id,
@@ -332,7 +381,7 @@ describeEachDatabase('teams', (getDatabase) => {
       const leaver = await insertUser(db, clock);
       const team = await makeTeam(db, clock, admin, [[leaver, 'ADMIN']]);
       await createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'Made before leaving' });
-      await removeTeamMember({ db, userId: admin.id, teamId: team.id, memberUserId: leaver.id });
+      await removeTeamMember({ clock, db, userId: admin.id, teamId: team.id, memberUserId: leaver.id });
       await expectAppError(getApiTokens({ db, clock, userId: leaver.id, teamId: team.id }), 'NOT_FOUND');
       await expectAppError(
         createApiToken({ db, clock, userId: leaver.id, teamId: team.id, name: 'After leaving' }),
@@ -498,8 +547,9 @@ describeEachDatabase('teams', (getDatabase) => {
         const attempts = Array.from({ length: 20 }, (_, i) => {
           const [actor, target] = pairs[(i + round) % pairs.length]!;
           return i % 5 === 4
-            ? removeTeamMember({ db, userId: actor.id, teamId: team.id, memberUserId: target.id })
+            ? removeTeamMember({ clock, db, userId: actor.id, teamId: team.id, memberUserId: target.id })
             : updateTeamMemberRole({
+                clock,
                 db,
                 userId: actor.id,
                 teamId: team.id,

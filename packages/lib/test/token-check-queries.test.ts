@@ -4,10 +4,9 @@ import type { Db } from '../src/db/create-database';
 import { engineOf } from '../src/db/database-engine';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
-import { getApiTokenByToken } from '../src/server-only/public-api/get-api-token-by-token';
 import { describeEachDatabase } from '../src/testing/index';
 import { BASE62, generateApiToken, tokenChecksum } from '../src/universal/token-format';
-import { expectAppError, insertUser, watchDatabaseCalls } from './helpers';
+import { expectAppError, getApiTokenByToken, insertUser, watchDatabaseCalls } from './helpers';
 
 /** Tokens that must be refused on their shape alone. */
 function malformedTokens(valid: string): Array<[string, unknown]> {
@@ -37,7 +36,7 @@ function malformedTokens(valid: string): Array<[string, unknown]> {
   ];
 }
 
-describeEachDatabase('getApiTokenByToken: no database work for malformed tokens', (getDatabase) => {
+describeEachDatabase('the verifier: no database work for malformed tokens', (getDatabase) => {
   it('the call watcher does see the lookup of a well-formed token (known or unknown)', async () => {
     const { db, kind } = getDatabase();
     const clock = new ManualClock();
@@ -68,7 +67,7 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
     }
   });
 
-  it('refuses malformed tokens and wrong checksums with "Invalid token" and no database call at all', async () => {
+  it('refuses malformed tokens and wrong checksums (no token: "not provided") with no database call', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock();
     const user = await insertUser(db, clock);
@@ -82,7 +81,7 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
         await expectAppError(
           getApiTokenByToken({ db, clock, token: token as string }),
           'UNAUTHORIZED',
-          'Invalid token',
+          token === undefined || token === null ? 'API token was not provided' : 'Invalid token',
         );
       } finally {
         watcher.stop();
@@ -113,7 +112,7 @@ describeEachDatabase('getApiTokenByToken: no database work for malformed tokens'
       await expectAppError(
         getApiTokenByToken({ db: trap, clock, token: token as string }),
         'UNAUTHORIZED',
-        'Invalid token',
+        token === undefined || token === null ? 'API token was not provided' : 'Invalid token',
       );
       expect(touched, what).toEqual([]);
     }

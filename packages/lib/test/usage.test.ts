@@ -1,7 +1,6 @@
 // Usage: counted in memory, written in batches that add up across servers; read back as zero-filled
 // hourly or daily buckets with totals and recent addresses. Also the list filters and delete-expired.
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkApiToken } from '../src/server-only/public-api/check-api-token';
 import { invalidateApiTokens } from '../src/server-only/public-api/invalidate-api-tokens';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { purgeUsageAndAudit } from '../src/server-only/audit/purge-usage-and-audit';
@@ -11,16 +10,16 @@ import { getApiTokenDailyRequests } from '../src/server-only/public-api/get-api-
 import { deleteExpiredApiTokens } from '../src/server-only/public-api/delete-expired-api-tokens';
 import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
 import { getApiTokens } from '../src/server-only/public-api/get-api-tokens';
-import { createLastUsedTracker, HOUR_MS, type LastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
+import { createUsageRecorder, HOUR_MS, type UsageRecorder } from '../src/server-only/runtime/usage-recorder';
 import { describeEachDatabase } from '../src/testing/index';
-import { DAY_MS, expectAppError, insertUser, makeTeam, watchDatabaseCalls } from './helpers';
+import { DAY_MS, expectAppError, insertUser, makeTeam, useToken, watchDatabaseCalls } from './helpers';
 
 const START = Date.UTC(2026, 4, 10, 12, 30, 0);
 
 describeEachDatabase('token usage', (getDatabase) => {
-  const trackers: LastUsedTracker[] = [];
+  const trackers: UsageRecorder[] = [];
   afterEach(async () => {
-    for (const tracker of trackers.splice(0)) await tracker.stop();
+    for (const tracker of trackers.splice(0)) await tracker.close();
   });
 
   async function setup() {
@@ -28,7 +27,7 @@ describeEachDatabase('token usage', (getDatabase) => {
     const clock = new ManualClock(START);
     const user = await insertUser(db, clock);
     const token = await createApiToken({ db, clock, userId: user.id, name: 'Counted token' });
-    const tracker = createLastUsedTracker({
+    const tracker = createUsageRecorder({
       db,
       clock,
       onError: (error) => {
@@ -42,12 +41,12 @@ describeEachDatabase('token usage', (getDatabase) => {
   it('counts requests and failures per hour, writes nothing until the flush, then adds them up', async () => {
     const { db, clock, user, token, tracker } = await setup();
     const watcher = watchDatabaseCalls(db);
-    for (let i = 0; i < 5; i++) tracker.count(token.id, '198.51.100.1', 'curl/8');
-    tracker.fail(token.id);
+    for (let i = 0; i < 5; i++) tracker.recordRequest(token.id, clock.now(), null, '198.51.100.1', 'curl/8');
+    tracker.recordFailure(token.id);
     watcher.stop();
     expect(watcher.calls).toEqual([]);
     clock.advance(HOUR_MS);
-    tracker.count(token.id, '198.51.100.2', 'curl/8');
+    tracker.recordRequest(token.id, clock.now(), null, '198.51.100.2', 'curl/8');
     await tracker.flush();
 
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
@@ -70,8 +69,7 @@ describeEachDatabase('token usage', (getDatabase) => {
 
   it('the check counts each accepted request once, with its address; a refused one counts nothing', async () => {
     const { db, clock, user, token, tracker } = await setup();
-    const check = (ip: string) =>
-      checkApiToken({ db, clock, token: token.token, lastUsed: tracker, ip, userAgent: 'curl/8' });
+    const check = (ip: string) => useToken(tracker, { db, clock, token: token.token, ip, userAgent: 'curl/8' });
     for (let i = 0; i < 3; i++) expect((await check('198.51.100.5')).ok).toBe(true);
     // Across flushes the token's record (kept with the cached token) goes on counting, also after
     // a flush with nothing to write has let it go.
@@ -100,19 +98,19 @@ describeEachDatabase('token usage', (getDatabase) => {
 
   it('two servers flushing the same token-hour add up; lastUsedAt never moves backwards', async () => {
     const { db, clock, user, token, tracker } = await setup();
-    const other = createLastUsedTracker({ db, clock });
+    const other = createUsageRecorder({ db, clock });
     trackers.push(other);
-    tracker.count(token.id, '192.0.2.1', undefined);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.1', undefined);
     clock.advance(10_000);
-    other.count(token.id, '192.0.2.1', undefined);
-    other.count(token.id, '192.0.2.1', undefined);
-    other.touch(token.id, null);
+    other.recordRequest(token.id, clock.now(), null, '192.0.2.1', undefined);
+    other.recordRequest(token.id, clock.now(), null, '192.0.2.1', undefined);
+    // This server's later request carries an earlier time (its clock is behind): it must not win.
     clock.advance(-5_000);
-    tracker.touch(token.id, null);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.1', undefined);
     await other.flush();
     await tracker.flush();
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
-    expect(usage.total.requests).toBe(3);
+    expect(usage.total.requests).toBe(4);
     const row = await db
       .selectFrom('api_tokens')
       .select('last_used_at')
@@ -124,11 +122,11 @@ describeEachDatabase('token usage', (getDatabase) => {
   it('keeps the last five distinct addresses', async () => {
     const { db, clock, user, token, tracker } = await setup();
     for (let i = 1; i <= 7; i++) {
-      tracker.count(token.id, `203.0.113.${i}`, `agent ${i}`);
+      tracker.recordRequest(token.id, clock.now(), null, `203.0.113.${i}`, `agent ${i}`);
       clock.advance(1000);
       if (i === 3) await tracker.flush();
     }
-    tracker.count(token.id, '203.0.113.2', 'agent again');
+    tracker.recordRequest(token.id, clock.now(), null, '203.0.113.2', 'agent again');
     await tracker.flush();
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id });
     expect(usage.recentIps.map((r) => r.ip)).toEqual([
@@ -146,9 +144,9 @@ describeEachDatabase('token usage', (getDatabase) => {
 
   it('daily buckets are sums of the hours, over 90 days', async () => {
     const { db, clock, user, token, tracker } = await setup();
-    tracker.count(token.id, '192.0.2.9', undefined);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.9', undefined);
     clock.advance(3 * HOUR_MS);
-    tracker.count(token.id, '192.0.2.9', undefined);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.9', undefined);
     await tracker.flush();
     const from = new Date(START - 89 * DAY_MS);
     const usage = await getApiTokenUsage({ db, clock, userId: user.id, id: token.id, from, granularity: 'day' });
@@ -158,13 +156,13 @@ describeEachDatabase('token usage', (getDatabase) => {
 
   it('reads a token in one statement: its row with its buckets and its recent addresses', async () => {
     const { db, clock, user, token, tracker } = await setup();
-    tracker.count(token.id, '192.0.2.7', 'curl/8');
-    tracker.fail(token.id);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.7', 'curl/8');
+    tracker.recordFailure(token.id);
     clock.advance(5 * HOUR_MS);
     // A user agent is any text: commas, quotes, a backslash and more than ASCII come back as sent.
     const agent = 'Mozilla/5.0 (X11, "quoted"; \\ back) ünïcødé';
-    tracker.count(token.id, '192.0.2.8', agent);
-    tracker.count(token.id, '192.0.2.8', agent);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.8', agent);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.8', agent);
     await tracker.flush();
     const from = START - 2 * DAY_MS;
     for (const [granularity, size] of [
@@ -223,7 +221,7 @@ describeEachDatabase('token usage', (getDatabase) => {
     const outsider = await insertUser(db, clock);
     const team = await makeTeam(db, clock, user, [[member, 'MEMBER']]);
     const teamToken = await createApiToken({ db, clock, userId: user.id, teamId: team.id, name: 'Team counted' });
-    tracker.count(teamToken.id, '192.0.2.3', undefined);
+    tracker.recordRequest(teamToken.id, clock.now(), null, '192.0.2.3', undefined);
     await tracker.flush();
     expect(
       (await getApiTokenUsage({ db, clock, userId: member.id, teamId: team.id, id: teamToken.id })).total.requests,
@@ -237,7 +235,7 @@ describeEachDatabase('token usage', (getDatabase) => {
 
   it('purges buckets and addresses older than the usage retention', async () => {
     const { db, clock, user, token, tracker } = await setup();
-    tracker.count(token.id, '192.0.2.4', undefined);
+    tracker.recordRequest(token.id, clock.now(), null, '192.0.2.4', undefined);
     await tracker.flush();
     clock.advance(91 * DAY_MS);
     await purgeUsageAndAudit({ db, clock, usageRetentionDays: 90, auditRetentionDays: 365 });
@@ -258,7 +256,7 @@ describeEachDatabase('token usage', (getDatabase) => {
       expect(await names({ status: 'expired' })).toEqual([expiring.id]);
       expect(await names({ status: 'active' })).toEqual([young.id, token.id]);
       expect(await names({ unusedForDays: 30 })).toEqual([expiring.id, token.id]);
-      tracker.touch(token.id, null);
+      tracker.recordRequest(token.id, clock.now(), null, null, null);
       await tracker.flush();
       expect(await names({ unusedForDays: 30, status: 'active' })).toEqual([]);
       expect(await names({ unusedForDays: 30, limit: 1 })).toEqual([expiring.id]);
@@ -310,14 +308,14 @@ describeEachDatabase('daily requests for the token list', (getDatabase) => {
     const other = await insertUser(db, clock);
     const a = await createApiToken({ db, clock, userId: user.id, name: 'Daily A' });
     const b = await createApiToken({ db, clock, userId: other.id, name: 'Daily B' });
-    const tracker = createLastUsedTracker({ db, clock });
+    const tracker = createUsageRecorder({ db, clock });
     clock.advance(-2 * DAY_MS);
-    tracker.count(a.id, '192.0.2.1', undefined);
+    tracker.recordRequest(a.id, clock.now(), null, '192.0.2.1', undefined);
     clock.advance(2 * DAY_MS);
-    tracker.count(a.id, '192.0.2.1', undefined);
-    tracker.count(a.id, '192.0.2.1', undefined);
-    tracker.count(b.id, '192.0.2.1', undefined);
-    await tracker.stop();
+    tracker.recordRequest(a.id, clock.now(), null, '192.0.2.1', undefined);
+    tracker.recordRequest(a.id, clock.now(), null, '192.0.2.1', undefined);
+    tracker.recordRequest(b.id, clock.now(), null, '192.0.2.1', undefined);
+    await tracker.close();
     expect(await getApiTokenDailyRequests({ db, clock, userId: user.id })).toEqual({
       requests: { [a.id]: [0, 0, 0, 0, 1, 0, 2] },
       lastIps: { [a.id]: '192.0.2.1' },

@@ -65,7 +65,7 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const address = email();
       await createUser({ db, clock, email: address, name: 'Short Pass', password: 'kx7#pq2mZw' });
-      expect((await verifyUserCredentials({ db, email: address, password: 'kx7#pq2mZw' })).email).toBe(address);
+      expect((await verifyUserCredentials({ clock, db, email: address, password: 'kx7#pq2mZw' })).email).toBe(address);
     });
 
     it.each(['qwertyuiop', '1234567890', 'password123', 'Password123', 'BASKETBALL', '1qaz2wsx3edc'])(
@@ -155,7 +155,9 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const clock = new ManualClock();
       const address = email();
       const user = await createUser({ db, clock, email: address, name: 'Signer', password: PASSWORD });
-      expect(await verifyUserCredentials({ db, email: ` ${address.toUpperCase()}`, password: PASSWORD })).toEqual(user);
+      expect(
+        await verifyUserCredentials({ clock, db, email: ` ${address.toUpperCase()}`, password: PASSWORD }),
+      ).toEqual(user);
     });
 
     it('a wrong password or an unknown e-mail is UNAUTHORIZED with the same message', async () => {
@@ -164,22 +166,22 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       const address = email();
       await createUser({ db, clock, email: address, name: 'Signer', password: PASSWORD });
       await expectAppError(
-        verifyUserCredentials({ db, email: address, password: 'wrong password' }),
+        verifyUserCredentials({ clock, db, email: address, password: 'wrong password' }),
         'UNAUTHORIZED',
         'Invalid e-mail or password',
       );
       await expectAppError(
-        verifyUserCredentials({ db, email: address, password: PASSWORD.toUpperCase() }),
+        verifyUserCredentials({ clock, db, email: address, password: PASSWORD.toUpperCase() }),
         'UNAUTHORIZED',
         'Invalid e-mail or password',
       );
       await expectAppError(
-        verifyUserCredentials({ db, email: email('nobody'), password: PASSWORD }),
+        verifyUserCredentials({ clock, db, email: email('nobody'), password: PASSWORD }),
         'UNAUTHORIZED',
         'Invalid e-mail or password',
       );
       await expectAppError(
-        verifyUserCredentials({ db, email: address, password: 'x'.repeat(300) }),
+        verifyUserCredentials({ clock, db, email: address, password: 'x'.repeat(300) }),
         'UNAUTHORIZED',
         'Invalid e-mail or password',
       );
@@ -192,7 +194,7 @@ describeEachDatabase('users and sessions', (getDatabase) => {
       await createUser({ db, clock, email: address, name: 'Disabled', password: PASSWORD });
       await disableUser({ db, clock, email: address.toUpperCase() });
       await expectAppError(
-        verifyUserCredentials({ db, email: address, password: PASSWORD }),
+        verifyUserCredentials({ clock, db, email: address, password: PASSWORD }),
         'UNAUTHORIZED',
         'This account is disabled',
       );

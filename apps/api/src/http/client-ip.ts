@@ -4,14 +4,11 @@
 // per address, IPv4-mapped IPv6 as IPv4), and every limit counts it by its `limitKey` (an IPv6
 // client by its /64).
 import type { Request } from 'express';
-import { clientAddress, type ClientAddress } from '@latchkey/lib';
+import { clientAddress, UNKNOWN_LIMIT_KEY, type ClientAddress } from '@latchkey/lib';
 
 const CLIENT_ADDRESS = Symbol('clientAddress');
 
 type WithClientAddress = Request & { [CLIENT_ADDRESS]?: ClientAddress | null };
-
-/** A request whose socket is already gone has no address; its limits count it under this key. */
-export const UNKNOWN_LIMIT_KEY = 'unknown';
 
 /** The client's normalised address, from `req.ip` on the first call and remembered on the request. */
 export function clientAddressOf(req: Request): ClientAddress | null {

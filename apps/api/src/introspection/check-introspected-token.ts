@@ -1,17 +1,9 @@
-// The token check behind introspection, and nothing else: the library's check functions (the
-// cache first, the database on a miss), then the token's address list against the address the
-// service says its caller has. A use of the token like any API request: it is recorded in
-// `lastUsed` (last use, usage, recent addresses) and a rotated-away token presented again is
-// reported. The endpoint (introspection-endpoint.ts) only translates the verdict into RFC 7662.
-import {
-  checkApiTokenAfterMiss,
-  checkCachedApiToken,
-  type Clock,
-  type Db,
-  type LastUsedTracker,
-  type RetiredTokenReuseDetector,
-  type VerifiedApiToken,
-} from '@latchkey/lib';
+// The token check behind introspection, and nothing else: the runtime's one verifier, asked with the
+// address the service says its caller has. A use of the token like any API request (last use, usage,
+// recent addresses, reuse of a rotated-away token, the owner's limit). The service client is limited
+// by the endpoint (per client, never per address), so the verifier counts no client here. The
+// endpoint (introspection-endpoint.ts) only translates the verdict into RFC 7662.
+import type { VerifiedApiToken, Verifier } from '@latchkey/lib';
 
 export type IntrospectionVerdict = { ok: true; token: VerifiedApiToken } | { ok: false };
 
@@ -26,23 +18,10 @@ export type CheckIntrospectedToken = (
 
 const REFUSED: IntrospectionVerdict = Object.freeze({ ok: false });
 
-export function createIntrospectionCheck(deps: {
-  db: Db;
-  clock: Clock;
-  lastUsed?: LastUsedTracker;
-  retiredTokens?: RetiredTokenReuseDetector;
-}): CheckIntrospectedToken {
-  const { db, clock, lastUsed, retiredTokens } = deps;
+export function createIntrospectionCheck(verifier: Verifier): CheckIntrospectedToken {
   return async (token, { ip, userAgent }) => {
-    const options = { db, clock, token, lastUsed, retiredTokens, ip, userAgent };
-    const cached = checkCachedApiToken(options);
-    const check = cached.ok === undefined ? await checkApiTokenAfterMiss(options, cached) : cached;
-    if (!check.ok) return REFUSED;
-    if (!check.token.isAllowedIp(ip ?? undefined)) {
-      // Counted as a failed use, as a 403 for the address is on the REST API.
-      lastUsed?.fail(check.token.id);
-      return REFUSED;
-    }
-    return check;
+    // Any refusal (unknown, expired, the owner's limit, the address) is simply "not active".
+    const verdict = await verifier.verify(token, { ip, userAgent, limitBy: 'none' });
+    return verdict.ok ? { ok: true, token: verdict.token } : REFUSED;
   };
 }

@@ -5,12 +5,12 @@
 // or 429 (JSON body, `WWW-Authenticate`, `Retry-After`, `X-RateLimit-*`) as any /api/v1 route. It is a
 // use of the token like any other: its last use, usage, limits and audit events count it.
 //
-// The check itself is the REST API's (`authenticate`); this file only reads what the proxy asks, turns
-// an accepted token into headers and repeats a refusal's body in a header for nginx, so the check can
-// be swapped without touching the answers.
+// The check itself is the runtime's one verifier, as for every /api/v1 route; this file only reads what
+// the proxy asks, turns the verdict into an answer and repeats a refusal's body in a header for nginx.
 import type { Request, RequestHandler, Response } from 'express';
-import { AppError, AppErrorCode, ownerKey, type VerifiedApiToken } from '@latchkey/lib';
-import type { ApiTokenAuth } from './authenticate';
+import { AppError, AppErrorCode, ownerKey, tokenOfHeader, type VerifiedApiToken, type Verifier } from '@latchkey/lib';
+import { clientIp } from '../http/client-ip';
+import { sendRefusal, setRateLimitHeaders } from '../http/rate-limit-headers';
 import { API_PREFIX } from './mount-routes';
 import { parseQuery } from './parse-request';
 
@@ -99,18 +99,27 @@ function copyErrorBodyToHeader(res: Response): void {
 }
 
 /** `/api/v1/forward-auth`, any method; the body, if any, is never read. */
-export function forwardAuth(auth: ApiTokenAuth, knownScopes: readonly string[]): RequestHandler {
+export function forwardAuth(verifier: Verifier, knownScopes: readonly string[]): RequestHandler {
   return (req: Request, res: Response, next) => {
     copyErrorBodyToHeader(res);
+    const ip = clientIp(req) ?? null;
     let scopes: string[];
     try {
       scopes = requiredScopes(req.url.includes('?') ? req.query : {}, knownScopes);
     } catch (error) {
       // Counted against the address like any other answer of /api/v1.
-      return auth.rateLimitByIp(req, res, () => next(error));
+      return void verifier.limitClient(ip).then((limited) => {
+        if (!limited.ok) return sendRefusal(res, limited);
+        if (limited.rateLimit) setRateLimitHeaders(res, limited.rateLimit);
+        next(error);
+      }, next);
     }
-    const checked = auth.authenticate(req, res, scopes, () => sendAccepted(res, req.apiToken!));
-    // Rejected only when the store or the database failed: a 500.
-    if (checked instanceof Promise) checked.catch(next);
+    const options = { ip, userAgent: req.headers['user-agent'] ?? null, scopes };
+    verifier.verify(tokenOfHeader(req.headers.authorization), options).then((verdict) => {
+      if (!verdict.ok) return sendRefusal(res, verdict);
+      if (verdict.rateLimit) setRateLimitHeaders(res, verdict.rateLimit);
+      sendAccepted(res, verdict.token);
+      // Rejected only when the store or the database failed: a 500.
+    }, next);
   };
 }

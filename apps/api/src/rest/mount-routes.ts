@@ -8,14 +8,31 @@
 // 415, and a body over the route's limit a 413, answered before it is read.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { match, type MatchFunction } from 'path-to-regexp';
-import { AppError, AppErrorCode, type AuditContext } from '@latchkey/lib';
+import {
+  AppError,
+  AppErrorCode,
+  tokenOfHeader,
+  type AuditContext,
+  type VerifiedApiToken,
+  type Verifier,
+} from '@latchkey/lib';
 import { clientIp } from '../http/client-ip';
 import { rejectDeepJson } from '../http/json-depth';
 import { JSON_BODY_LIMIT, readJsonBody, refuseJsonBody } from '../http/request-body';
+import { sendRefusal, setRateLimitHeaders } from '../http/rate-limit-headers';
 import { sendError } from '../http/send-error';
-import type { ApiTokenAuth } from './authenticate';
 import type { RestDeps, RestRoute } from './define-route';
 import { parseJsonBody, parseQuery, parseTextFields } from './parse-request';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set once the request's token has passed the verifier. */
+      apiToken?: VerifiedApiToken;
+    }
+  }
+}
 
 export const DEFAULT_BODY_LIMIT = JSON_BODY_LIMIT;
 
@@ -120,14 +137,23 @@ function decodeParam(value: string): string {
   return value.includes('%') ? decodeURIComponent(value) : value;
 }
 
-export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: ApiTokenAuth): RequestHandler {
+export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, verifier: Verifier): RequestHandler {
   const find = compile(routes);
+
+  /** Counts a request without a token check against its address (429 past the limit), then `next`. */
+  function limitClient(req: Request, res: Response, next: () => void): Promise<void> {
+    return verifier.limitClient(clientIp(req)).then((limited) => {
+      if (!limited.ok) return sendRefusal(res, limited);
+      if (limited.rateLimit) setRateLimitHeaders(res, limited.rateLimit);
+      next();
+    });
+  }
 
   /** The route's body, then its handler; an answer other than the handler's counts as failed. */
   function run(mounted: MountedRoute, req: Request, res: Response, next: NextFunction) {
     const token = req.apiToken;
     const fail = (error: unknown) => {
-      if (token) auth.countFailure(token);
+      if (token) verifier.failed(token);
       next(error);
     };
     const go = () => void handle(mounted.route, deps, req, res).catch(fail);
@@ -140,7 +166,7 @@ export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: 
       rejectDeepJson(req, res, () => (shallow = true));
       // Otherwise rejectDeepJson has answered 400.
       if (shallow) go();
-      else if (token) auth.countFailure(token);
+      else if (token) verifier.failed(token);
     }, fail);
   }
 
@@ -163,23 +189,28 @@ export function mountRoutes(routes: readonly RestRoute[], deps: RestDeps, auth: 
       found = find(path);
     } catch (error) {
       // A bad escape in a parameter (URIError): counted against the address like any answer here.
-      return auth.rateLimitByIp(req, res, () => next(error));
+      return void limitClient(req, res, () => next(error)).catch(next);
     }
     // Express serves HEAD with a GET route, and so does this.
     const mounted = found?.routes.methods.get(req.method === 'HEAD' ? 'GET' : req.method);
     if (!found || !mounted || mounted.scopes === null) {
       // No token check here: the per-IP limit counts it (with the address's failures), then the
       // public route, the 405 or the JSON 404 answers.
-      return auth.rateLimitByIp(req, res, () => {
+      return void limitClient(req, res, () => {
         if (!found) return next();
         if (!mounted) return methodNotAllowed(found.routes, req, res);
         req.params = found.params;
         return run(mounted, req, res, next);
-      });
+      }).catch(next);
     }
     req.params = found.params;
-    const checked = auth.authenticate(req, res, mounted.scopes, () => run(mounted, req, res, next));
-    // Rejected only when the store or the database failed: a 500.
-    if (checked instanceof Promise) checked.catch(next);
+    const options = { ip: clientIp(req) ?? null, userAgent: req.headers['user-agent'] ?? null, scopes: mounted.scopes };
+    verifier.verify(tokenOfHeader(req.headers.authorization), options).then((verdict) => {
+      if (!verdict.ok) return sendRefusal(res, verdict);
+      if (verdict.rateLimit) setRateLimitHeaders(res, verdict.rateLimit);
+      req.apiToken = verdict.token;
+      run(mounted, req, res, next);
+      // Rejected only when the store or the database failed: a 500.
+    }, next);
   };
 }

@@ -204,7 +204,7 @@ describeEachDatabase('authorization matrix', (getDatabase) => {
       }
       case 'deleted token': {
         const deleted = await world.token(owner);
-        await deleteApiTokenById({ db: world.db, userId: owner.id, id: deleted.id });
+        await deleteApiTokenById({ clock: world.clock, db: world.db, userId: owner.id, id: deleted.id });
         return {
           caller,
           authorization: bearer(deleted),

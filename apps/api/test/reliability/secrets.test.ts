@@ -207,7 +207,7 @@ describe('secrets, in-process server logging at debug level', () => {
     database = await createTestDatabase('sqlite');
     server = await startInProcessServer({ db: database.db });
     stored = await exercise(server.url, ledger);
-    await server.app.lastUsed.flush();
+    await server.app.latchkey.usage?.flush();
   }, 60_000);
 
   afterAll(async () => {

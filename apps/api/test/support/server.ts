@@ -9,7 +9,6 @@ import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trp
 import { createLatchkeyClient, type LatchkeyClient } from '@latchkey/client';
 import {
   createApiToken,
-  createLastUsedTracker,
   createScopeSet,
   createTeam,
   createUser,
@@ -18,7 +17,6 @@ import {
   type CreatedApiToken,
   type Db,
   type ExpiresIn,
-  type LastUsedTracker,
   type PublicTeam,
   type PublicUser,
   type RateLimitStore,
@@ -27,6 +25,7 @@ import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@l
 import { createApp, type LatchkeyApp } from '../../src/app';
 import { defaultConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/http/logger';
+import { createServerLatchkey } from '../../src/server-latchkey';
 import type { AppRouter } from '../../src/trpc/router';
 
 /** 12:00:30 UTC: half a rate-limit window has passed, so `Retry-After` is 30 and Reset is 12:01:00. */
@@ -91,21 +90,21 @@ export async function startServer(options: StartServerOptions = {}) {
     },
   });
   const logger = createLogger('debug', logStream);
-  const lastUsed: LastUsedTracker = createLastUsedTracker({ db, clock });
   const rateLimits = options.stockRateLimits ? {} : { ...ROOMY_LIMITS, ...options.rateLimits };
   const scopes = options.productScopes ? createScopeSet(options.productScopes) : undefined;
   const config = defaultConfig({ ...(scopes && { scopes }), ...options.config, rateLimits });
   const sessionCookie = config.publicUrl?.startsWith('https:') ? HOST_SESSION_COOKIE : SESSION_COOKIE;
-  const allowedScopes = config.scopes.names;
-  const app: LatchkeyApp = createApp({
+  const latchkey = await createServerLatchkey({
     db,
     config,
     clock,
     logger,
-    lastUsed,
-    webDist: options.webDist ?? null,
     rateLimitStore: options.rateLimitStore,
   });
+  const allowedScopes = latchkey.scopes;
+  /** Writes the recorded uses now (nothing is recorded with USAGE_RECORDING=false). */
+  const lastUsed = { flush: async () => latchkey.usage?.flush() };
+  const app: LatchkeyApp = createApp({ latchkey, config, logger, webDist: options.webDist ?? null });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -260,9 +259,7 @@ export async function startServer(options: StartServerOptions = {}) {
   async function close() {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await app.revocations.stop();
-    await lastUsed.stop();
-    await app.retiredTokens.settled();
+    await latchkey.close();
     // Every event any test wrote on this server is searched for the secrets it saw; the database's
     // own check (stored hashes, token and session-id shapes) runs when it is dropped.
     const leaked = await secretsInAuditEvents().catch(() => []);
@@ -277,6 +274,7 @@ export async function startServer(options: StartServerOptions = {}) {
     clock,
     config,
     app,
+    latchkey,
     lastUsed,
     logs: logLines,
     secrets,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { createApp, defaultConfig, type LatchkeyApp } from '@latchkey/api';
-import { createSession, createUser, systemClock, type Db, type PublicUser } from '@latchkey/lib';
+import { createLatchkey, createSession, createUser, systemClock, type Db, type PublicUser } from '@latchkey/lib';
 import { createTestDatabase, type TestDatabase } from '@latchkey/lib/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +68,8 @@ async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
   const db = database.db;
   // The UI makes many calls a minute in a test; the per-IP tRPC limit is for real clients.
   const config = defaultConfig({ ...options.config, logLevel: 'silent', rateLimits: { trpcPerMinute: 100_000 } });
-  const app = createApp({ db, config, clock: systemClock, webDist: options.webDist ?? WEB_DIST });
+  const latchkey = await createLatchkey({ database: db, clock: systemClock, limits: config.rateLimits });
+  const app = createApp({ latchkey, config, webDist: options.webDist ?? WEB_DIST });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -93,6 +94,7 @@ async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
     });
   } catch (error) {
     server.close();
+    await latchkey.close();
     await database.drop();
     throw new Error(`Chromium at ${CHROMIUM_PATH} did not start: ${(error as Error).message}`, { cause: error });
   }
@@ -187,7 +189,7 @@ async function startEnv(options: BrowserEnvOptions = {}): Promise<RunningEnv> {
       await browser.close().catch(() => {});
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.lastUsed.stop();
+      await latchkey.close();
       await database.drop();
     },
   };

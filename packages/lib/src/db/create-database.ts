@@ -55,11 +55,12 @@ export type CreateDatabaseOptions = {
   baseDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
-  /** The most verified tokens kept in memory (`TOKEN_CACHE_SIZE`); 100,000 by default. */
-  tokenCacheSize?: number;
+  /**
+   * Refuse a SQLite file that does not exist (an error naming it) instead of creating an empty one:
+   * for a process that uses a database another one made and migrated.
+   */
+  mustExist?: boolean;
 };
-
-export const DEFAULT_TOKEN_CACHE_SIZE = 100_000;
 
 /** Page cache of the request check's reader connection, in KiB. */
 const READER_CACHE_KIB = 16 * 1024;
@@ -96,7 +97,6 @@ class LatchkeyPostgresDialect extends PostgresDialect {
 
 export function createDatabase(url: string | undefined, options: CreateDatabaseOptions = {}): Db {
   const location = parseDatabaseUrl(url, options.baseDir);
-  const engineOptions = { tokenCacheSize: options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE };
   if (location.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: location.url,
@@ -105,12 +105,20 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const engine = createDatabaseEngine({ kind: 'postgres', options: engineOptions, pool, url: location.url });
+    const engine = createDatabaseEngine({ kind: 'postgres', pool, url: location.url });
     return new Kysely<Schema>({ dialect: new LatchkeyPostgresDialect(pool, engine) });
   }
 
-  if (location.path !== ':memory:') fs.mkdirSync(path.dirname(location.path), { recursive: true });
-  const sqlite = new SqliteDatabase(location.path);
+  if (location.path !== ':memory:') {
+    if (options.mustExist && !fs.existsSync(location.path)) {
+      throw new Error(
+        `There is no Latchkey database at ${location.path}: ` +
+          'create it with `latchkey migrate` (or point DATABASE_URL at the right one)',
+      );
+    }
+    fs.mkdirSync(path.dirname(location.path), { recursive: true });
+  }
+  const sqlite = new SqliteDatabase(location.path, options.mustExist ? { fileMustExist: true } : undefined);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL with WAL keeps every committed transaction through a process crash; only a power
   // loss can drop the last few, and it never corrupts the file.
@@ -128,7 +136,7 @@ export function createDatabase(url: string | undefined, options: CreateDatabaseO
     // with SQLite's default of 2 MB, a million-token table keeps re-reading them from the OS.
     reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
   }
-  const engine = createDatabaseEngine({ kind: 'sqlite', options: engineOptions, reader });
+  const engine = createDatabaseEngine({ kind: 'sqlite', reader });
   return new Kysely<Schema>({ dialect: new LatchkeySqliteDialect(sqlite, engine) });
 }
 

@@ -1,6 +1,7 @@
 // What a database from `createDatabase` carries beside Kysely: the connections of the hot path (a
 // second SQLite connection that only reads, or the PostgreSQL pool), the statements prepared on
-// them, and what the library attaches to one database (the token cache). It travels inside the
+// them, and who in this process must hear at once of a token revoked through it (the token caches
+// of the runtimes built on it, which subscribe and unsubscribe themselves). It travels inside the
 // Kysely instance, on its adapter, so every transaction of the database reaches it too, and it is
 // closed with the Kysely instance through the driver below.
 import type SqliteDatabase from 'better-sqlite3';
@@ -16,14 +17,14 @@ import {
 import type pg from 'pg';
 import type { Schema } from './schema';
 
-export type DatabaseEngineOptions = {
-  /** The most verified tokens one process keeps in memory. */
-  tokenCacheSize: number;
+/** A token cache, as a write that revokes tokens sees it (see invalidate-api-tokens.ts). */
+export type RevocationSubscriber = {
+  drop(target: { tokenIds: readonly number[] } | { userId: number } | { teamId: number }): void;
+  apply(row: { id: number; kind: 'tokens' | 'user' | 'team'; ids: string; created_at: number }): void;
 };
 
 export type DatabaseEngine = {
   readonly kind: 'sqlite' | 'postgres';
-  readonly options: DatabaseEngineOptions;
   /** The read-only connection of a SQLite file; absent for `:memory:` and PostgreSQL. */
   readonly reader?: SqliteDatabase.Database;
   readonly pool?: pg.Pool;
@@ -31,17 +32,19 @@ export type DatabaseEngine = {
   readonly url?: string;
   /** What was prepared for each statement of `definePreparedQuery`, on this database. */
   readonly prepared: Map<object, unknown>;
-  /** One object per key for the life of the database (see `attachedToDatabase`). */
-  readonly attached: Map<object, unknown>;
+  /** The token caches of this process that must hear of a revocation written through this database. */
+  readonly revocationSubscribers: Set<RevocationSubscriber>;
   /** Closes what the engine opened itself (the reader); Kysely's driver closes the rest. */
   close(): void;
 };
 
-export function createDatabaseEngine(props: Omit<DatabaseEngine, 'prepared' | 'attached' | 'close'>): DatabaseEngine {
+export function createDatabaseEngine(
+  props: Omit<DatabaseEngine, 'prepared' | 'revocationSubscribers' | 'close'>,
+): DatabaseEngine {
   return {
     ...props,
     prepared: new Map(),
-    attached: new Map(),
+    revocationSubscribers: new Set(),
     close() {
       props.reader?.close();
     },
@@ -70,22 +73,6 @@ export function engineOf(db: Kysely<Schema>): DatabaseEngine | undefined {
 
 export function isPostgres<DB>(db: Kysely<DB>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
-/**
- * The object `create` makes for this database, made once and kept as long as the database; for a
- * Kysely instance not made by `createDatabase`, undefined.
- */
-export function attachedToDatabase<T>(
-  db: Kysely<Schema>,
-  key: object,
-  create: (engine: DatabaseEngine) => T,
-): T | undefined {
-  const engine = engineOf(db);
-  if (!engine) return undefined;
-  let value = engine.attached.get(key) as T | undefined;
-  if (value === undefined) engine.attached.set(key, (value = create(engine)));
-  return value;
 }
 
 /** A connection as Kysely sees it, with what is to run once its transaction has committed. */

@@ -273,3 +273,9 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
 export async function migrateUpTo<DB>(db: Kysely<DB>, name: string): Promise<string[]> {
   return applied(await migratorFor(db).migrateTo(name));
 }
+
+/** The migrations not yet applied to the database (all of them for a database without Latchkey's schema). */
+export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const known = await migratorFor(db).getMigrations();
+  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}

@@ -3,10 +3,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createLastUsedTracker, systemClock, type Clock, type Db } from '@latchkey/lib';
+import { systemClock, type Clock, type Db } from '@latchkey/lib';
 import { createApp, type LatchkeyApp } from '../../../src/app';
 import { defaultConfig, type Config } from '../../../src/config';
 import { createLogger } from '../../../src/http/logger';
+import { createServerLatchkey } from '../../../src/server-latchkey';
 
 /** Limits no suite meets by accident; a suite about a limit sets its own. */
 export const ROOMY_LIMITS: Config['rateLimits'] = {
@@ -54,8 +55,14 @@ export async function startInProcessServer(options: {
   const clock = options.clock ?? systemClock;
   const capture = createLogCapture();
   const config = defaultConfig({ rateLimits: { ...ROOMY_LIMITS, ...options.rateLimits } });
-  const lastUsed = createLastUsedTracker({ db, clock, flushIntervalMs: 1000 });
-  const app = createApp({ db, config, clock, logger: capture.logger, lastUsed, webDist: options.webDist ?? null });
+  const latchkey = await createServerLatchkey({
+    db,
+    config,
+    clock,
+    logger: capture.logger,
+    usageFlushIntervalMs: 1000,
+  });
+  const app = createApp({ latchkey, config, logger: capture.logger, webDist: options.webDist ?? null });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     s.on('error', reject);
@@ -71,8 +78,7 @@ export async function startInProcessServer(options: {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.revocations.stop();
-      await lastUsed.stop();
+      await latchkey.close();
     },
   };
 }

@@ -3,17 +3,16 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZId } from '../../types/schemas';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { invalidateApiTokens } from './invalidate-api-tokens';
 import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
 
 /** Deletes one of the owner's tokens; it fails every check from the moment this returns. */
 export async function deleteApiTokenById(
-  options: ApiTokenActor & { db: Db; id: number; clock?: Clock; audit?: AuditContext },
+  options: ApiTokenActor & { db: Db; id: number; clock: Clock; audit?: AuditContext },
 ): Promise<void> {
-  const { db } = options;
-  const clock = options.clock ?? systemClock;
+  const { db, clock } = options;
   const id = parseInput(ZId, options.id, AppErrorCode.INVALID_REQUEST);
   const { owner } = await resolveTokenOwner(db, options);
   await db.transaction().execute(async (trx) => {

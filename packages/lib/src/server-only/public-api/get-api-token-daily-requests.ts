@@ -7,7 +7,7 @@ import { AppErrorCode } from '../../errors/app-error';
 import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { readerOwner } from './get-api-token-usage';
-import { HOUR_MS } from './last-used-tracker';
+import { HOUR_MS } from '../runtime/usage-recorder';
 import type { ApiTokenActor } from './token-owner';
 
 const DAY_MS = 24 * HOUR_MS;

@@ -13,7 +13,7 @@ import { ZApiTokenUsageRange, type ApiTokenUsage, type UsageGranularity } from '
 import type { Clock } from '../clock';
 import { getTeamRole } from '../team/get-team-role';
 import { parseInput } from '../validate';
-import { HOUR_MS } from './last-used-tracker';
+import { HOUR_MS } from '../runtime/usage-recorder';
 import type { ApiTokenActor, TokenOwner } from './token-owner';
 
 const DAY_MS = 24 * HOUR_MS;

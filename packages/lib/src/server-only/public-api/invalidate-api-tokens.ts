@@ -1,14 +1,14 @@
 // Ends what every process caches about some tokens. A library write that ends or changes a token's
-// validity calls it inside its transaction: this process's cache drops the entries at once and again
-// when the transaction commits (so a check that read the old row meanwhile cannot put it back), and
-// the revocation log row (with, on databases that have them, a notification sent on commit) tells
-// every other process on the database.
-import { afterCommit } from '../../db/database-engine';
+// validity calls it inside its transaction: this process's caches (each runtime's, subscribed to the
+// database) drop the entries at once and again when the transaction commits (so a check that read
+// the old row meanwhile cannot put it back), and the revocation log row (with, on databases that
+// have them, a notification sent on commit) tells every other process on the database.
+import { afterCommit, engineOf } from '../../db/database-engine';
 import type { Db } from '../../db/create-database';
 import { notifyOnCommit } from '../../db/change-signals';
-import { apiTokenCacheOf, type InvalidationTarget, type RevocationLogRow } from './api-token-cache';
+import type { InvalidationTarget, RevocationLogRow } from '../runtime/token-cache';
 
-export type { InvalidationTarget } from './api-token-cache';
+export type { InvalidationTarget } from '../runtime/token-cache';
 
 export const REVOCATION_CHANNEL = 'latchkey_revocations';
 
@@ -33,8 +33,10 @@ export async function invalidateApiTokens(trx: Db, target: InvalidationTarget): 
     payload.length <= MAX_NOTIFY_PAYLOAD ? payload : JSON.stringify({ id: row.id }),
   );
 
-  const cache = apiTokenCacheOf(trx);
-  if (!cache) return;
-  cache.drop(target);
-  await afterCommit(trx, () => cache.apply(row));
+  const caches = [...(engineOf(trx)?.revocationSubscribers ?? [])];
+  if (caches.length === 0) return;
+  for (const cache of caches) cache.drop(target);
+  await afterCommit(trx, () => {
+    for (const cache of caches) cache.apply(row);
+  });
 }

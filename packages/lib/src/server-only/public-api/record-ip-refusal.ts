@@ -3,7 +3,7 @@
 import type { Db } from '../../db/create-database';
 import { recordAuditEvent } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
-import type { VerifiedApiToken } from './check-api-token';
+import type { VerifiedApiToken } from '../runtime/verifier';
 
 export const IP_REFUSAL_REPORT_INTERVAL_MS = 60_000;
 

@@ -3,7 +3,7 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { isWellFormedApiToken } from '../../universal/token-format';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { hashSecret } from '../hash';
 import { invalidateApiTokens } from './invalidate-api-tokens';
 import { ownerOfRow } from './token-owner';
@@ -11,7 +11,7 @@ import { ownerOfRow } from './token-owner';
 export type RevokeApiTokenByTokenOptions = {
   db: Db;
   token: string;
-  clock?: Clock;
+  clock: Clock;
   /** Where the revocation came from, for the `token.revoked` event; the CLI by default. */
   source?: 'cli' | 'leak_report';
   audit?: AuditContext;
@@ -21,9 +21,8 @@ export type RevokeApiTokenByTokenOptions = {
 export async function revokeApiTokenByToken(
   options: RevokeApiTokenByTokenOptions,
 ): Promise<{ id: number; name: string }> {
-  const { db, token } = options;
+  const { db, token, clock } = options;
   const source = options.source ?? 'cli';
-  const clock = options.clock ?? systemClock;
   if (typeof token !== 'string' || !isWellFormedApiToken(token.trim())) {
     throw new AppError(AppErrorCode.INVALID_REQUEST, {
       message: 'That is not a Latchkey token (api_ followed by 36 letters and digits, with a valid checksum)',

@@ -214,6 +214,22 @@ export class RateLimiter {
 }
 
 /**
+ * Of two limits a request was counted against, the one its `X-RateLimit-*` headers show: the one
+ * with less room (the later one on a tie, or when it is exceeded), `shown` when they would read alike.
+ */
+export function shownLimit(shown: RateLimitResult | undefined, result: RateLimitResult): RateLimitResult {
+  if (shown && result.allowed && (shown.remaining < result.remaining || sameHeaders(shown, result))) return shown;
+  return result;
+}
+
+/** Whether `a` and `b` would write the same three headers. */
+function sameHeaders(a: RateLimitResult, b: RateLimitResult): boolean {
+  return (
+    a.remaining === b.remaining && a.limit === b.limit && Math.ceil(a.resetAt / 1000) === Math.ceil(b.resetAt / 1000)
+  );
+}
+
+/**
  * Goes on with a limiter's answer: at once when its store answers synchronously (the in-memory one
  * does), after the promise otherwise. An API request passes here more than once, and awaiting an
  * answer that is already there would cost each time a turn of the event loop's microtask queue.

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/create-database';
 import type { TeamRole } from '../../types/schemas';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { getTeamRole } from './get-team-role';
 
 export type TeamMember = {
@@ -21,12 +21,12 @@ export async function getTeamMembers({
   db,
   userId,
   teamId,
-  clock = systemClock,
+  clock,
 }: {
   db: Db;
   userId: number;
   teamId: number;
-  clock?: Clock;
+  clock: Clock;
 }): Promise<TeamMember[]> {
   const callerRole = await getTeamRole(db, teamId, userId);
   const rows = await db

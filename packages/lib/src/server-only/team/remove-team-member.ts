@@ -2,7 +2,7 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { assertTeamAdmin, lockTeam } from './get-team-role';
 import { assertAnotherAdminRemains } from './assert-another-admin-remains';
 import { revokeTeamTokensOfMaker } from '../public-api/revoke-team-tokens-of-maker';
@@ -17,13 +17,13 @@ export type RemoveTeamMemberOptions = {
   userId: number;
   teamId: number;
   memberUserId: number;
-  clock?: Clock;
+  clock: Clock;
   audit?: AuditContext;
 };
 
 export async function removeTeamMember(options: RemoveTeamMemberOptions): Promise<{ revokedTokens: number }> {
   const { db, userId, teamId, memberUserId } = options;
-  const now = (options.clock ?? systemClock).now();
+  const now = options.clock.now();
   return db.transaction().execute(async (trx) => {
     await lockTeam(trx, teamId);
     await assertTeamAdmin(trx, teamId, userId, 'You need to be a team admin to manage members');

@@ -3,7 +3,7 @@ import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZTeamRole, type TeamRole } from '../../types/schemas';
 import { auditFields } from '../audit/audit-actor';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { parseInput } from '../validate';
 import { assertTeamAdmin, lockTeam } from './get-team-role';
 import { assertAnotherAdminRemains } from './assert-another-admin-remains';
@@ -15,7 +15,7 @@ export async function updateTeamMemberRole(options: {
   teamId: number;
   memberUserId: number;
   role: TeamRole;
-  clock?: Clock;
+  clock: Clock;
   audit?: AuditContext;
 }): Promise<void> {
   const { db, userId, teamId, memberUserId } = options;
@@ -43,7 +43,7 @@ export async function updateTeamMemberRole(options: {
       ...auditFields(options),
       owner: { kind: 'team', teamId },
       details: { userId: memberUserId, role, previousRole: member.role },
-      at: (options.clock ?? systemClock).now(),
+      at: options.clock.now(),
     });
   });
 }

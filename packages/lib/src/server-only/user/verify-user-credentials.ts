@@ -2,14 +2,14 @@ import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { normalizeEmail, type PublicUser } from '../../types/schemas';
 import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { systemClock, type Clock } from '../clock';
+import type { Clock } from '../clock';
 import { dummyPasswordHash, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from '../hash';
 
 export type VerifyUserCredentialsOptions = {
   db: Db;
   email: string;
   password: string;
-  clock?: Clock;
+  clock: Clock;
   audit?: AuditContext;
 };
 
@@ -40,7 +40,7 @@ export async function verifyUserCredentials(options: VerifyUserCredentialsOption
       ip: options.audit?.ip ?? null,
       userAgent: options.audit?.userAgent ?? null,
       details: { reason: ok ? 'account_disabled' : 'wrong_password' },
-      at: (options.clock ?? systemClock).now(),
+      at: options.clock.now(),
     });
   }
   if (!ok) throw invalid;

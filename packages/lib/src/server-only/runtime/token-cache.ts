@@ -1,18 +1,19 @@
-// The verified-token cache of one database in one process: what the check's lookup returned, by
+// The verified-token cache of one runtime (`createLatchkey`): what the verifier's lookup returned, by
 // token hash, the least recently used out past `TOKEN_CACHE_SIZE`. It holds facts (the row), never a
 // verdict: expiry, the grace period's end and the owner are judged on every request from the clock.
 //
 // It must never answer for a token that a write has ended:
 // - a write in this process drops the entries inside its transaction and again once it has
-//   committed (`invalidateApiTokens`), and every drop moves `generation`, so a lookup that began
-//   before a drop does not put back what it read;
+//   committed (`invalidateApiTokens` tells every cache subscribed to the database, see
+//   `subscribeToRevocations`), and every drop moves `generation`, so a lookup that began before a
+//   drop does not put back what it read;
 // - other processes' writes are read from the revocation log: on a SQLite file when the file's
 //   `data_version` moved (looked at, at most once a millisecond, by the check itself); on
-//   PostgreSQL by a watcher (`watchRevocations`: LISTEN, plus a poll every 500 ms). On PostgreSQL
-//   the cache serves only while a watcher's last poll is recent, so a stopped or failing watcher
-//   makes every check read the database instead of trusting old entries.
+//   PostgreSQL by the runtime's watcher (`watchRevocations`: LISTEN, plus a poll every 500 ms). On
+//   PostgreSQL the cache serves only while the watcher's last poll is recent, so a stopped or
+//   failing watcher makes every check read the database instead of trusting old entries.
 import { LRUCache } from 'lru-cache';
-import { attachedToDatabase, engineOf } from '../../db/database-engine';
+import { engineOf } from '../../db/database-engine';
 import type { Db } from '../../db/create-database';
 import { dataVersionReader, needsChangeListener } from '../../db/change-signals';
 import { definePreparedQuery } from '../../db/prepared-query';
@@ -193,31 +194,14 @@ function parseIds(text: string): number[] | undefined {
   }
 }
 
-const CACHE_KEY = {};
-
-/** The cache of `db` (made on first use, kept with the database); undefined for a Kysely not from `createDatabase`. */
-export function apiTokenCacheOf<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
-  // One map lookup once the cache exists.
-  const known = cacheByDb.get(db);
-  if (known) return known as ApiTokenCache<E>;
-  const engine = engineOf(db);
-  if (!engine) return undefined;
-  const cache = engine.attached.get(CACHE_KEY) as ApiTokenCache<E> | undefined;
-  // A transaction only finds the cache of its database; it never makes one (it must read outside the transaction).
-  if (db.isTransaction) return cache;
-  const made =
-    cache ?? attachedToDatabase(db, CACHE_KEY, () => new ApiTokenCache<E>(db, engine.options.tokenCacheSize));
-  cacheByDb.set(db, made);
-  return made;
-}
-
-/** Each database object's cache, found without reading the object; holds only what `apiTokenCacheOf` put in. */
-const cacheByDb = new WeakMap<Db, unknown>();
-
 /**
- * The cache `apiTokenCacheOf` has already handed out for this database object, if any, found
- * without touching the object: the check peeks here before it knows the token is well-formed.
+ * Makes `cache` hear of the revocations written through `db` in this process, at once (inside the
+ * writing transaction and again at its commit); returns the unsubscribe. `db` must come from
+ * `createDatabase`.
  */
-export function knownApiTokenCache<E extends CachedTokenKeys>(db: Db): ApiTokenCache<E> | undefined {
-  return cacheByDb.get(db) as ApiTokenCache<E> | undefined;
+export function subscribeToRevocations(db: Db, cache: ApiTokenCache): () => void {
+  const engine = engineOf(db);
+  if (!engine) throw new Error('the token cache needs a database made by createDatabase');
+  engine.revocationSubscribers.add(cache);
+  return () => engine.revocationSubscribers.delete(cache);
 }

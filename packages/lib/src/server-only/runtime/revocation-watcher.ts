@@ -2,17 +2,23 @@
 // database cannot tell the check itself (PostgreSQL; a SQLite file tells it through data_version):
 // one LISTEN connection for notifications, which arrive within milliseconds of the commit, and a
 // read of the revocation log every 500 ms as the safety net for a lost one. While neither has read
-// the log within the last 0.9 s, the check does not trust its cache (see api-token-cache.ts), which
+// the log within the last 0.9 s, the check does not trust its cache (see token-cache.ts), which
 // is what bounds a revocation's delay at 1 s even when notifications are lost.
 import { listenToChannel, needsChangeListener } from '../../db/change-signals';
 import type { Db } from '../../db/create-database';
-import { apiTokenCacheOf, type RevocationLogRow, WATCHED_FRESH_MS } from './api-token-cache';
-import { REVOCATION_CHANNEL } from './invalidate-api-tokens';
+import { REVOCATION_CHANNEL } from '../public-api/invalidate-api-tokens';
+import { type ApiTokenCache, type RevocationLogRow, WATCHED_FRESH_MS } from './token-cache';
 
-export type RevocationWatcher = { stop(): Promise<void> };
+export type RevocationWatcher = {
+  /** Settles once the first read of the log is done (at once where no watcher is needed). */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+};
 
 export type WatchRevocationsOptions = {
   db: Db;
+  /** The cache to keep in step (the runtime's). */
+  cache: ApiTokenCache;
   pollIntervalMs?: number;
   /** Names the listening connection for operators (`application_name`); defaults to latchkey-<pid>. */
   name?: string;
@@ -23,9 +29,8 @@ export type WatchRevocationsOptions = {
 };
 
 export function watchRevocations(options: WatchRevocationsOptions): RevocationWatcher {
-  const { db } = options;
-  const cache = apiTokenCacheOf(db);
-  if (!cache || !needsChangeListener(db)) return { stop: async () => {} };
+  const { db, cache } = options;
+  if (!needsChangeListener(db)) return { ready: Promise.resolve(), stop: async () => {} };
   const pollEvery = options.pollIntervalMs ?? 500;
   cache.watchers++;
   let stopped = false;
@@ -34,8 +39,8 @@ export function watchRevocations(options: WatchRevocationsOptions): RevocationWa
   async function poll() {
     const startedAt = performance.now();
     try {
-      await cache!.refresh();
-      cache!.freshUntil = Math.max(cache!.freshUntil, startedAt + WATCHED_FRESH_MS);
+      await cache.refresh();
+      cache.freshUntil = Math.max(cache.freshUntil, startedAt + WATCHED_FRESH_MS);
     } catch (error) {
       options.onError?.(error, 'poll');
     }
@@ -63,10 +68,11 @@ export function watchRevocations(options: WatchRevocationsOptions): RevocationWa
     },
   });
 
-  void poll();
+  const ready = poll();
   const timer = setInterval(() => void poll(), pollEvery);
   timer.unref();
   return {
+    ready,
     async stop() {
       if (stopped) return;
       stopped = true;
