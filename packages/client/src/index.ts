@@ -2,9 +2,9 @@
 // Calls go through openapi-fetch; every path, parameter, body and answer is typed by the generated
 // `paths`, so a call the server would refuse as malformed does not compile.
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './generated/openapi';
+import type { components, paths } from './generated/openapi.js';
 
-export type { components, operations, paths } from './generated/openapi';
+export type { components, operations, paths } from './generated/openapi.js';
 
 type Schemas = components['schemas'];
 export type TokenMetadata = Schemas['TokenMetadata'];

@@ -10,10 +10,10 @@ import {
   EngineDriver,
   EnginePostgresAdapter,
   EngineSqliteAdapter,
-} from './database-engine';
-import type { Schema } from './schema';
+} from './database-engine.js';
+import type { Schema } from './schema.js';
 
-export { isPostgres } from './database-engine';
+export { isPostgres } from './database-engine.js';
 
 export type Db = Kysely<Schema>;
 

@@ -14,7 +14,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
-import type { Schema } from './schema';
+import type { Schema } from './schema.js';
 
 export type DatabaseEngineOptions = {
   /** The most verified tokens one process keeps in memory. */

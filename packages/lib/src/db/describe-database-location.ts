@@ -1,4 +1,4 @@
-import type { DatabaseLocation } from './create-database';
+import type { DatabaseLocation } from './create-database.js';
 
 /**
  * Which database a location is, for people (a start log line, `--help`): the SQLite file's path,

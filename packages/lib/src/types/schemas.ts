@@ -1,8 +1,8 @@
 // The zod schemas every adapter shares: tRPC, REST, OpenAPI, the CLI and the UI form.
 import { z } from 'zod';
-import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in';
-import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips';
-import { SCOPE_REGEX } from '../universal/scopes';
+import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in.js';
+import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips.js';
+import { SCOPE_REGEX } from '../universal/scopes.js';
 
 // Unicode C (control, format such as zero-width, surrogate, private use, unassigned), Zl and Zp.
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;

@@ -4,18 +4,18 @@
 // (`{ ok: false, message }`, with the messages of API.md), not an exception: it is what a server
 // sees most under attack, so it must cost next to nothing. `getApiTokenByToken` is the same check
 // for callers who prefer an error.
-import type { Db } from '../../db/create-database';
-import { definePreparedQuery } from '../../db/prepared-query';
-import { apiTokenCacheOf, knownApiTokenCache, type CachedTokenKeys } from './api-token-cache';
-import type { PublicTeam, PublicUser } from '../../types/schemas';
-import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips';
-import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
-import { effectiveExpiry } from './api-token-metadata';
-import type { RetiredTokenReuseDetector } from './detect-retired-token-reuse';
-import type { LastUsedTracker, TokenUse } from './last-used-tracker';
-import type { ActingApiToken } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
+import { apiTokenCacheOf, knownApiTokenCache, type CachedTokenKeys } from './api-token-cache.js';
+import type { PublicTeam, PublicUser } from '../../types/schemas.js';
+import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips.js';
+import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
+import { effectiveExpiry } from './api-token-metadata.js';
+import type { RetiredTokenReuseDetector } from './detect-retired-token-reuse.js';
+import type { LastUsedTracker, TokenUse } from './last-used-tracker.js';
+import type { ActingApiToken } from './token-owner.js';
 
 export type VerifiedApiToken = ActingApiToken & {
   name: string;

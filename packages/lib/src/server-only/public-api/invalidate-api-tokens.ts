@@ -3,12 +3,12 @@
 // when the transaction commits (so a check that read the old row meanwhile cannot put it back), and
 // the revocation log row (with, on databases that have them, a notification sent on commit) tells
 // every other process on the database.
-import { afterCommit } from '../../db/database-engine';
-import type { Db } from '../../db/create-database';
-import { notifyOnCommit } from '../../db/change-signals';
-import { apiTokenCacheOf, type InvalidationTarget, type RevocationLogRow } from './api-token-cache';
+import { afterCommit } from '../../db/database-engine.js';
+import type { Db } from '../../db/create-database.js';
+import { notifyOnCommit } from '../../db/change-signals.js';
+import { apiTokenCacheOf, type InvalidationTarget, type RevocationLogRow } from './api-token-cache.js';
 
-export type { InvalidationTarget } from './api-token-cache';
+export type { InvalidationTarget } from './api-token-cache.js';
 
 export const REVOCATION_CHANNEL = 'latchkey_revocations';
 

@@ -8,8 +8,8 @@
 // Each token in use has one `TokenUse` record, changed in place by every request. The request check
 // keeps it with the cached token, so counting a request is a few field updates: no lookup, no clock
 // read of its own and no allocation (unless the client address is new to the token this flush).
-import type { Db } from '../../db/create-database';
-import type { Clock } from '../clock';
+import type { Db } from '../../db/create-database.js';
+import type { Clock } from '../clock.js';
 
 export const LAST_USED_ACCURACY_MS = 60_000;
 export const HOUR_MS = 60 * 60 * 1000;

@@ -4,10 +4,10 @@
 // read of the revocation log every 500 ms as the safety net for a lost one. While neither has read
 // the log within the last 0.9 s, the check does not trust its cache (see api-token-cache.ts), which
 // is what bounds a revocation's delay at 1 s even when notifications are lost.
-import { listenToChannel, needsChangeListener } from '../../db/change-signals';
-import type { Db } from '../../db/create-database';
-import { apiTokenCacheOf, type RevocationLogRow, WATCHED_FRESH_MS } from './api-token-cache';
-import { REVOCATION_CHANNEL } from './invalidate-api-tokens';
+import { listenToChannel, needsChangeListener } from '../../db/change-signals.js';
+import type { Db } from '../../db/create-database.js';
+import { apiTokenCacheOf, type RevocationLogRow, WATCHED_FRESH_MS } from './api-token-cache.js';
+import { REVOCATION_CHANNEL } from './invalidate-api-tokens.js';
 
 export type RevocationWatcher = { stop(): Promise<void> };
 
