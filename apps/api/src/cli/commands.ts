@@ -1,35 +1,15 @@
 // Every `latchkey` command: its options (typed by commander), its help, and the one library call it makes.
 import { Option, type Command } from '@commander-js/extra-typings';
-import {
-  addTeamMember,
-  BUILTIN_SCOPES,
-  createApiToken,
-  createTeam,
-  createUser,
-  disableUser,
-  enableUser,
-  EXPIRES_IN_VALUES,
-  getApiTokens,
-  getApiTokenUsage,
-  getAuditEvents,
-  getTeamBySlug,
-  getUserByEmail,
-  migrateToLatest,
-  normalizeEmail,
-  OPERATOR,
-  isWellFormedApiToken,
-  revokeApiTokenByToken,
-  systemClock,
-  updateTeamPolicy,
-  ZTeamRole,
-  type AuditEventType,
-  type Db,
-  type TeamRole,
-} from '@latchkey/lib';
+import type { AuditEventType, Db, TeamRole } from '@latchkey/lib';
+import { BUILTIN_SCOPES, EXPIRES_IN_VALUES, isWellFormedApiToken, TEAM_ROLES } from '@latchkey/lib/universal';
 import type { CommandContext } from './run-cli';
 
-const clock = systemClock;
-const ROLES = ZTeamRole.options.join('|');
+/**
+ * The library, loaded when a command runs: the definitions below (all that `--help` reads) need only
+ * the constants above, so help never loads the database drivers.
+ */
+const library = () => import('@latchkey/lib');
+const ROLES = TEAM_ROLES.join('|');
 const EXPIRY_VALUES = EXPIRES_IN_VALUES.join(', ');
 const EXPIRY_HELP = `how long the token lives: ${EXPIRY_VALUES} (omitted: NEVER, or the longest a limit allows)`;
 const SCOPES_HELP = `comma-separated scopes from ${BUILTIN_SCOPES.join(', ')} (omitted: all of them)`;
@@ -56,6 +36,7 @@ function commaList(text: string): string[] {
 
 /** The user, and the team when `--team` names one: whose tokens or events a command reads. */
 async function ownerOf(db: Db, email: string, team: string | undefined) {
+  const { getTeamBySlug, getUserByEmail } = await library();
   const user = await getUserByEmail({ db, email });
   const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
   return { userId: user.id, teamId };
@@ -71,6 +52,7 @@ export function addCommands(
     .action(() =>
       withDb(
         async (db) => {
+          const { migrateToLatest } = await library();
           const applied = await migrateToLatest(db);
           out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
         },
@@ -86,6 +68,7 @@ export function addCommands(
     .action(async ({ email, name }) => {
       const password = await readPassword();
       await withDb(async (db) => {
+        const { createUser, systemClock: clock } = await library();
         const user = await createUser({ db, clock, email, name, password });
         out(`created user ${user.id} <${user.email}>`);
       });
@@ -100,6 +83,7 @@ export function addCommands(
     .requiredOption('--email <email>', "the user's e-mail")
     .action(({ email }) =>
       withDb(async (db) => {
+        const { disableUser, getUserByEmail, systemClock: clock } = await library();
         const user = await getUserByEmail({ db, email });
         const { alreadyDisabled, revokedTeamTokens } = await disableUser({ db, clock, email });
         const revoked =
@@ -121,6 +105,7 @@ export function addCommands(
     .requiredOption('--email <email>', "the user's e-mail")
     .action(({ email }) =>
       withDb(async (db) => {
+        const { enableUser, getUserByEmail } = await library();
         const user = await getUserByEmail({ db, email });
         const { alreadyEnabled } = await enableUser({ db, email });
         out(
@@ -139,6 +124,7 @@ export function addCommands(
     .requiredOption('--owner <email>', 'the user who becomes its ADMIN')
     .action(({ slug, name, owner }) =>
       withDb(async (db) => {
+        const { createTeam, getUserByEmail, systemClock: clock } = await library();
         const user = await getUserByEmail({ db, email: owner });
         const team = await createTeam({ db, clock, userId: user.id, name, slug });
         out(`created team ${team.id} (${team.slug}) with ${user.email} as ADMIN`);
@@ -153,6 +139,7 @@ export function addCommands(
     .requiredOption('--role <role>', `${ROLES} (any case)`)
     .action(({ team: slug, email, role }) =>
       withDb(async (db) => {
+        const { addTeamMember, getTeamBySlug, normalizeEmail, OPERATOR, systemClock: clock } = await library();
         const team = await getTeamBySlug({ db, slug });
         const teamRole = role.trim().toUpperCase() as TeamRole;
         await addTeamMember({ db, clock, actor: OPERATOR, teamId: team.id, email, role: teamRole });
@@ -195,6 +182,7 @@ export function addCommands(
         throw new Error('--allowed-scopes needs at least one scope (--all-scopes lifts the scope limit)');
       }
       return withDb(async (db) => {
+        const { getTeamBySlug, OPERATOR, systemClock: clock, updateTeamPolicy } = await library();
         const team = await getTeamBySlug({ db, slug });
         const policy = await updateTeamPolicy({
           db,
@@ -226,13 +214,14 @@ export function addCommands(
       '--allowed-ips <list>',
       'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)',
     )
-    .action(({ email, team, name, expiresIn, scopes, allowedIps }) => {
+    .action(async ({ email, team, name, expiresIn, scopes, allowedIps }) => {
       // Named as the option it came from (the library would call it expiresIn), before any database use.
       if (expiresIn !== undefined && !(EXPIRES_IN_VALUES as readonly string[]).includes(expiresIn)) {
         throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);
       }
-      const maxTokensPerOwner = tokenMaxPerOwner();
+      const maxTokensPerOwner = await tokenMaxPerOwner();
       return withDb(async (db) => {
+        const { createApiToken, getTeamBySlug, getUserByEmail, systemClock: clock } = await library();
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
         const scopeList = scopes === undefined ? undefined : commaList(scopes);
@@ -260,6 +249,7 @@ export function addCommands(
     .option('--team <slug>', TEAM_HELP)
     .action(({ email, team }) =>
       withDb(async (db) => {
+        const { getApiTokens, getTeamBySlug, getUserByEmail, systemClock: clock } = await library();
         const user = await getUserByEmail({ db, email });
         const teamId = team === undefined ? null : (await getTeamBySlug({ db, slug: team })).id;
         const { tokens } = await getApiTokens({ db, clock, userId: user.id, teamId });
@@ -303,6 +293,7 @@ export function addCommands(
           'or give it as the argument',
       );
       return withDb(async (db) => {
+        const { revokeApiTokenByToken } = await library();
         const revoked = await revokeApiTokenByToken({ db, token });
         out(`revoked token ${revoked.id} (${revoked.name})`);
       });
@@ -336,6 +327,7 @@ export function addCommands(
     .action(({ email, team, name, days }) => {
       const span = wholeNumber('--days', days, 1, 366);
       return withDb(async (db) => {
+        const { getApiTokens, getApiTokenUsage, systemClock: clock } = await library();
         const owner = await ownerOf(db, email, team);
         const { tokens } = await getApiTokens({ db, clock, ...owner });
         const matches = tokens.filter((t) => t.name === name.trim());
@@ -372,6 +364,7 @@ export function addCommands(
     .action(({ email, team, type, limit }) => {
       const count = wholeNumber('--limit', limit, 1, 100);
       return withDb(async (db) => {
+        const { getAuditEvents } = await library();
         const owner = await ownerOf(db, email, team);
         const { events } = await getAuditEvents({
           db,

@@ -1,8 +1,8 @@
 // The operator commands of `latchkey`, parsed with commander; runnable in-process (tests call
 // `runCli`). Every rule is the library's: the commands only read options and print answers.
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { BUILTIN_SCOPES, createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db } from '@latchkey/lib';
-import { loadConfig } from '../config';
+import type { Db } from '@latchkey/lib';
+import { BUILTIN_SCOPES, EXPIRES_IN_VALUES } from '@latchkey/lib/universal';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { addCommands } from './commands';
 import { InputInterrupted, readPassword, readSecretLine, type PasswordInput } from './read-password';
@@ -16,6 +16,8 @@ export type CliIo = {
    * `token:check-format` a token given as `-` or not at all; the process's stdin by default.
    */
   stdin?: PasswordInput;
+  /** The command's name in usage and help lines: `latchkey` once installed; CLI_USAGE_NAME by default. */
+  usageName?: string;
 };
 
 /** What a command gets: the database (opened, migrated and closed around it), output, secrets from stdin. */
@@ -26,7 +28,7 @@ export type CommandContext = {
   /** One line of standard input (prompted for as "<label> (not shown): " at a terminal), or null. */
   readSecretLine: (label: string) => Promise<string | null>;
   /** TOKEN_MAX_PER_OWNER as the server reads it (a bad value is the command's one-line error). */
-  tokenMaxPerOwner: () => number;
+  tokenMaxPerOwner: () => Promise<number>;
 };
 
 class UsageError extends Error {}
@@ -39,6 +41,7 @@ export async function runCli(
   err: (line: string) => void,
   io: CliIo = {},
 ): Promise<number> {
+  const usageName = io.usageName ?? CLI_USAGE_NAME;
   const fail = (message: string) => {
     err(
       `latchkey: ${message
@@ -59,7 +62,7 @@ export async function runCli(
 
   let commanderMessage = '';
   const program = new Command()
-    .name(CLI_USAGE_NAME)
+    .name(usageName)
     .description('Operator commands for Latchkey, on the same database as the server.')
     .exitOverride()
     .configureOutput({
@@ -70,7 +73,7 @@ export async function runCli(
       },
     })
     .helpCommand(false)
-    .addHelpText('after', `\n${overallHelp(env)}`);
+    .addHelpText('after', `\n${overallHelp(env, usageName)}`);
 
   const context: CommandContext = {
     out,
@@ -78,8 +81,13 @@ export async function runCli(
       readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),
     readSecretLine: (label) =>
       readSecretLine({ stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text), label }),
-    tokenMaxPerOwner: () => loadConfig({ TOKEN_MAX_PER_OWNER: env.TOKEN_MAX_PER_OWNER }).tokenMaxPerOwner,
+    async tokenMaxPerOwner() {
+      const { loadConfig } = await import('../config');
+      return loadConfig({ TOKEN_MAX_PER_OWNER: env.TOKEN_MAX_PER_OWNER }).tokenMaxPerOwner;
+    },
     async withDb(run, { migrate = true } = {}) {
+      // Loaded here, not at the top: `--help` and the commands without a database never load a driver.
+      const { createDatabase, migrateToLatest } = await import('@latchkey/lib');
       const db = createDatabase(env.DATABASE_URL, { baseDir: PROJECT_ROOT });
       try {
         if (migrate) await migrateToLatest(db);
@@ -101,9 +109,9 @@ export async function runCli(
   });
 
   const [first] = argv;
-  if (first === undefined) return fail(`no command given; run ${CLI_USAGE_NAME} --help for the list`);
+  if (first === undefined) return fail(`no command given; run ${usageName} --help for the list`);
   if (!first.startsWith('-') && !program.commands.some((command) => command.name() === first)) {
-    return fail(`unknown command "${first}"; run ${CLI_USAGE_NAME} --help for the list`);
+    return fail(`unknown command "${first}"; run ${usageName} --help for the list`);
   }
 
   try {
@@ -119,7 +127,7 @@ export async function runCli(
   }
 }
 
-function overallHelp(env: Record<string, string | undefined>): string {
+function overallHelp(env: Record<string, string | undefined>, usageName: string): string {
   let database: string;
   try {
     database = describeConfiguredDatabase(env.DATABASE_URL);
@@ -134,6 +142,6 @@ function overallHelp(env: Record<string, string | undefined>): string {
     'Passwords: from LATCHKEY_PASSWORD or standard input, never an option.',
     'Tokens to revoke or check: from standard input (no argument, or -), so they stay out of shell history.',
     'Exit codes: 0 done, 1 error (one line on stderr), 130 interrupted.',
-    `Each command has its own help: ${CLI_USAGE_NAME} <command> --help`,
+    `Each command has its own help: ${usageName} <command> --help`,
   ].join('\n');
 }

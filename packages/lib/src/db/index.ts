@@ -5,4 +5,4 @@ export * from './prepared-query.js';
 export * from './row-locks.js';
 export { afterCommit, attachedToDatabase, engineOf, type DatabaseEngine } from './database-engine.js';
 export * from './errors.js';
-export * from './describe-database-location.js';
+export * from './database-location.js';

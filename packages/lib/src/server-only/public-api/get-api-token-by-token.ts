@@ -1,7 +1,12 @@
 // The request check for callers who prefer an error to a result: `checkApiToken`, with a refusal
 // turned into AppError(UNAUTHORIZED) carrying the same message.
 import { AppError, AppErrorCode } from '../../errors/app-error.js';
-import { checkApiToken, type ApiTokenCheck, type CheckApiTokenOptions, type VerifiedApiToken } from './check-api-token.js';
+import {
+  checkApiToken,
+  type ApiTokenCheck,
+  type CheckApiTokenOptions,
+  type VerifiedApiToken,
+} from './check-api-token.js';
 
 export type GetApiTokenByTokenOptions = CheckApiTokenOptions;
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The installed `latchkey` command: scripts/bundle.ts bundles this file into dist/latchkey.js, which
+// package.json names as the `bin`. The same commands as `pnpm latchkey` (main.ts), named as typed.
+import { runCli } from './run-cli';
+
+const code = await runCli(
+  process.argv.slice(2),
+  process.env,
+  (line) => console.log(line),
+  (line) => console.error(line),
+  { usageName: 'latchkey' },
+);
+process.exit(code);
