@@ -70,5 +70,4 @@ if (cliOnly || argument === undefined) {
   });
   // What the command loads before any action runs, for the test that keeps `--help` light.
   fs.writeFileSync(path.join(DIST, `${CLI_NAME}.meta.json`), JSON.stringify(result.metafile));
-  fs.chmodSync(path.join(DIST, `${CLI_NAME}.js`), 0o755);
 }

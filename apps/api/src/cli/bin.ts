@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 // The installed `latchkey` command: scripts/bundle.ts bundles this file into dist/latchkey.js, which
-// package.json names as the `bin`. The same commands as `pnpm latchkey` (main.ts), named as typed.
+// bin/latchkey.js (package.json's `bin`) runs. The commands of `pnpm latchkey` (main.ts), named as typed.
 import { runCli } from './run-cli';
 
 const code = await runCli(
