@@ -52,10 +52,6 @@ if (!cliOnly) {
   });
 }
 if (cliOnly || argument === undefined) {
-  // Chunks of an earlier build have other hashes: remove them, so dist/ holds one command.
-  if (fs.existsSync(DIST)) {
-    for (const file of fs.readdirSync(DIST)) if (file.startsWith(`${CLI_NAME}-`)) fs.rmSync(path.join(DIST, file));
-  }
   const result = await build({
     ...COMMON,
     entryPoints: { [CLI_NAME]: path.join(API_DIR, 'src/cli/bin.ts') },
@@ -67,7 +63,22 @@ if (cliOnly || argument === undefined) {
     // builds that packages without an `exports` map offer (zxcvbn's word lists do) first.
     mainFields: ['module', 'main'],
     metafile: true,
+    write: false,
   });
+  // Each file is written whole and renamed into place, and only chunks of other builds are removed:
+  // a `latchkey` running while the command is built again (a test beside `pnpm start`) never reads
+  // a half-written or vanished chunk.
+  fs.mkdirSync(DIST, { recursive: true });
+  const written = new Set<string>();
+  const writeWhole = (file: string, contents: string | Uint8Array) => {
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, contents);
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    written.add(path.basename(file));
+  };
+  for (const file of result.outputFiles) writeWhole(file.path, file.contents);
   // What the command loads before any action runs, for the test that keeps `--help` light.
-  fs.writeFileSync(path.join(DIST, `${CLI_NAME}.meta.json`), JSON.stringify(result.metafile));
+  writeWhole(path.join(DIST, `${CLI_NAME}.meta.json`), JSON.stringify(result.metafile));
+  for (const file of fs.readdirSync(DIST)) {
+    if (file.startsWith(`${CLI_NAME}-`) && !written.has(file)) fs.rmSync(path.join(DIST, file), { force: true });
+  }
 }
