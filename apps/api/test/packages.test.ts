@@ -22,10 +22,10 @@ const CONSUMER_SOURCES = path.join(API_DIR, 'test/package-consumer');
 const requireFromApi = createRequire(path.join(API_DIR, 'package.json'));
 const TSC = requireFromApi.resolve('typescript/bin/tsc');
 const TSX_LOADER = requireFromApi.resolve('tsx');
-// pnpm as the test command was started with (`pnpm test` runs this file through pnpm), else from PATH.
+// The pnpm that started the test command (`pnpm test` runs this file through pnpm), else as README.md runs it.
 const PNPM = /pnpm/.test(path.basename(process.env.npm_execpath ?? ''))
   ? [process.execPath, process.env.npm_execpath!]
-  : ['pnpm'];
+  : ['npx', '-y', 'pnpm@10'];
 
 let dir: string;
 let server: ChildServer | undefined;
