@@ -8,6 +8,7 @@ import { writeBenchmarksFile } from './markdown';
 import { REPO_ROOT } from './paths';
 import {
   ALLOWED_IPS_TARGET,
+  CLI_HELP_TARGET_MS,
   FORWARD_AUTH_TARGET,
   FULL_CACHE_MEMORY_LIMIT,
   HTTP_TARGETS,
@@ -282,6 +283,18 @@ export function buildRows(results: BenchResults, plan: Plan): Row[] {
       measured: `p50 ${formatLatency(library.p50Ms)}, p99 ${formatLatency(library.p99Ms)}`,
       target: `p50 <= ${USAGE_QUERY_TARGET_MS} ms`,
       status: statusOf(library.p50Ms <= USAGE_QUERY_TARGET_MS),
+    });
+  }
+
+  if (results.cliStart) {
+    const { helpMs, nodeMs, runs } = results.cliStart;
+    rows.push({
+      scenario: '`latchkey --help` wall time, installed, vs `node -e 0`',
+      measured:
+        `median ${formatLatency(helpMs)} vs ${formatLatency(nodeMs)} ` +
+        `(+${formatLatency(helpMs - nodeMs)}, ratio ${ratio(helpMs / nodeMs)}; ${runs} pairs)`,
+      target: `<= ${CLI_HELP_TARGET_MS} ms`,
+      status: statusOf(helpMs <= CLI_HELP_TARGET_MS),
     });
   }
 

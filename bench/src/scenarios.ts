@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, systemClock, type Db } from '@latchkey/lib';
 import { runCheckBench, sizeLabel, type CheckBenchResult } from './check-bench';
+import { runCliStartBench, type CliStartResult } from './cli-start-bench';
 import { runCreateBench, type CreateResult } from './create-bench';
 import { environment, type Environment } from './environment';
 import { proxyBinary, runForwardAuthBench } from './forward-auth-bench';
@@ -58,6 +59,7 @@ export type BenchResults = {
   servers: ServerRun[];
   flush: Array<{ kind: DatabaseKind; runs: FlushRun[] }>;
   create?: CreateResult[];
+  cliStart?: CliStartResult;
   postgresSkipped?: string;
   redisSkipped?: string;
   errors: string[];
@@ -247,8 +249,12 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
         .join(' ')}`,
     );
 
-    log('building the server (apps/api/dist/main.js, as `pnpm start` does)…');
+    log('building the server and the latchkey command (apps/api/dist/, as `pnpm start` does)…');
     buildServer();
+
+    await scenario('latchkey --help', async () => {
+      results.cliStart = await runCliStartBench({ dir, ...plan.cliStart, log });
+    });
 
     await scenario('request check in-process', async () => {
       results.check = await runCheckBench({ dir, ...plan.check, profile, log });

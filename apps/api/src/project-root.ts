@@ -2,7 +2,7 @@
 // once bundled: the same depth), so the server and the command line find the same database from
 // whatever folder they are started in.
 import { fileURLToPath } from 'node:url';
-import { describeDatabaseLocation, parseDatabaseUrl } from '@latchkey/lib';
+import { describeDatabaseLocation, parseDatabaseUrl } from '@latchkey/lib/database-location';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

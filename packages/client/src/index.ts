@@ -4,9 +4,9 @@
 // check tokens use `createIntrospectionClient` or the `requireToken` middleware (introspection).
 import createClient, { type Client } from 'openapi-fetch';
 import { parseBaseUrl } from './base-url.js';
-import type { components, paths } from './generated/openapi';
+import type { components, paths } from './generated/openapi.js';
 
-export type { components, operations, paths } from './generated/openapi';
+export type { components, operations, paths } from './generated/openapi.js';
 
 type Schemas = components['schemas'];
 export type TokenMetadata = Schemas['TokenMetadata'];

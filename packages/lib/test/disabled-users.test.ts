@@ -1,8 +1,7 @@
 // Disabled users get no new token by any way in (a user, a token, the operator acting as them);
 // disabling twice and enabling say what they did; the operator adds team members without an admin.
 import { describe, expect, it } from 'vitest';
-import { describeDatabaseLocation } from '../src/db/describe-database-location';
-import { parseDatabaseUrl } from '../src/db/create-database';
+import { describeDatabaseLocation, parseDatabaseUrl } from '../src/db/database-location';
 import { ManualClock } from '../src/server-only/clock';
 import { OPERATOR } from '../src/server-only/operator';
 import { getAuditEvents } from '../src/server-only/audit/get-audit-events';

@@ -18,6 +18,8 @@ export type CliIo = {
    * `token:check-format` a token given as `-` or not at all; the process's stdin by default.
    */
   stdin?: PasswordInput;
+  /** The command's name in usage and help lines: `latchkey` once installed; CLI_USAGE_NAME by default. */
+  usageName?: string;
 };
 
 /** What a command gets: the database (opened, migrated and closed around it), output, secrets from stdin. */
@@ -72,10 +74,11 @@ export async function runCli(
     );
   }
 
+  const usageName = io.usageName ?? CLI_USAGE_NAME;
   const scopes = readScopes(env);
   let commanderMessage = '';
   const program = new Command()
-    .name(CLI_USAGE_NAME)
+    .name(usageName)
     .description('Operator commands for Latchkey, on the same database as the server.')
     .exitOverride()
     .configureOutput({
@@ -86,7 +89,7 @@ export async function runCli(
       },
     })
     .helpCommand(false)
-    .addHelpText('after', `\n${overallHelp(env, scopes)}`);
+    .addHelpText('after', `\n${overallHelp(env, scopes, usageName)}`);
 
   const context: CommandContext = {
     out,
@@ -122,9 +125,9 @@ export async function runCli(
   });
 
   const [first] = argv;
-  if (first === undefined) return fail(`no command given; run ${CLI_USAGE_NAME} --help for the list`);
+  if (first === undefined) return fail(`no command given; run ${usageName} --help for the list`);
   if (!first.startsWith('-') && !program.commands.some((command) => command.name() === first)) {
-    return fail(`unknown command "${first}"; run ${CLI_USAGE_NAME} --help for the list`);
+    return fail(`unknown command "${first}"; run ${usageName} --help for the list`);
   }
 
   try {
@@ -150,7 +153,7 @@ function scopeLines(scopes: ScopeSet | Error): string[] {
   ];
 }
 
-function overallHelp(env: Record<string, string | undefined>, scopes: ScopeSet | Error): string {
+function overallHelp(env: Record<string, string | undefined>, scopes: ScopeSet | Error, usageName: string): string {
   let database: string;
   try {
     database = describeConfiguredDatabase(env.DATABASE_URL);
@@ -165,6 +168,6 @@ function overallHelp(env: Record<string, string | undefined>, scopes: ScopeSet |
     'Passwords: from LATCHKEY_PASSWORD or standard input, never an option.',
     'Tokens to revoke or check: from standard input (no argument, or -), so they stay out of shell history.',
     'Exit codes: 0 done, 1 error (one line on stderr), 130 interrupted.',
-    `Each command has its own help: ${CLI_USAGE_NAME} <command> --help`,
+    `Each command has its own help: ${usageName} <command> --help`,
   ].join('\n');
 }

@@ -3,10 +3,10 @@
 // LISTEN connection of its own; SQLite's `data_version`, which changes when another connection
 // commits to the file.
 import { sql, type Kysely } from 'kysely';
-import type { Schema } from './schema';
+import type { Schema } from './schema.js';
 import pg from 'pg';
-import { engineOf, isPostgres } from './database-engine';
-import { bigintAsNumber } from './create-database';
+import { engineOf, isPostgres } from './database-engine.js';
+import { bigintAsNumber } from './create-database.js';
 
 /** Sends `payload` on `channel` when the transaction commits; nothing on a database without notifications. */
 export async function notifyOnCommit(trx: Kysely<Schema>, channel: string, payload: string): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
-import type { Schema } from './schema';
+import type { Schema } from './schema.js';
 
 /** A token cache, as a write that revokes tokens sees it (see invalidate-api-tokens.ts). */
 export type RevocationSubscriber = {

@@ -1,8 +1,8 @@
-export * from './schema';
-export * from './create-database';
-export * from './migrations';
-export * from './prepared-query';
-export * from './row-locks';
-export { afterCommit, engineOf, type DatabaseEngine } from './database-engine';
-export * from './errors';
-export * from './describe-database-location';
+export * from './schema.js';
+export * from './create-database.js';
+export * from './migrations.js';
+export * from './prepared-query.js';
+export * from './row-locks.js';
+export { afterCommit, engineOf, type DatabaseEngine } from './database-engine.js';
+export * from './errors.js';
+export * from './database-location.js';

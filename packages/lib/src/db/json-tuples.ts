@@ -3,8 +3,8 @@
 // as one array costs PostgreSQL and pg far less than a row each. SQLite answers JSON text and pg a
 // parsed value; `readJsonTuples` takes either.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { isPostgres } from './database-engine';
-import type { Schema } from './schema';
+import { isPostgres } from './database-engine.js';
+import type { Schema } from './schema.js';
 
 /** The aggregate over `columns` (trusted SQL names, such as `u.hour_start`): null when the group has no rows. */
 export function jsonTuples<Tuple extends unknown[]>(

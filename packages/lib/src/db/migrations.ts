@@ -1,6 +1,6 @@
 // Migrations in code, applied in order at start. Append new ones; never edit one that has shipped.
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
-import { isPostgres } from './database-engine';
+import { isPostgres } from './database-engine.js';
 
 function migrations(postgres: boolean): Record<string, Migration> {
   // `bigint` on PostgreSQL holds millisecond timestamps; SQLite's integer is 64-bit already.

@@ -5,8 +5,8 @@
 // `createDatabase`) runs the same compiled query through Kysely, so it sees the transaction's rows.
 import type SqliteDatabase from 'better-sqlite3';
 import { type Compilable, type CompiledQuery, type Kysely } from 'kysely';
-import { type DatabaseEngine, engineOf } from './database-engine';
-import type { Schema } from './schema';
+import { type DatabaseEngine, engineOf } from './database-engine.js';
+import type { Schema } from './schema.js';
 
 export type PreparedQuery<P, R> = {
   readonly name: string;

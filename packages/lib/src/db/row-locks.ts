@@ -2,8 +2,8 @@
 // by side, so they take turns on the row with FOR UPDATE; SQLite runs one transaction at a time (Kysely
 // serialises them on its one connection), so it needs none and has no such clause.
 import type { Kysely } from 'kysely';
-import type { Schema } from './schema';
-import { isPostgres } from './database-engine';
+import type { Schema } from './schema.js';
+import { isPostgres } from './database-engine.js';
 
 type Lockable<Q> = { forUpdate(): Q };
 type Shareable<Q> = { forShare(): Q };

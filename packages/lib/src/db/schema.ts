@@ -1,7 +1,7 @@
 // Kysely table types. Timestamps are integer milliseconds since the epoch on both databases,
 // booleans are 0/1 and lists are JSON text, so one query set serves SQLite and PostgreSQL.
 import type { Generated } from 'kysely';
-import type { AuditActorKind } from '../universal/audit-event-types';
+import type { AuditActorKind } from '../universal/audit-event-types.js';
 
 export interface UsersTable {
   id: Generated<number>;

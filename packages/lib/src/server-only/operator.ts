@@ -1,6 +1,6 @@
 // The operator: whoever runs the command line on the server's database. They act without a user
 // account, so an operation that takes an operator checks no team role (the database is theirs).
-import type { AuditContext } from './audit/record-audit-event';
+import type { AuditContext } from './audit/record-audit-event.js';
 
 export type OperatorActor = { kind: 'operator' };
 

@@ -1,6 +1,6 @@
 // Parses outside input with a shared zod schema; failures become one AppError with every issue.
 import type { z } from 'zod';
-import { AppError, AppErrorCode, type AppErrorIssue } from '../errors/app-error';
+import { AppError, AppErrorCode, type AppErrorIssue } from '../errors/app-error.js';
 
 export function parseInput<S extends z.ZodType>(
   schema: S,

@@ -6,7 +6,7 @@ import {
   postgresUnavailableReason,
   type TestDatabase,
   type TestDatabaseKind,
-} from './test-databases';
+} from './test-databases.js';
 
 const KINDS: TestDatabaseKind[] = ['sqlite', 'postgres'];
 

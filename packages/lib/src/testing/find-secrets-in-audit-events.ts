@@ -1,7 +1,7 @@
 // Every test database is searched for secrets in its audit events before it is dropped, so every
 // event written by any test of the run is checked: no token, no stored hash (of a token, a session
 // or a password), no session id or cookie value may appear in any column of any event.
-import type { Db } from '../db/create-database';
+import type { Db } from '../db/create-database.js';
 
 const SECRET_PATTERNS: Array<[string, RegExp]> = [
   ['an API token', /api_[0-9A-Za-z]{36}/],

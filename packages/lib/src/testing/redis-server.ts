@@ -3,7 +3,7 @@
 // missing, a test that needs it fails under CI=true and is skipped, with the reason, elsewhere.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { pingRedis as ping } from '../server-only/rate-limit/ping-redis';
+import { pingRedis as ping } from '../server-only/rate-limit/ping-redis.js';
 
 /** The Redis the tests share; `TEST_REDIS_URL` overrides it. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

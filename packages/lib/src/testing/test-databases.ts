@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createDatabase, type Db } from '../db/create-database';
-import { migrateToLatest } from '../db/migrations';
-import { assertNoSecretsInAuditEvents } from './find-secrets-in-audit-events';
+import { createDatabase, type Db } from '../db/create-database.js';
+import { migrateToLatest } from '../db/migrations.js';
+import { assertNoSecretsInAuditEvents } from './find-secrets-in-audit-events.js';
 
 export type TestDatabaseKind = 'sqlite' | 'postgres';
 

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { vi } from 'vitest';
-import type { Db } from '../db/create-database';
+import type { Db } from '../db/create-database.js';
 
 export type DatabaseCall = { via: string; sql: string };
 

@@ -1,6 +1,6 @@
 // Examples for the API reference: what a request or an answer looks like on the wire. The example
 // token is built here with a real checksum, so it is well-formed, yet is no token anyone holds.
-import { TOKEN_PREFIX, tokenChecksum } from '../universal/token-format';
+import { TOKEN_PREFIX, tokenChecksum } from '../universal/token-format.js';
 
 const RANDOM = 'Ab3xExampleOnlyNotARealToken00';
 const TOKEN = TOKEN_PREFIX + RANDOM + tokenChecksum(RANDOM);

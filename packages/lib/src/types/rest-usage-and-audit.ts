@@ -1,9 +1,9 @@
 // REST shapes of token usage and the audit log: the shared schemas with times as ISO 8601 strings.
 import { z } from 'zod';
-import { AUDIT_ACTOR_KINDS } from '../universal/audit-event-types';
-import { ZRestDateTime } from './rest';
-import { ZId } from './schemas';
-import { ZAuditEventType, ZUsageGranularity } from './usage-and-audit';
+import { AUDIT_ACTOR_KINDS } from '../universal/audit-event-types.js';
+import { ZRestDateTime } from './rest.js';
+import { ZId } from './schemas.js';
+import { ZAuditEventType, ZUsageGranularity } from './usage-and-audit.js';
 
 const isoTime = (name: string) =>
   z

@@ -2,8 +2,8 @@
 // answers through, and what the OpenAPI document is generated from. They are the shared schemas of
 // schemas.ts with times as ISO 8601 strings: a REST response is `schema.parse(libraryResult)`.
 import { z } from 'zod';
-import { AppErrorCode } from '../errors/app-error';
-import { REST_EXAMPLES } from './rest-examples';
+import { AppErrorCode } from '../errors/app-error.js';
+import { REST_EXAMPLES } from './rest-examples.js';
 import {
   apiTokenMetadataFields,
   ZApiTokenStatusFilter,
@@ -14,7 +14,7 @@ import {
   ZTeam,
   ZUnusedForDays,
   ZUser,
-} from './schemas';
+} from './schemas.js';
 
 /** A time: a `Date` in the library, an ISO 8601 string on the wire. */
 export const ZRestDateTime = z.codec(

@@ -1,8 +1,9 @@
 // The zod schemas every adapter shares: tRPC, REST, OpenAPI, the CLI and the UI form.
 import { z } from 'zod';
-import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in';
-import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips';
-import { MAX_KNOWN_SCOPES, SCOPE_REGEX } from '../universal/scopes';
+import { EXPIRES_IN_VALUES, MAX_GRACE_PERIOD_SECONDS } from '../universal/expires-in.js';
+import { MAX_ALLOWED_IPS, normaliseAllowedIp } from '../universal/allowed-ips.js';
+import { MAX_KNOWN_SCOPES, SCOPE_REGEX } from '../universal/scopes.js';
+import { TEAM_ROLES } from '../universal/permissions.js';
 
 // Unicode C (control, format such as zero-width, surrogate, private use, unassigned), Zl and Zp.
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
@@ -72,7 +73,7 @@ export const ZGracePeriodSeconds = z
 export const ZId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const ZTeamId = ZId.nullable().optional();
 
-export const ZTeamRole = z.enum(['ADMIN', 'MANAGER', 'MEMBER'], { error: 'Role must be ADMIN, MANAGER or MEMBER' });
+export const ZTeamRole = z.enum(TEAM_ROLES, { error: 'Role must be ADMIN, MANAGER or MEMBER' });
 export type TeamRole = z.infer<typeof ZTeamRole>;
 
 /** The form an e-mail is stored and looked up in: trimmed, lower case. */

@@ -1,7 +1,7 @@
 // Shapes of token usage and the audit log, shared by the library, tRPC, REST and the UI.
 import { z } from 'zod';
-import { AUDIT_ACTOR_KINDS, AUDIT_EVENT_TYPES } from '../universal/audit-event-types';
-import { ZId } from './schemas';
+import { AUDIT_ACTOR_KINDS, AUDIT_EVENT_TYPES } from '../universal/audit-event-types.js';
+import { ZId } from './schemas.js';
 
 export const ZAuditEventType = z.enum(AUDIT_EVENT_TYPES, {
   error: `type must be one of ${AUDIT_EVENT_TYPES.join(', ')}`,

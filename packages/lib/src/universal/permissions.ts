@@ -5,3 +5,6 @@ export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API to
 
 /** Why a team MANAGER or MEMBER may not change the team's token policy. */
 export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change the token policy';
+
+/** The roles a team member can have, from the most rights to the fewest. */
+export const TEAM_ROLES = ['ADMIN', 'MANAGER', 'MEMBER'] as const;

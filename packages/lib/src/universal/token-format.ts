@@ -1,7 +1,7 @@
 // The API token format from API.md: `api_` + 30 random base62 characters + a 6-character
 // base62 CRC-32 checksum of the random part. Browser-safe: no Node APIs.
 import { customAlphabet } from 'nanoid';
-import { crc32 } from './crc32';
+import { crc32 } from './crc32.js';
 
 export const TOKEN_PREFIX = 'api_';
 export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -1,7 +1,7 @@
 // The limits a new token must keep, as pure rules: its team's policy (longest lifetime, scopes
 // allowed) and the instance's longest lifetime (TOKEN_MAX_LIFETIME_DAYS). Browser-safe: the server
 // enforces these on create and rotate, and the create dialog offers only what they allow.
-import { EXPIRES_IN_MS, EXPIRES_IN_VALUES, type ExpiresIn } from './expires-in';
+import { EXPIRES_IN_MS, EXPIRES_IN_VALUES, type ExpiresIn } from './expires-in.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -5,7 +5,7 @@
 // `CompactUsage`, the same answer crosses as columns of numbers and comes out on the other side as
 // the plain object it was, Dates and all.
 import { SuperJSON } from 'superjson';
-import type { ApiTokenUsage } from '../types/usage-and-audit';
+import type { ApiTokenUsage } from '../types/usage-and-audit.js';
 
 /** A usage answer, marked to cross as columns; on the other side it is a plain `ApiTokenUsage`. */
 export class CompactUsage implements ApiTokenUsage {

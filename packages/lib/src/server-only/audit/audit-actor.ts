@@ -1,6 +1,6 @@
 // Who an event names as its actor, and from where: what the adapter said (`audit`), or else the
 // signed-in user or the API token the operation acts through.
-import type { AuditActor, AuditContext } from './record-audit-event';
+import type { AuditActor, AuditContext } from './record-audit-event.js';
 
 export type AuditSource = { audit?: AuditContext; userId?: number; viaToken?: { id: number; name?: string } };
 

@@ -1,14 +1,14 @@
 // The audit log of one owner, newest first, a page at a time. A user sees their account's and
 // personal tokens' events; a team's events are for its ADMINs only (MANAGER and MEMBER: FORBIDDEN).
-import type { Db } from '../../db/create-database';
-import { AppErrorCode } from '../../errors/app-error';
-import { ZTeamId, ZId } from '../../types/schemas';
-import { ZAuditEventFilters, type AuditEvent, type AuditEventPage } from '../../types/usage-and-audit';
-import type { AuditEventType } from '../../universal/audit-event-types';
-import type { ApiTokenActor, TokenOwner } from '../public-api/token-owner';
-import { assertTeamAdmin } from '../team/get-team-role';
-import { parseInput } from '../validate';
-import { withIsoTimes } from './audit-detail-times';
+import type { Db } from '../../db/create-database.js';
+import { AppErrorCode } from '../../errors/app-error.js';
+import { ZTeamId, ZId } from '../../types/schemas.js';
+import { ZAuditEventFilters, type AuditEvent, type AuditEventPage } from '../../types/usage-and-audit.js';
+import type { AuditEventType } from '../../universal/audit-event-types.js';
+import type { ApiTokenActor, TokenOwner } from '../public-api/token-owner.js';
+import { assertTeamAdmin } from '../team/get-team-role.js';
+import { parseInput } from '../validate.js';
+import { withIsoTimes } from './audit-detail-times.js';
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const TEAM_ACTIVITY_ADMIN_REQUIRED = "You need to be a team admin to see the team's activity";

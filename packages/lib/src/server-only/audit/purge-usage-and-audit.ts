@@ -1,7 +1,7 @@
 // Deletes what has outlived its retention: audit events after AUDIT_RETENTION_DAYS; usage buckets,
 // recent addresses and the hashes of rotated-away tokens after USAGE_RETENTION_DAYS.
-import type { Db } from '../../db/create-database';
-import type { Clock } from '../clock';
+import type { Db } from '../../db/create-database.js';
+import type { Clock } from '../clock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

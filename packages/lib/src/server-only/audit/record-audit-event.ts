@@ -3,10 +3,10 @@
 // password, session id or cookie): `details` is for names, roles, scopes and times (times as
 // milliseconds or ISO 8601 text; they are stored as the text).
 import type { Kysely } from 'kysely';
-import type { Schema } from '../../db/schema';
-import type { AuditActorKind, AuditEventType } from '../../universal/audit-event-types';
-import type { TokenOwner } from '../public-api/token-owner';
-import { withIsoTimes } from './audit-detail-times';
+import type { Schema } from '../../db/schema.js';
+import type { AuditActorKind, AuditEventType } from '../../universal/audit-event-types.js';
+import type { TokenOwner } from '../public-api/token-owner.js';
+import { withIsoTimes } from './audit-detail-times.js';
 
 export type AuditActor = { kind: AuditActorKind; id: number | null; name: string | null };
 

@@ -1,6 +1,6 @@
 // Turns stored token rows into the metadata every adapter shows.
-import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas';
-import { policyBreach, type TokenPolicy } from '../../universal/token-policy';
+import type { ApiTokenMetadata, ApiTokenStatus } from '../../types/schemas.js';
+import { policyBreach, type TokenPolicy } from '../../universal/token-policy.js';
 
 export type ApiTokenMetadataRow = {
   id: number;

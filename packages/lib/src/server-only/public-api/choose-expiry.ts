@@ -1,8 +1,8 @@
 // When a new token expires: the caller's `expiresIn`, checked against every limit that applies; or,
 // when the caller chose nothing, the longest lifetime those limits allow (NEVER when none applies).
 // A limit refuses an explicit choice that breaks it, but never a choice the caller did not make.
-import type { AppError } from '../../errors/app-error';
-import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in';
+import type { AppError } from '../../errors/app-error.js';
+import { EXPIRES_IN_MS, type ExpiresIn } from '../../universal/expires-in.js';
 
 /** The latest moment (ms) a new token may expire, and the error for an explicit choice past it. */
 export type ExpiryLimit = { latest: number; refuse: () => AppError };

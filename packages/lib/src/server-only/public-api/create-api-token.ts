@@ -1,27 +1,27 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas';
-import { BUILTIN_SCOPES } from '../../universal/scopes';
-import { generateApiToken, tokenStart } from '../../universal/token-format';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash';
-import { parseInput } from '../validate';
-import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata';
-import { checkUsersOfNewToken } from '../user/check-users-of-new-token';
-import { chooseExpiry, type ExpiryLimit } from './choose-expiry';
-import { lockOwnerForNewToken } from './lock-owner-for-new-token';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZCreateApiTokenInput, type CreatedApiToken } from '../../types/schemas.js';
+import { BUILTIN_SCOPES } from '../../universal/scopes.js';
+import { generateApiToken, tokenStart } from '../../universal/token-format.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { hashSecret, TOKEN_HASH_ALGORITHM } from '../hash.js';
+import { parseInput } from '../validate.js';
+import { NEW_TOKEN_COLUMNS, toApiTokenMetadata } from './api-token-metadata.js';
+import { checkUsersOfNewToken } from '../user/check-users-of-new-token.js';
+import { chooseExpiry, type ExpiryLimit } from './choose-expiry.js';
+import { lockOwnerForNewToken } from './lock-owner-for-new-token.js';
 import {
   type ActingApiToken,
   type ApiTokenActor,
   ownerColumns,
   resolveTokenOwner,
   usersGivenToken,
-} from './token-owner';
-import { allowedIpsBeyond } from '../../universal/allowed-ips';
-import { scopeAllowed } from '../../universal/token-policy';
-import { assertExpiresInAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy';
+} from './token-owner.js';
+import { allowedIpsBeyond } from '../../universal/allowed-ips.js';
+import { scopeAllowed } from '../../universal/token-policy.js';
+import { assertExpiresInAllowed, assertScopesAllowed, getTokenPolicy, longestAllowedLifetime } from './token-policy.js';
 
 export type CreateApiTokenOptions = ApiTokenActor & {
   db: Db;

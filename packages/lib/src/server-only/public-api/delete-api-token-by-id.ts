@@ -1,12 +1,12 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZId } from '../../types/schemas';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { parseInput } from '../validate';
-import { invalidateApiTokens } from './invalidate-api-tokens';
-import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZId } from '../../types/schemas.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { parseInput } from '../validate.js';
+import { invalidateApiTokens } from './invalidate-api-tokens.js';
+import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner.js';
 
 /** Deletes one of the owner's tokens; it fails every check from the moment this returns. */
 export async function deleteApiTokenById(

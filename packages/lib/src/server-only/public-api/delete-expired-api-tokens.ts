@@ -1,11 +1,11 @@
 // The UI's "Delete expired tokens": removes every expired token of an owner at once, each with its
 // `token.deleted` event. The same rule as deleting one: personal tokens by their user, team tokens
 // by the team's ADMINs.
-import type { Db } from '../../db/create-database';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner.js';
 
 export type DeleteExpiredApiTokensOptions = ApiTokenActor & { db: Db; clock: Clock; audit?: AuditContext };
 

@@ -3,10 +3,10 @@
 // the hash of every token it refused as unknown; the answer does not wait for what happens here
 // (the client gets the same 401 "Invalid token" as for any unknown token, just as fast), and the
 // event is recorded at most once a minute per token, across every server sharing the database.
-import type { Db } from '../../db/create-database';
-import { recordAuditEvent } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { ownerOfRow } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { recordAuditEvent } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { ownerOfRow } from './token-owner.js';
 
 export const REUSE_REPORT_INTERVAL_MS = 60_000;
 // Bounds the memory of hashes looked up recently (an attacker may send many); past it, start over.

@@ -1,11 +1,11 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZId, type ApiTokenMetadata } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { parseInput } from '../validate';
-import { toApiTokenMetadata } from './api-token-metadata';
-import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner';
-import { getTokenPolicy } from './token-policy';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZId, type ApiTokenMetadata } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { parseInput } from '../validate.js';
+import { toApiTokenMetadata } from './api-token-metadata.js';
+import { type ApiTokenActor, resolveTokenOwner, whereOwner } from './token-owner.js';
+import { getTokenPolicy } from './token-policy.js';
 
 /** One of the owner's tokens; someone else's id is NOT_FOUND, exactly like an unknown one. */
 export async function getApiTokenById(

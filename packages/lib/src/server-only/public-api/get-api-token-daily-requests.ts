@@ -2,13 +2,13 @@
 // token list draws as sparklines. Readable by whoever may read the owner's usage.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Db } from '../../db/create-database';
-import { AppErrorCode } from '../../errors/app-error';
-import type { Clock } from '../clock';
-import { parseInput } from '../validate';
-import { readerOwner } from './get-api-token-usage';
-import { HOUR_MS } from '../runtime/usage-recorder';
-import type { ApiTokenActor } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { AppErrorCode } from '../../errors/app-error.js';
+import type { Clock } from '../clock.js';
+import { parseInput } from '../validate.js';
+import { readerOwner } from './get-api-token-usage.js';
+import { HOUR_MS } from '../runtime/usage-recorder.js';
+import type { ApiTokenActor } from './token-owner.js';
 
 const DAY_MS = 24 * HOUR_MS;
 const ZDays = z

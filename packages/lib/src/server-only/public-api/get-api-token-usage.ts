@@ -3,18 +3,18 @@
 // Anyone who may see a token's owner may read it: the user for a personal token, any member of
 // the team for a team token; someone else's token is NOT_FOUND.
 import { sql } from 'kysely';
-import type { Db } from '../../db/create-database';
-import { jsonTuples, readJsonTuples } from '../../db/json-tuples';
-import { numberList, readNumberList } from '../../db/number-list';
-import { definePreparedQuery } from '../../db/prepared-query';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZId, ZTeamId } from '../../types/schemas';
-import { ZApiTokenUsageRange, type ApiTokenUsage, type UsageGranularity } from '../../types/usage-and-audit';
-import type { Clock } from '../clock';
-import { getTeamRole } from '../team/get-team-role';
-import { parseInput } from '../validate';
-import { HOUR_MS } from '../runtime/usage-recorder';
-import type { ApiTokenActor, TokenOwner } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { jsonTuples, readJsonTuples } from '../../db/json-tuples.js';
+import { numberList, readNumberList } from '../../db/number-list.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZId, ZTeamId } from '../../types/schemas.js';
+import { ZApiTokenUsageRange, type ApiTokenUsage, type UsageGranularity } from '../../types/usage-and-audit.js';
+import type { Clock } from '../clock.js';
+import { getTeamRole } from '../team/get-team-role.js';
+import { parseInput } from '../validate.js';
+import { HOUR_MS } from '../runtime/usage-recorder.js';
+import type { ApiTokenActor, TokenOwner } from './token-owner.js';
 
 const DAY_MS = 24 * HOUR_MS;
 export const USAGE_DEFAULT_DAYS = 7;

@@ -1,15 +1,15 @@
 // The owner's tokens, newest first, a page at a time. The UI lists up to 1,000 tokens, so the list
 // is a prepared query (one per owner kind), which spares building the query on every call.
 import { z } from 'zod';
-import type { Db } from '../../db/create-database';
-import { definePreparedQuery } from '../../db/prepared-query';
-import { AppErrorCode } from '../../errors/app-error';
-import { ZApiTokenStatusFilter, ZUnusedForDays, type ApiTokenMetadata } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { parseInput } from '../validate';
-import { getTokenPolicy } from './token-policy';
-import { toApiTokenMetadata, type ApiTokenMetadataRow } from './api-token-metadata';
-import { type ApiTokenActor, resolveTokenOwner, type TokenOwner } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
+import { AppErrorCode } from '../../errors/app-error.js';
+import { ZApiTokenStatusFilter, ZUnusedForDays, type ApiTokenMetadata } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { parseInput } from '../validate.js';
+import { getTokenPolicy } from './token-policy.js';
+import { toApiTokenMetadata, type ApiTokenMetadataRow } from './api-token-metadata.js';
+import { type ApiTokenActor, resolveTokenOwner, type TokenOwner } from './token-owner.js';
 
 export const ZApiTokenPage = z.object({
   limit: z.number().int().min(1).max(1000).optional(),

@@ -3,12 +3,12 @@
 // database) drop the entries at once and again when the transaction commits (so a check that read
 // the old row meanwhile cannot put it back), and the revocation log row (with, on databases that
 // have them, a notification sent on commit) tells every other process on the database.
-import { afterCommit, engineOf } from '../../db/database-engine';
-import type { Db } from '../../db/create-database';
-import { notifyOnCommit } from '../../db/change-signals';
-import type { InvalidationTarget, RevocationLogRow } from '../runtime/token-cache';
+import { afterCommit, engineOf } from '../../db/database-engine.js';
+import type { Db } from '../../db/create-database.js';
+import { notifyOnCommit } from '../../db/change-signals.js';
+import type { InvalidationTarget, RevocationLogRow } from '../runtime/token-cache.js';
 
-export type { InvalidationTarget } from '../runtime/token-cache';
+export type { InvalidationTarget } from '../runtime/token-cache.js';
 
 export const REVOCATION_CHANNEL = 'latchkey_revocations';
 

@@ -6,12 +6,12 @@
 //   row too (lockTeam), and a disabling updates the user row, which this reads under a shared lock.
 //   Either the removal or disabling comes first and is seen here, or it waits for this transaction
 //   and then revokes the new token with the maker's others.
-import type { Db } from '../../db/create-database';
-import { lockRows, sharingRows } from '../../db/row-locks';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { lockTeam } from '../team/get-team-role';
-import { USER_DISABLED_NO_NEW_TOKENS } from '../user/check-users-of-new-token';
-import { whereOwner, type TokenOwner } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { lockRows, sharingRows } from '../../db/row-locks.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { lockTeam } from '../team/get-team-role.js';
+import { USER_DISABLED_NO_NEW_TOKENS } from '../user/check-users-of-new-token.js';
+import { whereOwner, type TokenOwner } from './token-owner.js';
 
 export type LockOwnerForNewTokenOptions = {
   owner: TokenOwner;

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/create-database';
-import type { Clock } from '../clock';
+import type { Db } from '../../db/create-database.js';
+import type { Clock } from '../clock.js';
 
 /** How long revocation log rows are kept: far longer than any process takes to read them. */
 export const REVOCATION_LOG_RETENTION_MS = 60 * 60_000;

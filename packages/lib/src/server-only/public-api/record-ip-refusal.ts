@@ -1,9 +1,9 @@
 // A token presented from an address outside its `allowedIps`: one `token.ip_refused` event per
 // token and minute at most, however many servers see it (the conditional update decides).
-import type { Db } from '../../db/create-database';
-import { recordAuditEvent } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import type { VerifiedApiToken } from '../runtime/verifier';
+import type { Db } from '../../db/create-database.js';
+import { recordAuditEvent } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import type { VerifiedApiToken } from '../runtime/verifier.js';
 
 export const IP_REFUSAL_REPORT_INTERVAL_MS = 60_000;
 

@@ -1,8 +1,8 @@
 // Keeps the hash of a rotated-away token, so that the check can tell its reuse (a sign the old
 // token leaked) from any unknown token. Kept for USAGE_RETENTION_DAYS, see purgeUsageAndAudit.
 import type { Kysely } from 'kysely';
-import type { Schema } from '../../db/schema';
-import type { TokenOwner } from './token-owner';
+import type { Schema } from '../../db/schema.js';
+import type { TokenOwner } from './token-owner.js';
 
 export async function retireApiTokenHash(
   trx: Kysely<Schema>,

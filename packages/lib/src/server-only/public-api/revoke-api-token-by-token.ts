@@ -1,12 +1,12 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { isWellFormedApiToken } from '../../universal/token-format';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
-import { invalidateApiTokens } from './invalidate-api-tokens';
-import { ownerOfRow } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { isWellFormedApiToken } from '../../universal/token-format.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
+import { invalidateApiTokens } from './invalidate-api-tokens.js';
+import { ownerOfRow } from './token-owner.js';
 
 export type RevokeApiTokenByTokenOptions = {
   db: Db;

@@ -1,15 +1,15 @@
 // Leak reports: anyone who finds tokens (a person, a secret scanner) sends them, and every one that
 // is live is deleted at once, with a `token.revoked` event for its owner. The caller learns nothing
 // from the result, so the adapter answers the same whatever it holds.
-import type { Db } from '../../db/create-database';
-import { ZLeakReport } from '../../types/schemas';
-import { isWellFormedApiToken } from '../../universal/token-format';
-import { recordAuditEvent } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
-import { parseInput } from '../validate';
-import { invalidateApiTokens } from './invalidate-api-tokens';
-import { ownerOfRow } from './token-owner';
+import type { Db } from '../../db/create-database.js';
+import { ZLeakReport } from '../../types/schemas.js';
+import { isWellFormedApiToken } from '../../universal/token-format.js';
+import { recordAuditEvent } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
+import { parseInput } from '../validate.js';
+import { invalidateApiTokens } from './invalidate-api-tokens.js';
+import { ownerOfRow } from './token-owner.js';
 
 export type RevokeLeakedApiTokensOptions = {
   db: Db;

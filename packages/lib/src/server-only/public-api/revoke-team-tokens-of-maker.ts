@@ -2,9 +2,9 @@
 // working: they were made with the maker's standing in the team, which is gone. Each is deleted as a
 // delete is (this process's cache at once, every other process through the revocation log within
 // 1 s), with a `token.revoked` event in the team's log. Called inside the transaction of the change.
-import type { Db } from '../../db/create-database';
-import { recordAuditEvent, type AuditActor } from '../audit/record-audit-event';
-import { invalidateApiTokens } from './invalidate-api-tokens';
+import type { Db } from '../../db/create-database.js';
+import { recordAuditEvent, type AuditActor } from '../audit/record-audit-event.js';
+import { invalidateApiTokens } from './invalidate-api-tokens.js';
 
 export type MakerDepartureReason = 'maker_left_team' | 'maker_disabled';
 

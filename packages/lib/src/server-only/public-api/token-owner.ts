@@ -2,12 +2,12 @@
 // A signed-in user manages their personal tokens, and a team's tokens when they are its ADMIN.
 // A verified API token acts for its own owner; its scopes are checked by the adapter.
 import type { Kysely } from 'kysely';
-import type { Schema } from '../../db/schema';
-import { AppErrorCode } from '../../errors/app-error';
-import { ZId, ZTeamId } from '../../types/schemas';
-import { TEAM_ADMIN_REQUIRED } from '../../universal/permissions';
-import { assertTeamAdmin } from '../team/get-team-role';
-import { parseInput } from '../validate';
+import type { Schema } from '../../db/schema.js';
+import { AppErrorCode } from '../../errors/app-error.js';
+import { ZId, ZTeamId } from '../../types/schemas.js';
+import { TEAM_ADMIN_REQUIRED } from '../../universal/permissions.js';
+import { assertTeamAdmin } from '../team/get-team-role.js';
+import { parseInput } from '../validate.js';
 
 export type TokenOwner = { kind: 'user'; userId: number } | { kind: 'team'; teamId: number };
 

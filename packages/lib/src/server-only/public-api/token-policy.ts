@@ -3,13 +3,13 @@
 // Applied on create and rotate for every way in; tokens made before a policy keep their expiry and
 // are only marked in the list.
 import type { Kysely } from 'kysely';
-import type { Schema } from '../../db/schema';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import type { TeamPolicy } from '../../types/schemas';
-import type { ExpiresIn } from '../../universal/expires-in';
-import { EXPIRES_IN_MS } from '../../universal/expires-in';
-import { lifetimeFits, lifetimeLimit, scopeAllowed, type TokenPolicy } from '../../universal/token-policy';
-import type { TokenOwner } from './token-owner';
+import type { Schema } from '../../db/schema.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import type { TeamPolicy } from '../../types/schemas.js';
+import type { ExpiresIn } from '../../universal/expires-in.js';
+import { EXPIRES_IN_MS } from '../../universal/expires-in.js';
+import { lifetimeFits, lifetimeLimit, scopeAllowed, type TokenPolicy } from '../../universal/token-policy.js';
+import type { TokenOwner } from './token-owner.js';
 
 export function teamPolicyOfRow(row: {
   policy_max_lifetime_days: number | null;

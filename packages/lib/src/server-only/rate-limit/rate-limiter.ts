@@ -1,7 +1,7 @@
 // Fixed, epoch-aligned windows: a window of 60 s starts at every whole minute since the epoch, so
 // every server and every client agree on when it resets. Counters live in a store; the in-memory
 // one serves a single server, and a shared store (Redis, say) can implement the same interface.
-import type { Clock } from '../clock';
+import type { Clock } from '../clock.js';
 
 export interface RateLimitStore {
   /** Adds one to the counter of `key` in the window that ends at `resetAt`, and returns the new count. */

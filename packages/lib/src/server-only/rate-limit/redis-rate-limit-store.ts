@@ -4,8 +4,8 @@
 // fails to answer within the timeout, the store stops asking it and counts in memory at once
 // (no request waits on a dead Redis), and checks in the background until it answers again.
 import { Redis } from 'ioredis';
-import type { Clock } from '../clock';
-import { MemoryRateLimitStore, type CounterAt, type RateLimitStore } from './rate-limiter';
+import type { Clock } from '../clock.js';
+import { MemoryRateLimitStore, type CounterAt, type RateLimitStore } from './rate-limiter.js';
 
 export type RedisRateLimitStatus = 'connecting' | 'up' | 'down';
 

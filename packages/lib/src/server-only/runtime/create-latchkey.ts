@@ -3,27 +3,27 @@
 // token cache and its revocation watcher, the limiter, the usage recorder, the retired-token reuse
 // detector, the hourly purges, and over them the one verifier. The server (apps/api) builds one and
 // hands it to createApp and the CLI; a service that embeds Latchkey builds its own.
-import type { Db } from '../../db/create-database';
-import { createDatabase } from '../../db/create-database';
-import { pendingMigrations } from '../../db/migrations';
-import { createScopeSet, type ScopeSet } from '../../universal/scopes';
-import { purgeUsageAndAudit } from '../audit/purge-usage-and-audit';
-import { systemClock, type Clock } from '../clock';
-import { createApiToken, type CreateApiTokenOptions } from '../public-api/create-api-token';
-import { deleteApiTokenById } from '../public-api/delete-api-token-by-id';
-import { createRetiredTokenReuseDetector } from '../public-api/detect-retired-token-reuse';
-import { getApiTokenById } from '../public-api/get-api-token-by-id';
-import { getApiTokens, type GetApiTokensOptions } from '../public-api/get-api-tokens';
-import { purgeRevokedApiTokens } from '../public-api/purge-revoked-api-tokens';
-import { rotateApiToken, type RotateApiTokenOptions } from '../public-api/rotate-api-token';
-import type { ApiTokenActor } from '../public-api/token-owner';
-import { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from '../rate-limit/rate-limiter';
-import { RedisRateLimitStore } from '../rate-limit/redis-rate-limit-store';
-import { watchRevocations } from './revocation-watcher';
-import { createRequireToken } from './require-token';
-import { ApiTokenCache, subscribeToRevocations } from './token-cache';
-import { createUsageRecorder } from './usage-recorder';
-import { createVerifier, type VerifierLimits, type VerifyOptions } from './verifier';
+import type { Db } from '../../db/create-database.js';
+import { createDatabase } from '../../db/create-database.js';
+import { pendingMigrations } from '../../db/migrations.js';
+import { createScopeSet, type ScopeSet } from '../../universal/scopes.js';
+import { purgeUsageAndAudit } from '../audit/purge-usage-and-audit.js';
+import { systemClock, type Clock } from '../clock.js';
+import { createApiToken, type CreateApiTokenOptions } from '../public-api/create-api-token.js';
+import { deleteApiTokenById } from '../public-api/delete-api-token-by-id.js';
+import { createRetiredTokenReuseDetector } from '../public-api/detect-retired-token-reuse.js';
+import { getApiTokenById } from '../public-api/get-api-token-by-id.js';
+import { getApiTokens, type GetApiTokensOptions } from '../public-api/get-api-tokens.js';
+import { purgeRevokedApiTokens } from '../public-api/purge-revoked-api-tokens.js';
+import { rotateApiToken, type RotateApiTokenOptions } from '../public-api/rotate-api-token.js';
+import type { ApiTokenActor } from '../public-api/token-owner.js';
+import { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from '../rate-limit/rate-limiter.js';
+import { RedisRateLimitStore } from '../rate-limit/redis-rate-limit-store.js';
+import { watchRevocations } from './revocation-watcher.js';
+import { createRequireToken } from './require-token.js';
+import { ApiTokenCache, subscribeToRevocations } from './token-cache.js';
+import { createUsageRecorder } from './usage-recorder.js';
+import { createVerifier, type VerifierLimits, type VerifyOptions } from './verifier.js';
 
 export const DEFAULT_TOKEN_CACHE_SIZE = 100_000;
 const HOUR_MS = 60 * 60_000;

@@ -4,9 +4,9 @@
 // accepted token on `req.apiToken`. A failure of the database or the limits' store is a JSON 500
 // without a stack (told to `onError`), never an exception handed to a framework that might print one.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseAuthorizationHeader } from '../../universal/parse-authorization-header';
-import type { RateLimitResult } from '../rate-limit/rate-limiter';
-import type { Verdict, VerifiedApiToken, Verifier, VerifyOptions } from './verifier';
+import { parseAuthorizationHeader } from '../../universal/parse-authorization-header.js';
+import type { RateLimitResult } from '../rate-limit/rate-limiter.js';
+import type { Verdict, VerifiedApiToken, Verifier, VerifyOptions } from './verifier.js';
 
 /** A request as the middleware reads it: express's `req.ip` (trust-proxy rules applied) when there is one. */
 export type TokenRequest = IncomingMessage & { ip?: string; apiToken?: VerifiedApiToken };

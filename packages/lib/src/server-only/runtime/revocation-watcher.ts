@@ -4,10 +4,10 @@
 // read of the revocation log every 500 ms as the safety net for a lost one. While neither has read
 // the log within the last 0.9 s, the check does not trust its cache (see token-cache.ts), which
 // is what bounds a revocation's delay at 1 s even when notifications are lost.
-import { listenToChannel, needsChangeListener } from '../../db/change-signals';
-import type { Db } from '../../db/create-database';
-import { REVOCATION_CHANNEL } from '../public-api/invalidate-api-tokens';
-import { type ApiTokenCache, type RevocationLogRow, WATCHED_FRESH_MS } from './token-cache';
+import { listenToChannel, needsChangeListener } from '../../db/change-signals.js';
+import type { Db } from '../../db/create-database.js';
+import { REVOCATION_CHANNEL } from '../public-api/invalidate-api-tokens.js';
+import { type ApiTokenCache, type RevocationLogRow, WATCHED_FRESH_MS } from './token-cache.js';
 
 export type RevocationWatcher = {
   /** Settles once the first read of the log is done (at once where no watcher is needed). */

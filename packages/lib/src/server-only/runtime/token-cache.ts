@@ -13,10 +13,10 @@
 //   PostgreSQL the cache serves only while the watcher's last poll is recent, so a stopped or
 //   failing watcher makes every check read the database instead of trusting old entries.
 import { LRUCache } from 'lru-cache';
-import { engineOf } from '../../db/database-engine';
-import type { Db } from '../../db/create-database';
-import { dataVersionReader, needsChangeListener } from '../../db/change-signals';
-import { definePreparedQuery } from '../../db/prepared-query';
+import { engineOf } from '../../db/database-engine.js';
+import type { Db } from '../../db/create-database.js';
+import { dataVersionReader, needsChangeListener } from '../../db/change-signals.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
 
 export type InvalidationTarget = { tokenIds: readonly number[] } | { userId: number } | { teamId: number };
 

@@ -5,8 +5,8 @@
 // again while the stored one is recent enough, so `lastUsedAt` is accurate to within 60 seconds.
 // Counts are added to the stored ones (one row per token and hour), so every server's counts add
 // up; a batch that cannot be written is kept, whole, for the next flush.
-import type { Db } from '../../db/create-database';
-import type { Clock } from '../clock';
+import type { Db } from '../../db/create-database.js';
+import type { Clock } from '../clock.js';
 
 export const LAST_USED_ACCURACY_MS = 60_000;
 export const HOUR_MS = 60 * 60 * 1000;

@@ -11,28 +11,28 @@
 // one query. Then expiry and owner (judged from the clock every time), the owner's limit, the
 // token's address list and the scopes asked for. What watches requests (usage recording, reuse
 // detection, address-refusal events) is told of the verdict and never changes it.
-import type { Db } from '../../db/create-database';
-import { definePreparedQuery } from '../../db/prepared-query';
-import { DEFAULT_MESSAGES } from '../../errors/app-error';
-import type { PublicTeam, PublicUser } from '../../types/schemas';
-import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips';
-import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format';
-import { clientAddress } from '../client-address';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
-import { effectiveExpiry } from '../public-api/api-token-metadata';
-import type { RetiredTokenReuseDetector } from '../public-api/detect-retired-token-reuse';
-import { IP_REFUSAL_REPORT_INTERVAL_MS, recordIpRefusal } from '../public-api/record-ip-refusal';
-import { ownerKey, type ActingApiToken } from '../public-api/token-owner';
+import type { Db } from '../../db/create-database.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
+import { DEFAULT_MESSAGES } from '../../errors/app-error.js';
+import type { PublicTeam, PublicUser } from '../../types/schemas.js';
+import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips.js';
+import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format.js';
+import { clientAddress } from '../client-address.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
+import { effectiveExpiry } from '../public-api/api-token-metadata.js';
+import type { RetiredTokenReuseDetector } from '../public-api/detect-retired-token-reuse.js';
+import { IP_REFUSAL_REPORT_INTERVAL_MS, recordIpRefusal } from '../public-api/record-ip-refusal.js';
+import { ownerKey, type ActingApiToken } from '../public-api/token-owner.js';
 import {
   shownLimit,
   withLimit,
   type RateLimiter,
   type RateLimitResult,
   type RateLimitRule,
-} from '../rate-limit/rate-limiter';
-import type { ApiTokenCache, CachedTokenKeys } from './token-cache';
-import type { UsageRecorder } from './usage-recorder';
+} from '../rate-limit/rate-limiter.js';
+import type { ApiTokenCache, CachedTokenKeys } from './token-cache.js';
+import type { UsageRecorder } from './usage-recorder.js';
 
 export type VerifiedApiToken = ActingApiToken & {
   name: string;

@@ -1,8 +1,8 @@
-import type { Db } from '../../db/create-database';
-import { definePreparedQuery } from '../../db/prepared-query';
-import type { PublicUser } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { hashSecret } from '../hash';
+import type { Db } from '../../db/create-database.js';
+import { definePreparedQuery } from '../../db/prepared-query.js';
+import type { PublicUser } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../hash.js';
 
 // Every call of the web UI starts here: prepared once per database (a named statement on
 // PostgreSQL, parsed and planned once per connection).

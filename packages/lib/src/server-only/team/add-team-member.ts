@@ -1,13 +1,13 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { isUniqueViolation } from '../../db/errors';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator';
-import { parseInput } from '../validate';
-import { assertTeamAdminOrOperator } from './get-team-role';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZEmail, ZTeamRole, type TeamRole } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator.js';
+import { parseInput } from '../validate.js';
+import { assertTeamAdminOrOperator } from './get-team-role.js';
 
 export type AddTeamMemberOptions = {
   db: Db;

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
 
 /** Call inside a transaction that holds `lockTeam`, before an ADMIN is demoted or removed. */
 export async function assertAnotherAdminRemains(trx: Db, teamId: number): Promise<void> {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZTeamName, ZTeamSlug, type PublicTeam } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { isUniqueViolation } from '../../db/errors';
-import { parseInput } from '../validate';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZTeamName, ZTeamSlug, type PublicTeam } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { parseInput } from '../validate.js';
 
 export const ZCreateTeamInput = z.object({ name: ZTeamName, slug: ZTeamSlug });
 

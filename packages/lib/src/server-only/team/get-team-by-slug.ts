@@ -1,6 +1,6 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import type { PublicTeam } from '../../types/schemas';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import type { PublicTeam } from '../../types/schemas.js';
 
 export async function getTeamBySlug({ db, slug }: { db: Db; slug: string }): Promise<PublicTeam> {
   const team = await db

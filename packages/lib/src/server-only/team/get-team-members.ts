@@ -1,7 +1,7 @@
-import type { Db } from '../../db/create-database';
-import type { TeamRole } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { getTeamRole } from './get-team-role';
+import type { Db } from '../../db/create-database.js';
+import type { TeamRole } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { getTeamRole } from './get-team-role.js';
 
 export type TeamMember = {
   userId: number;

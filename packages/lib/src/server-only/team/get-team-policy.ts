@@ -1,9 +1,9 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZId, type TeamPolicy } from '../../types/schemas';
-import { teamPolicyOfRow } from '../public-api/token-policy';
-import { parseInput } from '../validate';
-import { getTeamRole } from './get-team-role';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZId, type TeamPolicy } from '../../types/schemas.js';
+import { teamPolicyOfRow } from '../public-api/token-policy.js';
+import { parseInput } from '../validate.js';
+import { getTeamRole } from './get-team-role.js';
 
 /** A team's token policy; any member may read it (the create dialog needs it), outsiders get NOT_FOUND. */
 export async function getTeamPolicy(options: { db: Db; userId: number; teamId: number }): Promise<TeamPolicy> {

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { Db } from '../../db/create-database';
-import { lockRows } from '../../db/row-locks';
-import type { Schema } from '../../db/schema';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import type { TeamRole } from '../../types/schemas';
-import { isOperator, type UserOrOperator } from '../operator';
+import type { Db } from '../../db/create-database.js';
+import { lockRows } from '../../db/row-locks.js';
+import type { Schema } from '../../db/schema.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import type { TeamRole } from '../../types/schemas.js';
+import { isOperator, type UserOrOperator } from '../operator.js';
 
 /** The user's role in the team; NOT_FOUND when the team does not exist or the user is not in it. */
 export async function getTeamRole(db: Kysely<Schema>, teamId: number, userId: number): Promise<TeamRole> {

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/create-database';
-import type { PublicTeam, TeamRole } from '../../types/schemas';
+import type { Db } from '../../db/create-database.js';
+import type { PublicTeam, TeamRole } from '../../types/schemas.js';
 
 /** The teams the user belongs to, with the user's role in each. */
 export async function getTeams({

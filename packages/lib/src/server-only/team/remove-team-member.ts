@@ -1,11 +1,11 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { assertTeamAdmin, lockTeam } from './get-team-role';
-import { assertAnotherAdminRemains } from './assert-another-admin-remains';
-import { revokeTeamTokensOfMaker } from '../public-api/revoke-team-tokens-of-maker';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { assertTeamAdmin, lockTeam } from './get-team-role.js';
+import { assertAnotherAdminRemains } from './assert-another-admin-remains.js';
+import { revokeTeamTokensOfMaker } from '../public-api/revoke-team-tokens-of-maker.js';
 
 /**
  * ADMIN only: removes a member (an ADMIN removing themselves leaves); the last ADMIN cannot be

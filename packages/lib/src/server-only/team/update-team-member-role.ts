@@ -1,12 +1,12 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZTeamRole, type TeamRole } from '../../types/schemas';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { parseInput } from '../validate';
-import { assertTeamAdmin, lockTeam } from './get-team-role';
-import { assertAnotherAdminRemains } from './assert-another-admin-remains';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZTeamRole, type TeamRole } from '../../types/schemas.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { parseInput } from '../validate.js';
+import { assertTeamAdmin, lockTeam } from './get-team-role.js';
+import { assertAnotherAdminRemains } from './assert-another-admin-remains.js';
 
 /** ADMIN only: changes a member's role; the last ADMIN cannot be demoted. */
 export async function updateTeamMemberRole(options: {

@@ -1,15 +1,15 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZId, ZUpdateTeamPolicyInput, type TeamPolicy } from '../../types/schemas';
-import { TEAM_POLICY_ADMIN_REQUIRED } from '../../universal/permissions';
-import { BUILTIN_SCOPES } from '../../universal/scopes';
-import { auditFields } from '../audit/audit-actor';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { teamPolicyOfRow } from '../public-api/token-policy';
-import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator';
-import { parseInput } from '../validate';
-import { assertTeamAdminOrOperator, lockTeam } from './get-team-role';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZId, ZUpdateTeamPolicyInput, type TeamPolicy } from '../../types/schemas.js';
+import { TEAM_POLICY_ADMIN_REQUIRED } from '../../universal/permissions.js';
+import { BUILTIN_SCOPES } from '../../universal/scopes.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { teamPolicyOfRow } from '../public-api/token-policy.js';
+import { isOperator, operatorAuditContext, type UserOrOperator } from '../operator.js';
+import { parseInput } from '../validate.js';
+import { assertTeamAdminOrOperator, lockTeam } from './get-team-role.js';
 
 export type UpdateTeamPolicyOptions = {
   db: Db;

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
 
 export const USER_DISABLED_NO_NEW_TOKENS = 'This user is disabled, so no new token can be made for them';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { ZEmail, ZPassword, ZUserName, type PublicUser } from '../../types/schemas';
-import type { Clock } from '../clock';
-import { hashPassword } from '../hash';
-import { isUniqueViolation } from '../../db/errors';
-import { parseInput } from '../validate';
-import { COMMON_PASSWORD_MESSAGE, isCommonPassword } from './common-passwords';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { ZEmail, ZPassword, ZUserName, type PublicUser } from '../../types/schemas.js';
+import type { Clock } from '../clock.js';
+import { hashPassword } from '../hash.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { parseInput } from '../validate.js';
+import { COMMON_PASSWORD_MESSAGE, isCommonPassword } from './common-passwords.js';
 
 export const ZCreateUserInput = z.object({ email: ZEmail, name: ZUserName, password: ZPassword });
 

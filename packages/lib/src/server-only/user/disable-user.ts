@@ -1,10 +1,10 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { normalizeEmail } from '../../types/schemas';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
-import { revokeTeamTokensOfMaker } from '../public-api/revoke-team-tokens-of-maker';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { normalizeEmail } from '../../types/schemas.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens.js';
+import { revokeTeamTokensOfMaker } from '../public-api/revoke-team-tokens-of-maker.js';
 
 /** `audit.actor` defaults to the command line, the only way in that disables users today. */
 export type DisableUserOptions = { db: Db; clock: Clock; email: string; audit?: AuditContext };

@@ -1,7 +1,7 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { normalizeEmail } from '../../types/schemas';
-import { invalidateApiTokens } from '../public-api/invalidate-api-tokens';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { normalizeEmail } from '../../types/schemas.js';
+import { invalidateApiTokens } from '../public-api/invalidate-api-tokens.js';
 
 export type EnableUserOptions = { db: Db; email: string };
 

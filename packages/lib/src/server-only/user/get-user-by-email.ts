@@ -1,6 +1,6 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { normalizeEmail, type PublicUser } from '../../types/schemas';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { normalizeEmail, type PublicUser } from '../../types/schemas.js';
 
 export async function getUserByEmail({ db, email }: { db: Db; email: string }): Promise<PublicUser> {
   const user = await db

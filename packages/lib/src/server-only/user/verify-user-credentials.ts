@@ -1,9 +1,9 @@
-import type { Db } from '../../db/create-database';
-import { AppError, AppErrorCode } from '../../errors/app-error';
-import { normalizeEmail, type PublicUser } from '../../types/schemas';
-import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
-import type { Clock } from '../clock';
-import { dummyPasswordHash, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from '../hash';
+import type { Db } from '../../db/create-database.js';
+import { AppError, AppErrorCode } from '../../errors/app-error.js';
+import { normalizeEmail, type PublicUser } from '../../types/schemas.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
+import type { Clock } from '../clock.js';
+import { dummyPasswordHash, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from '../hash.js';
 
 export type VerifyUserCredentialsOptions = {
   db: Db;
