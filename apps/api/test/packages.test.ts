@@ -91,7 +91,7 @@ describe('the latchkey command, installed with npm', () => {
     database = path.join(dir, 'latchkey.db');
   }, 120_000);
 
-  it('prints its help under its own name without loading the library or a database driver', async () => {
+  it('prints its help under its own name', async () => {
     const { stdout, stderr } = await sh([latchkey, '--help'], { env: plainEnv({ DATABASE_URL: database }) });
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^Usage: latchkey \[options\] \[command\]/);
@@ -191,11 +191,18 @@ describe('@latchkey/lib and @latchkey/client, packed and installed with npm outs
     let imports = 0;
     for (const name of ['lib', 'client']) {
       const dist = path.join(project(), 'node_modules/@latchkey', name, 'dist');
+      // Node's own modules are declared by @types/node as ambient modules (no file to resolve to): they
+      // count as resolved when the package depends on @types/node, so that an outsider gets them.
+      const manifest = JSON.parse(fs.readFileSync(path.join(dist, '..', 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      const nodeTypes = manifest.dependencies?.['@types/node'] !== undefined;
       for (const file of fs.readdirSync(dist, { recursive: true }).map(String)) {
         if (!file.endsWith('.d.ts')) continue;
         const declaration = path.join(dist, file);
         for (const { fileName } of ts.preProcessFile(fs.readFileSync(declaration, 'utf8'), true, true).importedFiles) {
           imports++;
+          if (fileName.startsWith('node:') && nodeTypes) continue;
           const { resolvedModule } = ts.resolveModuleName(
             fileName,
             declaration,
