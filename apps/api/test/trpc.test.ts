@@ -459,6 +459,23 @@ describe('apiToken', () => {
     expect(listed[0]!.createdAt).toBeInstanceOf(Date);
   });
 
+  it('get: gives one token with its rotation lineage both ways; NOT_FOUND for another user’s token', async () => {
+    const { client } = await signedUp('Detail Reader');
+    const old = await client.apiToken.create.mutate({ name: 'detailed', scopes: ['tokens:read'] });
+    const rotated = await client.apiToken.rotate.mutate({ id: old.id, gracePeriodSeconds: 120 });
+    const detail = await client.apiToken.get.query({ id: rotated.id });
+    expect(detail.token).toMatchObject({ id: rotated.id, name: 'detailed', scopes: ['tokens:read'], status: 'active' });
+    expect(detail.token).not.toHaveProperty('token');
+    expect(detail.lineage).toEqual({ replaces: { id: old.id, start: old.start, live: true }, replacedBy: null });
+    expect((await client.apiToken.get.query({ id: old.id })).lineage).toEqual({
+      replaces: null,
+      replacedBy: { id: rotated.id, start: rotated.start },
+    });
+    const { client: stranger } = await signedUp('Stranger');
+    expect(await trpcError(stranger.apiToken.get.query({ id: rotated.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await trpcError(client.apiToken.get.query({ id: -1 }))).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('rotate: gives a new token of the same name and scopes, the old one working for the grace period', async () => {
     const { client } = await signedUp('Rotator');
     const old = await client.apiToken.create.mutate({

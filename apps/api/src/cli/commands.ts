@@ -140,7 +140,7 @@ export function addCommands(
     .action(({ slug, name, owner }) =>
       withDb(async (db) => {
         const user = await getUserByEmail({ db, email: owner });
-        const team = await createTeam({ db, clock, userId: user.id, name, slug });
+        const team = await createTeam({ db, clock, userId: user.id, name, slug, audit: CLI_AUDIT });
         out(`created team ${team.id} (${team.slug}) with ${user.email} as ADMIN`);
       }),
     );

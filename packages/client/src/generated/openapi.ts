@@ -1377,6 +1377,7 @@ export interface operations {
           | 'token.revoked'
           | 'token.reused_after_rotation'
           | 'token.ip_refused'
+          | 'team.created'
           | 'team.member_added'
           | 'team.member_role_changed'
           | 'team.member_removed'

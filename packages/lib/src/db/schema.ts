@@ -115,6 +115,15 @@ export interface RetiredApiTokenHashesTable {
   reported_at: number | null;
 }
 
+export interface ApiTokenLineageTable {
+  /** A token made by rotation. */
+  token_id: number;
+  /** A token it replaces, directly (depth 1) or through earlier rotations; it may be deleted. */
+  ancestor_id: number;
+  ancestor_start: string;
+  depth: number;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -126,4 +135,5 @@ export interface Schema {
   api_token_usage: ApiTokenUsageTable;
   api_token_recent_ips: ApiTokenRecentIpsTable;
   retired_api_token_hashes: RetiredApiTokenHashesTable;
+  api_token_lineage: ApiTokenLineageTable;
 }

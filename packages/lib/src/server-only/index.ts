@@ -26,6 +26,7 @@ export * from './public-api/api-token-metadata';
 export * from './public-api/create-api-token';
 export * from './public-api/get-api-tokens';
 export * from './public-api/get-api-token-by-id';
+export * from './public-api/get-api-token-lineage';
 export * from './public-api/delete-api-token-by-id';
 export * from './public-api/rotate-api-token';
 export * from './public-api/check-api-token';

@@ -7,6 +7,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.revoked',
   'token.reused_after_rotation',
   'token.ip_refused',
+  'team.created',
   'team.member_added',
   'team.member_role_changed',
   'team.member_removed',
@@ -17,6 +18,15 @@ export const AUDIT_EVENT_TYPES = [
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/**
+ * The types an owner's log can hold: account events go to a user's log, team changes to a team's,
+ * token events to both. The Activity page offers only these as its filter.
+ */
+export const AUDIT_EVENT_TYPES_BY_OWNER: Record<'user' | 'team', readonly AuditEventType[]> = {
+  user: AUDIT_EVENT_TYPES.filter((type) => !type.startsWith('team.')),
+  team: AUDIT_EVENT_TYPES.filter((type) => !type.startsWith('user.')),
+};
 
 export const AUDIT_ACTOR_KINDS = ['user', 'token', 'cli', 'leak_report'] as const;
 export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];

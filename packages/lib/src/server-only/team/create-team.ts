@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/create-database';
 import { AppError, AppErrorCode } from '../../errors/app-error';
 import { ZTeamName, ZTeamSlug, type PublicTeam } from '../../types/schemas';
+import { auditFields } from '../audit/audit-actor';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event';
 import type { Clock } from '../clock';
 import { isUniqueViolation } from '../../db/errors';
 import { parseInput } from '../validate';
@@ -13,6 +15,7 @@ export async function createTeam({
   db,
   clock,
   userId,
+  audit,
   ...input
 }: {
   db: Db;
@@ -20,6 +23,8 @@ export async function createTeam({
   userId: number;
   name: string;
   slug: string;
+  /** Who acts and from where, for the `team.created` event. */
+  audit?: AuditContext;
 }): Promise<PublicTeam> {
   const { name, slug } = parseInput(ZCreateTeamInput, input);
   const now = clock.now();
@@ -34,6 +39,13 @@ export async function createTeam({
         .insertInto('team_members')
         .values({ team_id: team.id, user_id: userId, role: 'ADMIN', created_at: now })
         .execute();
+      await recordAuditEvent(trx, {
+        type: 'team.created',
+        ...auditFields({ userId, audit }),
+        owner: { kind: 'team', teamId: team.id },
+        details: { name, slug },
+        at: now,
+      });
       return team;
     });
   } catch (error) {
