@@ -1,7 +1,7 @@
 // The signed-in frame: a header with the account and sign-out, a settings menu (personal, then each
 // team), and the page of the current route.
 import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
 import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
@@ -30,6 +30,9 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
   useEffect(() => {
     document.title = title ? `${title} · Latchkey` : 'Latchkey';
   }, [title]);
+  // On a phone the menu is behind a button; going to a page closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [pathname]);
 
   return (
     <div className="app">
@@ -43,6 +46,18 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
           </span>{' '}
           Latchkey
         </Link>
+        <button
+          type="button"
+          className="button button-small nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="settings-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true" className="nav-toggle-icon">
+            {menuOpen ? '✕' : '☰'}
+          </span>
+          Menu
+        </button>
         <div className="account">
           <span className="account-name" title={user.email}>
             {user.name}
@@ -63,7 +78,15 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
         </p>
       )}
       <div className="layout">
-        <nav className="sidenav" aria-label="Settings">
+        <nav
+          id="settings-nav"
+          className="sidenav"
+          aria-label="Settings"
+          data-open={menuOpen}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && menuOpen) setMenuOpen(false);
+          }}
+        >
           <div className="nav-group">
             <p className="nav-heading">Personal</p>
             <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>

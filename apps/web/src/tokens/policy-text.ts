@@ -10,9 +10,9 @@ import {
 } from '@latchkey/lib/universal';
 
 export const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  'tokens:read': 'List tokens and read their details',
+  'tokens:read': 'List tokens and read their details and usage',
   'tokens:write': 'Create, rotate and delete tokens',
-  'audit:read': 'Read the audit log and usage',
+  'audit:read': 'Read the audit log',
 };
 
 export function formatDays(days: number): string {
