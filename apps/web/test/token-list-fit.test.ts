@@ -220,7 +220,7 @@ describeInBrowser('the token list fits, the phone menu folds, and the defects of
     ).toMatch(/usage/);
   });
 
-  it('draws 20 requests in one hour as a visible bar with a legend, and keeps the history after a rotation', async () => {
+  it('draws 20 requests in one hour as a visible bar with a legend, and keeps them after a rotation', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;
@@ -267,7 +267,7 @@ describeInBrowser('the token list fits, the phone menu folds, and the defects of
     expect(rotated.id).not.toBe(token.id);
   });
 
-  it('shows each token event with the token’s start, records team creation, and offers only the types of that log', async () => {
+  it('shows token events with the token’s start, records team creation, offers only the log’s types', async () => {
     const { context, page } = await env().newPage();
     const user = await env().signInAs(context);
     const db = env().db;

@@ -7,6 +7,7 @@ import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { TeamPolicyPage } from '../teams/team-policy-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
+import { TokenDetailPage } from '../tokens/token-detail-page';
 import { Link, navigate, paths, type Route } from '../router';
 import { errorMessage, useTRPC, type SignedInUser, type TeamWithRole } from '../trpc';
 
@@ -30,9 +31,11 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
   useEffect(() => {
     document.title = title ? `${title} · Latchkey` : 'Latchkey';
   }, [title]);
-  // On a phone the menu is behind a button; going to a page closes it.
-  const [menuOpen, setMenuOpen] = useState(false);
-  useEffect(() => setMenuOpen(false), [pathname]);
+  // On a phone the menu is behind a button; it is open only on the page it was opened on, so going
+  // to a page closes it.
+  const [menu, setMenu] = useState({ open: false, pathname });
+  const menuOpen = menu.open && menu.pathname === pathname;
+  const setMenuOpen = (open: boolean) => setMenu({ open, pathname });
 
   return (
     <div className="app">
@@ -51,7 +54,7 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
           className="button button-small nav-toggle"
           aria-expanded={menuOpen}
           aria-controls="settings-nav"
-          onClick={() => setMenuOpen((open) => !open)}
+          onClick={() => setMenuOpen(!menuOpen)}
         >
           <span aria-hidden="true" className="nav-toggle-icon">
             {menuOpen ? '✕' : '☰'}
@@ -89,7 +92,12 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
         >
           <div className="nav-group">
             <p className="nav-heading">Personal</p>
-            <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>
+            <NavLink
+              href={paths.personalTokens}
+              pathname={pathname}
+              aliases={['/', '/settings']}
+              section={/^\/settings\/tokens\/\d+$/}
+            >
               API Tokens
             </NavLink>
             <NavLink href={paths.personalActivity} pathname={pathname}>
@@ -118,7 +126,12 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 <p className="nav-subheading" title={`Your role: ${team.role.toLowerCase()}`}>
                   {team.name}
                 </p>
-                <NavLink href={paths.teamTokens(team.slug)} pathname={pathname} aliases={[`/t/${team.slug}/settings`]}>
+                <NavLink
+                  href={paths.teamTokens(team.slug)}
+                  pathname={pathname}
+                  aliases={[`/t/${team.slug}/settings`]}
+                  section={new RegExp(`^/t/${team.slug}/settings/tokens/\\d+$`)}
+                >
                   API Tokens
                 </NavLink>
                 <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
@@ -148,16 +161,21 @@ function NavLink({
   href,
   pathname,
   aliases = [],
+  section,
   children,
 }: {
   href: string;
   pathname: string;
   aliases?: string[];
+  /** Pages below this one (a token's page under API Tokens): the link is marked as their section. */
+  section?: RegExp;
   children: ReactNode;
 }) {
-  const current = pathname === href || aliases.includes(pathname.replace(/\/+$/, '') || '/');
+  const path = pathname.replace(/\/+$/, '') || '/';
+  const current = pathname === href || aliases.includes(path);
+  const inSection = !current && section?.test(path) === true;
   return (
-    <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
+    <Link href={href} className="nav-link" aria-current={current ? 'page' : inSection ? 'location' : undefined}>
       {children}
     </Link>
   );
@@ -175,11 +193,14 @@ function Page({
   switch (route.name) {
     case 'personal-tokens':
       return <ApiTokensPage team={null} />;
+    case 'personal-token':
+      return <TokenDetailPage key={route.id} team={null} tokenId={route.id} />;
     case 'create-team':
       return <CreateTeamPage />;
     case 'personal-activity':
       return <ActivityPage team={null} />;
     case 'team-activity':
+    case 'team-token':
     case 'team-tokens':
     case 'team-members':
     case 'team-policy': {
@@ -199,6 +220,8 @@ function Page({
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
       if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
+      if (route.name === 'team-token')
+        return <TokenDetailPage key={`${team.id}-${route.id}`} team={team} tokenId={route.id} />;
       if (route.name === 'team-policy') return <TeamPolicyPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? (
         <ApiTokensPage key={team.id} team={team} />
@@ -250,6 +273,10 @@ function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
       return 'Create a team';
     case 'team-tokens':
       return team ? `API Tokens · ${team.name}` : 'API Tokens';
+    case 'personal-token':
+      return 'API token';
+    case 'team-token':
+      return team ? `API token · ${team.name}` : 'API token';
     case 'team-members':
       return team ? `Members · ${team.name}` : 'Members';
     case 'team-policy':

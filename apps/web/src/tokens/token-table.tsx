@@ -107,10 +107,7 @@ function TokenRow({
   daily?: number[];
   lastIp?: string;
   href: string;
-} & Pick<
-  TokenTableProps,
-  'onRotate' | 'onDelete' | 'onShowUsage'
->) {
+} & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
   const week = daily ?? [0, 0, 0, 0, 0, 0, 0];
   const weekTotal = week.reduce((sum, n) => sum + n, 0);
   const expiry = describeExpiry(token.expiresAt, now, token.status);

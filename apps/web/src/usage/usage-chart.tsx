@@ -40,7 +40,8 @@ export default function UsageChart({
         cursor: { points: { show: false } },
         scales: {
           x: { time: true, range: (_u, min, max) => [min - half, max + half] },
-          y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
         axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 48 }],
         series: [
           {},
