@@ -35,7 +35,7 @@ describeEachDatabase('token lineage', (getDatabase) => {
     return { db, clock, user, tracker };
   }
 
-  it('links a rotated token to its predecessor both ways, and the usage of the successor includes its predecessors', async () => {
+  it('links a rotated token to its predecessor both ways; its usage includes its predecessors’', async () => {
     const { db, clock, user, tracker } = await setup();
     const first = await createApiToken({ db, clock, userId: user.id, name: 'Laptop curl' });
     for (let i = 0; i < 20; i++) tracker.count(first.id, '198.51.100.1', 'curl/8');
