@@ -42,7 +42,7 @@ describeEachDatabase(
       }
       await db.insertInto('api_token_usage').values(rows).execute();
 
-      expect(await migrateToLatest(db)).toEqual(['0005_usage_rows_by_token', '0006_token_lineage']);
+      expect(await migrateToLatest(db)).toEqual(['0005_usage_rows_by_token', '0006_token_lineage_and_session_devices']);
 
       const after = await db
         .selectFrom('api_token_usage')

@@ -232,8 +232,12 @@ function migrations(postgres: boolean): Record<string, Migration> {
         });
       },
     },
-    '0006_token_lineage': {
+    '0006_token_lineage_and_session_devices': {
       async up(db: Kysely<unknown>) {
+        // Where and with what each session signed in, for the account's list of signed-in sessions.
+        await db.schema.alterTable('sessions').addColumn('ip', 'text').execute();
+        await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+
         // Which tokens a rotated token replaces, nearest first (depth 1 is the one it replaced), with
         // their starts: a predecessor rotated without grace is deleted, yet its usage and its name in
         // the lineage stay. Rows go with the token they describe (cascade); an ancestor id may name a

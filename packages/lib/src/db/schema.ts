@@ -19,6 +19,9 @@ export interface SessionsTable {
   user_id: number;
   expires_at: number;
   created_at: number;
+  /** Where and with what it signed in (null for sessions older than these columns). */
+  ip: Generated<string | null>;
+  user_agent: Generated<string | null>;
 }
 
 export interface TeamsTable {

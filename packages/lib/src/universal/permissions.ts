@@ -5,3 +5,6 @@ export const TEAM_ADMIN_REQUIRED = 'You need to be a team admin to manage API to
 
 /** Why a team MANAGER or MEMBER may not change the team's token policy. */
 export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change the token policy';
+
+/** Why a team MANAGER or MEMBER may not rename or delete the team. */
+export const TEAM_SETTINGS_ADMIN_REQUIRED = 'You need to be a team admin to rename or delete the team';
