@@ -35,6 +35,7 @@ export type Route =
   | { name: 'team-tokens'; slug: string }
   | { name: 'team-members'; slug: string }
   | { name: 'team-policy'; slug: string }
+  | { name: 'team-settings'; slug: string }
   | { name: 'personal-activity' }
   | { name: 'team-activity'; slug: string }
   | { name: 'not-found' };
@@ -50,6 +51,7 @@ export const paths = {
   teamTokens: (slug: string) => `/t/${slug}/settings/tokens`,
   teamMembers: (slug: string) => `/t/${slug}/settings/members`,
   teamPolicy: (slug: string) => `/t/${slug}/settings/policy`,
+  teamSettings: (slug: string) => `/t/${slug}/settings/team`,
   personalActivity: '/settings/activity',
   teamActivity: (slug: string) => `/t/${slug}/settings/activity`,
 };
@@ -68,11 +70,12 @@ export function matchRoute(pathname: string): Route {
   if (teamToken) return { name: 'team-token', slug: teamToken[1]!, id: Number(teamToken[2]) };
   const teamActivity = /^\/t\/([a-z0-9-]+)\/settings\/activity$/.exec(path);
   if (teamActivity) return { name: 'team-activity', slug: teamActivity[1]! };
-  const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members|policy))?$/.exec(path);
+  const team = /^\/t\/([a-z0-9-]+)\/settings(?:\/(tokens|members|policy|team))?$/.exec(path);
   if (team) {
     const slug = team[1]!;
     if (team[2] === 'members') return { name: 'team-members', slug };
     if (team[2] === 'policy') return { name: 'team-policy', slug };
+    if (team[2] === 'team') return { name: 'team-settings', slug };
     return { name: 'team-tokens', slug };
   }
   return { name: 'not-found' };

@@ -6,6 +6,8 @@ import { CreateTeamPage } from '../teams/create-team-page';
 import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { TeamPolicyPage } from '../teams/team-policy-page';
+import { TeamSettingsPage } from '../teams/team-settings-page';
+import { AccountPage } from '../account/account-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
 import { TokenDetailPage } from '../tokens/token-detail-page';
 import { Link, navigate, paths, type Route } from '../router';
@@ -103,6 +105,9 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
             <NavLink href={paths.personalActivity} pathname={pathname}>
               Activity
             </NavLink>
+            <NavLink href={paths.account} pathname={pathname}>
+              Account
+            </NavLink>
           </div>
           <div className="nav-group">
             <p className="nav-heading">Teams</p>
@@ -143,6 +148,11 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 {team.role === 'ADMIN' && (
                   <NavLink href={paths.teamActivity(team.slug)} pathname={pathname}>
                     Activity
+                  </NavLink>
+                )}
+                {team.role === 'ADMIN' && (
+                  <NavLink href={paths.teamSettings(team.slug)} pathname={pathname}>
+                    Team settings
                   </NavLink>
                 )}
               </div>
@@ -199,7 +209,10 @@ function Page({
       return <CreateTeamPage />;
     case 'personal-activity':
       return <ActivityPage team={null} />;
+    case 'account':
+      return <AccountPage user={user} />;
     case 'team-activity':
+    case 'team-settings':
     case 'team-token':
     case 'team-tokens':
     case 'team-members':
@@ -223,6 +236,7 @@ function Page({
       if (route.name === 'team-token')
         return <TokenDetailPage key={`${team.id}-${route.id}`} team={team} tokenId={route.id} />;
       if (route.name === 'team-policy') return <TeamPolicyPage key={team.id} team={team} />;
+      if (route.name === 'team-settings') return <TeamSettingsPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? (
         <ApiTokensPage key={team.id} team={team} />
       ) : (
@@ -283,6 +297,10 @@ function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
       return team ? `Token policy · ${team.name}` : 'Token policy';
     case 'personal-activity':
       return 'Activity';
+    case 'account':
+      return 'Account';
+    case 'team-settings':
+      return team ? `Team settings · ${team.name}` : 'Team settings';
     case 'team-activity':
       return team ? `Activity · ${team.name}` : 'Activity';
     default:
