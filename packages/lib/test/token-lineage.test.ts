@@ -5,6 +5,7 @@ import { getAuditEvents } from '../src/server-only/audit/get-audit-events';
 import { ManualClock } from '../src/server-only/clock';
 import { createApiToken } from '../src/server-only/public-api/create-api-token';
 import { deleteApiTokenById } from '../src/server-only/public-api/delete-api-token-by-id';
+import { getApiTokenDailyRequests } from '../src/server-only/public-api/get-api-token-daily-requests';
 import { getApiTokenLineage } from '../src/server-only/public-api/get-api-token-lineage';
 import { getApiTokenUsage } from '../src/server-only/public-api/get-api-token-usage';
 import { createLastUsedTracker, HOUR_MS, type LastUsedTracker } from '../src/server-only/public-api/last-used-tracker';
@@ -76,6 +77,10 @@ describeEachDatabase('token lineage', (getDatabase) => {
     const history = await getApiTokenUsage({ db, clock, userId: user.id, id: third.id });
     expect(history.total.requests).toBe(23);
     expect(history.buckets.filter((b) => b.requests > 0).map((b) => b.requests)).toEqual([22, 1]);
+    // The list's sparklines follow too: today's requests of the third include the first's and the second's.
+    const daily = await getApiTokenDailyRequests({ db, clock, userId: user.id, days: 7 });
+    expect(daily.requests[third.id]!.at(-1)).toBe(23);
+    expect(daily.requests[first.id]!.at(-1)).toBe(21);
   });
 
   it('forgets the link when the successor is deleted, and answers NOT_FOUND for someone else’s token', async () => {
