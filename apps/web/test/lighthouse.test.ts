@@ -62,7 +62,10 @@ describeInBrowser('Lighthouse on the token pages', (env) => {
         );
         const failing = Object.values(lhr.audits)
           .filter((audit) => audit.score !== null && audit.score < 0.9 && audit.scoreDisplayMode !== 'informative')
-          .map((audit) => `${audit.id}: ${audit.score}${audit.id === 'inspector-issues' ? ` ${JSON.stringify(audit.details).slice(0, 400)}` : ''}`);
+          .map((audit) => `${audit.id}: ${audit.score}`);
+        // No issue in DevTools: zod must not try `new Function`, which the CSP (no eval) refuses.
+        const issues = lhr.audits['inspector-issues'];
+        expect(issues?.score, JSON.stringify(issues?.details)).toBe(1);
         console.info(
           `Lighthouse ${name}: ${JSON.stringify(scores[name])}; audits under 0.9: ${failing.join(', ') || 'none'}`,
         );
