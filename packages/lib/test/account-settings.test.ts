@@ -70,7 +70,7 @@ describeEachDatabase('account settings', (getDatabase) => {
     expect(events[0]!.details).toEqual({ ended: 1 });
   });
 
-  it('changes the password only with the current one, ends the other sessions, and refuses a weak new one', async () => {
+  it('changes the password only with the current one, ends other sessions, refuses a weak new one', async () => {
     const { db, clock, user, laptop, phone } = await signedUpUser();
     const change = (currentPassword: string, newPassword: string) =>
       changePassword({ db, clock, userId: user.id, currentPassword, newPassword, currentSessionId: laptop.sessionId });
@@ -98,7 +98,7 @@ describeEachDatabase('account settings', (getDatabase) => {
     expect(events[0]!.details).toEqual({ endedSessions: 1 });
   });
 
-  it('renames a team for its ADMINs only; deleting it revokes its tokens at once and is logged for the admin', async () => {
+  it('renames a team for its ADMINs only; deleting it revokes its tokens and is logged for the admin', async () => {
     const { db } = getDatabase();
     const clock = new ManualClock(START);
     const admin = await insertUser(db, clock);

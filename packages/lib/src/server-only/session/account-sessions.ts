@@ -48,10 +48,7 @@ export async function getAccountSessions(options: {
  * Ends every session of the user but `keepSessionId` (inside `trx` when given: a password change
  * ends them in its own transaction). Answers how many ended.
  */
-export async function endOtherSessions(
-  db: Db,
-  options: { userId: number; keepSessionId: string },
-): Promise<number> {
+export async function endOtherSessions(db: Db, options: { userId: number; keepSessionId: string }): Promise<number> {
   const result = await db
     .deleteFrom('sessions')
     .where('user_id', '=', options.userId)
