@@ -339,8 +339,8 @@ describe('docs/configuration.md', () => {
     const rows = page.split('\n').filter((line) => /^\| `[A-Z_]+` \|/.test(line));
     expect(rows.map((row) => /^\| `([A-Z_]+)`/.exec(row)![1])).toEqual(Object.keys(ENV_VARIABLES));
     expect(rows).toContain(
-      '| `RATE_LIMIT_SERVICE_PER_MINUTE` | `60000` | token checks per service client ([introspection](introspection.md)) per minute; ' +
-        'counted per client, never per address |',
+      '| `RATE_LIMIT_SERVICE_PER_MINUTE` | `60000` | token checks per service client ' +
+        '([introspection](introspection.md)) per minute; counted per client, never per address |',
     );
     const defaults = loadConfig({});
     expect(page).toContain(`| \`PORT\` | \`${defaults.port}\` |`);

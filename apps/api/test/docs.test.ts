@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { AUDIT_EVENT_TYPES } from '@latchkey/lib';
+import { REST_ROUTES } from '../src/rest/routes/index';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DOCS = [
@@ -66,5 +68,24 @@ describe("the project's documentation", () => {
     for (const page of ['docs/architecture.md', 'docs/api.md', 'docs/configuration.md', 'docs/command-line.md']) {
       expect(links, page).toContain(page);
     }
+  });
+
+  it('lists every REST route in the API page’s route table, and every audit event type in the usage page', () => {
+    const api = fs.readFileSync(path.join(REPO_ROOT, 'docs/api.md'), 'utf8');
+    const missingRoutes = REST_ROUTES.map((route) => `${route.method.toUpperCase()} ${route.path}`).filter(
+      (route) => !api.includes(`| \`${route}\` |`),
+    );
+    expect(missingRoutes).toEqual([]);
+    const usage = fs.readFileSync(path.join(REPO_ROOT, 'docs/usage-and-audit.md'), 'utf8');
+    const table = usage.split('\n').filter((line) => line.startsWith('| `'));
+    const missingTypes = AUDIT_EVENT_TYPES.filter((type) => !table.some((line) => line.includes(`\`${type}\``)));
+    expect(missingTypes).toEqual([]);
+  });
+
+  it('the README’s rotation example deletes the old token afterwards, not the new one', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const rotation = readme.slice(readme.indexOf('NEW=$(curl'));
+    const deletion = /curl -s -X DELETE [^\n]*tokens\/self -H "Authorization: Bearer \$(\w+)"/.exec(rotation);
+    expect(deletion?.[1]).toBe('TOKEN');
   });
 });

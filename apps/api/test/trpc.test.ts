@@ -149,6 +149,66 @@ describe('auth.signOut', () => {
   });
 });
 
+describe('account settings: auth.changePassword, auth.sessions, auth.signOutOthers', () => {
+  it('lists the sessions with the current one marked, and signs out everywhere else', async () => {
+    const { client, account } = await signedUp('Two Devices');
+    const other = server.trpc();
+    await other.auth.signIn.mutate({ email: account.email, password: account.password });
+    const sessions = await client.auth.sessions.query();
+    expect(sessions.map((s) => s.current)).toEqual([false, true]);
+    expect(sessions[0]!.createdAt).toBeInstanceOf(Date);
+    expect(await client.auth.signOutOthers.mutate()).toEqual({ ended: 1 });
+    expect(await other.auth.me.query()).toEqual({ user: null });
+    expect((await client.auth.me.query()).user).not.toBeNull();
+    expect(await trpcError(server.trpc().auth.sessions.query())).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('changes the password with the current one; other sessions end; a wrong current one is BAD_REQUEST', async () => {
+    const { client, account } = await signedUp('Changer');
+    const other = server.trpc();
+    await other.auth.signIn.mutate({ email: account.email, password: account.password });
+    const newPassword = 'seven purple elephants dance';
+    server.remember(newPassword);
+    server.remember('not the password');
+    const wrong = await trpcError(
+      client.auth.changePassword.mutate({ currentPassword: 'not the password', newPassword }),
+    );
+    expect(wrong).toMatchObject({ code: 'BAD_REQUEST', message: 'The current password is not right' });
+    expect(wrong.issues).toEqual([{ path: 'currentPassword', message: 'The current password is not right' }]);
+    expect(await client.auth.changePassword.mutate({ currentPassword: account.password, newPassword })).toEqual({
+      endedSessions: 1,
+    });
+    expect(await other.auth.me.query()).toEqual({ user: null });
+    expect((await client.auth.me.query()).user).not.toBeNull();
+    const again = server.trpc();
+    expect(
+      await trpcError(again.auth.signIn.mutate({ email: account.email, password: account.password })),
+    ).toMatchObject({ code: 'UNAUTHORIZED' });
+    await again.auth.signIn.mutate({ email: account.email, password: newPassword });
+  });
+});
+
+describe('team.rename and team.delete', () => {
+  it('lets an ADMIN rename and delete a team, revoking its tokens; FORBIDDEN to a member', async () => {
+    const { client: admin } = await signedUp('Team Owner');
+    const { client: member, account: memberAccount } = await signedUp('Team Member');
+    const team = await admin.team.create.mutate({ name: 'Old name', slug: `old-name-${emailCount}` });
+    await admin.team.members.add.mutate({ teamId: team.id, email: memberAccount.email, role: 'MEMBER' });
+    expect(await trpcError(member.team.rename.mutate({ teamId: team.id, name: 'Mine now' }))).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(await admin.team.rename.mutate({ teamId: team.id, name: 'New name' })).toEqual({
+      ...team,
+      name: 'New name',
+    });
+    const token = await admin.apiToken.create.mutate({ teamId: team.id, name: 'team deploy' });
+    expect(await trpcError(member.team.delete.mutate({ teamId: team.id }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await admin.team.delete.mutate({ teamId: team.id })).toEqual({ revokedTokens: 1 });
+    expect((await server.api('GET', '/api/v1/me', { token: token.token })).status).toBe(401);
+    expect(await member.team.getMany.query()).toEqual([]);
+  });
+});
+
 describe('auth.me', () => {
   it('is null without a session', async () => {
     expect(await server.trpc().auth.me.query()).toEqual({ user: null });
@@ -457,6 +517,23 @@ describe('apiToken', () => {
     expect(listed.map((t) => t.id)).toEqual([second.id, first.id]);
     expect(listed[0]).not.toHaveProperty('token');
     expect(listed[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('get: gives one token with its rotation lineage both ways; NOT_FOUND for another user’s token', async () => {
+    const { client } = await signedUp('Detail Reader');
+    const old = await client.apiToken.create.mutate({ name: 'detailed', scopes: ['tokens:read'] });
+    const rotated = await client.apiToken.rotate.mutate({ id: old.id, gracePeriodSeconds: 120 });
+    const detail = await client.apiToken.get.query({ id: rotated.id });
+    expect(detail.token).toMatchObject({ id: rotated.id, name: 'detailed', scopes: ['tokens:read'], status: 'active' });
+    expect(detail.token).not.toHaveProperty('token');
+    expect(detail.lineage).toEqual({ replaces: { id: old.id, start: old.start, live: true }, replacedBy: null });
+    expect((await client.apiToken.get.query({ id: old.id })).lineage).toEqual({
+      replaces: null,
+      replacedBy: { id: rotated.id, start: rotated.start },
+    });
+    const { client: stranger } = await signedUp('Stranger');
+    expect(await trpcError(stranger.apiToken.get.query({ id: rotated.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await trpcError(client.apiToken.get.query({ id: -1 }))).toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('rotate: gives a new token of the same name and scopes, the old one working for the grace period', async () => {

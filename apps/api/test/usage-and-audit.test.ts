@@ -161,7 +161,7 @@ describe('audit.getMany', () => {
     });
     await admin.client.team.members.add.mutate({ teamId: team.id, email: member.user.email, role: 'MEMBER' });
     const events = (await admin.client.audit.getMany.query({ teamId: team.id })).events;
-    expect(events.map((e) => e.type)).toEqual(['team.member_added']);
+    expect(events.map((e) => e.type)).toEqual(['team.member_added', 'team.created']);
     expect((await trpcError(member.client.audit.getMany.query({ teamId: team.id }))).code).toBe('FORBIDDEN');
   });
 

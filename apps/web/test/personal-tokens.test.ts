@@ -62,7 +62,10 @@ describeInBrowser('personal API tokens in the browser', (env) => {
     await env().app.latchkey.usage?.flush();
     await page.reload();
     await row.waitFor();
-    expect(await row.locator('td[data-label="Last used"]').textContent()).toBe('Less than a minute ago');
+    const lastUsed = row.locator('td[data-label="Last used"]');
+    expect(await lastUsed.locator('.last-used-time').textContent()).toBe('Less than a minute ago');
+    // The address it was used from, in the row.
+    expect(await lastUsed.getByTestId('last-used-ip').textContent()).toBe('127.0.0.1');
 
     // Deleting updates the list in place: the marker survives, so the page did not reload.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));

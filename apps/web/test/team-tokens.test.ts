@@ -37,7 +37,7 @@ describeInBrowser('team API tokens and members in the browser', (env) => {
       await reveal.getByRole('button', { name: 'Done' }).click();
       const row = admin.getByRole('row', { name: /Deploy bot/ });
       await row.waitFor();
-      expect(await row.locator('td[data-label="Created"]').textContent()).toContain('by Alice Admin');
+      expect(await row.locator('td[data-label="Name"]').textContent()).toContain('by Alice Admin');
 
       // The personal list is a different list.
       await admin

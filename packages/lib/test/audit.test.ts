@@ -192,7 +192,12 @@ describeEachDatabase('audit log', (getDatabase) => {
     });
     await removeTeamMember({ db, clock, userId: user.id, teamId: team.id, memberUserId: member.id });
     const events = (await getAuditEvents({ db, userId: user.id, teamId: team.id })).events;
-    expect(typesOf({ events })).toEqual(['team.member_removed', 'team.member_role_changed', 'team.member_added']);
+    expect(typesOf({ events })).toEqual([
+      'team.member_removed',
+      'team.member_role_changed',
+      'team.member_added',
+      'team.created',
+    ]);
     expect(events[1]!.details).toEqual({ userId: member.id, role: 'MANAGER', previousRole: 'MEMBER' });
     expect(events[2]!.details).toMatchObject({ userId: member.id, email: member.email, role: 'MEMBER' });
     expect(events.every((e) => e.actor.kind === 'user' && e.actor.id === user.id)).toBe(true);

@@ -473,7 +473,11 @@ describeEachDatabase('team and instance token policies', (getDatabase) => {
       allowedScopes: ['tokens:read'],
     });
     const listed = new Map((await getApiTokens(as)).tokens.map((t) => [t.id, t]));
-    expect(listed.get(forever.id)).toMatchObject({ expiresAt: null, breaksPolicy: 'longer than the team allows' });
+    // Forever holds every scope and never expires: it breaks both rules, and says so.
+    expect(listed.get(forever.id)).toMatchObject({
+      expiresAt: null,
+      breaksPolicy: 'longer than the team allows and has scopes the team does not allow',
+    });
     expect(listed.get(week.id)!.breaksPolicy).toBeNull();
     expect(listed.get(writer.id)!.breaksPolicy).toBe('has scopes the team does not allow');
     await expectAppError(

@@ -60,6 +60,13 @@ describe('token policy rules', () => {
     expect(policyBreach(policy(null, null), { ...token, expiresAt: null })).toBeNull();
   });
 
+  it('names every rule a token breaks, not only the first', () => {
+    const token = { createdAt: 0, expiresAt: 365 * DAY, scopes: ['tokens:write'] };
+    expect(policyBreach(policy(90, null, ['tokens:read']), token)).toBe(
+      `${LONGER_THAN_TEAM_ALLOWS} and ${SCOPES_TEAM_DOES_NOT_ALLOW}`,
+    );
+  });
+
   it('splits a typed list of allowed addresses on commas, spaces and new lines, dropping empty entries', () => {
     expect(splitAllowedIps(' 10.0.0.0/8,203.0.113.7\n\n2001:db8::/32 , ')).toEqual([
       '10.0.0.0/8',

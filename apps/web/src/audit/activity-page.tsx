@@ -2,7 +2,7 @@
 // newest first, filtered by event type, a page at a time.
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { AUDIT_EVENT_TYPES } from '@latchkey/lib/universal';
+import { AUDIT_EVENT_TYPES_BY_OWNER, type AuditEventType } from '@latchkey/lib/universal';
 import { errorCode, errorMessage, useTRPC } from '../trpc';
 import { AuditEventList, describeAuditEventType } from './audit-event-list';
 import { PageHeader } from '../components/page-header';
@@ -17,7 +17,7 @@ export function ActivityPage({ team }: { team: Team | null }) {
     ...trpc.audit.getMany.infiniteQueryOptions(
       {
         teamId: team?.id ?? null,
-        type: (type || undefined) as (typeof AUDIT_EVENT_TYPES)[number] | undefined,
+        type: (type || undefined) as AuditEventType | undefined,
         limit: 50,
       },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
@@ -44,9 +44,15 @@ export function ActivityPage({ team }: { team: Team | null }) {
           <div className="toolbar">
             <label className="field-inline">
               <span>Event</span>
-              <select value={type} onChange={(event) => setType(event.target.value)} aria-label="Event type">
+              <select
+                className="select"
+                value={type}
+                onChange={(event) => setType(event.target.value)}
+                aria-label="Event type"
+              >
                 <option value="">All events</option>
-                {AUDIT_EVENT_TYPES.map((t) => (
+                {/* Only what this log can hold: no team changes in a personal log, no sign-ins in a team's. */}
+                {AUDIT_EVENT_TYPES_BY_OWNER[team ? 'team' : 'user'].map((t) => (
                   <option key={t} value={t}>
                     {describeAuditEventType(t)}
                   </option>

@@ -11,6 +11,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'token.revoked': 'Token revoked by value',
   'token.reused_after_rotation': 'Rotated-away token used again',
   'token.ip_refused': 'Token used from a refused address',
+  'team.created': 'Team created',
   'team.member_added': 'Member added',
   'team.member_role_changed': 'Member role changed',
   'team.member_removed': 'Member removed',
@@ -61,6 +62,18 @@ function policyText(policy: unknown): string | null {
   return `${lifetime} · ${scopes}`;
 }
 
+/** The token's first characters (`api_Ab3x…`), which tell apart tokens of one name (after a rotation). */
+function tokenStart(event: AuditEvent): string | null {
+  const start = event.details.start;
+  return typeof start === 'string' ? `${start}…` : null;
+}
+
+/** Where a rotation led: "→ api_Zq9…". */
+function successorStart(event: AuditEvent): string | null {
+  const start = event.details.newTokenStart;
+  return event.type === 'token.rotated' && typeof start === 'string' ? `${start}…` : null;
+}
+
 function subject(event: AuditEvent): string | null {
   if (event.type === 'team.policy_updated') return policyText(event.details.after);
   const name = event.details.name;
@@ -74,12 +87,20 @@ export function AuditEventList({ events, label }: { events: AuditEvent[]; label:
     <ol className="audit-list" aria-label={label}>
       {events.map((event) => {
         const what = subject(event);
+        const start = tokenStart(event);
+        const successor = successorStart(event);
         const danger = isWarning(event);
         return (
           <li key={event.id} className="audit-item" data-event-type={event.type}>
             <div className="audit-main">
               <span className={`badge ${danger ? 'badge-danger' : ''}`}>{describeEvent(event)}</span>
               {what && <span className="audit-subject">{what}</span>}
+              {start && (
+                <code className="audit-start" title="The first characters of the token">
+                  {start}
+                  {successor && ` → ${successor}`}
+                </code>
+              )}
             </div>
             <div className="audit-meta muted">
               by {actorText(event)}

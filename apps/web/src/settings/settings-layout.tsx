@@ -1,12 +1,15 @@
 // The signed-in frame: a header with the account and sign-out, a settings menu (personal, then each
 // team), and the page of the current route.
 import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { CreateTeamPage } from '../teams/create-team-page';
 import { ActivityPage } from '../audit/activity-page';
 import { TeamMembersPage } from '../teams/team-members-page';
 import { TeamPolicyPage } from '../teams/team-policy-page';
+import { TeamSettingsPage } from '../teams/team-settings-page';
+import { AccountPage } from '../account/account-page';
 import { ApiTokensPage } from '../tokens/api-tokens-page';
+import { TokenDetailPage } from '../tokens/token-detail-page';
 import { Link, navigate, paths, type Route } from '../router';
 import { errorMessage, useTRPC, type SignedInUser, type TeamWithRole } from '../trpc';
 
@@ -30,6 +33,11 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
   useEffect(() => {
     document.title = title ? `${title} · Latchkey` : 'Latchkey';
   }, [title]);
+  // On a phone the menu is behind a button; it is open only on the page it was opened on, so going
+  // to a page closes it.
+  const [menu, setMenu] = useState({ open: false, pathname });
+  const menuOpen = menu.open && menu.pathname === pathname;
+  const setMenuOpen = (open: boolean) => setMenu({ open, pathname });
 
   return (
     <div className="app">
@@ -43,6 +51,18 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
           </span>{' '}
           Latchkey
         </Link>
+        <button
+          type="button"
+          className="button button-small nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="settings-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          <span aria-hidden="true" className="nav-toggle-icon">
+            {menuOpen ? '✕' : '☰'}
+          </span>
+          Menu
+        </button>
         <div className="account">
           <span className="account-name" title={user.email}>
             {user.name}
@@ -63,14 +83,30 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
         </p>
       )}
       <div className="layout">
-        <nav className="sidenav" aria-label="Settings">
+        <nav
+          id="settings-nav"
+          className="sidenav"
+          aria-label="Settings"
+          data-open={menuOpen}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && menuOpen) setMenuOpen(false);
+          }}
+        >
           <div className="nav-group">
             <p className="nav-heading">Personal</p>
-            <NavLink href={paths.personalTokens} pathname={pathname} aliases={['/', '/settings']}>
+            <NavLink
+              href={paths.personalTokens}
+              pathname={pathname}
+              aliases={['/', '/settings']}
+              section={/^\/settings\/tokens\/\d+$/}
+            >
               API Tokens
             </NavLink>
             <NavLink href={paths.personalActivity} pathname={pathname}>
               Activity
+            </NavLink>
+            <NavLink href={paths.account} pathname={pathname}>
+              Account
             </NavLink>
           </div>
           <div className="nav-group">
@@ -95,7 +131,12 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 <p className="nav-subheading" title={`Your role: ${team.role.toLowerCase()}`}>
                   {team.name}
                 </p>
-                <NavLink href={paths.teamTokens(team.slug)} pathname={pathname} aliases={[`/t/${team.slug}/settings`]}>
+                <NavLink
+                  href={paths.teamTokens(team.slug)}
+                  pathname={pathname}
+                  aliases={[`/t/${team.slug}/settings`]}
+                  section={new RegExp(`^/t/${team.slug}/settings/tokens/\\d+$`)}
+                >
                   API Tokens
                 </NavLink>
                 <NavLink href={paths.teamMembers(team.slug)} pathname={pathname}>
@@ -107,6 +148,11 @@ export function SettingsLayout({ user, route, pathname }: { user: SignedInUser; 
                 {team.role === 'ADMIN' && (
                   <NavLink href={paths.teamActivity(team.slug)} pathname={pathname}>
                     Activity
+                  </NavLink>
+                )}
+                {team.role === 'ADMIN' && (
+                  <NavLink href={paths.teamSettings(team.slug)} pathname={pathname}>
+                    Team settings
                   </NavLink>
                 )}
               </div>
@@ -125,16 +171,21 @@ function NavLink({
   href,
   pathname,
   aliases = [],
+  section,
   children,
 }: {
   href: string;
   pathname: string;
   aliases?: string[];
+  /** Pages below this one (a token's page under API Tokens): the link is marked as their section. */
+  section?: RegExp;
   children: ReactNode;
 }) {
-  const current = pathname === href || aliases.includes(pathname.replace(/\/+$/, '') || '/');
+  const path = pathname.replace(/\/+$/, '') || '/';
+  const current = pathname === href || aliases.includes(path);
+  const inSection = !current && section?.test(path) === true;
   return (
-    <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
+    <Link href={href} className="nav-link" aria-current={current ? 'page' : inSection ? 'location' : undefined}>
       {children}
     </Link>
   );
@@ -152,11 +203,17 @@ function Page({
   switch (route.name) {
     case 'personal-tokens':
       return <ApiTokensPage team={null} />;
+    case 'personal-token':
+      return <TokenDetailPage key={route.id} team={null} tokenId={route.id} />;
     case 'create-team':
       return <CreateTeamPage />;
     case 'personal-activity':
       return <ActivityPage team={null} />;
+    case 'account':
+      return <AccountPage user={user} />;
     case 'team-activity':
+    case 'team-settings':
+    case 'team-token':
     case 'team-tokens':
     case 'team-members':
     case 'team-policy': {
@@ -176,7 +233,10 @@ function Page({
       const team = teams.data?.find((t) => t.slug === route.slug);
       if (!team) return <NotFound message={`There is no team “${route.slug}”, or you are not a member of it.`} />;
       if (route.name === 'team-activity') return <ActivityPage key={team.id} team={team} />;
+      if (route.name === 'team-token')
+        return <TokenDetailPage key={`${team.id}-${route.id}`} team={team} tokenId={route.id} />;
       if (route.name === 'team-policy') return <TeamPolicyPage key={team.id} team={team} />;
+      if (route.name === 'team-settings') return <TeamSettingsPage key={team.id} team={team} />;
       return route.name === 'team-tokens' ? (
         <ApiTokensPage key={team.id} team={team} />
       ) : (
@@ -227,12 +287,20 @@ function pageTitle(route: Route, teams: TeamWithRole[] | undefined): string {
       return 'Create a team';
     case 'team-tokens':
       return team ? `API Tokens · ${team.name}` : 'API Tokens';
+    case 'personal-token':
+      return 'API token';
+    case 'team-token':
+      return team ? `API token · ${team.name}` : 'API token';
     case 'team-members':
       return team ? `Members · ${team.name}` : 'Members';
     case 'team-policy':
       return team ? `Token policy · ${team.name}` : 'Token policy';
     case 'personal-activity':
       return 'Activity';
+    case 'account':
+      return 'Account';
+    case 'team-settings':
+      return team ? `Team settings · ${team.name}` : 'Team settings';
     case 'team-activity':
       return team ? `Activity · ${team.name}` : 'Activity';
     default:

@@ -148,7 +148,9 @@ export function TeamMembersPage({ team, currentUserId }: { team: TeamWithRole; c
                           <button
                             type="button"
                             className="button button-small button-danger-outline"
-                            aria-label={`Remove ${member.name}`}
+                            aria-label={
+                              member.userId === currentUserId ? `Leave ${team.name}` : `Remove ${member.name}`
+                            }
                             onClick={() => setRemoving(member)}
                           >
                             {member.userId === currentUserId ? 'Leave' : 'Remove'}

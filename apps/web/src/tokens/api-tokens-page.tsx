@@ -30,7 +30,7 @@ export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
           : 'Personal tokens act as you when a script, CI job or service calls the API.'}
       </PageHeader>
       {isAdmin ? (
-        <TokenManager teamId={team?.id ?? null} teamName={team?.name ?? null} />
+        <TokenManager teamId={team?.id ?? null} teamName={team?.name ?? null} teamSlug={team?.slug ?? null} />
       ) : (
         <div className="callout callout-info" role="status">
           <p>
@@ -46,7 +46,15 @@ export function ApiTokensPage({ team }: { team: TeamWithRole | null }) {
   );
 }
 
-function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: string | null }) {
+function TokenManager({
+  teamId,
+  teamName,
+  teamSlug,
+}: {
+  teamId: number | null;
+  teamName: string | null;
+  teamSlug: string | null;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [filter, setFilter] = useState<TokenFilter>('all');
@@ -65,6 +73,8 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
   }, [forbidden, queryClient, trpc]);
   const now = useNow();
   const close = () => setDialog(null);
+  const detailHref = (token: TokenListItem) =>
+    teamSlug === null ? paths.personalToken(token.id) : paths.teamToken(teamSlug, token.id);
 
   return (
     <>
@@ -80,7 +90,14 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
       </div>
 
       {tokens.isPending ? (
-        <TokenTable tokens={null} now={now} onRotate={() => {}} onDelete={() => {}} showCreator={teamId !== null} />
+        <TokenTable
+          tokens={null}
+          now={now}
+          onRotate={() => {}}
+          onDelete={() => {}}
+          showCreator={teamId !== null}
+          detailHref={detailHref}
+        />
       ) : tokens.isError ? (
         <div className="empty-state" role="alert">
           <h2>Could not load {teamName ? `the tokens of ${teamName}` : 'your API tokens'}</h2>
@@ -120,6 +137,7 @@ function TokenManager({ teamId, teamName }: { teamId: number | null; teamName: s
           sparklines={sparklines.data?.requests}
           lastIps={sparklines.data?.lastIps}
           onShowUsage={(token) => setDialog({ kind: 'usage', token })}
+          detailHref={detailHref}
         />
       )}
 

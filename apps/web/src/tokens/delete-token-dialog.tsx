@@ -8,18 +8,22 @@ export function DeleteTokenDialog({
   token,
   teamId,
   onClose,
+  onDeleted = onClose,
 }: {
   token: TokenListItem;
   teamId: number | null;
   onClose: () => void;
+  /** What follows a deletion; closing the dialog by default (the token page leaves for the list). */
+  onDeleted?: () => void;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const remove = useMutation(
     trpc.apiToken.delete.mutationOptions({
       onSuccess: async () => {
+        // Leave first, then refresh: the token's own page must not ask for it again.
+        onDeleted();
         await queryClient.invalidateQueries(trpc.apiToken.getMany.pathFilter());
-        onClose();
       },
     }),
   );

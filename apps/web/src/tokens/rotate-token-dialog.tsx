@@ -21,10 +21,13 @@ export function RotateTokenDialog({
   token,
   teamId,
   onClose,
+  onRotated,
 }: {
   token: TokenListItem;
   teamId: number | null;
   onClose: () => void;
+  /** Told the new token's id once its dialog closes (the token page goes to the new token's page). */
+  onRotated?: (newTokenId: number) => void;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -42,8 +45,13 @@ export function RotateTokenDialog({
     }),
   );
   const closeAndForget = () => {
+    const newTokenId = rotated?.id;
     rotate.reset();
     onClose();
+    if (newTokenId !== undefined) onRotated?.(newTokenId);
+    // Only now: the token's own page, refreshed while the new token is shown, could find the old
+    // one gone (rotated without grace) and take the dialog, and the token, with it.
+    void queryClient.invalidateQueries(trpc.apiToken.get.pathFilter());
   };
 
   function submit(event: FormEvent<HTMLFormElement>) {

@@ -98,6 +98,20 @@ export function TokenReveal({
               : ''}
         </p>
       </div>
+      <details className="token-usage-hint">
+        <summary>How to use this token</summary>
+        <p>
+          Send it in the <code>Authorization</code> header of each request: <code>Authorization: Bearer api_…</code>.
+          Keep it in an environment variable or a secret store, never in code. For example, with the token in{' '}
+          <code>LATCHKEY_TOKEN</code>:
+        </p>
+        <pre className="code-block" data-testid="usage-hint-curl">
+          <code>{`curl -H "Authorization: Bearer $LATCHKEY_TOKEN" \\\n  ${window.location.origin}/api/v1/me`}</code>
+        </pre>
+        <p className="muted">
+          The <a href="/api/docs">API reference</a> lists every route and the scope it needs.
+        </p>
+      </details>
     </div>
   );
 }

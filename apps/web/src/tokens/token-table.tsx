@@ -1,4 +1,7 @@
 // The token list. While loading it shows skeleton rows of the same height, so nothing jumps when data arrives.
+// Six columns fit the content width at 1280 px (856 px): the columns have fixed widths but the name's,
+// a long scope list shows its first two and a count, and an address range never breaks inside.
+import { Link } from '../router';
 import type { TokenListItem } from '../trpc';
 import { Sparkline } from '../usage/sparkline';
 import { describeExpiry, formatDate, formatDateTime, formatLastUsed } from './format-token-times';
@@ -14,9 +17,14 @@ type TokenTableProps = {
   /** Requests per day over the last week, by token id (a token with none is absent). */
   sparklines?: Record<number, number[]>;
   onShowUsage?: (token: TokenListItem) => void;
-  /** The address each token was last used from, shown on hover over "Last used". */
+  /** The address each token was last used from, shown under "Last used". */
   lastIps?: Record<number, string>;
+  /** The address of a token's own page. */
+  detailHref: (token: TokenListItem) => string;
 };
+
+/** Scopes shown in a row; the rest are counted ("+8 more") and listed on the token's page. */
+const SCOPES_SHOWN = 2;
 
 const SKELETON_ROWS = 3;
 
@@ -29,15 +37,23 @@ export function TokenTable({
   sparklines,
   onShowUsage,
   lastIps,
+  detailHref,
 }: TokenTableProps) {
   return (
     <div className="table-frame">
       <table className="token-table" aria-busy={tokens === null} aria-label="API tokens">
+        <colgroup>
+          <col />
+          <col className="col-scopes" />
+          <col className="col-expires" />
+          <col className="col-last-used" />
+          <col className="col-week" />
+          <col className="col-actions" />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
             <th scope="col">Last 7 days</th>
@@ -60,6 +76,7 @@ export function TokenTable({
                   daily={sparklines?.[token.id]}
                   lastIp={lastIps?.[token.id]}
                   onShowUsage={onShowUsage}
+                  href={detailHref(token)}
                 />
               ))}
         </tbody>
@@ -82,20 +99,34 @@ function TokenRow({
   daily,
   lastIp,
   onShowUsage,
-}: { token: TokenListItem; now: number; showCreator: boolean; daily?: number[]; lastIp?: string } & Pick<
-  TokenTableProps,
-  'onRotate' | 'onDelete' | 'onShowUsage'
->) {
+  href,
+}: {
+  token: TokenListItem;
+  now: number;
+  showCreator: boolean;
+  daily?: number[];
+  lastIp?: string;
+  href: string;
+} & Pick<TokenTableProps, 'onRotate' | 'onDelete' | 'onShowUsage'>) {
   const week = daily ?? [0, 0, 0, 0, 0, 0, 0];
   const weekTotal = week.reduce((sum, n) => sum + n, 0);
   const expiry = describeExpiry(token.expiresAt, now, token.status);
   return (
     <tr data-token-id={token.id}>
       <td data-label="Name" className="cell-name">
-        <span className="token-name">{token.name}</span>
-        <code className="token-start" title="The first characters of the token">
-          {token.start}…
-        </code>
+        <Link href={href} className="token-name">
+          {token.name}
+        </Link>
+        <span className="token-meta">
+          <code className="token-start" title="The first characters of the token">
+            {token.start}…
+          </code>
+          <span className="cell-sub" title={formatDateTime(token.createdAt)}>
+            {' '}
+            · Created {formatDate(token.createdAt)}
+            {showCreator && token.createdBy && ` by ${token.createdBy.name}`}
+          </span>
+        </span>
         {token.allowedIps.length > 0 && <AllowedIps token={token} />}
         {token.breaksPolicy && (
           <span
@@ -110,17 +141,16 @@ function TokenRow({
         )}
       </td>
       <td data-label="Scopes" className="cell-scopes">
-        <ul className="scope-list" aria-label={`Scopes of ${token.name}`}>
-          {token.scopes.map((scope) => (
+        <ul className="scope-list" aria-label={`Scopes of ${token.name}`} title={token.scopes.join(', ')}>
+          {token.scopes.slice(0, token.scopes.length > SCOPES_SHOWN + 1 ? SCOPES_SHOWN : undefined).map((scope) => (
             <li key={scope}>
               <code className="scope">{scope}</code>
             </li>
           ))}
+          {token.scopes.length > SCOPES_SHOWN + 1 && (
+            <li className="scope-more">+{token.scopes.length - SCOPES_SHOWN} more</li>
+          )}
         </ul>
-      </td>
-      <td data-label="Created" className="cell-nowrap" title={formatDateTime(token.createdAt)}>
-        {formatDate(token.createdAt)}
-        {showCreator && token.createdBy && <span className="cell-sub">by {token.createdBy.name}</span>}
       </td>
       <td data-label="Expires" className="cell-nowrap">
         {expiry.kind === 'never' ? (
@@ -143,13 +173,18 @@ function TokenRow({
       </td>
       <td
         data-label="Last used"
-        className="cell-nowrap"
+        className="cell-last-used"
         title={token.lastUsedAt ? `${formatDateTime(token.lastUsedAt)}${lastIp ? ` from ${lastIp}` : ''}` : undefined}
       >
         {token.lastUsedAt ? (
-          formatLastUsed(token.lastUsedAt, now)
+          <span className="last-used-time">{formatLastUsed(token.lastUsedAt, now)}</span>
         ) : (
           <span className="not-used">{formatLastUsed(null, now)}</span>
+        )}
+        {token.lastUsedAt && lastIp && (
+          <code className="last-used-ip" data-testid="last-used-ip">
+            {lastIp}
+          </code>
         )}
       </td>
       <td data-label="Last 7 days" className="cell-nowrap">
@@ -194,7 +229,7 @@ function AllowedIps({ token }: { token: TokenListItem }) {
   if (token.allowedIps.length === 1) {
     return (
       <span className="allowed-ips" title={`This token works only from ${all}`}>
-        Only from <code>{all}</code>
+        Only from <code className="address">{all}</code>
       </span>
     );
   }
@@ -206,7 +241,7 @@ function AllowedIps({ token }: { token: TokenListItem }) {
       <ul aria-label={`Addresses ${token.name} may be used from`}>
         {token.allowedIps.map((entry) => (
           <li key={entry}>
-            <code>{entry}</code>
+            <code className="address">{entry}</code>
           </li>
         ))}
       </ul>
@@ -223,9 +258,6 @@ function SkeletonRow() {
       </td>
       <td>
         <span className="skeleton" style={{ width: '7rem' }} />
-      </td>
-      <td>
-        <span className="skeleton" style={{ width: '5.5rem' }} />
       </td>
       <td>
         <span className="skeleton" style={{ width: '5rem' }} />

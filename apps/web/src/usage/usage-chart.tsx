@@ -1,21 +1,15 @@
 // Requests over time as bars, with uPlot: it draws on a canvas, is about 50 KB minified with no
 // dependencies, and handles 2,000+ bars without effort, where SVG chart libraries (Recharts, with
-// D3 underneath) cost several times the bundle. Hours above 5× the token's 7-day hourly average
-// are drawn in the warning colour and listed under the chart, so a spike is visible at a glance.
+// D3 underneath) cost several times the bundle. It is loaded only when a chart is shown (the
+// default export, for React.lazy). Hours above 5× the token's 7-day hourly average get a marker.
+// Every bar is at least 3 px wide and the time axis has half a bucket of room at each end, so a
+// single busy hour at the right edge is a visible bar, not a clipped line.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { SPIKE_FACTOR, type UsageBucket } from './spikes';
 
-export type UsageBucket = { start: Date; requests: number; failed: number };
-
-export const SPIKE_FACTOR = 5;
-
-/** Buckets whose requests exceed SPIKE_FACTOR × `average` (and at least 1). */
-export function spikesOf(buckets: UsageBucket[], average: number): UsageBucket[] {
-  return buckets.filter((b) => b.requests > 0 && b.requests > SPIKE_FACTOR * average);
-}
-
-export function UsageChart({
+export default function UsageChart({
   buckets,
   average,
   label,
@@ -31,7 +25,9 @@ export function UsageChart({
     const ok = buckets.map((b) => b.requests - b.failed);
     const failed = buckets.map((b) => b.failed);
     const threshold = average === null ? Infinity : SPIKE_FACTOR * average;
-    const bars = uPlot.paths.bars!({ size: [0.8, 24], align: 1 });
+    const bars = uPlot.paths.bars!({ size: [0.8, 24, 3], align: 0 });
+    // Half a bucket of room at each end (seconds), so the first and last bars are drawn whole.
+    const half = xs.length > 1 ? (xs[1]! - xs[0]!) / 2 : 1800;
     const styles = getComputedStyle(element);
     const accent = styles.getPropertyValue('--accent').trim() || '#4f46e5';
     const danger = styles.getPropertyValue('--danger').trim() || '#dc2626';
@@ -42,7 +38,10 @@ export function UsageChart({
         height: 220,
         legend: { show: false },
         cursor: { points: { show: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: {
+          x: { time: true, range: (_u, min, max) => [min - half, max + half] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
         axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 48 }],
         series: [
           {},
@@ -93,13 +92,28 @@ export function UsageChart({
   }, [buckets, average]);
   const total = buckets.reduce((sum, b) => sum + b.requests, 0);
   return (
-    <div
-      ref={container}
-      className="usage-chart"
-      role="img"
-      aria-label={label}
-      data-total={total}
-      data-buckets={buckets.length}
-    />
+    <figure className="usage-figure">
+      <div
+        ref={container}
+        className="usage-chart"
+        role="img"
+        aria-label={label}
+        data-total={total}
+        data-buckets={buckets.length}
+      />
+      <figcaption className="usage-legend" aria-hidden="true">
+        <span className="legend-item">
+          <span className="legend-swatch legend-requests" /> Requests
+        </span>
+        <span className="legend-item">
+          <span className="legend-swatch legend-failed" /> Failed
+        </span>
+        {average !== null && (
+          <span className="legend-item">
+            <span className="legend-marker">▼</span> Above {SPIKE_FACTOR}× the hourly average
+          </span>
+        )}
+      </figcaption>
+    </figure>
   );
 }

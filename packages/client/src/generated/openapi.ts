@@ -1377,13 +1377,18 @@ export interface operations {
           | 'token.revoked'
           | 'token.reused_after_rotation'
           | 'token.ip_refused'
+          | 'team.created'
+          | 'team.renamed'
+          | 'team.deleted'
           | 'team.member_added'
           | 'team.member_role_changed'
           | 'team.member_removed'
           | 'team.policy_updated'
           | 'user.signed_in'
           | 'user.sign_in_failed'
-          | 'user.disabled';
+          | 'user.disabled'
+          | 'user.password_changed'
+          | 'user.sessions_ended';
         /** @description Only events about this token */
         tokenId?: number;
         /** @description Page size */

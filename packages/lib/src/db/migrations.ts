@@ -246,6 +246,32 @@ function migrations(postgres: boolean): Record<string, Migration> {
           .execute();
       },
     },
+    '0007_token_lineage_and_session_devices': {
+      async up(db: Kysely<unknown>) {
+        // Where and with what each session signed in, for the account's list of signed-in sessions.
+        await db.schema.alterTable('sessions').addColumn('ip', 'text').execute();
+        await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+
+        // Which tokens a rotated token replaces, nearest first (depth 1 is the one it replaced), with
+        // their starts: a predecessor rotated without grace is deleted, yet its usage and its name in
+        // the lineage stay. Rows go with the token they describe (cascade); an ancestor id may name a
+        // deleted token, so it has no foreign key.
+        await db.schema
+          .createTable('api_token_lineage')
+          .addColumn('token_id', ref as 'integer', (c) => c.notNull().references('api_tokens.id').onDelete('cascade'))
+          .addColumn('ancestor_id', ref as 'integer', (c) => c.notNull())
+          .addColumn('ancestor_start', 'text', (c) => c.notNull())
+          .addColumn('depth', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('api_token_lineage_pk', ['token_id', 'ancestor_id'])
+          .execute();
+        // "Replaced by": the token whose depth-1 ancestor is this one.
+        await db.schema
+          .createIndex('api_token_lineage_ancestor_id_idx')
+          .on('api_token_lineage')
+          .column('ancestor_id')
+          .execute();
+      },
+    },
   };
 }
 

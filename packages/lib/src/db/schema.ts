@@ -19,6 +19,9 @@ export interface SessionsTable {
   user_id: number;
   expires_at: number;
   created_at: number;
+  /** Where and with what it signed in (null for sessions older than these columns). */
+  ip: Generated<string | null>;
+  user_agent: Generated<string | null>;
 }
 
 export interface TeamsTable {
@@ -125,6 +128,15 @@ export interface ServiceClientsTable {
   created_at: number;
 }
 
+export interface ApiTokenLineageTable {
+  /** A token made by rotation. */
+  token_id: number;
+  /** A token it replaces, directly (depth 1) or through earlier rotations; it may be deleted. */
+  ancestor_id: number;
+  ancestor_start: string;
+  depth: number;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -137,4 +149,5 @@ export interface Schema {
   api_token_recent_ips: ApiTokenRecentIpsTable;
   retired_api_token_hashes: RetiredApiTokenHashesTable;
   service_clients: ServiceClientsTable;
+  api_token_lineage: ApiTokenLineageTable;
 }

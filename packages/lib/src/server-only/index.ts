@@ -57,3 +57,7 @@ export * from './runtime/usage-recorder.js';
 export * from './runtime/verifier.js';
 export * from './runtime/require-token.js';
 export * from './runtime/create-latchkey.js';
+export * from './session/account-sessions.js';
+export * from './user/change-password.js';
+export * from './team/rename-and-delete-team.js';
+export * from './public-api/get-api-token-lineage.js';

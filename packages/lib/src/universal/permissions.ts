@@ -8,3 +8,6 @@ export const TEAM_POLICY_ADMIN_REQUIRED = 'You need to be a team admin to change
 
 /** The roles a team member can have, from the most rights to the fewest. */
 export const TEAM_ROLES = ['ADMIN', 'MANAGER', 'MEMBER'] as const;
+
+/** Why a team MANAGER or MEMBER may not rename or delete the team. */
+export const TEAM_SETTINGS_ADMIN_REQUIRED = 'You need to be a team admin to rename or delete the team';

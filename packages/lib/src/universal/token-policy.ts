@@ -64,14 +64,28 @@ export function scopeAllowed(policy: TokenPolicy, scope: string): boolean {
   return !allowed || allowed.includes(scope);
 }
 
-/** Why an existing token breaks the current policy (made before it), or null. */
+/** Every way an existing token breaks the current policy (made before it), in a fixed order; empty when none. */
+export function policyBreaches(
+  policy: TokenPolicy,
+  token: { createdAt: number; expiresAt: number | null; scopes: readonly string[] },
+): string[] {
+  const breaches: string[] = [];
+  const limit = lifetimeLimit(policy);
+  if (limit && !lifetimeFits(policy, token.expiresAt === null ? null : token.expiresAt - token.createdAt))
+    breaches.push(limit.rule);
+  if (token.scopes.some((scope) => !scopeAllowed(policy, scope))) breaches.push(SCOPES_TEAM_DOES_NOT_ALLOW);
+  return breaches;
+}
+
+/**
+ * Why an existing token breaks the current policy, or null: every breach, joined with "and"
+ * ("longer than the team allows and has scopes the team does not allow"), so a token that breaks
+ * two rules says both.
+ */
 export function policyBreach(
   policy: TokenPolicy,
   token: { createdAt: number; expiresAt: number | null; scopes: readonly string[] },
 ): string | null {
-  const limit = lifetimeLimit(policy);
-  if (limit && !lifetimeFits(policy, token.expiresAt === null ? null : token.expiresAt - token.createdAt))
-    return limit.rule;
-  if (token.scopes.some((scope) => !scopeAllowed(policy, scope))) return SCOPES_TEAM_DOES_NOT_ALLOW;
-  return null;
+  const breaches = policyBreaches(policy, token);
+  return breaches.length === 0 ? null : breaches.join(' and ');
 }

@@ -1,5 +1,5 @@
 import { createTeam, getUserByEmail } from '@latchkey/lib';
-import { clock } from '../command-inputs';
+import { CLI_AUDIT, clock } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const teamCreate = defineCommand({
@@ -13,7 +13,7 @@ export const teamCreate = defineCommand({
   run: ({ slug, name, owner }, { out, withDb }) =>
     withDb(async (db) => {
       const user = await getUserByEmail({ db, email: owner });
-      const team = await createTeam({ db, clock, userId: user.id, name, slug });
+      const team = await createTeam({ db, clock, userId: user.id, name, slug, audit: CLI_AUDIT });
       out(`created team ${team.id} (${team.slug}) with ${user.email} as ADMIN`);
     }),
 });

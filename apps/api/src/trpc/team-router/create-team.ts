@@ -6,4 +6,6 @@ export const ZCreateTeamInput = z.object({ name: ZTeamName, slug: ZTeamSlug });
 
 export const createTeam = authenticatedProcedure
   .input(ZCreateTeamInput)
-  .mutation(({ ctx, input }) => createTeamInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, ...input }));
+  .mutation(({ ctx, input }) =>
+    createTeamInLib({ db: ctx.db, clock: ctx.clock, userId: ctx.user.id, audit: ctx.audit, ...input }),
+  );

@@ -121,7 +121,7 @@ export async function createApiToken(options: CreateApiTokenOptions): Promise<Cr
       ...auditFields(options),
       owner,
       tokenId: inserted.id,
-      details: { name: inserted.name, scopes, expiresAt, allowedIps },
+      details: { name: inserted.name, start: inserted.start, scopes, expiresAt, allowedIps },
       at: now,
     });
     return inserted;

@@ -17,7 +17,7 @@ export async function deleteApiTokenById(
   const { owner } = await resolveTokenOwner(db, options);
   await db.transaction().execute(async (trx) => {
     const deleted = await whereOwner(trx.deleteFrom('api_tokens').where('api_tokens.id', '=', id), owner)
-      .returning(['id', 'name'])
+      .returning(['id', 'name', 'start'])
       .executeTakeFirst();
     if (!deleted) throw new AppError(AppErrorCode.NOT_FOUND, { message: 'API token not found' });
     await recordAuditEvent(trx, {
@@ -25,7 +25,7 @@ export async function deleteApiTokenById(
       ...auditFields(options),
       owner,
       tokenId: deleted.id,
-      details: { name: deleted.name },
+      details: { name: deleted.name, start: deleted.start },
       at: clock.now(),
     });
     await invalidateApiTokens(trx, { tokenIds: [deleted.id] });

@@ -17,7 +17,7 @@ export async function deleteExpiredApiTokens(options: DeleteExpiredApiTokensOpti
   const fields = auditFields(options);
   return db.transaction().execute(async (trx) => {
     const deleted = await whereOwner(trx.deleteFrom('api_tokens').where('api_tokens.expires_at', '<=', now), owner)
-      .returning(['id', 'name'])
+      .returning(['id', 'name', 'start'])
       .execute();
     for (const token of deleted) {
       await recordAuditEvent(trx, {
@@ -25,7 +25,7 @@ export async function deleteExpiredApiTokens(options: DeleteExpiredApiTokensOpti
         ...fields,
         owner,
         tokenId: token.id,
-        details: { name: token.name, expired: true },
+        details: { name: token.name, start: token.start, expired: true },
         at: now,
       });
     }

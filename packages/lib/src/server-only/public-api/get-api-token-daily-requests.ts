@@ -20,7 +20,10 @@ const ZDays = z
 export type GetApiTokenDailyRequestsOptions = ApiTokenActor & { db: Db; clock: Clock; days?: number };
 
 export type ApiTokenDailyRequests = {
-  /** token id → requests per day, oldest first (`days` entries, today last); tokens with none are left out. */
+  /**
+   * token id → requests per day, oldest first (`days` entries, today last), the tokens it replaced
+   * at rotation included; tokens with none are left out.
+   */
   requests: Record<number, number[]>;
   /** token id → the client address it was last used from. */
   lastIps: Record<number, string>;
@@ -44,11 +47,28 @@ export async function getApiTokenDailyRequests(
   query =
     owner.kind === 'user' ? query.where('t.user_id', '=', owner.userId) : query.where('t.team_id', '=', owner.teamId);
   const series: Record<number, number[]> = {};
-  for (const row of await query.execute()) {
-    const index = Math.round((Number(row.day) - first) / DAY_MS);
-    if (index < 0 || index >= days) continue;
-    (series[row.token_id] ??= new Array<number>(days).fill(0))[index] = Number(row.requests);
-  }
+  const add = (tokenId: number, day: number, requests: number) => {
+    const index = Math.round((day - first) / DAY_MS);
+    if (index < 0 || index >= days) return;
+    (series[tokenId] ??= new Array<number>(days).fill(0))[index]! += requests;
+  };
+  for (const row of await query.execute()) add(row.token_id, Number(row.day), Number(row.requests));
+
+  // A token made by rotation draws its predecessors' requests too, as its own page does: their rows
+  // are found through the lineage, since a predecessor rotated without grace is gone from api_tokens.
+  let inherited = db
+    .selectFrom('api_token_lineage as l')
+    .innerJoin('api_tokens as t', 't.id', 'l.token_id')
+    .innerJoin('api_token_usage as u', 'u.token_id', 'l.ancestor_id')
+    .select(['l.token_id', day.as('day'), sql<number>`sum(u.requests)`.as('requests')])
+    .where('u.hour_start', '>=', first)
+    .groupBy(['l.token_id', day]);
+  inherited =
+    owner.kind === 'user'
+      ? inherited.where('t.user_id', '=', owner.userId)
+      : inherited.where('t.team_id', '=', owner.teamId);
+  for (const row of await inherited.execute()) add(row.token_id, Number(row.day), Number(row.requests));
+
   let ips = db
     .selectFrom('api_token_recent_ips as r')
     .innerJoin('api_tokens as t', 't.id', 'r.token_id')

@@ -1,5 +1,6 @@
-// A token's requests over time: hourly or daily buckets (zeros included, oldest first), totals and
-// the last distinct client addresses. Daily buckets are sums of the stored hourly rows (UTC days).
+// A token's requests over time, its predecessors' included (a rotation keeps the history): hourly
+// or daily buckets (zeros included, oldest first), totals and the token's last distinct client
+// addresses. Daily buckets are sums of the stored hourly rows (UTC days).
 // Anyone who may see a token's owner may read it: the user for a personal token, any member of
 // the team for a team token; someone else's token is NOT_FOUND.
 import { sql } from 'kysely';
@@ -43,9 +44,19 @@ const RECENT_IPS = 5;
  */
 function bucketQuery(granularity: UsageGranularity, ownerColumn: 't.user_id' | 't.team_id') {
   return definePreparedQuery(`api_token_usage_${granularity}_by_${ownerColumn.slice(2)}`, (db, p: BucketParams) => {
+    // The token's own rows and those of the tokens it replaced: a rotation keeps the history.
     const inRange = db
       .selectFrom('api_token_usage as u')
-      .where('u.token_id', '=', p.id)
+      .where((eb) =>
+        eb.or([
+          eb('u.token_id', '=', p.id),
+          eb(
+            'u.token_id',
+            'in',
+            eb.selectFrom('api_token_lineage as l').select('l.ancestor_id').where('l.token_id', '=', p.id),
+          ),
+        ]),
+      )
       .where('u.hour_start', '>=', p.first)
       .where('u.hour_start', '<', p.end);
     const day = sql<number>`(u.hour_start / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`;
@@ -120,9 +131,10 @@ export async function getApiTokenUsage(options: GetApiTokenUsageOptions): Promis
   for (let i = 0; i < numbers.length; i += 3) {
     const requests = numbers[i + 1]!;
     const failed = numbers[i + 2]!;
+    // An hour may have rows of the token and of the one it replaced (used during the grace period).
     const bucket = buckets[(numbers[i]! - first) / size]!;
-    bucket.requests = requests;
-    bucket.failed = failed;
+    bucket.requests += requests;
+    bucket.failed += failed;
     total.requests += requests;
     total.failed += failed;
   }

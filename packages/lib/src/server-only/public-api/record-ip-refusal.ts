@@ -30,7 +30,7 @@ export async function recordIpRefusal(options: RecordIpRefusalOptions): Promise<
           eb('ip_refused_reported_at', '<=', now - IP_REFUSAL_REPORT_INTERVAL_MS),
         ]),
       )
-      .returning('id')
+      .returning('start')
       .executeTakeFirst();
     if (!claimed) return false;
     await recordAuditEvent(trx, {
@@ -40,7 +40,7 @@ export async function recordIpRefusal(options: RecordIpRefusalOptions): Promise<
       tokenId: token.id,
       ip: options.ip,
       userAgent: options.userAgent ?? null,
-      details: { name: token.name },
+      details: { name: token.name, start: claimed.start },
       at: now,
     });
     return true;

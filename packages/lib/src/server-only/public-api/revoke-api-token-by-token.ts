@@ -32,7 +32,7 @@ export async function revokeApiTokenByToken(
     const deleted = await trx
       .deleteFrom('api_tokens')
       .where('token_hash', '=', hashSecret(token.trim()))
-      .returning(['id', 'name', 'user_id', 'team_id'])
+      .returning(['id', 'name', 'start', 'user_id', 'team_id'])
       .executeTakeFirst();
     if (!deleted) return undefined;
     await invalidateApiTokens(trx, { tokenIds: [deleted.id] });
@@ -43,7 +43,7 @@ export async function revokeApiTokenByToken(
       }),
       owner: ownerOfRow(deleted),
       tokenId: deleted.id,
-      details: { name: deleted.name, source },
+      details: { name: deleted.name, start: deleted.start, source },
       at: clock.now(),
     });
     await invalidateApiTokens(trx, { tokenIds: [deleted.id] });

@@ -32,7 +32,7 @@ export async function revokeLeakedApiTokens(options: RevokeLeakedApiTokensOption
     const deleted = await trx
       .deleteFrom('api_tokens')
       .where('token_hash', 'in', hashes)
-      .returning(['id', 'name', 'user_id', 'team_id'])
+      .returning(['id', 'name', 'start', 'user_id', 'team_id'])
       .execute();
     const now = clock.now();
     for (const row of deleted) {
@@ -43,7 +43,7 @@ export async function revokeLeakedApiTokens(options: RevokeLeakedApiTokensOption
         tokenId: row.id,
         ip: options.ip ?? null,
         userAgent: options.userAgent ?? null,
-        details: { name: row.name, source: 'leak_report' },
+        details: { name: row.name, start: row.start, source: 'leak_report' },
         at: now,
       });
     }

@@ -28,7 +28,7 @@ export async function revokeTeamTokensOfMaker(trx: Db, options: RevokeTeamTokens
     // Rows already rotated away are no longer tokens anyone sees; they are left to the purge.
     .where((eb) => eb.or([eb('revoke_at', 'is', null), eb('revoke_at', '>', now)]));
   query = teamId === undefined ? query.where('team_id', 'is not', null) : query.where('team_id', '=', teamId);
-  const deleted = await query.returning(['id', 'name', 'team_id']).execute();
+  const deleted = await query.returning(['id', 'name', 'start', 'team_id']).execute();
   // Recorded oldest token first, whatever order the database deleted them in.
   deleted.sort((a, b) => a.id - b.id);
   for (const token of deleted) {
@@ -39,7 +39,7 @@ export async function revokeTeamTokensOfMaker(trx: Db, options: RevokeTeamTokens
       tokenId: token.id,
       ip: options.ip ?? null,
       userAgent: options.userAgent ?? null,
-      details: { name: token.name, reason: options.reason, userId: makerId },
+      details: { name: token.name, start: token.start, reason: options.reason, userId: makerId },
       at: now,
     });
   }

@@ -18,6 +18,12 @@ import { checkUsersOfNewToken } from '../user/check-users-of-new-token.js';
 import { type ApiTokenActor, ownerColumns, resolveTokenOwner, usersGivenToken, whereOwner } from './token-owner.js';
 import { assertLifetimeAllowed, assertScopesAllowed, getTokenPolicy } from './token-policy.js';
 
+/**
+ * How many predecessors a token remembers (its usage history reaches back through them): enough for
+ * a token rotated weekly to show two years, while each rotation copies at most this many rows.
+ */
+export const MAX_LINEAGE_DEPTH = 100;
+
 export type RotateApiTokenOptions = ApiTokenActor & {
   db: Db;
   clock: Clock;
@@ -91,6 +97,15 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       expiresAt = expiresAt === null ? parent.expiresAt : Math.min(expiresAt, parent.expiresAt);
     }
 
+    // The new token's lineage: the old one and the old one's own ancestors, read before the old row
+    // (and with it its lineage rows) may be deleted.
+    const ancestors = await trx
+      .selectFrom('api_token_lineage')
+      .select(['ancestor_id', 'ancestor_start', 'depth'])
+      .where('token_id', '=', old.id)
+      .where('depth', '<', MAX_LINEAGE_DEPTH)
+      .execute();
+
     // The old token is active, so it has no grace period yet; it stops at the earlier of the grace
     // period's end and its own expiry.
     let previousTokenStopsAt = now;
@@ -121,12 +136,31 @@ export async function rotateApiToken(options: RotateApiTokenOptions): Promise<Ro
       })
       .returning(NEW_TOKEN_COLUMNS)
       .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('api_token_lineage')
+      .values([
+        { token_id: created.id, ancestor_id: old.id, ancestor_start: old.start, depth: 1 },
+        ...ancestors.map((a) => ({
+          token_id: created.id,
+          ancestor_id: a.ancestor_id,
+          ancestor_start: a.ancestor_start,
+          depth: a.depth + 1,
+        })),
+      ])
+      .execute();
     await recordAuditEvent(trx, {
       type: 'token.rotated',
       ...auditFields(options),
       owner,
       tokenId: old.id,
-      details: { name: old.name, newTokenId: created.id, gracePeriodSeconds: grace, previousTokenStopsAt },
+      details: {
+        name: old.name,
+        start: old.start,
+        newTokenId: created.id,
+        newTokenStart: created.start,
+        gracePeriodSeconds: grace,
+        previousTokenStopsAt,
+      },
       at: now,
     });
     return { created, previousTokenStopsAt };

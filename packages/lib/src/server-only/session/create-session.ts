@@ -18,7 +18,15 @@ export async function createSession(options: CreateSessionOptions) {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('sessions')
-      .values({ token_hash: hashSecret(sessionId), user_id: userId, expires_at: expiresAt, created_at: now })
+      .values({
+        token_hash: hashSecret(sessionId),
+        user_id: userId,
+        expires_at: expiresAt,
+        created_at: now,
+        ip: options.audit?.ip ?? null,
+        // A user agent is whatever the client sent; a bounded amount of it is kept.
+        user_agent: options.audit?.userAgent?.slice(0, 512) ?? null,
+      })
       .execute();
     await recordAuditEvent(trx, {
       type: 'user.signed_in',

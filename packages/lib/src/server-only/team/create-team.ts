@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/create-database.js';
 import { AppError, AppErrorCode } from '../../errors/app-error.js';
 import { ZTeamName, ZTeamSlug, type PublicTeam } from '../../types/schemas.js';
+import { auditFields } from '../audit/audit-actor.js';
+import { recordAuditEvent, type AuditContext } from '../audit/record-audit-event.js';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { parseInput } from '../validate.js';
@@ -13,6 +15,7 @@ export async function createTeam({
   db,
   clock,
   userId,
+  audit,
   ...input
 }: {
   db: Db;
@@ -20,6 +23,8 @@ export async function createTeam({
   userId: number;
   name: string;
   slug: string;
+  /** Who acts and from where, for the `team.created` event. */
+  audit?: AuditContext;
 }): Promise<PublicTeam> {
   const { name, slug } = parseInput(ZCreateTeamInput, input);
   const now = clock.now();
@@ -34,6 +39,13 @@ export async function createTeam({
         .insertInto('team_members')
         .values({ team_id: team.id, user_id: userId, role: 'ADMIN', created_at: now })
         .execute();
+      await recordAuditEvent(trx, {
+        type: 'team.created',
+        ...auditFields({ userId, audit }),
+        owner: { kind: 'team', teamId: team.id },
+        details: { name, slug },
+        at: now,
+      });
       return team;
     });
   } catch (error) {
