@@ -31,7 +31,8 @@ export type HttpComparison = {
 
 export type HttpLoad = { connections: number; seconds: number };
 
-type Request = { path: string; headers: Record<string, string> };
+/** A request autocannon sends: a GET unless `method` says otherwise, with `body` as given. */
+type Request = { path: string; headers: Record<string, string>; method?: 'GET' | 'POST'; body?: string };
 
 async function load(
   baseUrl: string,
@@ -47,7 +48,7 @@ async function load(
     duration: seconds,
     timeout: 10,
     // autocannon cycles through these on every connection.
-    requests: requests.map(({ path, headers }) => ({ method: 'GET', path, headers })),
+    requests: requests.map(({ path, headers, method = 'GET', body }) => ({ method, path, headers, body })),
   });
   const cpu = serverCpuMs() - cpuBefore;
   const ok = result['2xx'];

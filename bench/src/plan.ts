@@ -28,6 +28,9 @@ export const ALLOWED_IPS_TARGET = 1.1;
 /** Issue 22: a request through nginx with forward auth to a trivial upstream, against /api/v1/me directly. */
 export const FORWARD_AUTH_TARGET = 0.85;
 
+/** Issue 22: introspection (RFC 7662) by a service client, against /api/v1/me, requests per second. */
+export const INTROSPECTION_TARGET = 0.9;
+
 /** Issue 22: the installed `latchkey --help` starts in well under a second. */
 export const CLI_HELP_TARGET_MS = 500;
 
@@ -39,6 +42,10 @@ export function planFor(mode: Mode) {
       : { pairs: 15, seconds: 3, warmupSeconds: 3, connections: 10 },
     /** Through nginx with forward auth to a trivial upstream, against /api/v1/me on the same server. */
     forwardAuth: quick
+      ? { pairs: 5, seconds: 1, warmupSeconds: 0.75, connections: 10 }
+      : { pairs: 9, seconds: 3, warmupSeconds: 3, connections: 10 },
+    /** POST /api/v1/introspect by a service client, against /api/v1/me on the same server. */
+    introspection: quick
       ? { pairs: 5, seconds: 1, warmupSeconds: 0.75, connections: 10 }
       : { pairs: 9, seconds: 3, warmupSeconds: 3, connections: 10 },
     /** /me on a server recording usage against one that does not (same database). */

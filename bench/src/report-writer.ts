@@ -10,6 +10,7 @@ import {
   ALLOWED_IPS_TARGET,
   CLI_HELP_TARGET_MS,
   FORWARD_AUTH_TARGET,
+  INTROSPECTION_TARGET,
   FULL_CACHE_MEMORY_LIMIT,
   HTTP_TARGETS,
   MEMORY_LIMIT,
@@ -54,6 +55,16 @@ function pairedMeasured(base: SubjectOutput, subject: SubjectOutput): string {
 
 export function buildRows(results: BenchResults, plan: Plan): Row[] {
   const rows: Row[] = [];
+
+  if (results.introspection) {
+    const http = results.introspection;
+    rows.push({
+      scenario: 'introspection (RFC 7662, a service client) vs /api/v1/me, requests per second, SQLite',
+      measured: httpMeasured(http, 'introspect', 'me'),
+      target: `>= ${INTROSPECTION_TARGET.toFixed(2)}`,
+      status: http.badResponses === 0 ? statusOf(http.ratio >= INTROSPECTION_TARGET) : 'ERROR',
+    });
+  }
 
   for (const server of results.servers) {
     const { http } = server;
@@ -376,6 +387,11 @@ export function details(results: BenchResults, plan: Plan): string {
     out.push(
       `- Forward auth through nginx vs /api/v1/me, SQLite, ${plan.forwardAuth.seconds} s per run:`,
       ...pairLines(results.forwardAuth, 'through nginx', 'me'),
+    );
+  if (results.introspection)
+    out.push(
+      `- Introspection vs /api/v1/me, SQLite, ${plan.introspection.seconds} s per run:`,
+      ...pairLines(results.introspection, 'introspect', 'me'),
     );
   if (results.check) {
     const runs = (subject: SubjectOutput) =>

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, systemClock, type Db } from '@latchkey/lib';
+import { createDatabase, createServiceClient, systemClock, type Db } from '@latchkey/lib';
 import { runCheckBench, sizeLabel, type CheckBenchResult } from './check-bench';
 import { runCliStartBench, type CliStartResult } from './cli-start-bench';
 import { runCreateBench, type CreateResult } from './create-bench';
@@ -56,6 +56,7 @@ export type BenchResults = {
   /** Through nginx with forward auth (a) against /api/v1/me directly (b), SQLite. */
   forwardAuth?: HttpComparison;
   forwardAuthSkipped?: string;
+  introspection?: HttpComparison;
   servers: ServerRun[];
   flush: Array<{ kind: DatabaseKind; runs: FlushRun[] }>;
   create?: CreateResult[];
@@ -316,6 +317,43 @@ export async function runScenarios({ mode, plan, profile, postgresAdminUrl, redi
           });
         },
         { TRUST_PROXY: '1' },
+      );
+    });
+    await scenario('introspection', async () => {
+      const databaseUrl = path.join(dir, 'introspection.db');
+      const db = createDatabase(databaseUrl);
+      const { seeded, service } = await (async () => {
+        const seeded = await seedServerDatabase(db, systemClock, 10);
+        const service = await createServiceClient({ db, clock: systemClock, name: 'bench service' });
+        return { seeded, service };
+      })().finally(() => db.destroy());
+      const { pairs, seconds } = plan.introspection;
+      log(`sqlite: POST /api/v1/introspect (a service client) vs GET /api/v1/me, ${pairs} pairs of ${seconds} s…`);
+      await withServer(
+        databaseUrl,
+        'introspection',
+        async (server) => {
+          const token = seeded.tokens[0]!;
+          const basic = Buffer.from(`${service.clientId}:${service.clientSecret}`).toString('base64');
+          results.introspection = await compareLoads(
+            {
+              url: server.url,
+              requests: [
+                {
+                  method: 'POST',
+                  path: '/api/v1/introspect',
+                  headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+                  body: `token=${token}`,
+                },
+              ],
+              serverCpuMs: () => processCpuMs(server.pid),
+            },
+            { url: server.url, requests: meRequests([token]), serverCpuMs: () => processCpuMs(server.pid) },
+            plan.introspection,
+          );
+        },
+        // The service client's own limit (60,000 a minute by default) is not what is measured.
+        { RATE_LIMIT_SERVICE_PER_MINUTE: '1000000000' },
       );
     });
     await scenario('usage flush on SQLite', () =>
