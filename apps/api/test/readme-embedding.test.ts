@@ -50,8 +50,8 @@ function start(databaseUrl: string, port: number): Service {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const service = { url: `http://127.0.0.1:${port}`, child, output, exited };
   services.push(service);
@@ -99,7 +99,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   for (const { child } of services) if (child.exitCode === null) child.kill('SIGKILL');
   fs.rmSync(SNIPPET_DIR, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
@@ -109,7 +109,7 @@ async function get(url: string, token?: string) {
   const response = await fetch(`${url}/invoices`, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
-  return { status: response.status, body: (await response.json()) as unknown };
+  return { status: response.status, body: await response.json() };
 }
 
 describe("the README's embedding snippet", () => {
