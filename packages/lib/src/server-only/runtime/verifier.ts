@@ -16,7 +16,7 @@ import { definePreparedQuery } from '../../db/prepared-query.js';
 import { DEFAULT_MESSAGES } from '../../errors/app-error.js';
 import type { PublicTeam, PublicUser } from '../../types/schemas.js';
 import { allowedIpMatcher, type AllowedIpMatcher } from '../../universal/allowed-ips.js';
-import { hasApiTokenShape, isWellFormedApiToken } from '../../universal/token-format.js';
+import { isWellFormedApiToken } from '../../universal/token-format.js';
 import { clientAddress } from '../client-address.js';
 import type { Clock } from '../clock.js';
 import { hashSecret } from '../hash.js';
@@ -411,7 +411,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const client = clientOf(options, address?.limitKey ?? UNKNOWN_LIMIT_KEY);
 
     if (token === undefined || token === null) return refuse(client, MISSING_TOKEN);
-    if (typeof token !== 'string' || !hasApiTokenShape(token)) return refuse(client, INVALID_TOKEN);
+    // The format and checksum first: a made-up token is refused without a hash, the cache or the database.
+    if (typeof token !== 'string' || !isWellFormedApiToken(token)) return refuse(client, INVALID_TOKEN);
     const hash = hashSecret(token);
     const now = clock.now();
 
@@ -439,8 +440,6 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         },
       );
     }
-    if (!isWellFormedApiToken(token)) return refuse(client, INVALID_TOKEN);
-
     const pending = lookups.get(hash);
     if (pending) {
       // Another request is looking this token up: wait, then answer as if it had been found cached
