@@ -1,9 +1,8 @@
 // What several commands read from their command line the same way: the help texts of the options
 // they share, whole numbers and comma lists, a user's or team's tokens, a token from standard input.
-import { EXPIRES_IN_VALUES, getTeamBySlug, getUserByEmail, systemClock, ZTeamRole, type Db } from '@latchkey/lib';
+import { EXPIRES_IN_VALUES, getTeamBySlug, getUserByEmail, ZTeamRole, type Db } from '@latchkey/lib';
 import type { CommandContext } from './run-cli';
 
-export const clock = systemClock;
 export const ROLES = ZTeamRole.options.join('|');
 export const EXPIRY_VALUES = EXPIRES_IN_VALUES.join(', ');
 export const EXPIRY_HELP = `how long the token lives: ${EXPIRY_VALUES} (omitted: NEVER, or the longest a limit allows)`;

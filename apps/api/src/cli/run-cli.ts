@@ -2,7 +2,15 @@
 // runnable in-process (tests call `runCli`). Every rule is the library's: the commands only read
 // options and print answers.
 import { Command, CommanderError } from 'commander';
-import { createDatabase, EXPIRES_IN_VALUES, migrateToLatest, type Db, type ScopeSet } from '@latchkey/lib';
+import {
+  createDatabase,
+  EXPIRES_IN_VALUES,
+  migrateToLatest,
+  systemClock,
+  type Clock,
+  type Db,
+  type ScopeSet,
+} from '@latchkey/lib';
 import { loadConfig } from '../config';
 import { describeConfiguredDatabase, PROJECT_ROOT } from '../project-root';
 import { COMMANDS } from './commands/index';
@@ -18,12 +26,16 @@ export type CliIo = {
    * `token:check-format` a token given as `-` or not at all; the process's stdin by default.
    */
   stdin?: PasswordInput;
+  /** The clock the commands' operations read; the system's by default (tests move their own). */
+  clock?: Clock;
   /** The command's name in usage and help lines: `latchkey` once installed; CLI_USAGE_NAME by default. */
   usageName?: string;
 };
 
 /** What a command gets: the database (opened, migrated and closed around it), output, secrets from stdin. */
 export type CommandContext = {
+  /** What the commands' operations read the time from (the CLI's one clock, made in runCli). */
+  clock: Clock;
   out: (line: string) => void;
   withDb: (run: (db: Db) => Promise<void>, options?: { migrate?: boolean }) => Promise<void>;
   readPassword: () => Promise<string>;
@@ -92,6 +104,7 @@ export async function runCli(
     .addHelpText('after', `\n${overallHelp(env, scopes, usageName)}`);
 
   const context: CommandContext = {
+    clock: io.clock ?? systemClock,
     out,
     readPassword: () =>
       readPassword({ env, stdin: io.stdin ?? process.stdin, prompt: (text) => process.stderr.write(text) }),

@@ -1,5 +1,4 @@
 import { createServiceClient } from '@latchkey/lib';
-import { clock } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const serviceCreate = defineCommand({
@@ -8,7 +7,7 @@ export const serviceCreate = defineCommand({
   options: { name: { value: '<name>', help: 'which service it is, 3 to 100 characters', required: true } },
   helpAfter:
     'The two lines are client_id=svc_… and client_secret=lks_…; store the secret now, it is kept only as a hash.',
-  run: ({ name }, { out, withDb }) =>
+  run: ({ name }, { clock, out, withDb }) =>
     withDb(async (db) => {
       const created = await createServiceClient({ db, clock, name });
       out(`client_id=${created.clientId}`);

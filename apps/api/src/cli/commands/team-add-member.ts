@@ -1,5 +1,5 @@
 import { addTeamMember, getTeamBySlug, normalizeEmail, OPERATOR, type TeamRole } from '@latchkey/lib';
-import { clock, ROLES } from '../command-inputs';
+import { ROLES } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const teamAddMember = defineCommand({
@@ -10,7 +10,7 @@ export const teamAddMember = defineCommand({
     email: { value: '<email>', help: "the user's e-mail", required: true },
     role: { value: '<role>', help: `${ROLES} (any case)`, required: true },
   },
-  run: ({ team: slug, email, role }, { out, withDb }) =>
+  run: ({ team: slug, email, role }, { clock, out, withDb }) =>
     withDb(async (db) => {
       const team = await getTeamBySlug({ db, slug });
       const teamRole = role.trim().toUpperCase() as TeamRole;

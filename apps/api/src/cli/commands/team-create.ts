@@ -1,5 +1,5 @@
 import { createTeam, getUserByEmail } from '@latchkey/lib';
-import { CLI_AUDIT, clock } from '../command-inputs';
+import { CLI_AUDIT } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const teamCreate = defineCommand({
@@ -10,7 +10,7 @@ export const teamCreate = defineCommand({
     name: { value: '<name>', help: 'display name', required: true },
     owner: { value: '<email>', help: 'the user who becomes its ADMIN', required: true },
   },
-  run: ({ slug, name, owner }, { out, withDb }) =>
+  run: ({ slug, name, owner }, { clock, out, withDb }) =>
     withDb(async (db) => {
       const user = await getUserByEmail({ db, email: owner });
       const team = await createTeam({ db, clock, userId: user.id, name, slug, audit: CLI_AUDIT });

@@ -1,5 +1,5 @@
 import { getTeamBySlug, OPERATOR, updateTeamPolicy } from '@latchkey/lib';
-import { clock, commaList } from '../command-inputs';
+import { commaList } from '../command-inputs';
 import { defineCommand } from '../define-command';
 import type { CommandContext } from '../run-cli';
 
@@ -22,7 +22,10 @@ export const teamSetPolicy = defineCommand({
     allScopes: { switch: true, help: 'lift the scope limit (tokens may have every scope)' },
   },
   helpAfter: 'What is not given stays as it is. Existing tokens keep their expiry and scopes.',
-  run({ team: slug, maxLifetimeDays: days, maxLifetime, allowedScopes, allScopes }, { out, withDb, scopes: scopeSet }) {
+  run(
+    { team: slug, maxLifetimeDays: days, maxLifetime, allowedScopes, allScopes },
+    { clock, out, withDb, scopes: scopeSet },
+  ) {
     if (days === undefined && maxLifetime && allowedScopes === undefined && !allScopes) {
       throw new Error(
         'team:set-policy needs something to set: --max-lifetime-days <days> or --no-max-lifetime, ' +

@@ -1,5 +1,5 @@
 import { createApiToken, EXPIRES_IN_VALUES, getTeamBySlug, getUserByEmail } from '@latchkey/lib';
-import { CLI_AUDIT, clock, commaList, EXPIRY_HELP, EXPIRY_VALUES, SCOPES_HELP, TEAM_HELP } from '../command-inputs';
+import { CLI_AUDIT, commaList, EXPIRY_HELP, EXPIRY_VALUES, SCOPES_HELP, TEAM_HELP } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const tokenCreate = defineCommand({
@@ -16,7 +16,10 @@ export const tokenCreate = defineCommand({
       help: 'comma-separated addresses or CIDR ranges the token may be used from (omitted: any)',
     },
   },
-  run({ email, team, name, expiresIn, scopes, allowedIps }, { out, withDb, tokenMaxPerOwner, scopes: scopeSet }) {
+  run(
+    { email, team, name, expiresIn, scopes, allowedIps },
+    { clock, out, withDb, tokenMaxPerOwner, scopes: scopeSet },
+  ) {
     // Named as the option it came from (the library would call it expiresIn), before any database use.
     if (expiresIn !== undefined && !(EXPIRES_IN_VALUES as readonly string[]).includes(expiresIn)) {
       throw new Error(`--expires-in must be one of ${EXPIRY_VALUES}, got "${expiresIn}"`);

@@ -1,5 +1,5 @@
 import { getApiTokens } from '@latchkey/lib';
-import { clock, ownerOf, TEAM_HELP } from '../command-inputs';
+import { ownerOf, TEAM_HELP } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const tokenList = defineCommand({
@@ -9,7 +9,7 @@ export const tokenList = defineCommand({
     email: { value: '<email>', help: 'the user', required: true },
     team: { value: '<slug>', help: TEAM_HELP },
   },
-  run: ({ email, team }, { out, withDb }) =>
+  run: ({ email, team }, { clock, out, withDb }) =>
     withDb(async (db) => {
       const { tokens } = await getApiTokens({ db, clock, ...(await ownerOf(db, email, team)) });
       if (tokens.length === 0) return out('no tokens');

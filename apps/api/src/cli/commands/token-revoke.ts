@@ -1,5 +1,5 @@
 import { revokeApiTokenByToken } from '@latchkey/lib';
-import { clock, tokenArgument } from '../command-inputs';
+import { tokenArgument } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const tokenRevoke = defineCommand({
@@ -17,7 +17,7 @@ export const tokenRevoke = defineCommand({
       context,
     );
     return context.withDb(async (db) => {
-      const revoked = await revokeApiTokenByToken({ db, clock, token });
+      const revoked = await revokeApiTokenByToken({ db, clock: context.clock, token });
       context.out(`revoked token ${revoked.id} (${revoked.name})`);
     });
   },

@@ -1,5 +1,5 @@
 import { getApiTokens, getApiTokenUsage } from '@latchkey/lib';
-import { clock, DAY_MS, ownerOf, wholeNumber } from '../command-inputs';
+import { DAY_MS, ownerOf, wholeNumber } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const tokenUsage = defineCommand({
@@ -15,7 +15,7 @@ export const tokenUsage = defineCommand({
     name: { value: '<name>', help: "the token's name", required: true },
     days: { value: '<days>', help: 'how many days back, 1 to 366', default: '7' },
   },
-  run({ email, team, name, days }, { out, withDb }) {
+  run({ email, team, name, days }, { clock, out, withDb }) {
     const span = wholeNumber('--days', days, 1, 366);
     return withDb(async (db) => {
       const owner = await ownerOf(db, email, team);

@@ -1,5 +1,4 @@
 import { createUser } from '@latchkey/lib';
-import { clock } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const userCreate = defineCommand({
@@ -9,7 +8,7 @@ export const userCreate = defineCommand({
     email: { value: '<email>', help: 'their e-mail, used to sign in', required: true },
     name: { value: '<name>', help: 'their display name', required: true },
   },
-  async run({ email, name }, { out, withDb, readPassword }) {
+  async run({ email, name }, { clock, out, withDb, readPassword }) {
     const password = await readPassword();
     await withDb(async (db) => {
       const user = await createUser({ db, clock, email, name, password });

@@ -1,5 +1,4 @@
 import { disableUser, getUserByEmail } from '@latchkey/lib';
-import { clock } from '../command-inputs';
 import { defineCommand } from '../define-command';
 
 export const userDisable = defineCommand({
@@ -8,7 +7,7 @@ export const userDisable = defineCommand({
     'disable a user: sessions end, personal tokens stop working, the team tokens they made are revoked, ' +
     'no new token can be made for them',
   options: { email: { value: '<email>', help: "the user's e-mail", required: true } },
-  run: ({ email }, { out, withDb }) =>
+  run: ({ email }, { clock, out, withDb }) =>
     withDb(async (db) => {
       const user = await getUserByEmail({ db, email });
       const { alreadyDisabled, revokedTeamTokens } = await disableUser({ db, clock, email });
